@@ -1,0 +1,92 @@
+"""Generate a reproducible corpus of English-like prose for the benchmarks.
+
+Real corpora are not in the repo, so the benchmarks build one: Zipf-distributed words from a
+fixed vocabulary (common English words plus derived forms, so stemming has work to do), grouped
+into sentences and paragraphs, each document with YAML front matter like the bundled seeds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from pathlib import Path
+
+_BASE = (
+    "the of and to in is that for it as was with be by on not he this are or his from at which "
+    "but have an they you were her she there been one all we their has would when if so no will "
+    "more can out up who them some could what into than other time these two may first then do "
+    "any like my now over such our man me even most made after also did many before must through "
+    "years where much your way well down should because each just those people how too little "
+    "state good very make world still own see men work long get here between both life being under "
+    "never day same another know while last might us great old year off come since against go came "
+    "right used take three government blockchain technology policy market system development "
+    "country research economy company history language reading library document archive paper "
+    "network record transaction ledger finance industry science nature energy climate water city "
+    "river mountain forest ocean island village harbour railway bridge garden museum theatre music "
+    "novel poem chapter author editor reader letter journal newspaper article report review study "
+    "theory method result analysis evidence question answer problem solution process structure "
+    "function value measure pattern change growth decline crisis reform election parliament court "
+    "law right freedom trade price cost budget tax bank loan credit debt currency exchange coin"
+).split()
+_SUFFIXES = ("", "", "", "s", "ed", "ing", "er", "ly", "ness", "ation", "al", "ism")
+
+
+def vocabulary(size: int, rng: random.Random) -> list[str]:
+    """Base words first (most frequent), then derived forms and pseudo-words to reach ``size``."""
+    words = list(dict.fromkeys(_BASE))
+    seen = set(words)
+    letters = "etaoinshrdlcumwfgypbvkjxqz"
+    while len(words) < size:
+        if rng.random() < 0.5:
+            word = rng.choice(_BASE) + rng.choice(_SUFFIXES)
+        else:
+            length = rng.randint(4, 11)
+            word = "".join(rng.choice(letters[: 10 + rng.randint(0, 16)]) for _ in range(length))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
+def make_text(target_bytes: int, vocab: list[str], cum_weights: list[float], rng: random.Random) -> str:
+    """Paragraphs of sentences of Zipf-distributed words, about ``target_bytes`` long."""
+    parts: list[str] = []
+    size = 0
+    while size < target_bytes:
+        sentences = []
+        for _ in range(rng.randint(2, 7)):
+            words = rng.choices(vocab, cum_weights=cum_weights, k=rng.randint(6, 24))
+            sentences.append(" ".join(words).capitalize() + ".")
+        paragraph = " ".join(sentences)
+        parts.append(paragraph)
+        size += len(paragraph) + 2
+    return "\n\n".join(parts)
+
+
+def generate(root: Path, documents: int = 3000, total_mb: float = 25.0, seed: int = 7) -> Path:
+    """Write ``documents`` Markdown files totalling about ``total_mb`` MB under ``root``."""
+    rng = random.Random(seed)
+    vocab = vocabulary(30_000, rng)
+    cum_weights = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(len(vocab))))
+    mean = total_mb * 1_000_000 / documents
+    root.mkdir(parents=True, exist_ok=True)
+    for number in range(documents):
+        size = int(rng.lognormvariate(0, 0.6) * mean * 0.84)
+        title = " ".join(rng.choices(vocab[:400], k=rng.randint(2, 6))).title()
+        year = rng.randint(1990, 2025)
+        front = (
+            f"---\ntitle: {title!r}\ndate: {year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}\n"
+            f"source: Generated Press\nlanguage: en\ntags: [{rng.choice(_BASE[:60])}]\n---\n\n"
+        )
+        body = f"# {title}\n\n" + make_text(size, vocab, cum_weights, rng) + "\n"
+        folder = root / f"part{number % 10}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"doc{number:05d}.md").write_text(front + body, encoding="utf-8")
+    return root
+
+
+if __name__ == "__main__":
+    import sys
+
+    out = generate(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/tmp/lectern-corpus"))
+    print(out)

@@ -1,0 +1,3 @@
+"""lectern: an offline terminal reading room for a folder of documents."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,93 @@
+"""The catalog: what the index holds, kept as plain JSON beside it.
+
+One entry per indexed document: where it was (path, size, mtime) and what it was (sha256 and
+the metadata the document list shows). It serves two hot paths without importing Whoosh:
+the start-up check (stat the files, compare, open no writer when nothing changed) and the
+first paint of the document list. The indexer child process rewrites it atomically after
+every commit, so it never claims more than the index holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tui.core.documents import Document, SourceFile
+from tui.core.storage import atomic_write_text
+
+CATALOG_NAME = "catalog.json"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One indexed document, as the catalog remembers it."""
+
+    id: str
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    title: str
+    date: str
+    source: str
+    language: str
+    tags: tuple[str, ...]
+    words: int
+
+    @classmethod
+    def of(cls, doc: Document) -> Entry:
+        """The entry for a freshly read document."""
+        return cls(
+            id=doc.id,
+            path=str(doc.path),
+            size=doc.size,
+            mtime_ns=doc.mtime_ns,
+            sha256=doc.sha256,
+            title=doc.title,
+            date=doc.date,
+            source=doc.source,
+            language=doc.language,
+            tags=doc.tags,
+            words=doc.words,
+        )
+
+    def matches(self, source: SourceFile) -> bool:
+        """Same file by its cheap signature (path, size, mtime): no need to read it."""
+        return (
+            self.path == str(source.path)
+            and self.size == source.size
+            and self.mtime_ns == source.mtime_ns
+        )
+
+
+@dataclass
+class Catalog:
+    """Every entry of one index, with the schema version the index was built with."""
+
+    schema: int
+    entries: dict[str, Entry]
+
+    @classmethod
+    def load(cls, folder: Path) -> Catalog | None:
+        """The catalog in ``folder``, or None when missing or unreadable (the index rebuilds)."""
+        try:
+            raw = json.loads((folder / CATALOG_NAME).read_text(encoding="utf-8"))
+            entries = {
+                doc_id: Entry(id=doc_id, **{**fields, "tags": tuple(fields["tags"])})
+                for doc_id, fields in raw["documents"].items()
+            }
+            return cls(schema=int(raw["schema"]), entries=entries)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, folder: Path) -> None:
+        """Write atomically."""
+        documents: Mapping[str, Any] = {
+            doc_id: {k: v for k, v in asdict(entry).items() if k != "id"}
+            for doc_id, entry in sorted(self.entries.items())
+        }
+        payload = {"schema": self.schema, "documents": documents}
+        atomic_write_text(folder / CATALOG_NAME, json.dumps(payload, ensure_ascii=False))

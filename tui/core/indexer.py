@@ -1,0 +1,293 @@
+"""Bring a corpus index up to date, in a child process that is the index's only writer.
+
+Run as ``python -m tui.core.indexer --index-dir DIR [--rebuild] PATH...``; it reports progress
+as JSON lines on stdout (see ``Event`` kinds below). A child process keeps indexing off the
+interpreter that draws the UI (a thread would starve Textual through the GIL) and avoids
+starting multiprocessing from inside a running app. ``run`` is the synchronous client used by
+the command line; the UI reads the same lines with an async worker.
+
+The start-up check needs no writer when nothing changed: the catalog (size, mtime, sha256 of
+every indexed file) is compared with a fresh discovery. Changed documents are re-indexed in
+batches, each committed and recorded in the catalog, so a partial index is searchable early.
+
+Events, one JSON object per line, each with an ``event`` key:
+``start`` (total, bytes, rebuilt), ``skipped`` (path, reason), ``problem`` (path, problem),
+``progress`` (done, total, bytes, total_bytes), ``commit`` (documents), ``done`` (the report),
+``error`` (message).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui.core.catalog import Catalog, Entry
+from tui.core.documents import Document, Skipped, SourceFile, discover, read_document
+
+Emit = Callable[[dict[str, Any]], None]
+FIRST_BATCH_BYTES = 1_000_000
+"""Small, so the first results are searchable within a second or two of a cold start."""
+BATCH_BYTES = 24_000_000
+PARALLEL_BYTES = 4_000_000
+"""Below this a batch is written in-process: starting Whoosh's worker processes costs more."""
+
+
+@dataclass
+class Report:
+    """What one indexing run did."""
+
+    indexed: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    problems: list[dict[str, str]] = field(default_factory=list)
+    rebuilt: str | None = None
+    """Why the index was rebuilt from scratch, if it was."""
+    documents: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Plan:
+    """The difference between the catalog and the files on disk."""
+
+    catalog: Catalog
+    to_read: list[SourceFile]
+    removed: list[str]
+    unchanged: int
+    skipped: list[Skipped]
+
+
+def make_plan(catalog: Catalog, sources: list[SourceFile], skipped: list[Skipped]) -> Plan:
+    """Compare without reading: a file whose path, size and mtime match is unchanged."""
+    present = {s.id for s in sources}
+    removed = [doc_id for doc_id in catalog.entries if doc_id not in present]
+    to_read = [s for s in sources if not _unchanged(catalog.entries.get(s.id), s)]
+    unchanged = len(sources) - len(to_read)
+    return Plan(catalog, to_read, removed, unchanged, skipped)
+
+
+def _unchanged(entry: Entry | None, source: SourceFile) -> bool:
+    return entry is not None and entry.matches(source)
+
+
+def sync(folder: Path, roots: Sequence[Path], rebuild: bool, emit: Emit) -> Report:
+    """Bring the index in ``folder`` up to date with ``roots``; the only writer."""
+    from tui.core import index  # Whoosh is imported only by the writer process
+
+    started = time.perf_counter()
+    folder.mkdir(parents=True, exist_ok=True)
+    report = Report()
+    catalog = Catalog.load(folder)
+    report.rebuilt = _rebuild_reason(folder, catalog, rebuild)
+    if report.rebuilt is not None or catalog is None:
+        index.create(folder)
+        catalog = Catalog(index.SCHEMA_VERSION, {})
+        (folder / index.VOCABULARY_NAME).unlink(missing_ok=True)
+    sources, skipped = discover(list(roots))
+    plan = make_plan(catalog, sources, skipped)
+    report.unchanged = plan.unchanged
+    for item in plan.skipped:
+        _skip(report, emit, item)
+    total_bytes = sum(s.size for s in plan.to_read)
+    emit({"event": "start", "total": len(plan.to_read), "bytes": total_bytes, "rebuilt": report.rebuilt})
+    _write_changes(folder, plan, report, emit, total_bytes)
+    report.documents = len(catalog.entries)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _rebuild_reason(folder: Path, catalog: Catalog | None, rebuild: bool) -> str | None:
+    from tui.core import index
+
+    if rebuild:
+        return "rebuild requested"
+    if not (folder / index.WHOOSH_DIR).exists():
+        return "no index yet" if catalog is None else "index folder missing"
+    if catalog is None:
+        return "index catalog missing or unreadable"
+    if catalog.schema != index.SCHEMA_VERSION:
+        return f"index format changed (version {catalog.schema} -> {index.SCHEMA_VERSION})"
+    try:
+        index.check(folder)
+    except index.IndexUnavailable as error:
+        return f"index was unreadable ({error})"
+    return None
+
+
+def _write_changes(folder: Path, plan: Plan, report: Report, emit: Emit, total_bytes: int) -> None:
+    from tui.core import index
+
+    catalog = plan.catalog
+    removals = list(plan.removed)
+    done = done_bytes = 0
+    vocabulary: set[str] = set()
+    wrote = False
+    for batch in _batches(plan.to_read):
+        docs: list[Document] = []
+        for source in batch:
+            doc = read_document(source)
+            if isinstance(doc, Skipped):
+                _skip(report, emit, doc)
+                if source.id in catalog.entries:
+                    removals.append(source.id)
+                continue
+            previous = catalog.entries.get(doc.id)
+            if previous is not None and previous.sha256 == doc.sha256:
+                catalog.entries[doc.id] = Entry.of(doc)  # touched, not changed: no re-index
+                report.unchanged += 1
+                continue
+            for problem in doc.problems:
+                report.problems.append({"path": str(doc.path), "problem": problem})
+                emit({"event": "problem", "path": str(doc.path), "problem": problem})
+            docs.append(doc)
+        batch_bytes = sum(s.size for s in batch)
+        if docs or removals:
+            replaced = [d.id for d in docs if d.id in catalog.entries]
+            procs = 2 if sum(len(d.text) for d in docs) >= PARALLEL_BYTES else 1
+            index.write(folder, removals + replaced, docs, procs=procs, merge=done + len(batch) >= len(plan.to_read))
+            wrote = True
+            for doc_id in removals:
+                if catalog.entries.pop(doc_id, None) is not None:
+                    report.removed += 1
+            for doc in docs:
+                if doc.id in catalog.entries:
+                    report.updated += 1
+                else:
+                    report.indexed += 1
+                catalog.entries[doc.id] = Entry.of(doc)
+                vocabulary |= index.vocabulary_of(doc.text)
+            removals = []
+            emit({"event": "commit", "documents": len(catalog.entries)})
+        catalog.save(folder)
+        done += len(batch)
+        done_bytes += batch_bytes
+        emit({"event": "progress", "done": done, "total": len(plan.to_read), "bytes": done_bytes, "total_bytes": total_bytes})
+    if removals:
+        index.write(folder, removals, [])
+        wrote = True
+        for doc_id in removals:
+            if catalog.entries.pop(doc_id, None) is not None:
+                report.removed += 1
+    if wrote or not (folder / "catalog.json").exists() or plan.to_read:
+        catalog.save(folder)
+    if vocabulary:
+        _merge_vocabulary(folder / index.VOCABULARY_NAME, vocabulary)
+
+
+def _batches(sources: list[SourceFile]) -> Iterator[list[SourceFile]]:
+    batch: list[SourceFile] = []
+    size, limit = 0, FIRST_BATCH_BYTES
+    for source in sources:
+        batch.append(source)
+        size += source.size
+        if size >= limit:
+            yield batch
+            batch, size, limit = [], 0, BATCH_BYTES
+    if batch:
+        yield batch
+
+
+def _merge_vocabulary(path: Path, words: set[str]) -> None:
+    from tui.core.storage import atomic_write_text
+
+    with contextlib.suppress(OSError):
+        words |= set(path.read_text(encoding="utf-8").split())
+    atomic_write_text(path, "\n".join(sorted(words)))
+
+
+def _skip(report: Report, emit: Emit, item: Skipped) -> None:
+    report.skipped.append({"path": str(item.path), "reason": item.reason})
+    emit({"event": "skipped", "path": str(item.path), "reason": item.reason})
+
+
+@contextlib.contextmanager
+def _writer_lock(folder: Path) -> Iterator[None]:
+    """One indexer per index at a time; a second one waits, then finds little left to do."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows: Whoosh's own write lock still guards the index
+        yield
+        return
+    with open(folder / "indexer.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Child-process entry point: JSON lines on stdout, exit 0 unless the run failed."""
+    parser = argparse.ArgumentParser(prog="python -m tui.core.indexer")
+    parser.add_argument("--index-dir", type=Path, required=True)
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("paths", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+
+    def emit(event: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+    try:
+        with _writer_lock(args.index_dir):
+            report = sync(args.index_dir, args.paths, args.rebuild, emit)
+    except Exception as error:  # reported to the parent, which shows it; never a silent death
+        emit({"event": "error", "message": f"{type(error).__name__}: {error}"})
+        return 1
+    emit({"event": "done", **report.__dict__})
+    return 0
+
+
+def command(index_dir: Path, paths: Sequence[Path], rebuild: bool = False) -> list[str]:
+    """The argv that starts the indexer child process."""
+    argv = [sys.executable, "-m", "tui.core.indexer", "--index-dir", str(index_dir)]
+    if rebuild:
+        argv.append("--rebuild")
+    return argv + [str(p) for p in paths]
+
+
+def parse_event(line: str) -> dict[str, Any] | None:
+    """One line of the child's output as an event, or None for anything else."""
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) and "event" in event else None
+
+
+def run(index_dir: Path, paths: Sequence[Path], rebuild: bool = False) -> Iterator[dict[str, Any]]:
+    """Run the indexer child process and yield its events; ends with ``done`` or ``error``."""
+    with subprocess.Popen(
+        command(index_dir, paths, rebuild),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    ) as child:
+        assert child.stdout is not None and child.stderr is not None
+        finished = False
+        for line in child.stdout:
+            event = parse_event(line)
+            if event is not None:
+                finished = finished or event["event"] in ("done", "error")
+                yield event
+        errors = child.stderr.read()
+        code = child.wait()
+    if not finished:
+        detail = errors.strip().splitlines()[-1] if errors.strip() else f"exit code {code}"
+        yield {"event": "error", "message": f"indexer stopped unexpectedly: {detail}"}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
