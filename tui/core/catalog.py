@@ -56,11 +56,7 @@ class Entry:
 
     def matches(self, source: SourceFile) -> bool:
         """Same file by its cheap signature (path, size, mtime): no need to read it."""
-        return (
-            self.path == str(source.path)
-            and self.size == source.size
-            and self.mtime_ns == source.mtime_ns
-        )
+        return self.path == str(source.path) and self.size == source.size and self.mtime_ns == source.mtime_ns
 
 
 @dataclass

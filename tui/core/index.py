@@ -24,10 +24,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tui.core.documents import text_sha256
 from whoosh import fields, formats, index, qparser, query
 from whoosh.analysis import Analyzer, Token
 from whoosh.lang.porter import stem as porter_stem
+
+from tui.core.documents import text_sha256
 
 SCHEMA_VERSION = 1
 """Bump when the schema or analyzer changes: existing indexes are then rebuilt."""
@@ -93,7 +94,7 @@ def occurrences(text: str) -> dict[str, list[tuple[int, int, int]]]:
 class LecternAnalyzer(Analyzer):  # type: ignore[misc]
     """Whoosh analyzer over ``tokens``; used for titles and for parsing queries."""
 
-    def __call__(  # noqa: PLR0913 - Whoosh's analyzer protocol
+    def __call__(
         self,
         value: str,
         positions: bool = False,
@@ -353,13 +354,13 @@ class Index:
                     return terms.spans(lambda t: _postings(searcher, t, docnum))
             return terms.spans(occurrences(text).get)
 
-    def _hit(self, searcher: Any, terms: _QueryTerms, docnum: int, score: float | None) -> Hit:
+    def _hit(self, searcher: Any, terms: _QueryTerms, docnum: int, score: Any) -> Hit:
         stored = searcher.stored_fields(docnum)
         text = self._load_text(stored["path"], stored["sha256"])
-        if text is None:  # changed or gone since indexing: no stale offsets
-            spans: list[Span] = []
-            snippet, marks = "", ()
-        else:
+        spans: list[Span] = []
+        snippet: str = ""
+        marks: tuple[Span, ...] = ()
+        if text is not None:  # None: changed or gone since indexing; show no stale offsets
             spans = terms.spans(lambda t: _postings(searcher, t, docnum))
             snippet, marks = make_snippet(text, spans)
         date = stored.get("date")
@@ -370,7 +371,7 @@ class Index:
             date=date.date().isoformat() if isinstance(date, datetime) else "",
             source=stored.get("source", ""),
             tags=tuple(t for t in stored.get("tags", "").split(",") if t),
-            score=float(score or 0.0),
+            score=float(score) if isinstance(score, (int, float)) else 0.0,  # sort keys are not scores
             hits=len(spans),
             snippet=snippet,
             marks=marks,
@@ -414,7 +415,9 @@ def parse_query(text: str, schema: Any) -> Any:
         raise QueryError(f"query too long ({len(stripped)} characters; the limit is {MAX_QUERY_CHARS})")
     longest = max(stripped.split(), key=len)
     if len(longest) > MAX_WORD_CHARS:
-        raise QueryError(f"a word of {len(longest)} characters is too long to search (limit {MAX_WORD_CHARS})")
+        raise QueryError(
+            f"a word of {len(longest)} characters is too long to search (limit {MAX_WORD_CHARS})"
+        )
     parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.AndGroup)
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
@@ -562,7 +565,9 @@ def merge_spans(spans: Iterable[Span]) -> list[Span]:
     return merged
 
 
-def make_snippet(text: str, spans: Sequence[Span], width: int = SNIPPET_CHARS) -> tuple[str, tuple[Span, ...]]:
+def make_snippet(
+    text: str, spans: Sequence[Span], width: int = SNIPPET_CHARS
+) -> tuple[str, tuple[Span, ...]]:
     """The window of ``text`` with the most hits (anywhere in the text), and their marks."""
     if not spans:
         head = text[:width]

@@ -154,7 +154,9 @@ def _write_changes(folder: Path, plan: Plan, report: Report, emit: Emit, total_b
         if docs or removals:
             replaced = [d.id for d in docs if d.id in catalog.entries]
             procs = 2 if sum(len(d.text) for d in docs) >= PARALLEL_BYTES else 1
-            index.write(folder, removals + replaced, docs, procs=procs, merge=done + len(batch) >= len(plan.to_read))
+            index.write(
+                folder, removals + replaced, docs, procs=procs, merge=done + len(batch) >= len(plan.to_read)
+            )
             wrote = True
             for doc_id in removals:
                 if catalog.entries.pop(doc_id, None) is not None:
@@ -171,7 +173,15 @@ def _write_changes(folder: Path, plan: Plan, report: Report, emit: Emit, total_b
         catalog.save(folder)
         done += len(batch)
         done_bytes += batch_bytes
-        emit({"event": "progress", "done": done, "total": len(plan.to_read), "bytes": done_bytes, "total_bytes": total_bytes})
+        emit(
+            {
+                "event": "progress",
+                "done": done,
+                "total": len(plan.to_read),
+                "bytes": done_bytes,
+                "total_bytes": total_bytes,
+            }
+        )
     if removals:
         index.write(folder, removals, [])
         wrote = True

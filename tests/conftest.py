@@ -1,0 +1,37 @@
+"""Shared fixtures: every test runs with LECTERN_HOME in a temporary folder.
+
+Tests never touch the real home directory: the autouse fixture below points config, data and
+cache at a fresh temp folder, and ``corpus`` copies the bundled seeds somewhere writable.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tui.core.paths import HOME_VARIABLE, Paths, bundled_seeds
+
+
+@pytest.fixture(autouse=True)
+def lectern_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private LECTERN_HOME for each test."""
+    home = tmp_path_factory.mktemp("lectern-home")
+    monkeypatch.setenv(HOME_VARIABLE, str(home))
+    yield home
+
+
+@pytest.fixture
+def paths(lectern_home: Path) -> Paths:
+    """The Paths the app would use under the test's LECTERN_HOME."""
+    return Paths.from_environment()
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A writable copy of the bundled seeds."""
+    target = tmp_path / "corpus"
+    shutil.copytree(bundled_seeds(), target)
+    return target

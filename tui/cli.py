@@ -1,0 +1,236 @@
+"""The ``lectern`` command: open the reader, or script the index from a shell.
+
+``lectern [PATH...]`` opens the Textual app (imported only in that branch, so the scripting
+subcommands start fast and never load Textual). ``index``, ``search`` and ``paths`` work on the
+same index and the same rules as the app. With no PATH, the bundled seeds are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from tui import __version__
+from tui.core.library import Library
+from tui.core.paths import HOME_VARIABLE, Paths
+from tui.core.sanitize import visible
+
+SUBCOMMANDS = ("index", "search", "paths")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``lectern`` console script and ``python -m tui``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in SUBCOMMANDS:
+        parsed = _subcommand_parser().parse_args(args)
+        handler = {"index": _index, "search": _search, "paths": _paths}[parsed.command]
+        try:
+            return handler(parsed, Paths.from_environment())
+        except KeyboardInterrupt:
+            return 130
+    parsed = _reader_parser().parse_args(args)
+    return _open_reader(parsed.paths)
+
+
+def _reader_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lectern",
+        description="An offline reading room for a folder of documents. "
+        f"Subcommands: {', '.join(SUBCOMMANDS)} (lectern SUBCOMMAND --help).",
+    )
+    parser.add_argument("--version", action="version", version=f"lectern {__version__}")
+    parser.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="folders or files (default: bundled seeds)"
+    )
+    return parser
+
+
+def _subcommand_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lectern")
+    commands = parser.add_subparsers(dest="command", required=True)
+    index = commands.add_parser("index", help="bring the index up to date and report")
+    index.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    index.add_argument("--rebuild", action="store_true", help="rebuild the index from scratch")
+    search = commands.add_parser("search", help="search the corpus")
+    search.add_argument("query")
+    search.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    search.add_argument("--limit", type=_positive, default=10)
+    search.add_argument("--sort", choices=("relevance", "date", "title"), default="relevance")
+    search.add_argument("--json", action="store_true", help="print a JSON list of results")
+    commands.add_parser("paths", help="where config, data and cache live")
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _open_reader(inputs: Sequence[Path]) -> int:
+    from tui.ui.app import run_app  # the only place the CLI loads Textual
+
+    return run_app(Paths.from_environment(), inputs)
+
+
+# --------------------------------------------------------------------------- index
+
+
+def _index(args: argparse.Namespace, paths: Paths) -> int:
+    library = Library.open(paths, args.paths)
+    done = _run_indexer(library, args.rebuild, progress=sys.stderr.isatty())
+    if done is None:
+        return EXIT_FAILED
+    _print_report(done, sys.stdout)
+    return EXIT_OK
+
+
+def _run_indexer(library: Library, rebuild: bool, progress: bool) -> dict[str, Any] | None:
+    """Run the indexer with a progress bar; the ``done`` event, or None after an error."""
+    bar: Any = None
+    done: dict[str, Any] | None = None
+    try:
+        for event in library.update(rebuild):
+            kind = event["event"]
+            if kind == "start" and progress and event["total"]:
+                bar = _progress_bar(event["bytes"], event["total"])
+            elif kind == "progress" and bar is not None:
+                bar.update(event["bytes"] - bar.n)
+                bar.set_postfix_str(f"docs {event['done']}/{event['total']}", refresh=True)
+            elif kind == "done":
+                done = event
+            elif kind == "error":
+                print(f"lectern: indexing failed: {event['message']}", file=sys.stderr)
+    finally:
+        if bar is not None:
+            bar.close()
+    return done
+
+
+def _progress_bar(total_bytes: int, total_docs: int) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total_bytes,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1000,
+        desc="indexing",
+        file=sys.stderr,
+        postfix=f"docs 0/{total_docs}",
+        bar_format=(
+            "{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{rate_fmt}, {remaining} left, {postfix}]"
+        ),
+    )
+
+
+def _print_report(done: dict[str, Any], out: TextIO) -> None:
+    if done.get("rebuilt") and done["rebuilt"] not in ("no index yet", "rebuild requested"):
+        out.write(f"note: index rebuilt: {done['rebuilt']}\n")
+    out.write(
+        f"indexed {done['indexed']}, updated {done['updated']}, removed {done['removed']}, "
+        f"unchanged {done['unchanged']}, skipped {len(done['skipped'])} "
+        f"({done['documents']} documents in the index, {done['seconds']:.2f} s)\n"
+    )
+    for item in done["skipped"]:
+        out.write(f"  skipped {visible(item['path'])}: {item['reason']}\n")
+    for item in done["problems"]:
+        out.write(f"  warning {visible(item['path'])}: {visible(item['problem'])}\n")
+
+
+# --------------------------------------------------------------------------- search
+
+
+def _search(args: argparse.Namespace, paths: Paths) -> int:
+    from tui.core.index import IndexUnavailable, QueryError
+
+    library = Library.open(paths, args.paths)
+    done = _run_indexer(library, rebuild=False, progress=sys.stderr.isatty())
+    if done is None:
+        return EXIT_FAILED
+    if done["skipped"] or done["problems"] or (done.get("rebuilt") or "").startswith("index was"):
+        _print_report(done, sys.stderr)
+    index = library.open_index()
+    try:
+        results = index.search(args.query, limit=args.limit, sort=args.sort)
+    except QueryError as error:
+        print(f"lectern: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except IndexUnavailable as error:
+        print(f"lectern: the index cannot be read ({error}); run 'lectern index --rebuild'", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        index.close()
+    if args.json:
+        json.dump([_as_json(hit) for hit in results.hits], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_results(results, args.sort, sys.stdout)
+    return EXIT_OK
+
+
+def _as_json(hit: Any) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "path": hit.path,
+        "date": hit.date,
+        "source": hit.source,
+        "tags": list(hit.tags),
+        "score": round(hit.score, 4),
+        "hits": hit.hits,
+        "snippet": hit.snippet,
+        "marks": [list(m) for m in hit.marks],
+    }
+
+
+def _print_results(results: Any, sort: str, out: TextIO) -> None:
+    color = out.isatty() and "NO_COLOR" not in os.environ
+    shown = len(results.hits)
+    noun = "result" if results.total == 1 else "results"
+    out.write(f"{results.total} {noun} for {visible(results.query)!r}")
+    out.write(f" (showing {shown}, by {sort})\n" if shown < results.total else f" (by {sort})\n")
+    if results.suggestion:
+        out.write(f"did you mean: {visible(results.suggestion)}\n")
+    for number, hit in enumerate(results.hits, 1):
+        meta = " · ".join(x for x in (hit.date, visible(hit.source), f"{hit.hits} hits") if x)
+        out.write(f"\n{number:>3}. {_bold(visible(hit.title), color)}  {meta}\n")
+        out.write(f"     {visible(hit.id)}\n")
+        if hit.snippet:
+            out.write(f"     {_marked(hit.snippet, hit.marks, color)}\n")
+
+
+def _bold(text: str, color: bool) -> str:
+    return f"\x1b[1m{text}\x1b[0m" if color else text
+
+
+def _marked(snippet: str, marks: Iterable[tuple[int, int]], color: bool) -> str:
+    """The snippet, with hits in reverse video on a terminal and [brackets] elsewhere."""
+    safe = visible(snippet)
+    opening, closing = ("\x1b[7m", "\x1b[27m") if color else ("[", "]")
+    pieces, last = [], 0
+    for start, end in marks:
+        pieces += [safe[last:start], opening, safe[start:end], closing]
+        last = end
+    pieces.append(safe[last:])
+    return "".join(pieces)
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def _paths(_: argparse.Namespace, paths: Paths) -> int:
+    redirected = os.environ.get(HOME_VARIABLE)
+    print(f"config  {paths.config}")
+    print(f"data    {paths.data}")
+    print(f"cache   {paths.cache}")
+    if redirected:
+        print(f"(all three under {HOME_VARIABLE}={redirected})")
+    return EXIT_OK

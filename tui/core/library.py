@@ -1,0 +1,70 @@
+"""A corpus as the rest of lectern sees it: its inputs, index folder, indexer and index.
+
+The command line and the UI both go through a Library, so they agree on where a corpus's index
+lives and how it is brought up to date (always by the indexer child process).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui.core import indexer
+from tui.core.catalog import Catalog
+from tui.core.documents import SourceFile, read_document
+from tui.core.paths import Paths, bundled_seeds
+
+if TYPE_CHECKING:
+    from tui.core.index import Index
+
+
+@dataclass(frozen=True)
+class Library:
+    """The folders and files the user opened, and where their index lives."""
+
+    paths: Paths
+    inputs: tuple[Path, ...]
+
+    @classmethod
+    def open(cls, paths: Paths, inputs: Sequence[Path] = ()) -> Library:
+        """The library for ``inputs`` (resolved), or the bundled seeds when none are given."""
+        chosen = [Path(p).expanduser().resolve() for p in inputs] or [bundled_seeds()]
+        return cls(paths=paths, inputs=tuple(dict.fromkeys(chosen)))
+
+    @property
+    def index_dir(self) -> Path:
+        """Where this corpus's index and catalog live (one per distinct set of inputs)."""
+        return self.paths.index_dir(self.inputs)
+
+    def update(self, rebuild: bool = False) -> Iterator[dict[str, Any]]:
+        """Run the indexer child process; yields its events (see ``tui.core.indexer``)."""
+        return indexer.run(self.index_dir, self.inputs, rebuild)
+
+    def update_command(self, rebuild: bool = False) -> list[str]:
+        """The indexer's argv, for callers that run it themselves (the UI's async worker)."""
+        return indexer.command(self.index_dir, self.inputs, rebuild)
+
+    def catalog(self) -> Catalog | None:
+        """What the index held at its last commit (no Whoosh import)."""
+        return Catalog.load(self.index_dir)
+
+    def open_index(self) -> Index:
+        """A searcher over the index; imports Whoosh, so call it off the UI thread."""
+        from tui.core.index import Index
+
+        return Index(self.index_dir, load_text)
+
+
+def load_text(path: str, sha256: str) -> str | None:
+    """The text of the file at ``path`` if it is still the version with ``sha256``."""
+    file = Path(path)
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    doc = read_document(SourceFile(file.name, file, stat.st_size, stat.st_mtime_ns))
+    text = getattr(doc, "text", None)
+    sha = getattr(doc, "sha256", None)
+    return text if sha == sha256 else None
