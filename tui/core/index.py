@@ -29,6 +29,7 @@ from whoosh.analysis import Analyzer, Token
 from whoosh.lang.porter import stem as porter_stem
 
 from tui.core.documents import text_sha256
+from tui.core.results import Hit, IndexUnavailable, QueryError, Results, Span
 
 SCHEMA_VERSION = 1
 """Bump when the schema or analyzer changes: existing indexes are then rebuilt."""
@@ -50,14 +51,6 @@ _TOKEN = re.compile(f"([{_CJK}]+)|[^\\W{_CJK}]+")
 _LATIN_WORD = re.compile(f"[^\\W\\d_{_CJK}]{{3,30}}")
 _PLAIN_WORD = re.compile(r"(?<![\w:*?~-])([^\W\d_]{3,})(?![\w:*?~])")
 _stems: dict[str, str] = {}
-
-
-class QueryError(ValueError):
-    """A query that cannot be run; the message is meant for the user."""
-
-
-class IndexUnavailable(RuntimeError):
-    """No usable index on disk (missing, corrupt, or built with another schema)."""
 
 
 def stem(word: str) -> str:
@@ -242,38 +235,6 @@ def vocabulary_of(text: str) -> set[str]:
 
 
 # --------------------------------------------------------------------------- searching
-
-Span = tuple[int, int]
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result."""
-
-    id: str
-    title: str
-    path: str
-    date: str
-    source: str
-    tags: tuple[str, ...]
-    score: float
-    hits: int
-    """Number of hit spans in the document text (title-only matches count none)."""
-    snippet: str
-    """Text around the densest cluster of hits, newlines folded to spaces."""
-    marks: tuple[Span, ...]
-    """Hit spans as offsets into ``snippet``."""
-
-
-@dataclass(frozen=True)
-class Results:
-    """The answer to one query."""
-
-    query: str
-    hits: tuple[Hit, ...]
-    total: int
-    suggestion: str | None = None
-
 
 TextLoader = Callable[[str, str], str | None]
 """(path, sha256) -> the document text if it is still that version, else None."""

@@ -1,0 +1,49 @@
+"""What a search returns, and why it may not: plain types, importable without Whoosh.
+
+The UI imports these on its first paint; only ``tui.core.index`` (loaded later, in a worker)
+imports Whoosh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Span = tuple[int, int]
+"""A (start, end) range of code points in a document text, end exclusive."""
+
+
+class QueryError(ValueError):
+    """A query that cannot be run; the message is meant for the user."""
+
+
+class IndexUnavailable(RuntimeError):
+    """No usable index on disk (missing, corrupt, or built with another schema)."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result."""
+
+    id: str
+    title: str
+    path: str
+    date: str
+    source: str
+    tags: tuple[str, ...]
+    score: float
+    hits: int
+    """Number of hit spans in the document text (title-only matches count none)."""
+    snippet: str
+    """Text around the densest cluster of hits, newlines folded to spaces."""
+    marks: tuple[Span, ...]
+    """Hit spans as offsets into ``snippet``."""
+
+
+@dataclass(frozen=True)
+class Results:
+    """The answer to one query."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    total: int
+    suggestion: str | None = None

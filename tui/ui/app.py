@@ -1,0 +1,99 @@
+"""The Textual application: receives core services, holds app-wide bindings, owns no logic.
+
+``make_app`` is the one factory used by the command line and by the tests, so both run the same
+app. Settings (theme, keymap) are read before the app starts; the chosen theme is saved when
+it changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+from textual.theme import Theme
+
+from tui.core.library import Library
+from tui.core.paths import Paths
+from tui.core.reading import ReadingPositions
+from tui.core.settings import Settings
+from tui.ui.commands import DocumentCommands
+from tui.ui.screens.help import HelpScreen
+from tui.ui.screens.main import MainScreen
+from tui.ui.widgets.document_list import DocumentList
+from tui.ui.widgets.reader import Reader
+
+
+class LecternApp(App[None]):
+    """lectern's reading room."""
+
+    TITLE = "lectern"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {DocumentCommands}  # noqa: RUF012 - Textual's declaration style
+    BINDINGS = [  # noqa: RUF012
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit lectern (the reading position is kept)"),
+        Binding("question_mark", "help", "Keys", id="app.help", tooltip="Show every key binding"),
+        Binding("ctrl+p", "command_palette", "Commands", id="app.palette", tooltip="Open a document by title, sort, theme"),
+    ]
+
+    def __init__(self, library: Library, settings: Settings, settings_path: Path, positions: ReadingPositions) -> None:
+        super().__init__()
+        self.library = library
+        self.settings = settings
+        self.settings_path = settings_path
+        self.positions = positions
+        self._open_first = library.inputs[0].name if len(library.inputs) == 1 and library.inputs[0].is_file() else None
+
+    def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        self.push_screen(MainScreen(self.library, self.positions, self._open_first))
+        for problem in (self.settings.problem, self.positions.problem):
+            if problem:
+                self.notify(problem, severity="warning", timeout=10)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        self.settings.theme = theme.name
+        self.run_worker(lambda: self._save_settings(), thread=True, group="settings")
+
+    def _save_settings(self) -> None:
+        try:
+            self.settings.save(self.settings_path)
+        except OSError as error:
+            self.call_from_thread(self.notify, f"Could not save settings: {error}", severity="warning")
+
+    def action_help(self) -> None:
+        groups = [
+            ("anywhere", self.BINDINGS),
+            ("main", MainScreen.BINDINGS),
+            ("document list", DocumentList.BINDINGS),
+            ("reader", Reader.BINDINGS),
+        ]
+        self.push_screen(HelpScreen(groups, self.settings.keymap))
+
+    async def action_quit(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.remember_position_now()
+        self.exit()
+
+
+def make_app(paths: Paths, inputs: Sequence[Path] = ()) -> LecternApp:
+    """Build the app for a corpus (the bundled seeds when ``inputs`` is empty)."""
+    library = Library.open(paths, inputs)
+    positions = ReadingPositions(paths.data / "reading" / f"{library.index_dir.name}.yaml")
+    return LecternApp(library, Settings.load(paths.config_file), paths.config_file, positions)
+
+
+def run_app(paths: Paths, inputs: Sequence[Path]) -> int:
+    """Run the reader in this terminal until the user quits."""
+    missing = [p for p in inputs if not Path(p).exists()]
+    if missing:
+        print(f"lectern: no such file or folder: {', '.join(map(str, missing))}")
+        return 2
+    make_app(paths, inputs).run()
+    return 0

@@ -1,0 +1,52 @@
+"""Command palette (ctrl+p): open a document by title, change the list's order.
+
+Themes come from Textual's own "Change theme" command.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tui.core.sanitize import visible
+
+
+class DocumentCommands(Provider):
+    """Fuzzy-match document titles (Textual's matcher) and the sort orders."""
+
+    def _screen(self) -> object:
+        from tui.ui.screens.main import MainScreen
+
+        screen = self.app.screen_stack[0] if self.app.screen_stack else None
+        for candidate in self.app.screen_stack:
+            if isinstance(candidate, MainScreen):
+                return candidate
+        return screen
+
+    async def search(self, query: str) -> Hits:
+        from tui.ui.screens.main import MainScreen
+
+        screen = self._screen()
+        if not isinstance(screen, MainScreen):
+            return
+        matcher = self.matcher(query)
+        for sort in ("date", "title", "relevance"):
+            label = f"Sort by {sort}"
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), partial(screen.set_sort, sort), help="Order of the document list")
+        for entry in list(screen.entries.values()):
+            label = f"Open: {visible(entry.title)}"
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), partial(screen._open, entry.id), help=visible(entry.id))
+
+    async def discover(self) -> Hits:
+        from tui.ui.screens.main import MainScreen
+
+        screen = self._screen()
+        if not isinstance(screen, MainScreen):
+            return
+        for sort in ("date", "title"):
+            yield DiscoveryHit(f"Sort by {sort}", partial(screen.set_sort, sort), help="Order of the document list")

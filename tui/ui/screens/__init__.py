@@ -1,0 +1,1 @@
+"""Screens: each owns the calls into ``tui.core`` for what it shows; ``.tcss`` beside each."""

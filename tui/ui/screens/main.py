@@ -1,0 +1,378 @@
+"""The reading room: search bar, document list, reader and status line.
+
+This screen owns every call into ``tui.core``, always from a worker: the catalog and documents
+are read in threads, the index is searched in an exclusive thread worker (a newer keystroke
+cancels the older search), and the indexer child process is read by an async worker. Results
+come back as messages (``tui.ui.messages``) and only the handlers here touch widgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, ProgressBar
+
+from tui.core.catalog import Entry
+from tui.core.documents import Document, Skipped, SourceFile, discover, read_document
+from tui.core.library import Library
+from tui.core.reading import Position, ReadingPositions
+from tui.core.results import IndexUnavailable, QueryError, Results
+from tui.core.sanitize import visible
+from tui.ui.messages import (
+    CatalogLoaded,
+    DocumentFailed,
+    DocumentLoaded,
+    HitsFound,
+    IndexerEvent,
+    SearchFinished,
+)
+from tui.ui.widgets.document_list import DocumentList, Row
+from tui.ui.widgets.reader import Header, Reader
+
+SEARCH_DELAY = 0.12
+"""Seconds of typing pause before a search runs."""
+RESULT_LIMIT = 200
+
+
+class MainScreen(Screen[None]):
+    """Search, list, read."""
+
+    CSS_PATH = "main.tcss"
+    BINDINGS = [  # noqa: RUF012 - Textual's declaration style
+        Binding("slash", "focus_search", "Search", id="main.search", tooltip="Type a query (search as you type)"),
+        Binding("s", "cycle_sort", "Sort", id="main.sort", tooltip="Cycle the order of the list"),
+        Binding("escape", "leave_search", "Leave search", show=False, id="main.leave_search", tooltip="Back to the list"),
+    ]
+
+    def __init__(self, library: Library, positions: ReadingPositions, open_first: str | None = None) -> None:
+        super().__init__()
+        self.library = library
+        self.positions = positions
+        self.entries: dict[str, Entry] = {}
+        """Every document of the corpus, by id."""
+        self.active_query = ""
+        """The query the list currently shows results for ('' when browsing)."""
+        self.sort = "date"
+        self.indexing = False
+        self._index: Any = None
+        self._index_ready = False
+        self._timer: Timer | None = None
+        self._open_first = open_first
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Search: words, \"phrases\", prefix*, fuzzy~, title: tag: date: lang:", id="search")
+        yield Label("", id="search-message")
+        with Horizontal(id="panes"):
+            yield DocumentList(id="documents")
+            yield Reader(id="reader")
+        with Horizontal(id="status"):
+            yield Label("", id="status-corpus")
+            yield ProgressBar(id="status-progress", show_eta=True)
+            yield Label("", id="status-hit")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#status-progress").display = False
+        self.query_one(DocumentList).focus()
+        self._set_corpus_status("reading the catalog…")
+        self.load_catalog(discover_if_missing=True)
+        self.run_indexer()
+
+    # ------------------------------------------------------------------ workers
+
+    @work(thread=True, exclusive=True, group="catalog")
+    def load_catalog(self, discover_if_missing: bool) -> None:
+        catalog = self.library.catalog()
+        if catalog is not None and catalog.entries:
+            self.post_message(CatalogLoaded(list(catalog.entries.values())))
+        elif discover_if_missing:
+            self.post_message(CatalogLoaded(_discover_entries(self.library)))
+
+    @work(exclusive=True, group="indexer")
+    async def run_indexer(self, rebuild: bool = False) -> None:
+        self.indexing = True
+        try:
+            child = await asyncio.create_subprocess_exec(
+                *self.library.update_command(rebuild),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                limit=1 << 24,
+            )
+        except OSError as error:
+            self.post_message(IndexerEvent({"event": "error", "message": str(error)}))
+            return
+        assert child.stdout is not None and child.stderr is not None
+        finished = False
+        from tui.core.indexer import parse_event
+
+        while line := await child.stdout.readline():
+            event = parse_event(line.decode("utf-8", "replace"))
+            if event is not None:
+                finished = finished or event["event"] in ("done", "error")
+                self.post_message(IndexerEvent(event))
+        errors = (await child.stderr.read()).decode("utf-8", "replace").strip()
+        code = await child.wait()
+        if not finished:
+            detail = errors.splitlines()[-1] if errors else f"exit code {code}"
+            self.post_message(IndexerEvent({"event": "error", "message": f"indexer stopped: {detail}"}))
+
+    @work(thread=True, exclusive=True, group="search")
+    def run_search(self, query: str) -> None:
+        try:
+            index = self._open_index()
+            results = index.search(query, limit=RESULT_LIMIT, sort="relevance" if self.sort == "relevance" else self.sort)
+        except QueryError as error:
+            self.post_message(SearchFinished(query, None, str(error)))
+        except IndexUnavailable:
+            self.post_message(SearchFinished(query, None, "the index is being built: results will follow"))
+        else:
+            self.post_message(SearchFinished(query, results))
+
+    def _open_index(self) -> Any:
+        if self._index is None:
+            self._index = self.library.open_index()  # imports Whoosh: only ever in a worker
+        return self._index
+
+    @work(thread=True, exclusive=True, group="document")
+    def load_document(self, entry: Entry, query: str) -> None:
+        path = Path(entry.path)
+        try:
+            stat = path.stat()
+        except OSError as error:
+            self.post_message(DocumentFailed(entry.id, error.strerror or str(error)))
+            return
+        doc = read_document(SourceFile(entry.id, path, stat.st_size, stat.st_mtime_ns))
+        if isinstance(doc, Skipped):
+            self.post_message(DocumentFailed(entry.id, doc.reason))
+            return
+        self.post_message(DocumentLoaded(doc, self.positions.get(entry.id), query))
+
+    @work(thread=True, exclusive=True, group="hits")
+    def find_hits(self, doc_id: str, text: str, query: str, jump: bool) -> None:
+        try:
+            spans = self._open_index().hit_spans(doc_id, text, query)
+        except (QueryError, IndexUnavailable):
+            spans = []
+        self.post_message(HitsFound(doc_id, query, spans, jump))
+
+    @work(thread=True, group="save")
+    def save_position(self, doc_id: str, position: Position) -> None:
+        try:
+            self.positions.set(doc_id, position)
+        except OSError as error:
+            self.app.call_from_thread(self.notify, f"Could not save the reading position: {error}", severity="warning")
+
+    # ------------------------------------------------------------------ handlers
+
+    def on_catalog_loaded(self, message: CatalogLoaded) -> None:
+        self.entries = {e.id: e for e in message.entries}
+        self._set_corpus_status()
+        if not self.active_query:
+            self._show_browse_rows()
+        if self._open_first and self._open_first in self.entries:
+            self._open(self._open_first)
+            self._open_first = None
+
+    def on_indexer_event(self, message: IndexerEvent) -> None:
+        event = message.event
+        kind = event["event"]
+        bar = self.query_one("#status-progress", ProgressBar)
+        if kind == "start" and event["total"]:
+            bar.display = True
+            bar.update(total=max(event["bytes"], 1), progress=0)
+            if event.get("rebuilt") and str(event["rebuilt"]).startswith(("index was", "index format")):
+                self.notify(f"Rebuilding the index: {event['rebuilt']}", timeout=8)
+        elif kind == "progress":
+            bar.update(progress=event["bytes"])
+            self._set_corpus_status(f"indexing {event['done']:,}/{event['total']:,}")
+        elif kind == "commit":
+            self._index_ready = True
+            self.load_catalog(discover_if_missing=False)
+            if self.active_query:
+                self.run_search(self.active_query)
+        elif kind == "done":
+            self.indexing, self._index_ready = False, True
+            bar.display = False
+            self._set_corpus_status()
+            if event["skipped"]:
+                reasons = "; ".join(f"{Path(s['path']).name}: {s['reason']}" for s in event["skipped"][:3])
+                more = f" (+{len(event['skipped']) - 3} more)" if len(event["skipped"]) > 3 else ""
+                self.notify(f"Skipped {len(event['skipped'])} file(s): {visible(reasons)}{more}", severity="warning", timeout=10)
+            if self.active_query:
+                self.run_search(self.active_query)
+        elif kind == "error":
+            self.indexing = False
+            bar.display = False
+            self._set_corpus_status("index error")
+            self.notify(f"Indexing failed: {visible(event['message'])}", severity="error", timeout=15)
+
+    @on(Input.Changed, "#search")
+    def search_changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        text = event.value.strip()
+        if not text:
+            self._clear_search()
+            return
+        self._timer = self.set_timer(SEARCH_DELAY, lambda: self._start_search(text))
+
+    def _start_search(self, text: str) -> None:
+        if self.sort not in ("relevance", "date", "title"):
+            self.sort = "relevance"
+        if not self.active_query:
+            self.sort = "relevance"
+        self.active_query = text
+        self.run_search(text)
+
+    @on(Input.Submitted, "#search")
+    def search_submitted(self) -> None:
+        self.query_one(DocumentList).focus()
+
+    def on_search_finished(self, message: SearchFinished) -> None:
+        current = self.query_one("#search", Input).value.strip()
+        if message.query != current:
+            return  # a stale answer: a newer search is on its way
+        note = self.query_one("#search-message", Label)
+        if message.results is None:
+            note.update(visible(message.error or ""))
+            note.set_class(True, "-error")
+            return
+        note.set_class(False, "-error")
+        results: Results = message.results
+        hint = f"{results.total:,} result{'s' if results.total != 1 else ''} · by {self.sort}"
+        if results.suggestion:
+            hint += f" · did you mean: {visible(results.suggestion)}"
+        note.update(hint)
+        rows = [
+            Row(h.id, h.title, h.date, h.source, self.entries[h.id].words if h.id in self.entries else 0, h.hits, h.snippet, h.marks)
+            for h in results.hits
+        ]
+        self.query_one(DocumentList).set_rows(rows, snippets=True, empty_message=f"Nothing matches {visible(message.query)!r}.")
+        reader = self.query_one(Reader)
+        if reader.doc_id:
+            self.find_hits(reader.doc_id, reader.text, message.query, False)
+
+    @on(DocumentList.Opened)
+    def document_opened(self, message: DocumentList.Opened) -> None:
+        self._open(message.doc_id)
+
+    def _open(self, doc_id: str) -> None:
+        entry = self.entries.get(doc_id)
+        if entry is None:
+            return
+        self._remember_position()
+        self.load_document(entry, self.active_query)
+
+    def on_document_loaded(self, message: DocumentLoaded) -> None:
+        doc: Document = message.document
+        reader = self.query_one(Reader)
+        meta = " · ".join(x for x in (doc.date, doc.source, doc.language, ", ".join(doc.tags), f"{doc.words:,} words") if x)
+        position = message.position if not message.query else None
+        reader.load(doc.id, doc.text, Header(doc.title, meta), position.top if position else 0, position.cursor if position else 0)
+        reader.focus()
+        if doc.problems:
+            self.notify(visible("; ".join(doc.problems)), title=visible(doc.id), severity="warning")
+        if message.query:
+            self.find_hits(doc.id, doc.text, message.query, True)
+
+    def on_document_failed(self, message: DocumentFailed) -> None:
+        self.notify(f"Cannot open {visible(message.doc_id)}: {visible(message.reason)}", severity="error")
+        self.load_catalog(discover_if_missing=False)
+
+    def on_hits_found(self, message: HitsFound) -> None:
+        reader = self.query_one(Reader)
+        if reader.doc_id == message.doc_id and message.query == self.active_query:
+            reader.set_hits(message.spans, jump=message.jump)
+
+    @on(Reader.HitChanged)
+    def hit_changed(self, message: Reader.HitChanged) -> None:
+        label = self.query_one("#status-hit", Label)
+        if message.total == 0:
+            label.update("")
+        elif message.index < 0:
+            label.update(f"{message.total} hits")
+        else:
+            label.update(f"hit {message.index + 1}/{message.total}")
+
+    # ------------------------------------------------------------------ actions
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_cycle_sort(self) -> None:
+        order = ("relevance", "date", "title") if self.active_query else ("date", "title")
+        self.sort = order[(order.index(self.sort) + 1) % len(order)] if self.sort in order else order[0]
+        self.notify(f"Sorted by {self.sort}", timeout=2)
+        if self.active_query:
+            self.run_search(self.active_query)
+        else:
+            self._show_browse_rows()
+
+    def set_sort(self, sort: str) -> None:
+        """Choose the list order (from the command palette)."""
+        self.sort = sort
+        if self.active_query:
+            self.run_search(self.active_query)
+        else:
+            self._show_browse_rows()
+
+    def action_leave_search(self) -> None:
+        self.query_one(DocumentList).focus()
+
+    # ------------------------------------------------------------------ helpers
+
+    def _clear_search(self) -> None:
+        self.active_query = ""
+        if self.sort == "relevance":
+            self.sort = "date"
+        self.query_one("#search-message", Label).update("")
+        self._show_browse_rows()
+        self.query_one(Reader).set_hits([], jump=False)
+
+    def _show_browse_rows(self) -> None:
+        entries = list(self.entries.values())
+        if self.sort == "title":
+            entries.sort(key=lambda e: e.title.casefold())
+        else:
+            entries.sort(key=lambda e: (e.date, e.title.casefold()), reverse=True)
+        rows = [Row(e.id, e.title, e.date, e.source, e.words) for e in entries]
+        self.query_one(DocumentList).set_rows(rows, snippets=False, empty_message="No documents found.")
+
+    def _set_corpus_status(self, state: str | None = None) -> None:
+        if state is None:
+            state = "indexing…" if self.indexing else "index ready" if self._index_ready else ""
+        count = f"{len(self.entries):,} document{'s' if len(self.entries) != 1 else ''}"
+        self.query_one("#status-corpus", Label).update(" · ".join(x for x in (count, state) if x))
+
+    def _remember_position(self) -> None:
+        reader = self.query_one(Reader)
+        if reader.doc_id is not None:
+            self.save_position(reader.doc_id, Position(reader.top_offset, reader.cursor))
+
+    def remember_position_now(self) -> None:
+        """Save the open document's position synchronously (on quit, when workers are ending)."""
+        reader = self.query_one(Reader)
+        if reader.doc_id is not None:
+            try:
+                self.positions.set(reader.doc_id, Position(reader.top_offset, reader.cursor))
+            except OSError:
+                pass
+
+
+def _discover_entries(library: Library) -> list[Entry]:
+    """Entries straight from the files, for the first run before any index exists."""
+    sources, _ = discover(list(library.inputs))
+    entries = []
+    for source in sources:
+        doc = read_document(source)
+        if not isinstance(doc, Skipped):
+            entries.append(Entry.of(doc))
+    return entries

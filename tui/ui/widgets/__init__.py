@@ -1,0 +1,1 @@
+"""Widgets: data in through constructors and reactives, events out as nested Messages."""

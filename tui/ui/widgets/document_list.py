@@ -1,0 +1,222 @@
+"""The document list: one row per document, rendered line by line (no widget per row).
+
+Rows have a fixed height (two lines, three with a search snippet), so the row under any screen
+line is a division away and 100,000 documents cost no more to show than ten. Rows come in
+through ``set_rows``; the list keeps the highlighted document across updates when it can and
+tells the screen about highlights and opens through nested messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.core.sanitize import visible
+
+WORDS_PER_MINUTE = 230
+
+
+@dataclass(frozen=True)
+class Row:
+    """What the list shows of one document."""
+
+    id: str
+    title: str
+    date: str
+    source: str
+    words: int
+    hits: int = 0
+    snippet: str = ""
+    marks: tuple[tuple[int, int], ...] = ()
+    annotations: int = 0
+
+
+class DocumentList(ScrollView, can_focus=True):
+    """Documents or search results; ``enter`` or a click opens one."""
+
+    BINDINGS = [  # noqa: RUF012 - Textual's declaration style
+        Binding("j,down", "move(1)", "Down", show=False, id="list.down", tooltip="Next document"),
+        Binding("k,up", "move(-1)", "Up", show=False, id="list.up", tooltip="Previous document"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="list.page_down", tooltip="Next page"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="list.page_up", tooltip="Previous page"),
+        Binding("g,home", "first", "First", show=False, id="list.first", tooltip="First document"),
+        Binding("G,end", "last", "Last", show=False, id="list.last", tooltip="Last document"),
+        Binding("enter,l", "open", "Open", id="list.open", tooltip="Open the highlighted document"),
+    ]
+    COMPONENT_CLASSES = {  # noqa: RUF012
+        "list--title",
+        "list--meta",
+        "list--snippet",
+        "list--mark",
+        "list--cursor",
+        "list--empty",
+    }
+    DEFAULT_CSS = """
+    DocumentList { background: $surface; overflow-x: hidden; }
+    DocumentList > .list--title { text-style: bold; }
+    DocumentList > .list--meta { color: $text-muted; }
+    DocumentList > .list--snippet { color: $text; }
+    DocumentList > .list--mark { background: $warning 35%; text-style: bold; }
+    DocumentList > .list--cursor { background: $boost; }
+    DocumentList:focus > .list--cursor { background: $accent 30%; }
+    DocumentList > .list--empty { color: $text-muted; text-style: italic; }
+    """
+
+    class Highlighted(Message):
+        """The highlighted document changed."""
+
+        def __init__(self, document_list: DocumentList, doc_id: str) -> None:
+            super().__init__()
+            self.document_list, self.doc_id = document_list, doc_id
+
+        @property
+        def control(self) -> DocumentList:
+            return self.document_list
+
+    class Opened(Message):
+        """The user asked to read a document."""
+
+        def __init__(self, document_list: DocumentList, doc_id: str) -> None:
+            super().__init__()
+            self.document_list, self.doc_id = document_list, doc_id
+
+        @property
+        def control(self) -> DocumentList:
+            return self.document_list
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's parameter name
+        super().__init__(id=id)
+        self.rows: list[Row] = []
+        """The rows shown, in order."""
+        self.cursor = 0
+        """Index of the highlighted row."""
+        self.snippets = False
+        """Whether rows carry a snippet line (while a query is active)."""
+        self.empty_message = "No documents."
+        self.lines_rendered = 0
+
+    @property
+    def row_height(self) -> int:
+        """Screen lines per row."""
+        return 3 if self.snippets else 2
+
+    @property
+    def highlighted(self) -> Row | None:
+        """The highlighted row, if any."""
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    def set_rows(self, rows: list[Row], snippets: bool, empty_message: str = "No documents.") -> None:
+        """Replace the rows, keeping the highlighted document when it is still listed."""
+        keep = self.highlighted.id if self.highlighted else None
+        self.rows, self.snippets, self.empty_message = rows, snippets, empty_message
+        position = next((i for i, r in enumerate(rows) if r.id == keep), None) if keep else None
+        self.cursor = position if position is not None else 0
+        self.virtual_size = Size(self.size.width, len(rows) * self.row_height)
+        if position is None:
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self._reveal_cursor()
+        self.refresh()
+        if self.highlighted and self.highlighted.id != keep:
+            self.post_message(self.Highlighted(self, self.highlighted.id))
+
+    # ------------------------------------------------------------------ rendering
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if not self.rows:
+            if y == 1:
+                return self._text_strip(Text(f"  {self.empty_message}", self.get_component_rich_style("list--empty")), width, base)
+            return Strip.blank(width, base)
+        index, part = divmod(round(self.scroll_y) + y, self.row_height)
+        if index >= len(self.rows):
+            return Strip.blank(width, base)
+        self.lines_rendered += 1
+        row = self.rows[index]
+        style = base + self.get_component_rich_style("list--cursor") if index == self.cursor else base
+        if part == 0:
+            text = self._title_line(row, width)
+        elif part == 1:
+            text = self._meta_line(row)
+        else:
+            text = self._snippet_line(row)
+        return self._text_strip(text, width, style)
+
+    def _text_strip(self, text: Text, width: int, style: Style) -> Strip:
+        text.truncate(width, overflow="ellipsis")
+        segments = list(text.render(self.app.console))
+        return Strip(segments, text.cell_len).apply_style(style).extend_cell_length(width, style)
+
+    def _title_line(self, row: Row, width: int) -> Text:
+        date = f" {row.date} "
+        title = Text(" " + visible(row.title), style=self.get_component_rich_style("list--title"), no_wrap=True, end="")
+        title.truncate(max(width - len(date), 4), overflow="ellipsis", pad=True)
+        title.append(date, self.get_component_rich_style("list--meta"))
+        return title
+
+    def _meta_line(self, row: Row) -> Text:
+        minutes = max(1, round(row.words / WORDS_PER_MINUTE))
+        parts = [visible(row.source) if row.source else "", f"{row.words:,} words · {minutes} min"]
+        if self.snippets:
+            parts.append(f"{row.hits} hit{'s' if row.hits != 1 else ''}")
+        if row.annotations:
+            parts.append(f"✎ {row.annotations}")
+        return Text("  " + " · ".join(p for p in parts if p), style=self.get_component_rich_style("list--meta"), end="")
+
+    def _snippet_line(self, row: Row) -> Text:
+        text = Text("  " + visible(row.snippet), style=self.get_component_rich_style("list--snippet"), no_wrap=True, end="")
+        mark = self.get_component_rich_style("list--mark")
+        for start, end in row.marks:
+            text.stylize(mark, start + 2, end + 2)
+        return text
+
+    # ------------------------------------------------------------------ moving
+
+    def _set_cursor(self, index: int) -> None:
+        if not self.rows:
+            return
+        index = min(max(index, 0), len(self.rows) - 1)
+        if index != self.cursor:
+            old, self.cursor = self.cursor, index
+            for row in (old, index):
+                top = row * self.row_height - round(self.scroll_y)
+                self.refresh(Region(0, top, self.size.width, self.row_height))
+            self.post_message(self.Highlighted(self, self.rows[index].id))
+        self._reveal_cursor()
+
+    def _reveal_cursor(self) -> None:
+        top = self.cursor * self.row_height
+        self.scroll_to_region(Region(0, top, 1, self.row_height), animate=False, immediate=True, spacing=None)
+
+    def action_move(self, delta: int) -> None:
+        self._set_cursor(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self._set_cursor(self.cursor + direction * max(self.size.height // self.row_height - 1, 1))
+
+    def action_first(self) -> None:
+        self._set_cursor(0)
+
+    def action_last(self) -> None:
+        self._set_cursor(len(self.rows) - 1)
+
+    def action_open(self) -> None:
+        if self.highlighted:
+            self.post_message(self.Opened(self, self.highlighted.id))
+
+    def on_click(self, event: events.Click) -> None:
+        index = (round(self.scroll_y) + event.y) // self.row_height
+        if 0 <= index < len(self.rows):
+            self._set_cursor(index)
+            self.post_message(self.Opened(self, self.rows[index].id))
+
+    def on_resize(self, _: events.Resize) -> None:
+        self.virtual_size = Size(self.size.width, len(self.rows) * self.row_height)
