@@ -149,7 +149,7 @@ def _print_report(done: dict[str, Any], out: TextIO) -> None:
 
 
 def _search(args: argparse.Namespace, paths: Paths) -> int:
-    from tui.core.index import IndexUnavailable, QueryError
+    from tui.core.results import IndexUnavailable, QueryError
 
     library = Library.open(paths, args.paths)
     done = _run_indexer(library, rebuild=False, progress=sys.stderr.isatty())

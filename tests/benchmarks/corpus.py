@@ -11,7 +11,23 @@ import itertools
 import random
 from pathlib import Path
 
-_BASE = ["the", "of", "and", "to", "in", "is", "that", "for", "it", "as", "was", "with", "be", "by", "on", "not", "he", "this", "are", "or", "his", "from", "at", "which", "but", "have", "an", "they", "you", "were", "her", "she", "there", "been", "one", "all", "we", "their", "has", "would", "when", "if", "so", "no", "will", "more", "can", "out", "up", "who", "them", "some", "could", "what", "into", "than", "other", "time", "these", "two", "may", "first", "then", "do", "any", "like", "my", "now", "over", "such", "our", "man", "me", "even", "most", "made", "after", "also", "did", "many", "before", "must", "through", "years", "where", "much", "your", "way", "well", "down", "should", "because", "each", "just", "those", "people", "how", "too", "little", "state", "good", "very", "make", "world", "still", "own", "see", "men", "work", "long", "get", "here", "between", "both", "life", "being", "under", "never", "day", "same", "another", "know", "while", "last", "might", "us", "great", "old", "year", "off", "come", "since", "against", "go", "came", "right", "used", "take", "three", "government", "blockchain", "technology", "policy", "market", "system", "development", "country", "research", "economy", "company", "history", "language", "reading", "library", "document", "archive", "paper", "network", "record", "transaction", "ledger", "finance", "industry", "science", "nature", "energy", "climate", "water", "city", "river", "mountain", "forest", "ocean", "island", "village", "harbour", "railway", "bridge", "garden", "museum", "theatre", "music", "novel", "poem", "chapter", "author", "editor", "reader", "letter", "journal", "newspaper", "article", "report", "review", "study", "theory", "method", "result", "analysis", "evidence", "question", "answer", "problem", "solution", "process", "structure", "function", "value", "measure", "pattern", "change", "growth", "decline", "crisis", "reform", "election", "parliament", "court", "law", "right", "freedom", "trade", "price", "cost", "budget", "tax", "bank", "loan", "credit", "debt", "currency", "exchange", "coin"]
+_BASE_TEXT = """
+the of and to in is that for it as was with be by on not he this are or his from at which but have
+an they you were her she there been one all we their has would when if so no will more can out up
+who them some could what into than other time these two may first then do any like my now over such
+our man me even most made after also did many before must through years where much your way well
+down should because each just those people how too little state good very make world still own see
+men work long get here between both life being under never day same another know while last might us
+great old year off come since against go came right used take three government blockchain technology
+policy market system development country research economy company history language reading library
+document archive paper network record transaction ledger finance industry science nature energy
+climate water city river mountain forest ocean island village harbour railway bridge garden museum
+theatre music novel poem chapter author editor reader letter journal newspaper article report review
+study theory method result analysis evidence question answer problem solution process structure
+function value measure pattern change growth decline crisis reform election parliament court law
+right freedom trade price cost budget tax bank loan credit debt currency exchange coin
+"""
+_BASE = _BASE_TEXT.split()
 _SUFFIXES = ("", "", "", "s", "ed", "ing", "er", "ly", "ness", "ation", "al", "ism")
 
 

@@ -31,6 +31,7 @@ from typing import Any
 
 from tui.core.catalog import Catalog, Entry
 from tui.core.documents import Document, Skipped, SourceFile, discover, read_document
+from tui.core.results import IndexUnavailable
 
 Emit = Callable[[dict[str, Any]], None]
 FIRST_BATCH_BYTES = 1_000_000
@@ -119,7 +120,7 @@ def _rebuild_reason(folder: Path, catalog: Catalog | None, rebuild: bool) -> str
         return f"index format changed (version {catalog.schema} -> {index.SCHEMA_VERSION})"
     try:
         index.check(folder)
-    except index.IndexUnavailable as error:
+    except IndexUnavailable as error:
         return f"index was unreadable ({error})"
     return None
 

@@ -30,20 +30,30 @@ class LecternApp(App[None]):
 
     TITLE = "lectern"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {DocumentCommands}  # noqa: RUF012 - Textual's declaration style
+    COMMANDS = App.COMMANDS | {DocumentCommands}
     BINDINGS = [  # noqa: RUF012
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit lectern (the reading position is kept)"),
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Show every key binding"),
-        Binding("ctrl+p", "command_palette", "Commands", id="app.palette", tooltip="Open a document by title, sort, theme"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            id="app.palette",
+            tooltip="Open a document by title, sort, theme",
+        ),
     ]
 
-    def __init__(self, library: Library, settings: Settings, settings_path: Path, positions: ReadingPositions) -> None:
+    def __init__(
+        self, library: Library, settings: Settings, settings_path: Path, positions: ReadingPositions
+    ) -> None:
         super().__init__()
         self.library = library
         self.settings = settings
         self.settings_path = settings_path
         self.positions = positions
-        self._open_first = library.inputs[0].name if len(library.inputs) == 1 and library.inputs[0].is_file() else None
+        self._open_first = (
+            library.inputs[0].name if len(library.inputs) == 1 and library.inputs[0].is_file() else None
+        )
 
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
@@ -58,7 +68,7 @@ class LecternApp(App[None]):
 
     def _theme_changed(self, theme: Theme) -> None:
         self.settings.theme = theme.name
-        self.run_worker(lambda: self._save_settings(), thread=True, group="settings")
+        self.run_worker(self._save_settings, thread=True, group="settings")
 
     def _save_settings(self) -> None:
         try:

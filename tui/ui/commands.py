@@ -35,12 +35,19 @@ class DocumentCommands(Provider):
             label = f"Sort by {sort}"
             score = matcher.match(label)
             if score > 0:
-                yield Hit(score, matcher.highlight(label), partial(screen.set_sort, sort), help="Order of the document list")
+                yield Hit(
+                    score,
+                    matcher.highlight(label),
+                    partial(screen.set_sort, sort),
+                    help="Order of the document list",
+                )
         for entry in list(screen.entries.values()):
             label = f"Open: {visible(entry.title)}"
             score = matcher.match(label)
             if score > 0:
-                yield Hit(score, matcher.highlight(label), partial(screen._open, entry.id), help=visible(entry.id))
+                yield Hit(
+                    score, matcher.highlight(label), partial(screen._open, entry.id), help=visible(entry.id)
+                )
 
     async def discover(self) -> Hits:
         from tui.ui.screens.main import MainScreen
@@ -49,4 +56,6 @@ class DocumentCommands(Provider):
         if not isinstance(screen, MainScreen):
             return
         for sort in ("date", "title"):
-            yield DiscoveryHit(f"Sort by {sort}", partial(screen.set_sort, sort), help="Order of the document list")
+            yield DiscoveryHit(
+                f"Sort by {sort}", partial(screen.set_sort, sort), help="Order of the document list"
+            )

@@ -13,8 +13,8 @@ from textual.message import Message
 
 from tui.core.catalog import Entry
 from tui.core.documents import Document
-from tui.core.results import Results
 from tui.core.reading import Position
+from tui.core.results import Results
 
 
 @dataclass

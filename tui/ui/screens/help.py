@@ -20,9 +20,9 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close", tooltip="Close the help"),
     ]
 
-    def __init__(self, groups: Iterable[tuple[str, Iterable[Binding]]], keymap: dict[str, str]) -> None:
+    def __init__(self, groups: Iterable[tuple[str, Iterable[object]]], keymap: dict[str, str]) -> None:
         super().__init__()
-        self.groups = [(name, list(bindings)) for name, bindings in groups]
+        self.groups = [(name, [b for b in bindings if isinstance(b, Binding)]) for name, bindings in groups]
         self.keymap = keymap
 
     def compose(self) -> ComposeResult:
@@ -37,7 +37,9 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(name, _pretty(keys), binding.tooltip or binding.description, binding.id or "")
         with VerticalScroll(id="help-body"):
             yield Static(table)
-            yield Static("Mouse: click a document to open it, click in the text to move the cursor, wheel to scroll.")
+            yield Static(
+                "Mouse: click a document to open it, click in the text to move the cursor, wheel to scroll."
+            )
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

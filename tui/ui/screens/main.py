@@ -9,6 +9,7 @@ come back as messages (``tui.ui.messages``) and only the handlers here touch wid
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +48,18 @@ class MainScreen(Screen[None]):
 
     CSS_PATH = "main.tcss"
     BINDINGS = [  # noqa: RUF012 - Textual's declaration style
-        Binding("slash", "focus_search", "Search", id="main.search", tooltip="Type a query (search as you type)"),
+        Binding(
+            "slash", "focus_search", "Search", id="main.search", tooltip="Type a query (search as you type)"
+        ),
         Binding("s", "cycle_sort", "Sort", id="main.sort", tooltip="Cycle the order of the list"),
-        Binding("escape", "leave_search", "Leave search", show=False, id="main.leave_search", tooltip="Back to the list"),
+        Binding(
+            "escape",
+            "leave_search",
+            "Leave search",
+            show=False,
+            id="main.leave_search",
+            tooltip="Back to the list",
+        ),
     ]
 
     def __init__(self, library: Library, positions: ReadingPositions, open_first: str | None = None) -> None:
@@ -68,7 +78,9 @@ class MainScreen(Screen[None]):
         self._open_first = open_first
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Search: words, \"phrases\", prefix*, fuzzy~, title: tag: date: lang:", id="search")
+        yield Input(
+            placeholder='Search: words, "phrases", prefix*, fuzzy~, title: tag: date: lang:', id="search"
+        )
         yield Label("", id="search-message")
         with Horizontal(id="panes"):
             yield DocumentList(id="documents")
@@ -113,13 +125,18 @@ class MainScreen(Screen[None]):
         finished = False
         from tui.core.indexer import parse_event
 
-        while line := await child.stdout.readline():
-            event = parse_event(line.decode("utf-8", "replace"))
-            if event is not None:
-                finished = finished or event["event"] in ("done", "error")
-                self.post_message(IndexerEvent(event))
-        errors = (await child.stderr.read()).decode("utf-8", "replace").strip()
-        code = await child.wait()
+        try:
+            while line := await child.stdout.readline():
+                event = parse_event(line.decode("utf-8", "replace"))
+                if event is not None:
+                    finished = finished or event["event"] in ("done", "error")
+                    self.post_message(IndexerEvent(event))
+            errors = (await child.stderr.read()).decode("utf-8", "replace").strip()
+            code = await child.wait()
+        finally:
+            if child.returncode is None:  # the app is closing mid-run: the next start resumes
+                child.kill()
+                await child.wait()
         if not finished:
             detail = errors.splitlines()[-1] if errors else f"exit code {code}"
             self.post_message(IndexerEvent({"event": "error", "message": f"indexer stopped: {detail}"}))
@@ -128,7 +145,9 @@ class MainScreen(Screen[None]):
     def run_search(self, query: str) -> None:
         try:
             index = self._open_index()
-            results = index.search(query, limit=RESULT_LIMIT, sort="relevance" if self.sort == "relevance" else self.sort)
+            results = index.search(
+                query, limit=RESULT_LIMIT, sort="relevance" if self.sort == "relevance" else self.sort
+            )
         except QueryError as error:
             self.post_message(SearchFinished(query, None, str(error)))
         except IndexUnavailable:
@@ -168,7 +187,9 @@ class MainScreen(Screen[None]):
         try:
             self.positions.set(doc_id, position)
         except OSError as error:
-            self.app.call_from_thread(self.notify, f"Could not save the reading position: {error}", severity="warning")
+            self.app.call_from_thread(
+                self.notify, f"Could not save the reading position: {error}", severity="warning"
+            )
 
     # ------------------------------------------------------------------ handlers
 
@@ -205,7 +226,11 @@ class MainScreen(Screen[None]):
             if event["skipped"]:
                 reasons = "; ".join(f"{Path(s['path']).name}: {s['reason']}" for s in event["skipped"][:3])
                 more = f" (+{len(event['skipped']) - 3} more)" if len(event["skipped"]) > 3 else ""
-                self.notify(f"Skipped {len(event['skipped'])} file(s): {visible(reasons)}{more}", severity="warning", timeout=10)
+                self.notify(
+                    f"Skipped {len(event['skipped'])} file(s): {visible(reasons)}{more}",
+                    severity="warning",
+                    timeout=10,
+                )
             if self.active_query:
                 self.run_search(self.active_query)
         elif kind == "error":
@@ -252,10 +277,21 @@ class MainScreen(Screen[None]):
             hint += f" · did you mean: {visible(results.suggestion)}"
         note.update(hint)
         rows = [
-            Row(h.id, h.title, h.date, h.source, self.entries[h.id].words if h.id in self.entries else 0, h.hits, h.snippet, h.marks)
+            Row(
+                h.id,
+                h.title,
+                h.date,
+                h.source,
+                self.entries[h.id].words if h.id in self.entries else 0,
+                h.hits,
+                h.snippet,
+                h.marks,
+            )
             for h in results.hits
         ]
-        self.query_one(DocumentList).set_rows(rows, snippets=True, empty_message=f"Nothing matches {visible(message.query)!r}.")
+        self.query_one(DocumentList).set_rows(
+            rows, snippets=True, empty_message=f"Nothing matches {visible(message.query)!r}."
+        )
         reader = self.query_one(Reader)
         if reader.doc_id:
             self.find_hits(reader.doc_id, reader.text, message.query, False)
@@ -274,9 +310,17 @@ class MainScreen(Screen[None]):
     def on_document_loaded(self, message: DocumentLoaded) -> None:
         doc: Document = message.document
         reader = self.query_one(Reader)
-        meta = " · ".join(x for x in (doc.date, doc.source, doc.language, ", ".join(doc.tags), f"{doc.words:,} words") if x)
+        meta = " · ".join(
+            x for x in (doc.date, doc.source, doc.language, ", ".join(doc.tags), f"{doc.words:,} words") if x
+        )
         position = message.position if not message.query else None
-        reader.load(doc.id, doc.text, Header(doc.title, meta), position.top if position else 0, position.cursor if position else 0)
+        reader.load(
+            doc.id,
+            doc.text,
+            Header(doc.title, meta),
+            position.top if position else 0,
+            position.cursor if position else 0,
+        )
         reader.focus()
         if doc.problems:
             self.notify(visible("; ".join(doc.problems)), title=visible(doc.id), severity="warning")
@@ -361,10 +405,8 @@ class MainScreen(Screen[None]):
         """Save the open document's position synchronously (on quit, when workers are ending)."""
         reader = self.query_one(Reader)
         if reader.doc_id is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self.positions.set(reader.doc_id, Position(reader.top_offset, reader.cursor))
-            except OSError:
-                pass
 
 
 def _discover_entries(library: Library) -> list[Entry]:

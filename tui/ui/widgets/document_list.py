@@ -92,7 +92,7 @@ class DocumentList(ScrollView, can_focus=True):
         def control(self) -> DocumentList:
             return self.document_list
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's parameter name
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows: list[Row] = []
         """The rows shown, in order."""
@@ -134,7 +134,9 @@ class DocumentList(ScrollView, can_focus=True):
         base = self.rich_style
         if not self.rows:
             if y == 1:
-                return self._text_strip(Text(f"  {self.empty_message}", self.get_component_rich_style("list--empty")), width, base)
+                return self._text_strip(
+                    Text(f"  {self.empty_message}", self.get_component_rich_style("list--empty")), width, base
+                )
             return Strip.blank(width, base)
         index, part = divmod(round(self.scroll_y) + y, self.row_height)
         if index >= len(self.rows):
@@ -157,7 +159,9 @@ class DocumentList(ScrollView, can_focus=True):
 
     def _title_line(self, row: Row, width: int) -> Text:
         date = f" {row.date} "
-        title = Text(" " + visible(row.title), style=self.get_component_rich_style("list--title"), no_wrap=True, end="")
+        title = Text(
+            " " + visible(row.title), style=self.get_component_rich_style("list--title"), no_wrap=True, end=""
+        )
         title.truncate(max(width - len(date), 4), overflow="ellipsis", pad=True)
         title.append(date, self.get_component_rich_style("list--meta"))
         return title
@@ -169,10 +173,19 @@ class DocumentList(ScrollView, can_focus=True):
             parts.append(f"{row.hits} hit{'s' if row.hits != 1 else ''}")
         if row.annotations:
             parts.append(f"✎ {row.annotations}")
-        return Text("  " + " · ".join(p for p in parts if p), style=self.get_component_rich_style("list--meta"), end="")
+        return Text(
+            "  " + " · ".join(p for p in parts if p),
+            style=self.get_component_rich_style("list--meta"),
+            end="",
+        )
 
     def _snippet_line(self, row: Row) -> Text:
-        text = Text("  " + visible(row.snippet), style=self.get_component_rich_style("list--snippet"), no_wrap=True, end="")
+        text = Text(
+            "  " + visible(row.snippet),
+            style=self.get_component_rich_style("list--snippet"),
+            no_wrap=True,
+            end="",
+        )
         mark = self.get_component_rich_style("list--mark")
         for start, end in row.marks:
             text.stylize(mark, start + 2, end + 2)

@@ -128,7 +128,13 @@ class Reader(ScrollView, can_focus=True):
         Binding("g,home", "top", "Top", show=False, id="reader.top", tooltip="Start of the document"),
         Binding("G,end", "bottom", "End", show=False, id="reader.bottom", tooltip="End of the document"),
         Binding("n", "next_hit", "Next hit", id="reader.next_hit", tooltip="Jump to the next search hit"),
-        Binding("N", "previous_hit", "Prev hit", id="reader.previous_hit", tooltip="Jump to the previous search hit"),
+        Binding(
+            "N",
+            "previous_hit",
+            "Prev hit",
+            id="reader.previous_hit",
+            tooltip="Jump to the previous search hit",
+        ),
     ]
     COMPONENT_CLASSES = {  # noqa: RUF012
         "reader--title",
@@ -187,7 +193,7 @@ class Reader(ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0, repaint=False)
     """Offset of the cursor in the text."""
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's parameter name
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.doc_id: str | None = None
         """The document shown, or None before one is opened."""
@@ -211,7 +217,9 @@ class Reader(ScrollView, can_focus=True):
         self.doc_id, self.text = doc_id, text
         self._display = visible(text).replace("\t", " ")
         self._header = [(header.title, "reader--title"), (header.meta, "reader--meta"), ("", "")]
-        self._fences = [(m.start(), m.end()) for m in _FENCE.finditer(text)] if "```" in text or "~~~" in text else []
+        self._fences = (
+            [(m.start(), m.end()) for m in _FENCE.finditer(text)] if "```" in text or "~~~" in text else []
+        )
         self.hits, self.current_hit = [], -1
         self._block_style.cache_clear()
         self._inline_spans.cache_clear()
@@ -307,11 +315,17 @@ class Reader(ScrollView, can_focus=True):
             text.stylize(self.get_component_rich_style(block))
         for s, e, component in self._inline_spans(logical):
             if s < end and e > start:
-                text.stylize(self.get_component_rich_style(component), max(s, start) - start, min(e, end) - start)
+                text.stylize(
+                    self.get_component_rich_style(component), max(s, start) - start, min(e, end) - start
+                )
         self._stylize_hits(text, start, end)
         if self.has_focus and start <= self.cursor <= end:
             if self.cursor < end:
-                text.stylize(self.get_component_rich_style("reader--cursor"), self.cursor - start, self.cursor - start + 1)
+                text.stylize(
+                    self.get_component_rich_style("reader--cursor"),
+                    self.cursor - start,
+                    self.cursor - start + 1,
+                )
             elif self.cursor == end:
                 text.append(" ", self.get_component_rich_style("reader--cursor"))
         segments = list(text.render(self.app.console))
@@ -327,7 +341,9 @@ class Reader(ScrollView, can_focus=True):
             if s >= end:
                 break
             if e > start:
-                style = self.get_component_rich_style("reader--current-hit") if (s, e) == current else hit_style
+                style = (
+                    self.get_component_rich_style("reader--current-hit") if (s, e) == current else hit_style
+                )
                 text.stylize(style, max(s, start) - start, min(e, end) - start)
 
     @lru_cache(maxsize=4096)  # noqa: B019 - cleared on every load; the widget lives as long as the app
@@ -361,7 +377,9 @@ class Reader(ScrollView, can_focus=True):
                 spans += [(s, e, "reader--markup"), (label_s, label_e, "reader--link")]
             else:
                 mark = 1 if kind in ("code", "em") else 2
-                component = {"code": "reader--code", "strong": "reader--strong", "em": "reader--emphasis"}[kind]
+                component = {"code": "reader--code", "strong": "reader--strong", "em": "reader--emphasis"}[
+                    kind
+                ]
                 spans += [(s, e, component), (s, s + mark, "reader--markup"), (e - mark, e, "reader--markup")]
         return tuple(spans)
 

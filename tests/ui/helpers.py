@@ -1,0 +1,75 @@
+"""Helpers for driving the app with Pilot: wait for a condition, not for a fixed time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tui.core.paths import Paths
+from tui.ui.app import LecternApp, make_app
+from tui.ui.screens.main import MainScreen
+from tui.ui.widgets.document_list import DocumentList
+from tui.ui.widgets.reader import Reader
+
+SIZE = (120, 36)
+
+
+def app_for(inputs: list[Path] | None = None) -> LecternApp:
+    """The app as the CLI builds it, under the test's LECTERN_HOME."""
+    return make_app(Paths.from_environment(), inputs or [])
+
+
+async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Let the app run until ``condition`` holds (fails the test after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await pilot.pause(0.02)
+
+
+def main_screen(pilot: Pilot[Any]) -> MainScreen:
+    screen = pilot.app.screen_stack[1] if len(pilot.app.screen_stack) > 1 else pilot.app.screen
+    assert isinstance(screen, MainScreen)
+    return screen
+
+
+async def ready(pilot: Pilot[Any]) -> MainScreen:
+    """Wait until the corpus is listed and the indexer has finished."""
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+    screen = main_screen(pilot)
+    await wait_until(pilot, lambda: screen._index_ready and not screen.indexing and bool(screen.entries))
+    await wait_until(pilot, lambda: bool(screen.query_one(DocumentList).rows))
+    return screen
+
+
+async def search(pilot: Pilot[Any], text: str) -> MainScreen:
+    """Type ``text`` into the search bar and wait for its results to be listed."""
+    screen = main_screen(pilot)
+    await pilot.press("slash", *text)
+    listed = screen.query_one(DocumentList)
+    note = screen.query_one("#search-message")
+    await wait_until(
+        pilot, lambda: screen.active_query == text and (listed.snippets or "-error" in note.classes)
+    )
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return screen
+
+
+async def open_highlighted(pilot: Pilot[Any]) -> Reader:
+    """Open the highlighted document and wait until the reader shows it (and its hits)."""
+    screen = main_screen(pilot)
+    listed = screen.query_one(DocumentList)
+    target = listed.highlighted.id if listed.highlighted else None
+    listed.focus()
+    await pilot.press("enter")
+    reader = screen.query_one(Reader)
+    await wait_until(pilot, lambda: reader.doc_id == target)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return reader

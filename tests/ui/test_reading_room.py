@@ -1,0 +1,257 @@
+"""Pilot tests of the reading room: search, open, n/N, resize, positions, literal text,
+big documents, sorting, help, palette, keymap, theme, mouse and start-up options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from tests.ui.helpers import SIZE, app_for, main_screen, open_highlighted, ready, search, wait_until
+from tui.core.paths import Paths
+from tui.ui.widgets.document_list import DocumentList
+from tui.ui.widgets.reader import Reader, wrap
+
+BELT = "2024-04-01-chinese-government-launches-blockchain-project-for-one-belt-one-road-initiative.md"
+CHINA = "2020-01-19-china-shifts-focus-to-blockchain-technology.md"
+
+
+async def test_library_lists_the_seeds_newest_first() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        assert [r.id for r in screen.query_one(DocumentList).rows] == [BELT, CHINA]
+        assert "2 documents · index ready" in str(screen.query_one("#status-corpus").render())
+
+
+async def test_search_as_you_type_shows_results_with_snippets() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "corruption")
+        listed = screen.query_one(DocumentList)
+        assert [r.id for r in listed.rows] == [CHINA]
+        row = listed.rows[0]
+        assert row.hits > 0 and all(row.snippet[s:e].lower() == "corruption" for s, e in row.marks)
+        assert "1 result" in str(screen.query_one("#search-message").render())
+        await pilot.press("escape")
+        assert screen.focused is listed
+
+
+async def test_enter_in_search_moves_to_the_list_and_clearing_restores_browsing() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "conflux")
+        await pilot.press("enter")
+        assert isinstance(screen.focused, DocumentList)
+        await pilot.press("slash", *["backspace"] * len("conflux"))
+        listed = screen.query_one(DocumentList)
+        await wait_until(pilot, lambda: not listed.snippets and len(listed.rows) == 2)
+
+
+async def test_bad_query_is_explained_in_the_bar() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "NOT china")
+        note = screen.query_one("#search-message")
+        assert "-error" in note.classes and "exclude" in str(note.render())
+
+
+async def test_did_you_mean() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "corruptoin")
+        assert "did you mean: corruption" in str(screen.query_one("#search-message").render())
+
+
+async def test_open_from_results_lands_on_first_hit_and_n_cycles() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "conflux")
+        reader = await open_highlighted(pilot)
+        assert reader.doc_id == BELT and reader.has_focus
+        assert reader.hits and reader.current_hit == 0 and reader.cursor == reader.hits[0][0]
+        assert reader.text[reader.cursor : reader.cursor + 7].lower() == "conflux"
+        total = len(reader.hits)
+        status = screen.query_one("#status-hit")
+        assert str(status.render()) == f"hit 1/{total}"
+        await pilot.press("n", "n")
+        assert reader.current_hit == 2 and str(status.render()) == f"hit 3/{total}"
+        await pilot.press("N")
+        assert reader.current_hit == 1 and reader.cursor == reader.hits[1][0]
+        await pilot.press("N", "N")
+        assert reader.current_hit == total - 1  # wraps around
+
+
+def long_document(folder: Path) -> Path:
+    folder.mkdir()
+    paragraphs = [f"Paragraph {n}: " + "reading is a quiet craft " * 30 for n in range(400)]
+    path = folder / "long.md"
+    path.write_text("# Long\n\n" + "\n\n".join(paragraphs) + "\n")
+    return path
+
+
+async def test_resize_keeps_the_reading_position(tmp_path: Path) -> None:
+    long_document(tmp_path / "long")
+    async with app_for([tmp_path / "long"]).run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        reader = await open_highlighted(pilot)
+        for _ in range(20):
+            await pilot.press("space")
+        before = reader.top_offset
+        assert before > 10_000
+        await pilot.resize_terminal(80, 30)
+        await wait_until(pilot, lambda: reader._wrapped_width < 80)
+        await pilot.pause()
+        starts = reader._starts
+        line = reader.line_of(before)
+        assert reader.top_offset == starts[line] and starts[line] <= before
+        assert before - reader.top_offset < 80
+
+
+async def test_reopening_restores_the_position(tmp_path: Path) -> None:
+    long_document(tmp_path / "long")
+    async with app_for([tmp_path / "long"]).run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        reader = await open_highlighted(pilot)
+        for _ in range(5):
+            await pilot.press("space")
+        saved = (reader.top_offset, reader.cursor)
+        await pilot.press("q")
+    assert saved[0] > 0
+    async with app_for([tmp_path / "long"]).run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        reader = await open_highlighted(pilot)
+        await wait_until(pilot, lambda: reader.top_offset == saved[0])
+        assert reader.cursor == saved[1]
+
+
+async def test_document_text_is_shown_literally_and_escapes_are_neutralised(tmp_path: Path) -> None:
+    folder = tmp_path / "evil"
+    folder.mkdir()
+    (folder / "evil.md").write_text(
+        "# Markup\n\n[bold red]not bold[/] and [@click=app.quit]click[/] and [link=http://x]l[/link]\n"
+        "escape \x1b[31mred\x1b[0m and \x1b]0;title\x07 and \x9b2J end\n"
+    )
+    async with app_for([folder]).run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        reader = await open_highlighted(pilot)
+        lines = [
+            "".join(seg.text for seg in reader.render_line(y))
+            for y in range(reader.header_lines, reader.header_lines + 6)
+        ]
+        shown = "\n".join(lines)
+        assert "[bold red]not bold[/]" in shown and "[@click=app.quit]click[/]" in shown
+        assert "[link=http://x]l[/link]" in shown
+        assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
+        assert "␛[31mred␛[0m" in shown and "␇" in shown
+        await pilot.click(
+            Reader, offset=(5, reader.header_lines + 2)
+        )  # clicking the fake [@click] does nothing
+        assert pilot.app.is_running
+
+
+async def test_big_document_renders_only_visible_lines(tmp_path: Path) -> None:
+    folder = tmp_path / "big"
+    folder.mkdir()
+    line = "The quick brown fox jumps over the lazy dog near the riverbank at dawn. "
+    (folder / "big.md").write_text((line * 12 + "\n\n") * 6000)  # about 5.3 MB
+    async with app_for([folder]).run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        reader = await open_highlighted(pilot)
+        total_lines = len(reader._starts)
+        assert len(reader.text) > 5_000_000 and total_lines > 50_000
+        await pilot.press("space", "space")
+        await pilot.pause()
+        assert 0 < reader.lines_rendered < 300
+        assert reader.top_offset > 0
+
+
+async def test_sort_cycles_date_and_title() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        listed = screen.query_one(DocumentList)
+        await pilot.press("s")
+        assert screen.sort == "title" and [r.id for r in listed.rows] == [CHINA, BELT]
+        await pilot.press("s")
+        assert screen.sort == "date" and [r.id for r in listed.rows] == [BELT, CHINA]
+
+
+async def test_help_lists_every_binding() -> None:
+    async with app_for().run_test(size=(140, 70)) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "HelpScreen")
+        await pilot.pause()
+        text = pilot.app.export_screenshot().replace("&#160;", " ")
+        for binding_id in ("reader.next_hit", "main.search", "list.open", "app.quit"):
+            assert binding_id in text
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "MainScreen")
+
+
+async def test_command_palette_opens_a_document_by_title() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("ctrl+p", *"open belt")
+        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "CommandPalette")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        reader = screen.query_one(Reader)
+        await wait_until(pilot, lambda: reader.doc_id == BELT)
+
+
+async def test_keymap_in_config_remaps_a_binding() -> None:
+    paths = Paths.from_environment()
+    paths.config.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text(yaml.safe_dump({"keymap": {"reader.next_hit": "x"}}))
+    async with app_for().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await search(pilot, "blockchain")
+        reader = await open_highlighted(pilot)
+        await pilot.press("x")
+        assert reader.current_hit == 1
+
+
+async def test_theme_is_remembered() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        pilot.app.theme = "textual-light"
+        await pilot.app.workers.wait_for_complete()
+    assert yaml.safe_load(Paths.from_environment().config_file.read_text())["theme"] == "textual-light"
+    async with app_for().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert pilot.app.theme == "textual-light"
+
+
+async def test_broken_config_is_set_aside_and_reported() -> None:
+    paths = Paths.from_environment()
+    paths.config.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text("theme: [unclosed\n")
+    async with app_for().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert any("unreadable" in n.message for n in pilot.app._notifications)
+    assert list(paths.config.glob("config.yaml.corrupt-*"))
+
+
+async def test_mouse_click_opens_a_document_and_places_the_cursor() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await pilot.click(DocumentList, offset=(5, 2))  # second row: the older seed
+        reader = screen.query_one(Reader)
+        await wait_until(pilot, lambda: reader.doc_id == CHINA)
+        await pilot.click(Reader, offset=(10, reader.header_lines + 2))
+        assert reader.cursor > 0 and reader.line_of(reader.cursor) == 2
+
+
+async def test_a_single_file_opens_straight_in_the_reader(corpus: Path) -> None:
+    async with app_for([corpus / CHINA]).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        reader = screen.query_one(Reader)
+        await wait_until(pilot, lambda: reader.doc_id == CHINA)
+        assert main_screen(pilot).entries.keys() == {CHINA}
+
+
+def test_wrap_counts_wide_characters_as_two_cells() -> None:
+    starts, ends = wrap("区块链技术的发展很快", 8)
+    assert [(s, e) for s, e in zip(starts, ends, strict=True)] == [(0, 4), (4, 8), (8, 10)]
+    starts, ends = wrap("alpha beta gamma", 11)
+    assert list(zip(starts, ends, strict=True)) == [(0, 10), (11, 16)]
