@@ -215,7 +215,8 @@ async def test_theme_is_remembered() -> None:
     async with app_for().run_test(size=SIZE) as pilot:
         await ready(pilot)
         pilot.app.theme = "textual-light"
-        await pilot.app.workers.wait_for_complete()
+        config = Paths.from_environment().config_file
+        await wait_until(pilot, lambda: config.exists() and "textual-light" in config.read_text())
     assert yaml.safe_load(Paths.from_environment().config_file.read_text())["theme"] == "textual-light"
     async with app_for().run_test(size=SIZE) as pilot:
         await ready(pilot)

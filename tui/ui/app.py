@@ -12,7 +12,6 @@ from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
-from textual.theme import Theme
 
 from tui.core.library import Library
 from tui.core.paths import Paths
@@ -58,7 +57,6 @@ class LecternApp(App[None]):
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.push_screen(MainScreen(self.library, self.positions, self._open_first))
@@ -66,9 +64,10 @@ class LecternApp(App[None]):
             if problem:
                 self.notify(problem, severity="warning", timeout=10)
 
-    def _theme_changed(self, theme: Theme) -> None:
-        self.settings.theme = theme.name
-        self.run_worker(self._save_settings, thread=True, group="settings")
+    def watch_theme(self, theme: str) -> None:
+        if theme != self.settings.theme:
+            self.settings.theme = theme
+            self.run_worker(self._save_settings, thread=True, group="settings")
 
     def _save_settings(self) -> None:
         try:
