@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tui import __version__
-from tui.core.library import Library
+from tui.core.annotations import COLORS, Annotation, AnnotationStore, DocumentRef, open_annotations
+from tui.core.library import Library, read_text
 from tui.core.paths import HOME_VARIABLE, Paths
 from tui.core.sanitize import visible
 
-SUBCOMMANDS = ("index", "search", "paths")
+SUBCOMMANDS = ("index", "search", "paths", "annotations")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -29,7 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
         parsed = _subcommand_parser().parse_args(args)
-        handler = {"index": _index, "search": _search, "paths": _paths}[parsed.command]
+        handler = {"index": _index, "search": _search, "paths": _paths, "annotations": _annotations}[
+            parsed.command
+        ]
         try:
             return handler(parsed, Paths.from_environment())
         except KeyboardInterrupt:
@@ -64,7 +67,25 @@ def _subcommand_parser() -> argparse.ArgumentParser:
     search.add_argument("--sort", choices=("relevance", "date", "title"), default="relevance")
     search.add_argument("--json", action="store_true", help="print a JSON list of results")
     commands.add_parser("paths", help="where config, data and cache live")
+    _annotations_parser(commands.add_parser("annotations", help="list or add highlights, notes and tags"))
     return parser
+
+
+def _annotations_parser(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="every annotation of the corpus")
+    listing.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    listing.add_argument("--doc", metavar="ID", help="only this document")
+    listing.add_argument("--tag", action="append", default=[], metavar="T", help="only with this tag")
+    listing.add_argument("--json", action="store_true", help="print a JSON list")
+    add = actions.add_parser("add", help="annotate a passage of a document")
+    add.add_argument("doc", metavar="DOC_ID")
+    add.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    add.add_argument("--exact", required=True, help="the passage, quoted exactly")
+    add.add_argument("--occurrence", type=_positive, default=1, metavar="N", help="which occurrence (1)")
+    add.add_argument("--note", default="")
+    add.add_argument("--tag", action="append", default=[], metavar="T")
+    add.add_argument("--color", choices=COLORS, default=COLORS[0])
 
 
 def _positive(text: str) -> int:
@@ -221,6 +242,87 @@ def _marked(snippet: str, marks: Iterable[tuple[int, int]], color: bool) -> str:
         last = end
     pieces.append(safe[last:])
     return "".join(pieces)
+
+
+# --------------------------------------------------------------------------- annotations
+
+
+def _annotations(args: argparse.Namespace, paths: Paths) -> int:
+    library = Library.open(paths, args.paths)
+    if _run_indexer(library, rebuild=False, progress=False) is None:
+        return EXIT_FAILED
+    store = library.annotation_store()
+    code = (
+        _add_annotation(args, library, store)
+        if args.action == "add"
+        else _list_annotations(args, library, store)
+    )
+    for problem in store.problems:
+        print(f"lectern: {visible(problem)}", file=sys.stderr)
+    return code
+
+
+def _list_annotations(args: argparse.Namespace, library: Library, store: AnnotationStore) -> int:
+    wanted = set(args.tag)
+    rows = [
+        (found.document, a)
+        for found in library.annotated(store)
+        if args.doc in (None, found.document.id)
+        for a in found.annotations
+        if wanted <= set(a.tags)
+    ]
+    if args.json:
+        json.dump([_annotation_json(doc, a) for doc, a in rows], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for doc, a in rows:
+        quote = " ".join(a.target.exact.split())
+        quote = quote if len(quote) <= 70 else quote[:69] + "…"
+        tags = f"  #{' #'.join(a.tags)}" if a.tags else ""
+        print(f"{visible(doc.id)}:{a.start}-{a.end}  [{a.color}, {a.anchor}]{visible(tags)}")
+        print(f"    “{visible(quote)}”")
+        if a.note:
+            print(f"    note: {visible(' '.join(a.note.split()))}")
+    print(f"{len(rows)} annotation{'s' if len(rows) != 1 else ''}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _annotation_json(doc: DocumentRef, a: Annotation) -> dict[str, Any]:
+    return {"document": doc.id, "title": doc.title, "path": doc.path, **a.to_dict()}
+
+
+def _add_annotation(args: argparse.Namespace, library: Library, store: AnnotationStore) -> int:
+    ref = next((r for r in library.references() if r.id == args.doc), None)
+    text = read_text(ref.path) if ref else None
+    if ref is None or text is None:
+        print(
+            f"lectern: no readable document {args.doc!r} in this corpus (see 'lectern search')",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    start = -1
+    for _ in range(args.occurrence):
+        start = text.find(args.exact, start + 1) if args.exact else -1
+        if start < 0:
+            print(
+                f"lectern: {args.doc} has fewer than {args.occurrence} occurrence(s) of that passage",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+    open_annotations(store, ref, text)  # re-anchor what is there before adding
+    annotation = Annotation.create(
+        text,
+        start,
+        start + len(args.exact),
+        sha256=ref.sha256,
+        note=args.note,
+        tags=args.tag,
+        color=args.color,
+    )
+    store.save(ref, annotation)
+    json.dump(_annotation_json(ref, annotation), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------------- paths

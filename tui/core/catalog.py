@@ -36,9 +36,11 @@ class Entry:
     language: str
     tags: tuple[str, ...]
     words: int
+    annotations: str = ""
+    """Signature (mtime, size) of the document's annotation file when it was indexed."""
 
     @classmethod
-    def of(cls, doc: Document) -> Entry:
+    def of(cls, doc: Document, annotations: str = "") -> Entry:
         """The entry for a freshly read document."""
         return cls(
             id=doc.id,
@@ -52,6 +54,7 @@ class Entry:
             language=doc.language,
             tags=doc.tags,
             words=doc.words,
+            annotations=annotations,
         )
 
     def matches(self, source: SourceFile) -> bool:

@@ -31,7 +31,7 @@ from whoosh.lang.porter import stem as porter_stem
 from tui.core.documents import text_sha256
 from tui.core.results import Hit, IndexUnavailable, QueryError, Results, Span
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bump when the schema or analyzer changes: existing indexes are then rebuilt."""
 MAX_QUERY_CHARS = 400
 MAX_WORD_CHARS = 80
@@ -40,8 +40,8 @@ SNIPPET_CHARS = 180
 DATE_HELP = "date: takes a year (date:2020), a day (date:2020-01-19) or a range (date:[2019 to 2021])"
 WHOOSH_DIR = "whoosh"
 VOCABULARY_NAME = "vocabulary.txt"
-SEARCH_FIELDS = ("title", "body", "tags")
-FIELD_ALIASES = {"tags": ["tag"], "language": ["lang"]}
+SEARCH_FIELDS = ("title", "body", "tags", "note")
+FIELD_ALIASES = {"tags": ["tag"], "language": ["lang"], "note": ["notes"]}
 
 _CJK = (
     "\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
@@ -141,6 +141,7 @@ def make_schema() -> fields.Schema:
         title=fields.TEXT(analyzer=analyzer, stored=True, field_boost=3.0, multitoken_query="phrase"),
         title_sort=fields.ID(sortable=True),
         body=body,
+        note=fields.TEXT(analyzer=analyzer, multitoken_query="phrase"),
         tags=fields.KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         date=fields.DATETIME(stored=True, sortable=True),
         language=fields.ID(stored=True),
@@ -196,8 +197,12 @@ def write(
     add: Sequence[Any],
     procs: int = 1,
     merge: bool = True,
+    notes: Callable[[Any], tuple[str, tuple[str, ...]]] | None = None,
 ) -> None:
-    """One commit: delete ``remove`` ids, then add (or replace) the ``add`` documents."""
+    """One commit: delete ``remove`` ids, then add (or replace) the ``add`` documents.
+
+    ``notes`` gives a document's annotation notes and tags, indexed with it (``note:``, ``tag:``).
+    """
     ix = index.open_dir(str(folder / WHOOSH_DIR))
     options: dict[str, Any] = {"limitmb": 128}
     if procs > 1:
@@ -207,21 +212,22 @@ def write(
         for doc_id in remove:
             writer.delete_by_term("id", doc_id)
         for doc in add:
-            writer.add_document(**_fields_of(doc))
+            writer.add_document(**_fields_of(doc, *(notes(doc) if notes else ("", ()))))
     except BaseException:
         writer.cancel()
         raise
     writer.commit(merge=merge)
 
 
-def _fields_of(doc: Any) -> dict[str, Any]:
+def _fields_of(doc: Any, note: str, labels: tuple[str, ...]) -> dict[str, Any]:
     return {
         "id": doc.id,
         "path": str(doc.path),
         "title": doc.title,
         "title_sort": doc.title.casefold()[:200],
         "body": doc.text,
-        "tags": ",".join(doc.tags),
+        "tags": ",".join(dict.fromkeys((*doc.tags, *labels))),
+        "note": note,
         "date": datetime.fromisoformat(doc.date),
         "language": doc.language.lower(),
         "source": doc.source,

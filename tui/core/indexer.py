@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.core.annotations import AnnotationStore
 from tui.core.catalog import Catalog, Entry
 from tui.core.documents import Document, Skipped, SourceFile, discover, read_document
 from tui.core.results import IndexUnavailable
@@ -68,21 +69,53 @@ class Plan:
     skipped: list[Skipped]
 
 
-def make_plan(catalog: Catalog, sources: list[SourceFile], skipped: list[Skipped]) -> Plan:
-    """Compare without reading: a file whose path, size and mtime match is unchanged."""
+def make_plan(
+    catalog: Catalog, sources: list[SourceFile], skipped: list[Skipped], notes: Notes | None = None
+) -> Plan:
+    """Compare without reading: a file whose path, size, mtime and annotations match is unchanged."""
     present = {s.id for s in sources}
     removed = [doc_id for doc_id in catalog.entries if doc_id not in present]
-    to_read = [s for s in sources if not _unchanged(catalog.entries.get(s.id), s)]
+    to_read = [s for s in sources if not _unchanged(catalog.entries.get(s.id), s, notes)]
     unchanged = len(sources) - len(to_read)
     return Plan(catalog, to_read, removed, unchanged, skipped)
 
 
-def _unchanged(entry: Entry | None, source: SourceFile) -> bool:
-    return entry is not None and entry.matches(source)
+def _unchanged(entry: Entry | None, source: SourceFile, notes: Notes | None) -> bool:
+    if entry is None or not entry.matches(source):
+        return False
+    return notes is None or entry.annotations == notes.signature(source.path)
 
 
-def sync(folder: Path, roots: Sequence[Path], rebuild: bool, emit: Emit) -> Report:
-    """Bring the index in ``folder`` up to date with ``roots``; the only writer."""
+class Notes:
+    """The user's annotation notes and tags, read (never repaired) from the annotation store."""
+
+    def __init__(self, folder: Path) -> None:
+        self.store = AnnotationStore(folder, keep_aside=False)
+
+    def signature(self, path: Path) -> str:
+        """Changes whenever the document's annotation file does ('' when it has none)."""
+        try:
+            stat = self.store.file_for(path).stat()
+        except OSError:
+            return ""
+        return f"{stat.st_mtime_ns}:{stat.st_size}"
+
+    def of(self, doc: Document) -> tuple[str, tuple[str, ...]]:
+        """The notes (one text) and the tags of a document's annotations."""
+        found = self.store.load(doc.path)
+        if found is None:
+            return "", ()
+        notes = "\n".join(a.note for a in found.annotations if a.note)
+        return notes, tuple(dict.fromkeys(t for a in found.annotations for t in a.tags))
+
+
+def sync(
+    folder: Path, roots: Sequence[Path], rebuild: bool, emit: Emit, annotations: Path | None = None
+) -> Report:
+    """Bring the index in ``folder`` up to date with ``roots``; the only writer.
+
+    ``annotations`` is the annotation store's folder: notes and tags are indexed with their document.
+    """
     from tui.core import index  # Whoosh is imported only by the writer process
 
     started = time.perf_counter()
@@ -95,13 +128,14 @@ def sync(folder: Path, roots: Sequence[Path], rebuild: bool, emit: Emit) -> Repo
         catalog = Catalog(index.SCHEMA_VERSION, {})
         (folder / index.VOCABULARY_NAME).unlink(missing_ok=True)
     sources, skipped = discover(list(roots))
-    plan = make_plan(catalog, sources, skipped)
+    notes = Notes(annotations) if annotations is not None else None
+    plan = make_plan(catalog, sources, skipped, notes)
     report.unchanged = plan.unchanged
     for item in plan.skipped:
         _skip(report, emit, item)
     total_bytes = sum(s.size for s in plan.to_read)
     emit({"event": "start", "total": len(plan.to_read), "bytes": total_bytes, "rebuilt": report.rebuilt})
-    _write_changes(folder, plan, report, emit, total_bytes)
+    _write_changes(folder, plan, report, emit, total_bytes, notes)
     report.documents = len(catalog.entries)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
@@ -125,38 +159,30 @@ def _rebuild_reason(folder: Path, catalog: Catalog | None, rebuild: bool) -> str
     return None
 
 
-def _write_changes(folder: Path, plan: Plan, report: Report, emit: Emit, total_bytes: int) -> None:
+def _write_changes(
+    folder: Path, plan: Plan, report: Report, emit: Emit, total_bytes: int, notes: Notes | None
+) -> None:
     from tui.core import index
 
     catalog = plan.catalog
     removals = list(plan.removed)
     done = done_bytes = 0
     vocabulary: set[str] = set()
+    signatures: dict[str, str] = {}
     wrote = False
     for batch in _batches(plan.to_read):
-        docs: list[Document] = []
-        for source in batch:
-            doc = read_document(source)
-            if isinstance(doc, Skipped):
-                _skip(report, emit, doc)
-                if source.id in catalog.entries:
-                    removals.append(source.id)
-                continue
-            previous = catalog.entries.get(doc.id)
-            if previous is not None and previous.sha256 == doc.sha256:
-                catalog.entries[doc.id] = Entry.of(doc)  # touched, not changed: no re-index
-                report.unchanged += 1
-                continue
-            for problem in doc.problems:
-                report.problems.append({"path": str(doc.path), "problem": problem})
-                emit({"event": "problem", "path": str(doc.path), "problem": problem})
-            docs.append(doc)
+        docs = _read_batch(batch, catalog, report, emit, notes, removals, signatures)
         batch_bytes = sum(s.size for s in batch)
         if docs or removals:
             replaced = [d.id for d in docs if d.id in catalog.entries]
             procs = 2 if sum(len(d.text) for d in docs) >= PARALLEL_BYTES else 1
             index.write(
-                folder, removals + replaced, docs, procs=procs, merge=done + len(batch) >= len(plan.to_read)
+                folder,
+                removals + replaced,
+                docs,
+                procs=procs,
+                merge=done + len(batch) >= len(plan.to_read),
+                notes=notes.of if notes else None,
             )
             wrote = True
             for doc_id in removals:
@@ -167,7 +193,7 @@ def _write_changes(folder: Path, plan: Plan, report: Report, emit: Emit, total_b
                     report.updated += 1
                 else:
                     report.indexed += 1
-                catalog.entries[doc.id] = Entry.of(doc)
+                catalog.entries[doc.id] = Entry.of(doc, signatures.get(doc.id, ""))
                 vocabulary |= index.vocabulary_of(doc.text)
             removals = []
             emit({"event": "commit", "documents": len(catalog.entries)})
@@ -193,6 +219,37 @@ def _write_changes(folder: Path, plan: Plan, report: Report, emit: Emit, total_b
         catalog.save(folder)
     if vocabulary:
         _merge_vocabulary(folder / index.VOCABULARY_NAME, vocabulary)
+
+
+def _read_batch(
+    batch: list[SourceFile],
+    catalog: Catalog,
+    report: Report,
+    emit: Emit,
+    notes: Notes | None,
+    removals: list[str],
+    signatures: dict[str, str],
+) -> list[Document]:
+    """Read a batch: the documents to (re)index; skipped ones already indexed join ``removals``."""
+    docs: list[Document] = []
+    for source in batch:
+        doc = read_document(source)
+        if isinstance(doc, Skipped):
+            _skip(report, emit, doc)
+            if source.id in catalog.entries:
+                removals.append(source.id)
+            continue
+        previous = catalog.entries.get(doc.id)
+        signature = signatures[doc.id] = notes.signature(doc.path) if notes else ""
+        if previous is not None and previous.sha256 == doc.sha256 and previous.annotations == signature:
+            catalog.entries[doc.id] = Entry.of(doc, signature)  # touched, not changed: no re-index
+            report.unchanged += 1
+            continue
+        for problem in doc.problems:
+            report.problems.append({"path": str(doc.path), "problem": problem})
+            emit({"event": "problem", "path": str(doc.path), "problem": problem})
+        docs.append(doc)
+    return docs
 
 
 def _batches(sources: list[SourceFile]) -> Iterator[list[SourceFile]]:
@@ -243,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tui.core.indexer")
     parser.add_argument("--index-dir", type=Path, required=True)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--annotations", type=Path, help="the annotation store, indexed with documents")
     parser.add_argument("paths", nargs="+", type=Path)
     args = parser.parse_args(argv)
 
@@ -252,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         with _writer_lock(args.index_dir):
-            report = sync(args.index_dir, args.paths, args.rebuild, emit)
+            report = sync(args.index_dir, args.paths, args.rebuild, emit, args.annotations)
     except Exception as error:  # reported to the parent, which shows it; never a silent death
         emit({"event": "error", "message": f"{type(error).__name__}: {error}"})
         return 1
@@ -260,11 +318,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def command(index_dir: Path, paths: Sequence[Path], rebuild: bool = False) -> list[str]:
+def command(
+    index_dir: Path, paths: Sequence[Path], rebuild: bool = False, annotations: Path | None = None
+) -> list[str]:
     """The argv that starts the indexer child process."""
     argv = [sys.executable, "-m", "tui.core.indexer", "--index-dir", str(index_dir)]
     if rebuild:
         argv.append("--rebuild")
+    if annotations is not None:
+        argv += ["--annotations", str(annotations)]
     return argv + [str(p) for p in paths]
 
 
@@ -277,10 +339,12 @@ def parse_event(line: str) -> dict[str, Any] | None:
     return event if isinstance(event, dict) and "event" in event else None
 
 
-def run(index_dir: Path, paths: Sequence[Path], rebuild: bool = False) -> Iterator[dict[str, Any]]:
+def run(
+    index_dir: Path, paths: Sequence[Path], rebuild: bool = False, annotations: Path | None = None
+) -> Iterator[dict[str, Any]]:
     """Run the indexer child process and yield its events; ends with ``done`` or ``error``."""
     with subprocess.Popen(
-        command(index_dir, paths, rebuild),
+        command(index_dir, paths, rebuild, annotations),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

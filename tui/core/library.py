@@ -12,8 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.core import indexer
+from tui.core.annotations import (
+    FOLDER,
+    AnnotationSet,
+    AnnotationStore,
+    DocumentRef,
+    corpus_annotations,
+    reference,
+)
 from tui.core.catalog import Catalog
-from tui.core.documents import SourceFile, read_document
+from tui.core.documents import Document, SourceFile, read_document
 from tui.core.paths import Paths, bundled_seeds
 
 if TYPE_CHECKING:
@@ -38,23 +46,53 @@ class Library:
         """Where this corpus's index and catalog live (one per distinct set of inputs)."""
         return self.paths.index_dir(self.inputs)
 
+    @property
+    def annotations_dir(self) -> Path:
+        """The annotation store (shared by every corpus: annotations follow moved documents)."""
+        return self.paths.data / FOLDER
+
+    def annotation_store(self) -> AnnotationStore:
+        """A store over ``annotations_dir``."""
+        return AnnotationStore(self.annotations_dir)
+
     def update(self, rebuild: bool = False) -> Iterator[dict[str, Any]]:
         """Run the indexer child process; yields its events (see ``tui.core.indexer``)."""
-        return indexer.run(self.index_dir, self.inputs, rebuild)
+        return indexer.run(self.index_dir, self.inputs, rebuild, self.annotations_dir)
 
     def update_command(self, rebuild: bool = False) -> list[str]:
         """The indexer's argv, for callers that run it themselves (the UI's async worker)."""
-        return indexer.command(self.index_dir, self.inputs, rebuild)
+        return indexer.command(self.index_dir, self.inputs, rebuild, self.annotations_dir)
 
     def catalog(self) -> Catalog | None:
         """What the index held at its last commit (no Whoosh import)."""
         return Catalog.load(self.index_dir)
+
+    def references(self) -> list[DocumentRef]:
+        """Every indexed document as the annotation store names it (from the catalog)."""
+        catalog = self.catalog()
+        entries = catalog.entries.values() if catalog else ()
+        return [reference(e.id, e.path, e.sha256, e.title) for e in entries]
+
+    def annotated(self, store: AnnotationStore) -> list[AnnotationSet]:
+        """The annotations of every document in this corpus that has some (re-anchored, adopted)."""
+        return corpus_annotations(store, self.references(), lambda ref: read_text(ref.path))
 
     def open_index(self) -> Index:
         """A searcher over the index; imports Whoosh, so call it off the UI thread."""
         from tui.core.index import Index
 
         return Index(self.index_dir, load_text)
+
+
+def read_text(path: str) -> str | None:
+    """The current text of the document file at ``path``, or None when it cannot be read."""
+    file = Path(path)
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    doc = read_document(SourceFile(file.name, file, stat.st_size, stat.st_mtime_ns))
+    return doc.text if isinstance(doc, Document) else None
 
 
 def load_text(path: str, sha256: str) -> str | None:
