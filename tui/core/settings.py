@@ -4,6 +4,9 @@
 theme: textual-light
 keymap:            # binding id -> keys (comma-separated), see ``?`` in the app
   reader.next_hit: "n,ctrl+n"
+colors:            # names for the five highlight colours (keys 1-5)
+  yellow: evidence
+  green: claim
 ```
 An unreadable file is set aside (``config.yaml.corrupt-<time>``) and defaults are used, so a
 typo never stops the app and saving the theme never overwrites the user's file unread.
@@ -25,6 +28,8 @@ class Settings:
 
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
+    colors: dict[str, str] = field(default_factory=dict)
+    """Names the user gives the highlight colours (``yellow: evidence``)."""
     problem: str | None = None
     """Set when the file could not be used, for the UI to show once."""
 
@@ -42,10 +47,15 @@ class Settings:
         if not isinstance(raw, dict):
             return cls._broken(path, "not a mapping")
         keymap = raw.get("keymap") or {}
+        colors = raw.get("colors") or {}
         theme = raw.get("theme", cls.theme)
-        if not isinstance(keymap, dict) or not isinstance(theme, str):
-            return cls._broken(path, "'keymap' must be a mapping and 'theme' a name")
-        return cls(theme=theme, keymap={str(k): str(v) for k, v in keymap.items()})
+        if not isinstance(keymap, dict) or not isinstance(colors, dict) or not isinstance(theme, str):
+            return cls._broken(path, "'keymap' and 'colors' must be mappings and 'theme' a name")
+        return cls(
+            theme=theme,
+            keymap={str(k): str(v) for k, v in keymap.items()},
+            colors={str(k): str(v) for k, v in colors.items()},
+        )
 
     @classmethod
     def _broken(cls, path: Path, reason: str) -> Settings:
@@ -57,5 +67,5 @@ class Settings:
 
     def save(self, path: Path) -> None:
         """Write atomically."""
-        payload = {"theme": self.theme, "keymap": dict(self.keymap)}
+        payload = {"theme": self.theme, "keymap": dict(self.keymap), "colors": dict(self.colors)}
         atomic_write_text(path, yaml.safe_dump(payload, sort_keys=False, allow_unicode=True))

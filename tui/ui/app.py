@@ -18,8 +18,10 @@ from tui.core.paths import Paths
 from tui.core.reading import ReadingPositions
 from tui.core.settings import Settings
 from tui.ui.commands import DocumentCommands
+from tui.ui.screens.annotate import AnnotationDialog
 from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.main import MainScreen
+from tui.ui.widgets.annotation_panel import AnnotationPanel
 from tui.ui.widgets.document_list import DocumentList
 from tui.ui.widgets.reader import Reader
 
@@ -59,7 +61,7 @@ class LecternApp(App[None]):
             self.theme = self.settings.theme
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
-        self.push_screen(MainScreen(self.library, self.positions, self._open_first))
+        self.push_screen(MainScreen(self.library, self.positions, self._open_first, self.settings.colors))
         for problem in (self.settings.problem, self.positions.problem):
             if problem:
                 self.notify(problem, severity="warning", timeout=10)
@@ -81,6 +83,8 @@ class LecternApp(App[None]):
             ("main", MainScreen.BINDINGS),
             ("document list", DocumentList.BINDINGS),
             ("reader", Reader.BINDINGS),
+            ("annotation panel", AnnotationPanel.BINDINGS),
+            ("annotation dialog", AnnotationDialog.BINDINGS),
         ]
         self.push_screen(HelpScreen(groups, self.settings.keymap))
 

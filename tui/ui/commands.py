@@ -5,11 +5,16 @@ Themes come from Textual's own "Change theme" command.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui.core.sanitize import visible
+
+if TYPE_CHECKING:
+    from tui.ui.screens.main import MainScreen
 
 
 class DocumentCommands(Provider):
@@ -41,6 +46,10 @@ class DocumentCommands(Provider):
                     partial(screen.set_sort, sort),
                     help="Order of the document list",
                 )
+        for label, action, help_text in _screen_commands(screen):
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), action, help=help_text)
         for entry in list(screen.entries.values()):
             label = f"Open: {visible(entry.title)}"
             score = matcher.match(label)
@@ -59,3 +68,23 @@ class DocumentCommands(Provider):
             yield DiscoveryHit(
                 f"Sort by {sort}", partial(screen.set_sort, sort), help="Order of the document list"
             )
+        for label, action, help_text in _screen_commands(screen):
+            yield DiscoveryHit(label, action, help=help_text)
+
+
+def _screen_commands(screen: MainScreen) -> list[tuple[str, Callable[[], object], str]]:
+    """Annotation commands: the panel, and the list filtered by each annotation tag."""
+    commands: list[tuple[str, Callable[[], object], str]] = [
+        ("Show or hide the annotation panel", screen.action_toggle_panel, "Annotations of the open document"),
+    ]
+    for tag in screen.known_tags():
+        commands.append(
+            (
+                f"Documents tagged #{visible(tag)}",
+                partial(screen.filter_by_tag, tag),
+                "Filter the list by annotation tag",
+            )
+        )
+    if screen.tag_filter:
+        commands.append(("Show all documents", partial(screen.filter_by_tag, None), "Drop the tag filter"))
+    return commands

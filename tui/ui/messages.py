@@ -11,6 +11,7 @@ from typing import Any
 
 from textual.message import Message
 
+from tui.core.annotations import AnnotationSet, Opened
 from tui.core.catalog import Entry
 from tui.core.documents import Document
 from tui.core.reading import Position
@@ -47,6 +48,10 @@ class DocumentLoaded(Message):
     document: Document
     position: Position | None
     query: str
+    annotations: Opened | None = None
+    """The document's annotations (found again and re-anchored), or None when unreadable."""
+    problems: tuple[str, ...] = ()
+    """Damaged annotation files found on the way (already kept aside)."""
 
 
 @dataclass
@@ -65,3 +70,27 @@ class HitsFound(Message):
     query: str
     spans: list[tuple[int, int]]
     jump: bool
+
+
+@dataclass
+class AnnotationsSaved(Message):
+    """A change to one document's annotations was written; ``annotations`` is the file now."""
+
+    annotations: AnnotationSet
+    report: str
+    """What to tell the user ('' for nothing)."""
+
+
+@dataclass
+class AnnotationsFailed(Message):
+    """A change to annotations could not be written (nothing was lost: the file is as it was)."""
+
+    reason: str
+
+
+@dataclass
+class AnnotationsListed(Message):
+    """Every annotated document of the corpus (for counts, tags and the tag filter)."""
+
+    sets: list[AnnotationSet]
+    problems: list[str]

@@ -38,7 +38,8 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-body"):
             yield Static(table)
             yield Static(
-                "Mouse: click a document to open it, click in the text to move the cursor, wheel to scroll."
+                "Mouse: click a document to open it, click in the text to move the cursor, drag to select "
+                "a passage, wheel to scroll. Keys 1-5 choose the highlight colour."
             )
 
     async def action_dismiss(self, result: None = None) -> None:

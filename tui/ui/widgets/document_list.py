@@ -8,7 +8,7 @@ tells the screen about highlights and opens through nested messages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.style import Style
 from rich.text import Text
@@ -126,6 +126,16 @@ class DocumentList(ScrollView, can_focus=True):
         self.refresh()
         if self.highlighted and self.highlighted.id != keep:
             self.post_message(self.Highlighted(self, self.highlighted.id))
+
+    def set_counts(self, counts: dict[str, int]) -> None:
+        """Update each row's annotation count (document id -> count)."""
+        self.rows = [
+            row
+            if row.annotations == counts.get(row.id, 0)
+            else replace(row, annotations=counts.get(row.id, 0))
+            for row in self.rows
+        ]
+        self.refresh()
 
     # ------------------------------------------------------------------ rendering
 

@@ -20,16 +20,22 @@ from rich.cells import get_character_cell_size
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 
+from tui.core.annotations import COLORS, Annotation
 from tui.core.sanitize import visible
+from tui.ui.widgets import motions
 
 Span = tuple[int, int]
+GUTTER = 2
+"""Cells left of the text: a bar marks lines that carry an annotation with a note."""
 
 _FENCE = re.compile(r"^(```|~~~)[^\n]*\n.*?(?:^\1[ \t]*$|\Z)", re.M | re.S)
 _HEADING = re.compile(r" {0,3}(#{1,6})[ \t]")
@@ -124,7 +130,15 @@ class Reader(ScrollView, can_focus=True):
         Binding("left", "cursor_left", "Left", show=False, id="reader.left", tooltip="Previous character"),
         Binding("right", "cursor_right", "Right", show=False, id="reader.right", tooltip="Next character"),
         Binding("space,pagedown", "page_down", "Page", id="reader.page_down", tooltip="Next page"),
-        Binding("b,pageup", "page_up", "Back", show=False, id="reader.page_up", tooltip="Previous page"),
+        Binding("pageup", "page_up", "Back", show=False, id="reader.page_up", tooltip="Previous page"),
+        Binding(
+            "b",
+            "back",
+            "Back",
+            show=False,
+            id="reader.back",
+            tooltip="Previous page (a word back while selecting)",
+        ),
         Binding("g,home", "top", "Top", show=False, id="reader.top", tooltip="Start of the document"),
         Binding("G,end", "bottom", "End", show=False, id="reader.bottom", tooltip="End of the document"),
         Binding("n", "next_hit", "Next hit", id="reader.next_hit", tooltip="Jump to the next search hit"),
@@ -134,6 +148,105 @@ class Reader(ScrollView, can_focus=True):
             "Prev hit",
             id="reader.previous_hit",
             tooltip="Jump to the previous search hit",
+        ),
+        Binding("v", "toggle_selection", "Select", id="reader.select", tooltip="Start (or end) a selection"),
+        Binding(
+            "escape",
+            "cancel_selection",
+            "Cancel",
+            show=False,
+            id="reader.cancel",
+            tooltip="Drop the selection",
+        ),
+        Binding("w", "word(1)", "Word", show=False, id="reader.word", tooltip="Next word"),
+        Binding(
+            "right_parenthesis",
+            "sentence(1)",
+            "Sentence",
+            show=False,
+            id="reader.sentence",
+            tooltip="Next sentence",
+        ),
+        Binding(
+            "left_parenthesis",
+            "sentence(-1)",
+            "Sentence",
+            show=False,
+            id="reader.sentence_back",
+            tooltip="Previous sentence",
+        ),
+        Binding(
+            "right_curly_bracket",
+            "paragraph(1)",
+            "Paragraph",
+            show=False,
+            id="reader.paragraph",
+            tooltip="Next paragraph",
+        ),
+        Binding(
+            "left_curly_bracket",
+            "paragraph(-1)",
+            "Paragraph",
+            show=False,
+            id="reader.paragraph_back",
+            tooltip="Previous paragraph",
+        ),
+        Binding(
+            "0", "line_start", "Line start", show=False, id="reader.line_start", tooltip="Start of the line"
+        ),
+        Binding(
+            "dollar_sign", "line_end", "Line end", show=False, id="reader.line_end", tooltip="End of the line"
+        ),
+        Binding(
+            "shift+left",
+            "extend('left')",
+            "Extend",
+            show=False,
+            id="reader.extend_left",
+            tooltip="Select a character left",
+        ),
+        Binding(
+            "shift+right",
+            "extend('right')",
+            "Extend",
+            show=False,
+            id="reader.extend_right",
+            tooltip="Select a character right",
+        ),
+        Binding(
+            "shift+up",
+            "extend('up')",
+            "Extend",
+            show=False,
+            id="reader.extend_up",
+            tooltip="Select a line up",
+        ),
+        Binding(
+            "shift+down",
+            "extend('down')",
+            "Extend",
+            show=False,
+            id="reader.extend_down",
+            tooltip="Select a line down",
+        ),
+        Binding(
+            "y", "copy_selection", "Copy", show=False, id="reader.copy", tooltip="Copy the selection (OSC 52)"
+        ),
+        Binding(
+            "right_square_bracket",
+            "next_annotation",
+            "Next note",
+            show=False,
+            id="reader.next_annotation",
+            tooltip="Next annotation",
+        ),
+        Binding(
+            "left_square_bracket",
+            "previous_annotation",
+            "Prev note",
+            show=False,
+            id="reader.previous_annotation",
+            tooltip="Previous annotation",
         ),
     ]
     COMPONENT_CLASSES = {  # noqa: RUF012
@@ -150,9 +263,12 @@ class Reader(ScrollView, can_focus=True):
         "reader--current-hit",
         "reader--cursor",
         "reader--empty",
+        "reader--selection",
+        "reader--annotation-current",
+        *(f"reader--{color}" for color in COLORS),
     }
     DEFAULT_CSS = """
-    Reader { background: $surface; padding: 0 1; overflow-x: hidden; }
+    Reader { background: $surface; padding: 0 1; overflow-x: hidden; scrollbar-gutter: stable; }
     Reader > .reader--title { color: $accent; text-style: bold; }
     Reader > .reader--meta { color: $text-muted; }
     Reader > .reader--heading { color: $primary; text-style: bold; }
@@ -166,6 +282,13 @@ class Reader(ScrollView, can_focus=True):
     Reader > .reader--current-hit { background: $warning; color: $background; text-style: bold; }
     Reader > .reader--cursor { text-style: reverse; }
     Reader > .reader--empty { color: $text-muted; text-style: italic; }
+    Reader > .reader--selection { background: $accent 55%; }
+    Reader > .reader--annotation-current { text-style: bold underline; }
+    Reader > .reader--yellow { background: #d7b400 40%; }
+    Reader > .reader--green { background: #3fa34d 40%; }
+    Reader > .reader--blue { background: #3d7fd9 40%; }
+    Reader > .reader--pink { background: #d9467f 40%; }
+    Reader > .reader--orange { background: #e07b1f 45%; }
     """
 
     class HitChanged(Message):
@@ -190,6 +313,28 @@ class Reader(ScrollView, can_focus=True):
         def control(self) -> Reader:
             return self.reader
 
+    class AnnotationUnderCursor(Message):
+        """The annotation under the cursor changed (None: the cursor is in none)."""
+
+        def __init__(self, reader: Reader, annotation: Annotation | None) -> None:
+            super().__init__()
+            self.reader, self.annotation = reader, annotation
+
+        @property
+        def control(self) -> Reader:
+            return self.reader
+
+    class SelectionChanged(Message):
+        """A passage was selected (keyboard or mouse), or the selection was dropped (None)."""
+
+        def __init__(self, reader: Reader, span: Span | None) -> None:
+            super().__init__()
+            self.reader, self.span = reader, span
+
+        @property
+        def control(self) -> Reader:
+            return self.reader
+
     cursor: reactive[int] = reactive(0, repaint=False)
     """Offset of the cursor in the text."""
 
@@ -209,6 +354,15 @@ class Reader(ScrollView, can_focus=True):
         self.current_hit = -1
         self.lines_rendered = 0
         """How many lines ``render_line`` produced since the document was loaded (for tests)."""
+        self.annotations: tuple[Annotation, ...] = ()
+        """The document's placed annotations (orphans are not drawn), sorted by start."""
+        self._annotation_starts: list[int] = []
+        self._longest_annotation = 0
+        self.annotation_under_cursor: Annotation | None = None
+        """The innermost annotation holding the cursor."""
+        self.selection_anchor: int | None = None
+        """Where a keyboard selection (``v``) started; None when not selecting by keyboard."""
+        self._mouse_selection: Span | None = None
 
     # ------------------------------------------------------------------ data in
 
@@ -221,6 +375,8 @@ class Reader(ScrollView, can_focus=True):
             [(m.start(), m.end()) for m in _FENCE.finditer(text)] if "```" in text or "~~~" in text else []
         )
         self.hits, self.current_hit = [], -1
+        self.selection_anchor = self._mouse_selection = None
+        self.set_annotations(())
         self._block_style.cache_clear()
         self._inline_spans.cache_clear()
         self._wrapped_width = 0
@@ -240,11 +396,63 @@ class Reader(ScrollView, can_focus=True):
             self.post_message(self.HitChanged(self, -1, len(self.hits)))
         self.refresh()
 
+    def set_annotations(self, annotations: Sequence[Annotation]) -> None:
+        """Show these annotations (orphaned ones are listed elsewhere, not drawn)."""
+        placed = [a for a in annotations if a.anchor != "orphaned" and a.end <= len(self.text)]
+        self.annotations = tuple(sorted(placed, key=lambda a: (a.start, a.end)))
+        self._annotation_starts = [a.start for a in self.annotations]
+        self._longest_annotation = max((a.end - a.start for a in self.annotations), default=0)
+        self._update_annotation_under_cursor()
+        self.refresh()
+
+    @property
+    def selection(self) -> Span | None:
+        """The selected passage as offsets (end exclusive), from ``v`` or a mouse drag."""
+        if self.selection_anchor is not None:
+            low, high = sorted((self.selection_anchor, self.cursor))
+            return (low, min(high + 1, len(self.text))) if self.text else None
+        return self._mouse_selection
+
+    def clear_selection(self) -> None:
+        """Drop any selection."""
+        had = self.selection is not None
+        self.selection_anchor = self._mouse_selection = None
+        if had:
+            self.screen.clear_selection()
+            self.refresh()
+            self.post_message(self.SelectionChanged(self, None))
+
+    def annotations_between(self, start: int, end: int) -> list[Annotation]:
+        """Placed annotations that overlap ``[start, end)``, in order."""
+        low = bisect_right(self._annotation_starts, start - self._longest_annotation - 1)
+        high = bisect_right(self._annotation_starts, end)
+        return [a for a in self.annotations[low:high] if a.start < end and a.end > start]
+
+    def annotation_at(self, offset: int) -> Annotation | None:
+        """The innermost (shortest) annotation holding ``offset``."""
+        holding = [a for a in self.annotations_between(offset, offset + 1) if a.start <= offset < a.end]
+        return min(holding, key=lambda a: a.end - a.start) if holding else None
+
+    def go_to(self, offset: int) -> None:
+        """Put the cursor on ``offset`` and scroll it into view (a third from the top)."""
+        self.cursor = min(max(offset, 0), len(self.text))
+        line = self.line_of(self.cursor) + self.header_lines
+        height = self.scrollable_content_region.height
+        if not (self.scroll_y <= line < self.scroll_y + height):
+            self.scroll_to(y=max(line - height // 3, 0), animate=False, immediate=True)
+
+    def _update_annotation_under_cursor(self) -> None:
+        found = self.annotation_at(self.cursor)
+        if found != self.annotation_under_cursor:
+            self.annotation_under_cursor = found
+            self.refresh()
+            self.post_message(self.AnnotationUnderCursor(self, found))
+
     # ------------------------------------------------------------------ layout
 
     @property
     def _text_width(self) -> int:
-        return max(self.scrollable_content_region.width, 10)
+        return max(self.scrollable_content_region.width - GUTTER, 10)
 
     @property
     def header_lines(self) -> int:
@@ -296,7 +504,7 @@ class Reader(ScrollView, can_focus=True):
         if index < self.header_lines:
             label, component = self._header[index]
             style = self.get_component_rich_style(component) if component else base
-            text = Text(visible(label), style=style, no_wrap=True, overflow="ellipsis", end="")
+            text = Text(" " * GUTTER + visible(label), style=style, no_wrap=True, overflow="ellipsis", end="")
             text.truncate(width, overflow="ellipsis")
             strip = Strip(text.render(self.app.console), text.cell_len).apply_style(base)
             return strip.extend_cell_length(width, base)
@@ -318,7 +526,15 @@ class Reader(ScrollView, can_focus=True):
                 text.stylize(
                     self.get_component_rich_style(component), max(s, start) - start, min(e, end) - start
                 )
+        noted = self._stylize_annotations(text, start, end)
         self._stylize_hits(text, start, end)
+        selection = self.selection
+        if selection and selection[0] < end and selection[1] > start:
+            text.stylize(
+                self.get_component_rich_style("reader--selection"),
+                max(selection[0], start) - start,
+                min(selection[1], end) - start,
+            )
         if self.has_focus and start <= self.cursor <= end:
             if self.cursor < end:
                 text.stylize(
@@ -328,8 +544,27 @@ class Reader(ScrollView, can_focus=True):
                 )
             elif self.cursor == end:
                 text.append(" ", self.get_component_rich_style("reader--cursor"))
-        segments = list(text.render(self.app.console))
-        return Strip(segments, text.cell_len).apply_style(base).extend_cell_length(width, base).crop(0, width)
+        body = (
+            Strip(list(text.render(self.app.console)), text.cell_len).apply_style(base).apply_offsets(0, line)
+        )
+        gutter = Text("▍ " if noted else "  ", style=base, end="")
+        if noted:
+            gutter.stylize(Style(color=self.get_component_rich_style(f"reader--{noted.color}").bgcolor), 0, 1)
+        margin = Strip(list(gutter.render(self.app.console)), GUTTER).apply_style(base)
+        return Strip.join([margin, body]).extend_cell_length(width, base).crop(0, width)
+
+    def _stylize_annotations(self, text: Text, start: int, end: int) -> Annotation | None:
+        """Colour the annotations on a line; the first one with a note (for the margin bar)."""
+        noted = None
+        current = self.annotation_under_cursor
+        for annotation in self.annotations_between(start, end):
+            low, high = max(annotation.start, start) - start, min(annotation.end, end) - start
+            text.stylize(self.get_component_rich_style(f"reader--{annotation.color}"), low, high)
+            if annotation == current:
+                text.stylize(self.get_component_rich_style("reader--annotation-current"), low, high)
+            if annotation.note and noted is None:
+                noted = annotation
+        return noted
 
     def _stylize_hits(self, text: Text, start: int, end: int) -> None:
         if not self.hits:
@@ -390,6 +625,10 @@ class Reader(ScrollView, can_focus=True):
             y = self.line_of(offset) + self.header_lines - round(self.scroll_y)
             self.refresh(Region(0, y, self.size.width, 1))
         self._keep_cursor_visible()
+        self._update_annotation_under_cursor()
+        if self.selection_anchor is not None:
+            self.refresh()
+            self.post_message(self.SelectionChanged(self, self.selection))
         self.post_message(self.CursorMoved(self, new))
 
     def on_focus(self) -> None:
@@ -448,12 +687,7 @@ class Reader(ScrollView, can_focus=True):
 
     def _go_to_hit(self, index: int) -> None:
         self.current_hit = index
-        start = self.hits[index][0]
-        self.cursor = start
-        line = self.line_of(start) + self.header_lines
-        height = self.scrollable_content_region.height
-        if not (self.scroll_y <= line < self.scroll_y + height):
-            self.scroll_to(y=max(line - height // 3, 0), animate=False, immediate=True)
+        self.go_to(self.hits[index][0])
         self.refresh()
         self.post_message(self.HitChanged(self, index, len(self.hits)))
 
@@ -468,10 +702,103 @@ class Reader(ScrollView, can_focus=True):
         if not 0 <= line < len(self._starts):
             return None
         start, end = self._starts[line], self._ends[line]
-        column = x - self.styles.padding.left + round(self.scroll_x)
+        column = x - self.styles.padding.left - GUTTER + round(self.scroll_x)
         cells = 0
         for i in range(start, end):
             cells += cell_width(self._display[i])
             if cells > column:
                 return i
         return end
+
+    # ------------------------------------------------------------------ selecting
+
+    def action_toggle_selection(self) -> None:
+        if self.selection_anchor is not None:
+            self.clear_selection()
+            return
+        self._mouse_selection = None
+        self.selection_anchor = self.cursor
+        self.refresh()
+        self.post_message(self.SelectionChanged(self, self.selection))
+
+    def action_cancel_selection(self) -> None:
+        if self.selection is None:
+            raise SkipAction()  # let escape mean "back to the list"
+        self.clear_selection()
+
+    def action_back(self) -> None:
+        if self.selection_anchor is not None:
+            self.cursor = motions.previous_word(self.text, self.cursor)
+        else:
+            self.action_page_up()
+
+    def action_word(self, direction: int) -> None:
+        move = motions.next_word if direction > 0 else motions.previous_word
+        self.cursor = min(move(self.text, self.cursor), max(len(self.text) - 1, 0))
+
+    def action_sentence(self, direction: int) -> None:
+        move = motions.next_sentence if direction > 0 else motions.previous_sentence
+        self.cursor = min(move(self.text, self.cursor), max(len(self.text) - 1, 0))
+
+    def action_paragraph(self, direction: int) -> None:
+        move = motions.next_paragraph if direction > 0 else motions.previous_paragraph
+        self.cursor = min(move(self.text, self.cursor), max(len(self.text) - 1, 0))
+
+    def action_line_start(self) -> None:
+        self.cursor = motions.line_start(self.text, self.cursor)
+
+    def action_line_end(self) -> None:
+        self.cursor = motions.line_end(self.text, self.cursor)
+
+    def action_extend(self, direction: str) -> None:
+        if self.selection_anchor is None:
+            self._mouse_selection = None
+            self.selection_anchor = self.cursor
+        {
+            "left": self.action_cursor_left,
+            "right": self.action_cursor_right,
+            "up": self.action_cursor_up,
+            "down": self.action_cursor_down,
+        }[direction]()
+
+    def action_copy_selection(self) -> None:
+        span = self.selection
+        if span is None:
+            self.notify("Nothing selected: press v and move to select", severity="warning", timeout=3)
+            return
+        self.app.copy_to_clipboard(self.text[span[0] : span[1]])
+        self.notify(f"Copied {span[1] - span[0]:,} characters", timeout=2)
+
+    def action_next_annotation(self) -> None:
+        after = [a for a in self.annotations if a.start > self.cursor]
+        if after or self.annotations:
+            self.go_to((after or list(self.annotations))[0].start)
+
+    def action_previous_annotation(self) -> None:
+        before = [a for a in self.annotations if a.start < self.cursor]
+        if before or self.annotations:
+            self.go_to((before or list(self.annotations))[-1].start)
+
+    # Textual's mouse selection: render_line tags each text line's characters with
+    # (column, line) offsets, so a drag arrives here as offsets of the wrapped layout.
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.selection_anchor = None
+        self._mouse_selection = self._span_of(selection) if selection is not None else None
+        self.refresh()
+        self.post_message(self.SelectionChanged(self, self._mouse_selection))
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        span = self._span_of(selection)
+        return (self.text[span[0] : span[1]], "\n") if span else None
+
+    def _span_of(self, selection: Selection) -> Span | None:
+        if not self._starts:
+            return None
+        start = self._offset_of(selection.start) if selection.start is not None else 0
+        end = self._offset_of(selection.end) if selection.end is not None else len(self.text)
+        return (start, end) if end > start else None
+
+    def _offset_of(self, point: Offset) -> int:
+        line = min(max(point.y, 0), len(self._starts) - 1)
+        return min(self._starts[line] + max(point.x, 0), self._ends[line])

@@ -1,0 +1,119 @@
+"""The side panel (``A``): the open document's annotations in order, orphans last.
+
+Each entry shows the colour, a quote excerpt, the note, the tags and how the annotation was
+anchored. ``enter`` asks to jump to it; ``r`` asks to re-attach it (an orphan, typically) to the
+reader's selection. Data comes in through ``show``; requests go out as nested messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from tui.core.annotations import Annotation
+from tui.core.sanitize import visible
+
+EXCERPT = 70
+SWATCH = {"yellow": "#d7b400", "green": "#3fa34d", "blue": "#3d7fd9", "pink": "#d9467f", "orange": "#e07b1f"}
+
+
+def describe(annotation: Annotation, color_names: Mapping[str, str]) -> Text:
+    """The panel entry for one annotation (plain text: document text is never markup)."""
+    quote = visible(" ".join(annotation.target.exact.split()))
+    quote = quote if len(quote) <= EXCERPT else quote[: EXCERPT - 1] + "…"
+    entry = Text()
+    entry.append("██ ", style=SWATCH.get(annotation.color, ""))
+    entry.append(f"“{quote}”")
+    if annotation.note:
+        note = visible(" ".join(annotation.note.split()))
+        entry.append("\n   " + (note if len(note) <= 2 * EXCERPT else note[: 2 * EXCERPT - 1] + "…"))
+    meta = [color_names.get(annotation.color, annotation.color)]
+    meta += [f"#{visible(t)}" for t in annotation.tags]
+    if annotation.anchor != "anchored":
+        meta.append(annotation.anchor.upper() if annotation.anchor == "orphaned" else annotation.anchor)
+    entry.append("\n   " + " ".join(meta), style="dim" if annotation.anchor != "orphaned" else "bold red")
+    return entry
+
+
+class AnnotationPanel(OptionList):
+    """A list of one document's annotations."""
+
+    BINDINGS = [  # noqa: RUF012 - Textual's declaration style
+        Binding(
+            "r", "reattach", "Re-attach", id="panel.reattach", tooltip="Attach to the reader's selection"
+        ),
+    ]
+    DEFAULT_CSS = """
+    AnnotationPanel { width: 44; border-left: vkey $panel-lighten-2; background: $surface; }
+    """
+
+    class Jump(Message):
+        """The user chose an annotation to go to."""
+
+        def __init__(self, panel: AnnotationPanel, annotation: Annotation) -> None:
+            super().__init__()
+            self.panel, self.annotation = panel, annotation
+
+        @property
+        def control(self) -> AnnotationPanel:
+            return self.panel
+
+    class Reattach(Message):
+        """The user asked to move an annotation onto the reader's current selection."""
+
+        def __init__(self, panel: AnnotationPanel, annotation: Annotation) -> None:
+            super().__init__()
+            self.panel, self.annotation = panel, annotation
+
+        @property
+        def control(self) -> AnnotationPanel:
+            return self.panel
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.items: tuple[Annotation, ...] = ()
+        """The annotations listed, in order."""
+
+    def show(self, annotations: Sequence[Annotation], color_names: Mapping[str, str]) -> None:
+        """List these annotations (placed ones by position, orphans last), keeping the highlight."""
+        keep = self.highlighted_annotation
+        self.items = tuple(sorted(annotations, key=lambda a: (a.anchor == "orphaned", a.start, a.end)))
+        self.clear_options()
+        if not self.items:
+            self.add_option(
+                Option(Text("No annotations yet: press v to select, then h or a.", "dim"), disabled=True)
+            )
+            return
+        self.add_options([Option(describe(a, color_names), id=a.id) for a in self.items])
+        ids = [a.id for a in self.items]
+        self.highlighted = ids.index(keep.id) if keep and keep.id in ids else 0
+
+    @property
+    def highlighted_annotation(self) -> Annotation | None:
+        """The annotation under the panel's cursor."""
+        index = self.highlighted
+        return self.items[index] if index is not None and 0 <= index < len(self.items) else None
+
+    def highlight(self, annotation_id: str) -> None:
+        """Move the panel's cursor to an annotation."""
+        ids = [a.id for a in self.items]
+        if annotation_id in ids:
+            self.highlighted = ids.index(annotation_id)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        annotation = self.highlighted_annotation
+        if annotation is not None:
+            self.post_message(self.Jump(self, annotation))
+
+    def action_reattach(self) -> None:
+        annotation = self.highlighted_annotation
+        if annotation is not None:
+            self.post_message(self.Reattach(self, annotation))

@@ -1,0 +1,111 @@
+"""Cursor motions over plain text, as offsets: words, sentences, paragraphs.
+
+Pure functions, so the reader's keyboard selection (``w b ( ) { }``) is tested without a
+terminal and behaves the same on any width: motions work on the text, not on wrapped lines.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"\w+|[^\w\s]+")
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*(?=\s|$)")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def next_word(text: str, offset: int) -> int:
+    """Start of the next word after ``offset`` (or the end of the text)."""
+    here = _WORD.match(text, offset)
+    found = _WORD.search(text, here.end() if here else offset)
+    return found.start() if found else len(text)
+
+
+def previous_word(text: str, offset: int) -> int:
+    """Start of the word before ``offset`` (or of the word the offset is inside)."""
+    low = offset
+    while low > 0:
+        low = max(0, low - 256)
+        starts = [m.start() for m in _WORD.finditer(text, low, offset) if m.start() < offset]
+        if starts and (starts[-1] > low or low == 0):  # a match at ``low`` may be cut short
+            return starts[-1]
+    return 0
+
+
+def word_end(text: str, offset: int) -> int:
+    """End (exclusive) of the word at or after ``offset``."""
+    match = _WORD.search(text, offset)
+    return match.end() if match else len(text)
+
+
+def next_sentence(text: str, offset: int) -> int:
+    """Start of the next sentence (after the next sentence end), or the end of the text."""
+    match = _SENTENCE_END.search(text, offset)
+    paragraph = _PARAGRAPH_BREAK.search(text, offset)
+    ends = [m.end() for m in (match, paragraph) if m]
+    if not ends:
+        return len(text)
+    return _skip_space(text, min(ends))
+
+
+def previous_sentence(text: str, offset: int) -> int:
+    """Start of the sentence holding ``offset``, or of the one before when already at a start."""
+    start = _sentence_start(text, offset)
+    if start >= offset > 0:
+        start = _sentence_start(text, _skip_space_back(text, offset - 1))
+    return start
+
+
+def _sentence_start(text: str, offset: int) -> int:
+    low = max(0, offset - 5_000)
+    best = 0 if low == 0 else low
+    for pattern in (_SENTENCE_END, _PARAGRAPH_BREAK):
+        for match in pattern.finditer(text, low, offset):
+            if match.end() <= offset:
+                best = max(best, match.end())
+    return min(_skip_space(text, best), offset) if best < offset else best
+
+
+def next_paragraph(text: str, offset: int) -> int:
+    """Start of the next paragraph (after a blank line), or the end of the text."""
+    match = _PARAGRAPH_BREAK.search(text, offset)
+    return _skip_space(text, match.end()) if match else len(text)
+
+
+def previous_paragraph(text: str, offset: int) -> int:
+    """Start of the paragraph holding ``offset``, or of the one before when already at a start."""
+    start = _paragraph_start(text, offset)
+    if start >= offset > 0:
+        start = _paragraph_start(text, _skip_space_back(text, offset - 1))
+    return start
+
+
+def _paragraph_start(text: str, offset: int) -> int:
+    best = 0
+    for match in _PARAGRAPH_BREAK.finditer(text, max(0, offset - 50_000), offset):
+        if match.end() <= offset:
+            best = match.end()
+    return best
+
+
+def line_start(text: str, offset: int) -> int:
+    """Start of the logical line holding ``offset``."""
+    return text.rfind("\n", 0, offset) + 1
+
+
+def line_end(text: str, offset: int) -> int:
+    """Offset of the last character of the logical line holding ``offset``."""
+    end = text.find("\n", offset)
+    end = len(text) if end < 0 else end
+    return max(end - 1, line_start(text, offset))
+
+
+def _skip_space(text: str, offset: int) -> int:
+    while offset < len(text) and text[offset].isspace():
+        offset += 1
+    return offset
+
+
+def _skip_space_back(text: str, offset: int) -> int:
+    while offset > 0 and text[offset].isspace():
+        offset -= 1
+    return offset
