@@ -19,6 +19,7 @@ from tui.core.reading import ReadingPositions
 from tui.core.settings import Settings
 from tui.ui.commands import DocumentCommands
 from tui.ui.screens.annotate import AnnotationDialog
+from tui.ui.screens.annotating import AnnotatingScreen
 from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.main import MainScreen
 from tui.ui.widgets.annotation_panel import AnnotationPanel
@@ -81,6 +82,7 @@ class LecternApp(App[None]):
         groups = [
             ("anywhere", self.BINDINGS),
             ("main", MainScreen.BINDINGS),
+            ("annotating", AnnotatingScreen.BINDINGS),
             ("document list", DocumentList.BINDINGS),
             ("reader", Reader.BINDINGS),
             ("annotation panel", AnnotationPanel.BINDINGS),
