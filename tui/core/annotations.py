@@ -546,3 +546,26 @@ def corpus_annotations(
         if opened.annotations.annotations:
             found.append(opened.annotations)
     return found
+
+
+def rename_tag(store: AnnotationStore, sets: Iterable[AnnotationSet], old: str, new: str) -> int:
+    """Rename ``old`` to ``new`` on every annotation of these files; the number of annotations changed.
+
+    Renaming to a tag already used merges the two; renaming to '' removes the tag.
+    """
+    changed = 0
+
+    def rename(items: list[Annotation]) -> list[Annotation]:
+        nonlocal changed
+        renamed = []
+        for annotation in items:
+            if old in annotation.tags:
+                changed += 1
+                annotation = annotation.edited(tags=[new if t == old else t for t in annotation.tags])
+            renamed.append(annotation)
+        return renamed
+
+    for found in sets:
+        if any(old in a.tags for a in found.annotations):
+            store.transact(found.document, rename)
+    return changed

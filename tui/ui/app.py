@@ -20,6 +20,7 @@ from tui.core.settings import Settings
 from tui.ui.commands import DocumentCommands
 from tui.ui.screens.annotate import AnnotationDialog
 from tui.ui.screens.annotating import AnnotatingScreen
+from tui.ui.screens.browser import AnnotationBrowser
 from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.main import MainScreen
 from tui.ui.widgets.annotation_panel import AnnotationPanel
@@ -87,6 +88,7 @@ class LecternApp(App[None]):
             ("reader", Reader.BINDINGS),
             ("annotation panel", AnnotationPanel.BINDINGS),
             ("annotation dialog", AnnotationDialog.BINDINGS),
+            ("annotation browser", AnnotationBrowser.BINDINGS),
         ]
         self.push_screen(HelpScreen(groups, self.settings.keymap))
 

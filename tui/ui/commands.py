@@ -76,6 +76,7 @@ def _screen_commands(screen: MainScreen) -> list[tuple[str, Callable[[], object]
     """Annotation commands: the panel, and the list filtered by each annotation tag."""
     commands: list[tuple[str, Callable[[], object], str]] = [
         ("Show or hide the annotation panel", screen.action_toggle_panel, "Annotations of the open document"),
+        ("Browse all annotations", screen.action_browse, "Filter, sort, open, rename tags, label counts"),
     ]
     for tag in screen.known_tags():
         commands.append(

@@ -40,6 +40,7 @@ from tui.ui.messages import (
     SearchFinished,
 )
 from tui.ui.screens.annotating import AnnotatingScreen, document_ref
+from tui.ui.screens.browser import AnnotationBrowser, Destination
 from tui.ui.widgets.annotation_panel import AnnotationPanel
 from tui.ui.widgets.document_list import DocumentList, Row
 from tui.ui.widgets.reader import Header, Reader
@@ -58,6 +59,7 @@ class MainScreen(AnnotatingScreen):
             "slash", "focus_search", "Search", id="main.search", tooltip="Type a query (search as you type)"
         ),
         Binding("s", "cycle_sort", "Sort", id="main.sort", tooltip="Cycle the order of the list"),
+        Binding("B", "browse", "Browse", id="main.browse", tooltip="Every annotation of the corpus"),
         Binding(
             "escape",
             "leave_search",
@@ -179,7 +181,7 @@ class MainScreen(AnnotatingScreen):
         return self._index
 
     @work(thread=True, exclusive=True, group="document")
-    def load_document(self, entry: Entry, query: str) -> None:
+    def load_document(self, entry: Entry, query: str, at: int | None = None) -> None:
         path = Path(entry.path)
         try:
             stat = path.stat()
@@ -198,7 +200,8 @@ class MainScreen(AnnotatingScreen):
                 f"annotations of {doc.id} could not be read: {error.strerror or error}"
             )
         problems = self._drain_problems()
-        self.post_message(DocumentLoaded(doc, self.positions.get(entry.id), query, opened, problems))
+        position = Position(at, at) if at is not None else self.positions.get(entry.id)
+        self.post_message(DocumentLoaded(doc, position, "" if at is not None else query, opened, problems))
 
     @work(thread=True, exclusive=True, group="annotation-list")
     def list_annotations(self) -> None:
@@ -340,12 +343,13 @@ class MainScreen(AnnotatingScreen):
     def document_opened(self, message: DocumentList.Opened) -> None:
         self._open(message.doc_id)
 
-    def _open(self, doc_id: str) -> None:
+    def _open(self, doc_id: str, at: int | None = None) -> None:
+        """Open a document: at ``at``, else on the query's first hit, else where it was left."""
         entry = self.entries.get(doc_id)
         if entry is None:
             return
         self._remember_position()
-        self.load_document(entry, self.active_query)
+        self.load_document(entry, self.active_query, at)
 
     def on_document_loaded(self, message: DocumentLoaded) -> None:
         doc: Document = message.document
@@ -420,6 +424,18 @@ class MainScreen(AnnotatingScreen):
             self.query_one("#search-message", Label).update(
                 Text(f"documents with annotations tagged #{visible(tag)} · esc shows all")
             )
+
+    def action_browse(self) -> None:
+        """Open the annotation browser; coming back, open the chosen passage and refresh."""
+
+        def back(destination: Destination | None) -> None:
+            self.list_annotations()
+            if destination is not None:
+                self._open(destination.doc_id, at=destination.offset)
+            elif self.document is not None:
+                self._open(self.document.id, at=self.query_one(Reader).cursor)
+
+        self.app.push_screen(AnnotationBrowser(self.library, self.color_names), back)
 
     def counts_changed(self) -> None:
         self.query_one(DocumentList).set_counts(self.annotation_counts)

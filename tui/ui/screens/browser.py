@@ -1,0 +1,277 @@
+"""The annotation browser (``B``): every annotation of the corpus in one table.
+
+Filter by words, ``tag:`` ``color:`` ``status:``; sort by any column (click its header, or ``s``);
+``enter`` opens the document at the passage (the screen is dismissed with where to go); ``r``
+renames or merges a tag across the corpus. Beside the table, bar charts count annotations per
+tag and per colour, so the label distribution of a labelled set shows at a glance. The
+annotations are read (and re-anchored) in a worker; renaming runs in a worker too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from tui.core.annotations import Annotation, AnnotationSet, rename_tag
+from tui.core.library import Library
+from tui.core.sanitize import visible
+from tui.ui.screens.rename import RenameTagDialog
+from tui.ui.widgets.annotation_panel import SWATCH
+
+COLUMNS = ("document", "quote", "note", "tags", "colour", "status", "modified")
+BAR_WIDTH = 18
+
+
+@dataclass(frozen=True)
+class Record:
+    """One row: an annotation and the document it belongs to."""
+
+    doc_id: str
+    title: str
+    annotation: Annotation
+
+    def value(self, column: str) -> str:
+        """The text a column sorts by."""
+        a = self.annotation
+        return {
+            "document": self.title.casefold(),
+            "quote": a.target.exact.casefold(),
+            "note": a.note.casefold(),
+            "tags": ", ".join(a.tags).casefold(),
+            "colour": a.color,
+            "status": a.anchor,
+            "modified": a.modified,
+        }[column]
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where the user asked to go: a document, and an offset in it."""
+
+    doc_id: str
+    offset: int
+
+
+def matches(record: Record, query: str) -> bool:
+    """Whether a record passes a filter: words, and ``tag:`` ``color:`` ``status:`` tokens."""
+    a = record.annotation
+    haystack = " ".join((record.title, record.doc_id, a.target.exact, a.note, " ".join(a.tags))).casefold()
+    for token in query.split():
+        key, _, value = token.partition(":")
+        value = value.casefold()
+        if key == "tag" and value:
+            ok = value in (t.casefold() for t in a.tags)
+        elif key in ("color", "colour") and value:
+            ok = a.color == value
+        elif key == "status" and value:
+            ok = a.anchor == value
+        else:
+            ok = token.casefold() in haystack
+        if not ok:
+            return False
+    return True
+
+
+def bar_chart(counts: Counter[str], title: str, styles: dict[str, str] | None = None) -> Text:
+    """A text bar chart of ``counts``, largest first."""
+    chart = Text(f"{title}\n", style="bold")
+    if not counts:
+        chart.append("  (none)\n", style="dim")
+        return chart
+    top = max(counts.values())
+    width = max(len(k) for k in counts) if counts else 0
+    for name, count in counts.most_common(20):
+        cells = count * BAR_WIDTH / top
+        bar = "█" * int(cells) + ("▌" if cells - int(cells) >= 0.5 else "")
+        chart.append(f"  {visible(name)[:16]:<{min(width, 16)}} ")
+        chart.append(bar or "▏", style=(styles or {}).get(name, "cyan"))
+        chart.append(f" {count}\n")
+    return chart
+
+
+class AnnotationBrowser(Screen[Destination | None]):
+    """All annotations of the corpus: filter, sort, open, rename tags."""
+
+    CSS_PATH = "browser.tcss"
+    BINDINGS = [  # noqa: RUF012 - Textual's declaration style
+        Binding("escape,B", "close", "Back", id="browser.close", tooltip="Back to the reading room"),
+        Binding(
+            "slash",
+            "focus_filter",
+            "Filter",
+            id="browser.filter",
+            tooltip="Filter: words, tag: color: status:",
+        ),
+        Binding("s", "cycle_sort", "Sort", id="browser.sort", tooltip="Sort by the next column"),
+        Binding(
+            "r", "rename_tag", "Rename tag", id="browser.rename", tooltip="Rename or merge a tag everywhere"
+        ),
+    ]
+
+    class Renamed(Message):
+        """A tag was renamed across the corpus (the reading room refreshes what it shows)."""
+
+        def __init__(self, old: str, new: str, changed: int) -> None:
+            super().__init__()
+            self.old, self.new, self.changed = old, new, changed
+
+    class Loaded(Message):
+        """The browser's worker read every annotation of the corpus."""
+
+        def __init__(self, sets: list[AnnotationSet]) -> None:
+            super().__init__()
+            self.sets = sets
+
+    def __init__(self, library: Library, color_names: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.library = library
+        self.store = library.annotation_store()
+        self.color_names = dict(color_names or {})
+        self.records: list[Record] = []
+        """Every annotation of the corpus."""
+        self.shown: list[Record] = []
+        """The rows in the table, filtered and sorted."""
+        self.sort_column = "document"
+        self.sort_reverse = False
+
+    def compose(self) -> ComposeResult:
+        yield Label("Annotations · reading…", id="browser-title")
+        yield Input(
+            placeholder="Filter: words, tag:policy, color:yellow, status:orphaned", id="browser-filter"
+        )
+        with Horizontal(id="browser-body"):
+            yield DataTable(id="browser-table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="browser-charts"):
+                yield Static(id="browser-chart")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for column in COLUMNS:
+            table.add_column(column.capitalize(), key=column)
+        table.focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="browser")
+    def load(self) -> None:
+        self.post_message(self.Loaded(self.library.annotated(self.store)))
+
+    def on_annotation_browser_loaded(self, message: Loaded) -> None:
+        self.records = [
+            Record(found.document.id, found.document.title, a)
+            for found in message.sets
+            for a in found.annotations
+        ]
+        for problem in self.store.problems:
+            self.notify(visible(problem), severity="warning", timeout=10)
+        self.store.problems.clear()
+        self.refresh_table()
+
+    def refresh_table(self) -> None:
+        """Filter, sort and show the rows, and redraw the charts."""
+        query = self.query_one("#browser-filter", Input).value
+        self.shown = sorted(
+            (r for r in self.records if matches(r, query)),
+            key=lambda r: (r.value(self.sort_column), r.doc_id, r.annotation.start),
+            reverse=self.sort_reverse,
+        )
+        table = self.query_one(DataTable)
+        table.clear()
+        for record in self.shown:
+            table.add_row(*self._cells(record), key=record.annotation.id)
+        direction = "↓" if self.sort_reverse else "↑"
+        counts = f"{len(self.shown):,} of {len(self.records):,}"
+        self.query_one("#browser-title", Label).update(
+            f"Annotations · {counts} · sorted by {self.sort_column} {direction}"
+        )
+        tags = Counter(t for r in self.shown for t in r.annotation.tags)
+        colors = Counter(self.color_names.get(r.annotation.color, r.annotation.color) for r in self.shown)
+        styles = {self.color_names.get(c, c): SWATCH[c] for c in SWATCH}
+        chart = bar_chart(tags, "Per tag")
+        chart.append("\n")
+        chart.append_text(bar_chart(colors, "Per colour", styles))
+        self.query_one("#browser-chart", Static).update(chart)
+
+    def _cells(self, record: Record) -> list[Text]:
+        a = record.annotation
+        quote = " ".join(a.target.exact.split())
+        note = " ".join(a.note.split())
+        status = Text(a.anchor, style="bold red" if a.anchor == "orphaned" else "")
+        return [
+            Text(visible(record.title[:28] + ("…" if len(record.title) > 28 else ""))),
+            Text(visible(quote[:44] + ("…" if len(quote) > 44 else ""))),
+            Text(visible(note[:36] + ("…" if len(note) > 36 else ""))),
+            Text(visible(", ".join(a.tags))),
+            Text("██ ", style=SWATCH.get(a.color, "")) + Text(self.color_names.get(a.color, a.color)),
+            status,
+            Text(a.modified[:16].replace("T", " ")),
+        ]
+
+    @on(Input.Changed, "#browser-filter")
+    def _filter_changed(self) -> None:
+        self.refresh_table()
+
+    @on(Input.Submitted, "#browser-filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(DataTable).focus()
+
+    @on(DataTable.HeaderSelected)
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        column = str(event.column_key.value)
+        self.sort_reverse = not self.sort_reverse if column == self.sort_column else False
+        self.sort_column = column
+        self.refresh_table()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        record = next((r for r in self.shown if r.annotation.id == event.row_key.value), None)
+        if record is not None:
+            self.dismiss(Destination(record.doc_id, record.annotation.start))
+
+    def action_cycle_sort(self) -> None:
+        self.sort_column = COLUMNS[(COLUMNS.index(self.sort_column) + 1) % len(COLUMNS)]
+        self.sort_reverse = False
+        self.refresh_table()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#browser-filter", Input).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_rename_tag(self) -> None:
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        current = self.shown[row].annotation.tags if 0 <= row < len(self.shown) else ()
+        known = sorted({t for r in self.records for t in r.annotation.tags}, key=str.casefold)
+        if not known:
+            self.notify("No tags yet", severity="warning", timeout=3)
+            return
+
+        def done(answer: tuple[str, str] | None) -> None:
+            if answer is not None and answer[0] != answer[1]:
+                self.rename(*answer)
+
+        self.app.push_screen(RenameTagDialog(known, current[0] if current else known[0]), done)
+
+    @work(thread=True, exclusive=True, group="browser")
+    def rename(self, old: str, new: str) -> None:
+        sets = self.library.annotated(self.store)
+        changed = rename_tag(self.store, sets, old, new)
+        self.post_message(self.Renamed(old, new, changed))
+        self.post_message(self.Loaded(self.library.annotated(self.store)))
+
+    def on_annotation_browser_renamed(self, message: Renamed) -> None:
+        target = f"#{message.new}" if message.new else "nothing (removed)"
+        self.notify(
+            f"Renamed #{visible(message.old)} to {visible(target)} on {message.changed} annotation(s)"
+        )
