@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from tests.ui.helpers import SIZE, app_for
-from tests.ui.states import STATES
+from tests.ui.states import SNAPSHOTS, STATES
 
 
-@pytest.mark.parametrize("state", sorted(STATES))
+@pytest.mark.parametrize("state", SNAPSHOTS)
 def test_main_screens(snap_compare: Any, state: str) -> None:
     assert snap_compare(app_for(), terminal_size=SIZE, run_before=STATES[state])

@@ -561,7 +561,9 @@ class Reader(ScrollView, can_focus=True):
             low, high = max(annotation.start, start) - start, min(annotation.end, end) - start
             text.stylize(self.get_component_rich_style(f"reader--{annotation.color}"), low, high)
             if annotation == current:
-                text.stylize(self.get_component_rich_style("reader--annotation-current"), low, high)
+                text.stylize(
+                    self.get_component_rich_style("reader--annotation-current", partial=True), low, high
+                )
             if annotation.note and noted is None:
                 noted = annotation
         return noted
