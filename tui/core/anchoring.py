@@ -95,15 +95,18 @@ def reanchor_all(targets: Sequence[Target], text: str) -> list[tuple[Target, Sta
 
 
 def _nearby_perfect_fit(target: Target, text: str, shift: int) -> int | None:
-    """An occurrence near the old place (or the shifted one) whose whole context still fits."""
+    """The occurrence nearest the expected place (old, or shifted) whose whole context still fits."""
     best = len(target.prefix) + len(target.suffix)
     for guess in dict.fromkeys((target.start + shift, target.start)):
-        low = max(0, guess - NEARBY)
-        at = text.find(target.exact, low, guess + NEARBY + len(target.exact))
+        high = guess + NEARBY + len(target.exact)
+        fits = []
+        at = text.find(target.exact, max(0, guess - NEARBY), high)
         while at >= 0:
             if _context_fit(target, text, at) == best:
-                return at
-            at = text.find(target.exact, at + 1, guess + NEARBY + len(target.exact))
+                fits.append(at)
+            at = text.find(target.exact, at + 1, high)
+        if fits:
+            return min(fits, key=lambda s: abs(s - guess))
     return None
 
 

@@ -26,7 +26,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -146,13 +146,14 @@ class Annotation:
         target = raw.get("target")
         if not isinstance(target, dict) or not isinstance(target.get("exact"), str):
             raise ValueError("an annotation has no target quote")
-        start, end = int(target.get("start", 0)), int(target.get("end", 0))
+        start = max(0, int(target.get("start", 0)))
+        end = max(start, int(target.get("end", 0)))
         anchor = str(raw.get("anchor") or "anchored")
         tags = raw.get("tags") or []
         return cls(
             id=str(raw.get("id") or uuid.uuid4()),
-            created=str(raw.get("created") or now()),
-            modified=str(raw.get("modified") or raw.get("created") or now()),
+            created=_timestamp(raw.get("created")) or now(),
+            modified=_timestamp(raw.get("modified")) or _timestamp(raw.get("created")) or now(),
             color=str(raw.get("color") or COLORS[0]),
             note=str(raw.get("note") or ""),
             tags=clean_tags(tags if isinstance(tags, list) else [str(tags)]),
@@ -160,12 +161,22 @@ class Annotation:
                 exact=target["exact"],
                 prefix=str(target.get("prefix") or ""),
                 suffix=str(target.get("suffix") or ""),
-                start=max(0, start),
-                end=max(start, end),
+                start=start,
+                end=end,
             ),
             anchor=anchor if anchor in STATUSES else "anchored",  # type: ignore[arg-type]
             sha256=str(raw.get("sha256") or ""),
         )
+
+
+def _timestamp(value: object) -> str:
+    """ISO 8601 text for a time as YAML may have parsed it (unquoted: a datetime or a date)."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return aware.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc).isoformat(timespec="seconds")
+    return str(value) if value else ""
 
 
 @dataclass(frozen=True)
@@ -220,6 +231,8 @@ class AnnotationStore:
         """Damaged files found and kept aside, for the UI or CLI to report."""
         self._lock = threading.RLock()
         self._cache: dict[Path, tuple[tuple[int, int, int], AnnotationSet]] = {}
+        self._damaged: set[Path] = set()
+        """Files read with unreadable entries (copied aside), whose readable part is to be written back."""
 
     @classmethod
     def under(cls, data: Path) -> AnnotationStore:
@@ -248,20 +261,25 @@ class AnnotationStore:
         found = [self._read(f) for f in files]
         return [s for s in found if s is not None]
 
-    def _read(self, file: Path) -> AnnotationSet | None:
+    def _read(self, file: Path, repair: bool = True) -> AnnotationSet | None:
         with self._lock:
-            try:
-                stat = file.stat()
-            except OSError:
+            signature = _signature(file)
+            if signature is None:
                 self._cache.pop(file, None)
                 return None
-            signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
             cached = self._cache.get(file)
             if cached is not None and cached[0] == signature:
                 return cached[1]
             loaded = self._parse(file)
-            if loaded is not None:
-                self._cache[file] = (signature, loaded)
+            if loaded is None:
+                return None
+            if file in self._damaged and repair:  # write back the readable entries (a copy is kept)
+                with _file_lock(file):
+                    if _signature(file) == signature:
+                        self._write(file, loaded)
+                        self._damaged.discard(file)
+                return loaded
+            self._cache[file] = (signature, loaded)
             return loaded
 
     def _parse(self, file: Path) -> AnnotationSet | None:
@@ -296,6 +314,7 @@ class AnnotationStore:
             except (ValueError, TypeError, KeyError):
                 bad += 1
         if bad and self.keep_aside:
+            self._damaged.add(file)
             kept = self._keep_aside(file, move=False)
             self.problems.append(
                 f"{bad} annotation(s) in {file.name} could not be read; the file was copied to {kept}"
@@ -323,11 +342,13 @@ class AnnotationStore:
         """
         file = self.file_for(document.path)
         with self._lock, _file_lock(file):
-            current = self._read(file)
+            current = self._read(file, repair=False)
             before = list(current.annotations) if current else []
             after = ordered(change(list(before)))
             if current is not None and tuple(before) == after and current.document == document:
-                return current
+                if file not in self._damaged:
+                    return current
+            self._damaged.discard(file)
             result = AnnotationSet(document, after)
             if after or current is not None:
                 self._write(file, result)
@@ -351,9 +372,9 @@ class AnnotationStore:
             "annotations": [a.to_dict() for a in content.annotations],
         }
         atomic_write_text(file, dump_yaml(payload))
-        with contextlib.suppress(OSError):
-            stat = file.stat()
-            self._cache[file] = ((stat.st_mtime_ns, stat.st_size, stat.st_ino), content)
+        signature = _signature(file)
+        if signature is not None:
+            self._cache[file] = (signature, content)
 
     def adopt(self, old: AnnotationSet, document: DocumentRef) -> AnnotationSet:
         """Move the annotations of a document that moved to its new path (new file first)."""
@@ -432,6 +453,14 @@ def set_aside_copy(path: Path) -> Path:
     return target
 
 
+def _signature(file: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
 def _reason(error: BaseException) -> str:
     return (str(error).splitlines() or [type(error).__name__])[0][:160]
 
@@ -470,7 +499,8 @@ def open_annotations(store: AnnotationStore, document: DocumentRef, text: str) -
         if old is None:
             return Opened(AnnotationSet(document))
         moved_from = old.document.path
-        current = store.adopt(old, document)
+        # Adopted as the text it was anchored to, so a document both moved and edited re-anchors below.
+        current = store.adopt(old, replace(document, sha256=old.document.sha256))
     if current.document.sha256 == document.sha256 and current.document == document:
         return Opened(current, moved_from)
     statuses: dict[str, int] = {}
@@ -561,8 +591,9 @@ def rename_tag(store: AnnotationStore, sets: Iterable[AnnotationSet], old: str, 
         for annotation in items:
             if old in annotation.tags:
                 changed += 1
-                annotation = annotation.edited(tags=[new if t == old else t for t in annotation.tags])
-            renamed.append(annotation)
+                renamed.append(annotation.edited(tags=[new if t == old else t for t in annotation.tags]))
+            else:
+                renamed.append(annotation)
         return renamed
 
     for found in sets:

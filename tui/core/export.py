@@ -44,7 +44,8 @@ an object with "annotations" or a plain list of rows), so a malformed one raises
 ``ImportFormatError`` with the reason and changes nothing. Then each annotation's document is
 found: by its source path (a file:// URI or lectern's path), then by content hash (of its document
 in the file, or the annotation's own), then by its quote occurring in exactly one document (or
-fitting its context best). It is re-anchored to that document's current text (unless the file says
+fitting its context best); annotations the file gives one source share the document their
+siblings were found in. Each is re-anchored to that document's current text (unless the file says
 it is anchored to this very text) and saved with ``AnnotationStore.transact``. What matches no
 document is kept as an orphan under a reference made from what the file says (its path, or
 ``<store>/unmatched/<name>``) and reported: nothing is dropped. Importing is idempotent by
@@ -55,9 +56,11 @@ same file twice changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -116,7 +119,8 @@ _HYPOTHESIS = "https://hypothes.is/a/"
 _MAX_OCCURRENCES = 1_000
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 _BLOCK_MARKER = re.compile(r"[ \t]*(?:(?:#{1,6}|>|[-*+]|\d{1,9}[.)])(?:[ \t]+|$))*")
-_UNMARKABLE = re.compile(r"\s*(?:`{3,}|~{3,}|(?:[-*_][ \t]*){3,}$)")
+_UNMARKABLE = re.compile(r"\s*(?:`{3,}|~{3,}|\||(?:[-*_=][ \t]*){3,}$)")
+"""Lines left bare inside a mark: code fences, table rows, rules and setext underlines."""
 
 
 # --------------------------------------------------------------------------- the documents
@@ -218,15 +222,15 @@ def left_out(docs: Sequence[ExportDocument], fmt: str) -> list[str]:
     lines = []
     for doc in _in_order(docs):
         if doc.text is None:
-            lines.append(f"{doc.ref.id}: its text cannot be read; {len(doc.annotations)} passage(s) left out")
+            lines.append(f"{doc.ref.id}: left out {len(doc.annotations)} passage(s): its text cannot be read")
             continue
         current = {a.id for a in _current(doc)}
         untagged = sum(1 for a in doc.annotations if not a.tags)
         missing = sum(1 for a in doc.annotations if a.tags and a.id not in current)
-        reasons = [f"{untagged} untagged"] if untagged else []
-        reasons += [f"{missing} not in the current text"] if missing else []
+        reasons = [f"{untagged} untagged passage(s)"] if untagged else []
+        reasons += [f"{missing} passage(s) no longer in the text"] if missing else []
         if reasons:
-            lines.append(f"{doc.ref.id}: {' and '.join(reasons)} passage(s) left out")
+            lines.append(f"{doc.ref.id}: left out {' and '.join(reasons)}")
     return lines
 
 
@@ -389,10 +393,9 @@ def _w3c_annotation(doc: ExportDocument, a: Annotation) -> dict[str, Any]:
         "modified": a.modified,
         "motivation": "commenting" if a.note else "highlighting",
     }
-    bodies = [{"type": "TextualBody", "value": a.note, "format": "text/plain", "purpose": "commenting"}]
-    bodies = bodies[: 1 if a.note else 0] + [
-        {"type": "TextualBody", "value": tag, "purpose": "tagging"} for tag in a.tags
-    ]
+    note = {"type": "TextualBody", "value": a.note, "format": "text/plain", "purpose": "commenting"}
+    bodies = [note] if a.note else []
+    bodies += [{"type": "TextualBody", "value": tag, "purpose": "tagging"} for tag in a.tags]
     if bodies:
         item["body"] = bodies
     item["target"] = {
@@ -516,12 +519,12 @@ def _marked_text(text: str, spans: list[tuple[int, int, int]]) -> str:
         delta[start] = delta.get(start, 0) + 1
         delta[end] = delta.get(end, 0) - 1
         # a passage ending in a newline gets its footnote before it, not at the next line's start
-        visible = start + len(text[start:end].rstrip()) or end
-        notes_at.setdefault(max(visible, start + 1), []).append(number)
+        shown = len(text[start:end].rstrip())
+        notes_at.setdefault(start + shown if shown else end, []).append(number)
     cuts = sorted({0, len(text), *delta, *notes_at})
     out: list[str] = []
     depth = 0
-    for low, high in zip(cuts, cuts[1:]):
+    for low, high in itertools.pairwise(cuts):
         depth += delta.get(low, 0)
         piece = text[low:high]
         out.append(_mark(piece, low == 0 or text[low - 1] == "\n") if depth > 0 else piece)
@@ -537,10 +540,11 @@ def _mark(piece: str, at_line_start: bool) -> str:
     """
     lines = piece.split("\n")
     for i, line in enumerate(lines):
-        match = _BLOCK_MARKER.match(line) if i > 0 or at_line_start else None
+        starts_line = i > 0 or at_line_start
+        match = _BLOCK_MARKER.match(line) if starts_line else None
         lead = match.end() if match else 0
         body = line[lead:]
-        if body.strip() and not (lead or i > 0 or at_line_start) or (body.strip() and not _UNMARKABLE.match(line)):
+        if body.strip() and not (starts_line and _UNMARKABLE.match(line)):
             lines[i] = f"{line[:lead]}<mark>{body}</mark>"
     return "\n".join(lines)
 
@@ -603,7 +607,9 @@ def _parse(data: str | bytes) -> list[_Incoming]:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ImportFormatError(f"not JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
+        raise ImportFormatError(
+            f"not JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+        ) from None
     except (RecursionError, ValueError) as error:
         raise ImportFormatError(f"not JSON lectern can read: {error}") from None
     return _dispatch(raw)
@@ -612,11 +618,13 @@ def _parse(data: str | bytes) -> list[_Incoming]:
 def _decode(data: str | bytes) -> str:
     if isinstance(data, bytes):
         if b"\x00" in data:
-            raise ImportFormatError(f"binary data (a NUL byte at offset {data.find(b'\x00')}), not JSON")
+            raise ImportFormatError(f"binary data (a NUL byte at offset {data.find(bytes(1))}), not JSON")
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise ImportFormatError(f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})") from None
+            raise ImportFormatError(
+                f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
+            ) from None
     if "\x00" in data:
         raise ImportFormatError("binary data (a NUL character), not JSON")
     return data.removeprefix("\ufeff")
@@ -628,17 +636,23 @@ def _dispatch(raw: Any) -> list[_Incoming]:
         if raw.get("format") == LECTERN_FORMAT:
             return _from_lectern(raw)
         if "type" in raw or "@type" in raw or "@context" in raw:
-            return [_from_w3c(item, where) for item, where in _w3c_items(raw, "the file")]
+            return [_from_w3c(item, where) for item, where in _w3c_items(raw, _root(raw))]
         if "annotations" in raw:
             rows = _list(raw["annotations"], "annotations")
             return [_from_hypothesis(row, f"annotations[{i}]") for i, row in enumerate(rows)]
-        keys = ", ".join(sorted(raw)[:8]) or "none"
+        keys = f"keys {', '.join(sorted(raw)[:8])}" if raw else "no keys"
         raise ImportFormatError(
-            f"not a lectern, W3C Web Annotation or Hypothesis export (a JSON object with keys: {keys})"
+            f"not a lectern, W3C Web Annotation or Hypothesis export (a JSON object with {keys})"
         )
     if isinstance(raw, list):
         return [_from_list_item(item, f"item {i}") for i, item in enumerate(raw)]
-    raise ImportFormatError(f"not an annotation export: the file holds a JSON {_kind(raw)}")
+    raise ImportFormatError(f"not an annotation export (the file's JSON is {_kind(raw)})")
+
+
+def _root(raw: dict[str, Any]) -> str:
+    """What to call the top object in a message: "collection", "page" or "annotation"."""
+    kinds = " ".join(_strings(raw, "type", "the file") if "type" in raw else [])
+    return "collection" if "Collection" in kinds else "page" if "Page" in kinds else "annotation"
 
 
 def _from_list_item(raw: Any, where: str) -> _Incoming:
@@ -649,9 +663,10 @@ def _from_list_item(raw: Any, where: str) -> _Incoming:
 
 
 def _kind(value: Any) -> str:
+    """What a JSON value is, for a message: "an object", "a number"..."""
     if isinstance(value, bool):
-        return "boolean"
-    names = {dict: "object", list: "list", str: "string", int: "number", float: "number"}
+        return "a boolean"
+    names = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}
     return names.get(type(value), "null")
 
 
@@ -664,13 +679,13 @@ def _fail(where: str, problem: str) -> ImportFormatError:
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise _fail(where, f"is a {_kind(value)}, not an object")
+        raise _fail(where, f"is {_kind(value)}, not an object")
     return value
 
 
 def _list(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list):
-        raise _fail(where, f"is a {_kind(value)}, not a list")
+        raise _fail(where, f"is {_kind(value)}, not a list")
     return value
 
 
@@ -681,7 +696,7 @@ def _string(raw: dict[str, Any], key: str, where: str, *, required: bool = False
             raise _fail(where, f"has no {key!r}")
         return ""
     if not isinstance(value, str):
-        raise _fail(f"{where}.{key}", f"is a {_kind(value)}, not a string")
+        raise _fail(f"{where}.{key}", f"is {_kind(value)}, not a string")
     return value
 
 
@@ -693,14 +708,14 @@ def _strings(raw: dict[str, Any], key: str, where: str) -> list[str]:
     items = [value] if isinstance(value, str) else _list(value, f"{where}.{key}")
     for i, item in enumerate(items):
         if not isinstance(item, str):
-            raise _fail(f"{where}.{key}[{i}]", f"is a {_kind(item)}, not a string")
+            raise _fail(f"{where}.{key}[{i}]", f"is {_kind(item)}, not a string")
     return items
 
 
 def _offset(raw: dict[str, Any], key: str, where: str) -> int:
     value = raw.get(key)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise _fail(f"{where}.{key}", f"is a {_kind(value)}, not a whole number")
+        raise _fail(f"{where}.{key}", f"is {_kind(value)}, not a whole number")
     if value < 0:
         raise _fail(f"{where}.{key}", f"{value} is negative")
     return value
@@ -790,7 +805,7 @@ def _lectern_document(raw: Any, where: str) -> list[_Incoming]:
         "uri": uri,
         "doc_sha256": _string(doc, "sha256", where),
     }
-    _string(doc, "source", where)
+    _string(doc, "source", where)  # not used (the corpus knows it), but a wrong type means a damaged file
     entries = _list(doc.get("annotations", []), f"{where}.annotations")
     return [
         _Incoming(_lectern_annotation(a, f"{where}.annotations[{j}]"), **about, trusted_anchor=True)
@@ -853,13 +868,12 @@ def _pages(raw: Any, where: str) -> list[tuple[Any, str]]:
     found: list[tuple[Any, str]] = []
     page: Any = raw
     while page is not None:
+        if isinstance(page, str):  # offline: a page elsewhere cannot be fetched, and half is not enough
+            raise _fail(where, f"the annotations are at {page[:80]}, which is not in this file")
         page = _mapping(page, where)
         items = _list(page.get("items", []), f"{where}.items")
         found.extend((item, f"{where}.items[{i}]") for i, item in enumerate(items))
-        following = page.get("next")
-        if isinstance(following, str):  # offline: a page elsewhere cannot be fetched, and half is not enough
-            raise _fail(where, f"the collection continues at {following[:80]}, which is not in this file")
-        page, where = following, f"{where}.next"
+        page, where = page.get("next"), f"{where}.next"
     return found
 
 
@@ -952,8 +966,7 @@ def _selected(selectors: list[Any], where: str) -> Target:
             prefix, suffix = _string(selector, "prefix", here), _string(selector, "suffix", here)
         elif kind == "TextPositionSelector":
             start, end = _span(selector, here)
-    if exact and end - start != len(exact):  # offsets of another text (a web page): a hint only
-        end = start + len(exact)
+    # offsets from another text (a web page) are only a hint: re-anchoring finds the quote
     return Target(exact, prefix, suffix, start, end)
 
 
@@ -965,7 +978,9 @@ def _from_hypothesis(raw: Any, where: str) -> _Incoming:
     uri = _string(row, "uri", where)
     if row.get("target") is None and not uri:
         raise _fail(where, "is neither a W3C Annotation nor a Hypothesis annotation (no target, no uri)")
-    source, target, _ = _target(row["target"], f"{where}.target") if row.get("target") else (uri, Target("", "", "", 0, 0), "")
+    # a reply or a page note has no passage: it targets the page, and is kept as an orphan
+    found = row.get("target") or uri
+    source, target, _ = _target(found, f"{where}.target")
     hypothesis_id = _string(row, "id", where)
     created, modified = _times(_time(row, "created", where), _time(row, "updated", where))
     document = _mapping(row.get("document") or {}, f"{where}.document")
@@ -979,7 +994,6 @@ def _from_hypothesis(raw: Any, where: str) -> _Incoming:
         target=target,
     )
     title = next(iter(_strings(document, "title", f"{where}.document")), "")
-    source = source or uri
     return _Incoming(annotation, title=" ".join(title.split()), path=path_of_uri(source) or "", uri=source)
 
 
@@ -1035,10 +1049,8 @@ def _path_keys(path: str) -> list[str]:
     if not path:
         return []
     keys = [os.path.normpath(os.path.abspath(path))]
-    try:
+    with contextlib.suppress(OSError, RuntimeError):  # a loop of links, a folder we may not read
         keys.append(str(Path(path).resolve()))
-    except (OSError, RuntimeError):
-        pass
     return list(dict.fromkeys(keys))
 
 
@@ -1057,7 +1069,7 @@ def _fit(target: Target, text: str | None) -> int:
 
 
 def _common(a: str, b: str) -> int:
-    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 # --------------------------------------------------------------------------- import: saving
@@ -1079,7 +1091,9 @@ class _Tally:
     unchanged: int = 0
 
 
-def import_annotations(data: str | bytes, corpus: Sequence[ExportDocument], store: AnnotationStore) -> ImportReport:
+def import_annotations(
+    data: str | bytes, corpus: Sequence[ExportDocument], store: AnnotationStore
+) -> ImportReport:
     """Import a lectern JSON, W3C Web Annotation or Hypothesis export into ``store``.
 
     ``corpus`` is every document annotations may belong to, with its text (``gather`` with
@@ -1087,11 +1101,11 @@ def import_annotations(data: str | bytes, corpus: Sequence[ExportDocument], stor
     is malformed.
     """
     incoming = _newest_by_id(_parse(data))
-    finder = _Finder(corpus)
+    found = _documents(incoming, _Finder(corpus))
     plan: dict[str, _Destination] = {}
     orphaned: list[str] = []
     for item in incoming:
-        doc, why = finder.find(item)
+        doc, why = found[item.annotation.id]
         if doc is None:
             ref = _unmatched_ref(item, store)
             annotation = replace(item.annotation, anchor="orphaned")
@@ -1099,10 +1113,43 @@ def import_annotations(data: str | bytes, corpus: Sequence[ExportDocument], stor
         else:
             ref, annotation = doc.ref, _placed(item, doc)
             if annotation.anchor == "orphaned":
-                orphaned.append(f"{_describe(item)}: not found in {doc.ref.id}; kept there as an orphan")
+                missing = "not found in" if item.annotation.target.exact else "it marks no passage of"
+                orphaned.append(f"{_describe(item, False)}: {missing} {doc.ref.id}; kept there as an orphan")
         plan.setdefault(str(store.file_for(ref.path)), _Destination(ref, doc)).annotations.append(annotation)
     tally = _save(list(plan.values()), store)
     return ImportReport(tally.added, tally.updated, tally.unchanged, tuple(orphaned))
+
+
+def _documents(items: list[_Incoming], finder: _Finder) -> dict[str, tuple[ExportDocument | None, str]]:
+    """Each annotation's document (or why it has none), by annotation id.
+
+    Annotations the file gives one source share a document: one whose quote is gone from the
+    text goes where its siblings' quotes were found, and is kept there as an orphan.
+    """
+    found = {item.annotation.id: finder.find(item) for item in items}
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for item in items:
+        key = (item.path, item.uri, item.doc_id, item.doc_sha256)
+        if any(key):
+            groups.setdefault(key, []).append(item.annotation.id)
+    for ids in groups.values():
+        shared = _most_found([found[i][0] for i in ids])
+        for i in ids:
+            if shared is not None and found[i][0] is None:
+                found[i] = (shared, "")
+    return found
+
+
+def _most_found(docs: list[ExportDocument | None]) -> ExportDocument | None:
+    """The document most of a group's annotations were found in, when one leads."""
+    counts: dict[str, tuple[int, ExportDocument]] = {}
+    for doc in docs:
+        if doc is not None:
+            counts[doc.ref.path] = (counts.get(doc.ref.path, (0, doc))[0] + 1, doc)
+    ranked = sorted(counts.values(), key=lambda c: -c[0])
+    if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
+        return None
+    return ranked[0][1]
 
 
 def _newest_by_id(items: list[_Incoming]) -> list[_Incoming]:
@@ -1110,7 +1157,7 @@ def _newest_by_id(items: list[_Incoming]) -> list[_Incoming]:
     newest: dict[str, _Incoming] = {}
     for item in items:
         known = newest.get(item.annotation.id)
-        if known is None or not _newer(known.annotation, item.annotation):
+        if known is None or not _newer(item.annotation, known.annotation):  # ties: the later one
             newest[item.annotation.id] = item
     return list(newest.values())
 
@@ -1128,6 +1175,8 @@ def _placed(item: _Incoming, doc: ExportDocument) -> Annotation:
             return replace(a, target=target_at(text, target.start, target.end), anchor="anchored")
         return replace(a, anchor="orphaned")
     found, status = reanchor(target, text)
+    if status == "moved" and target.end == 0:  # it gave no position: found as quoted is anchored
+        status = "anchored"
     return replace(a, target=found, anchor=status)
 
 
@@ -1142,7 +1191,7 @@ def _holds(a: Annotation, text: str) -> bool:
 def _unmatched_ref(item: _Incoming, store: AnnotationStore) -> DocumentRef:
     """Where an orphan is kept: its own path when it has one, else a name under the store."""
     key = item.doc_id or item.uri or item.title or "unknown"
-    path = item.path or str(store.folder / UNMATCHED / _safe_name(key))
+    path = item.path or str((store.folder / UNMATCHED / _safe_name(key)).absolute())
     existing = store.load(path)
     if existing is not None:  # that file already names its document: keep what it says
         return existing.document
@@ -1155,10 +1204,11 @@ def _safe_name(key: str) -> str:
     return f"{stem}-{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
 
 
-def _describe(item: _Incoming) -> str:
+def _describe(item: _Incoming, with_source: bool = True) -> str:
+    """The annotation for a message: its quote, shortened, and where the file says it was."""
     quote = " ".join(item.annotation.target.exact.split())
     what = f"“{quote[:59]}…”" if len(quote) > 60 else f"“{quote}”" if quote else "a note without a passage"
-    where = item.doc_id or item.uri or item.title
+    where = (item.doc_id or item.uri or item.title) if with_source else ""
     return f"{what} ({where})" if where else what
 
 
@@ -1173,9 +1223,16 @@ def _save(destinations: list[_Destination], store: AnnotationStore) -> _Tally:
     for dest in destinations:
         merge = _Merge(dest.annotations, elsewhere, store.file_for(dest.ref.path), store, tally)
         store.transact(dest.ref, merge)
-        for old in merge.moved:  # written to its new document first, so it is never lost
-            store.delete(old.document, *[a.id for a in merge.moved_ids(old)])
+        for path, ids in merge.moved.items():  # saved in its new document first, so never lost
+            _remove(store, path, ids)
     return tally
+
+
+def _remove(store: AnnotationStore, path: str, ids: set[str]) -> None:
+    """Take annotations that moved to another document out of the file of ``path``."""
+    current = store.load(path)
+    if current is not None:
+        store.transact(current.document, lambda items: [a for a in items if a.id not in ids])
 
 
 class _Merge:
@@ -1189,13 +1246,15 @@ class _Merge:
         store: AnnotationStore,
         tally: _Tally,
     ) -> None:
-        self.incoming, self.elsewhere, self.file, self.store, self.tally = incoming, elsewhere, file, store, tally
-        self.moved: list[AnnotationSet] = []
-        self._moved_ids: dict[str, list[Annotation]] = {}
-
-    def moved_ids(self, old: AnnotationSet) -> list[Annotation]:
-        """The annotations that moved out of ``old`` into this file."""
-        return self._moved_ids.get(old.document.path, [])
+        self.incoming, self.elsewhere, self.file, self.store, self.tally = (
+            incoming,
+            elsewhere,
+            file,
+            store,
+            tally,
+        )
+        self.moved: dict[str, set[str]] = {}
+        """Ids that moved here, by the path of the document whose file they leave."""
 
     def __call__(self, items: list[Annotation]) -> list[Annotation]:
         mine = {a.id: a for a in items}
@@ -1204,7 +1263,7 @@ class _Merge:
             other = self.elsewhere.get(new.id) if old is None else None
             if other is not None and self.store.file_for(other.document.path) == self.file:
                 other = None  # the same file, changed since the summary: ``mine`` is the truth
-            current = old or (other.get(new.id) if other else None)
+            current = old if old is not None else other.get(new.id) if other is not None else None
             if current is None:
                 mine[new.id] = new
                 self.tally.added += 1
@@ -1212,15 +1271,10 @@ class _Merge:
                 mine[new.id] = new
                 self.tally.updated += 1
                 if other is not None:
-                    self._moving(other, current)
+                    self.moved.setdefault(other.document.path, set()).add(new.id)
             else:
                 self.tally.unchanged += 1
         return list(mine.values())
-
-    def _moving(self, other: AnnotationSet, annotation: Annotation) -> None:
-        if other.document.path not in self._moved_ids:
-            self.moved.append(other)
-        self._moved_ids.setdefault(other.document.path, []).append(annotation)
 
 
 def _newer(a: Annotation, b: Annotation) -> bool:
@@ -1237,5 +1291,5 @@ def _supersedes(new: Annotation, old: Annotation) -> bool:
         return False
     if _newer(old, new):
         return True
-    same_version = _instant(new.modified) == _instant(old.modified) and new.modified == old.modified
+    same_version = not _newer(new, old)
     return same_version and old.anchor == "orphaned" and new.anchor != "orphaned"
