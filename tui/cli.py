@@ -17,11 +17,12 @@ from typing import Any, TextIO
 
 from tui import __version__
 from tui.core.annotations import COLORS, Annotation, AnnotationStore, DocumentRef, open_annotations
+from tui.core.export import FORMATS
 from tui.core.library import Library, read_text
 from tui.core.paths import HOME_VARIABLE, Paths
 from tui.core.sanitize import visible
 
-SUBCOMMANDS = ("index", "search", "paths", "annotations")
+SUBCOMMANDS = ("index", "search", "paths", "annotations", "export", "import")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -30,9 +31,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
         parsed = _subcommand_parser().parse_args(args)
-        handler = {"index": _index, "search": _search, "paths": _paths, "annotations": _annotations}[
-            parsed.command
-        ]
+        handlers = {
+            "index": _index,
+            "search": _search,
+            "paths": _paths,
+            "annotations": _annotations,
+            "export": _export,
+            "import": _import,
+        }
+        handler = handlers[parsed.command]
         try:
             return handler(parsed, Paths.from_environment())
         except KeyboardInterrupt:
@@ -67,7 +74,20 @@ def _subcommand_parser() -> argparse.ArgumentParser:
     search.add_argument("--sort", choices=("relevance", "date", "title"), default="relevance")
     search.add_argument("--json", action="store_true", help="print a JSON list of results")
     commands.add_parser("paths", help="where config, data and cache live")
-    _annotations_parser(commands.add_parser("annotations", help="list or add highlights, notes and tags"))
+    _annotations_parser(commands.add_parser("annotations", help="list, add or verify annotations"))
+    export = commands.add_parser(
+        "export", help="export annotations (markdown, json, jsonl, doccano, csv, w3c)"
+    )
+    export.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    export.add_argument("--format", "-f", required=True, choices=FORMATS)
+    export.add_argument("--tag", action="append", default=[], metavar="T", help="only passages with this tag")
+    export.add_argument("--color", choices=COLORS, help="only passages in this colour")
+    export.add_argument("--doc", metavar="ID", help="only this document")
+    export.add_argument("--full-text", action="store_true", help="markdown: whole documents, passages marked")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: stdout)")
+    imported = commands.add_parser("import", help="import lectern json, W3C JSON-LD or a Hypothesis export")
+    imported.add_argument("file", type=Path, metavar="FILE")
+    imported.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     return parser
 
 
@@ -86,6 +106,9 @@ def _annotations_parser(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--note", default="")
     add.add_argument("--tag", action="append", default=[], metavar="T")
     add.add_argument("--color", choices=COLORS, default=COLORS[0])
+    verify = actions.add_parser("verify", help="annotations whose document changed since they were made")
+    verify.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    verify.add_argument("--json", action="store_true", help="print a JSON list")
 
 
 def _positive(text: str) -> int:
@@ -252,14 +275,43 @@ def _annotations(args: argparse.Namespace, paths: Paths) -> int:
     if _run_indexer(library, rebuild=False, progress=False) is None:
         return EXIT_FAILED
     store = library.annotation_store()
-    code = (
-        _add_annotation(args, library, store)
-        if args.action == "add"
-        else _list_annotations(args, library, store)
-    )
+    action = {"add": _add_annotation, "list": _list_annotations, "verify": _verify_annotations}[args.action]
+    code = action(args, library, store)
+    _report_problems(store)
+    return code
+
+
+def _report_problems(store: AnnotationStore) -> None:
     for problem in store.problems:
         print(f"lectern: {visible(problem)}", file=sys.stderr)
-    return code
+    store.problems.clear()
+
+
+def _verify_annotations(args: argparse.Namespace, library: Library, store: AnnotationStore) -> int:
+    """List the annotations made on another version of their document's text, and how each fared."""
+    rows = [
+        (found.document, a)
+        for found in library.annotated(store)
+        for a in found.annotations
+        if a.sha256 != found.document.sha256 or a.anchor != "anchored"
+    ]
+    if args.json:
+        json.dump([_annotation_json(doc, a) for doc, a in rows], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for doc, a in rows:
+        quote = " ".join(a.target.exact.split())
+        quote = quote if len(quote) <= 60 else quote[:59] + "…"
+        where = f"{a.start}-{a.end}" if a.anchor != "orphaned" else "no longer in the text"
+        print(f"{a.anchor:<9} {visible(doc.id)}:{where}  “{visible(quote)}”")
+    statuses = sorted({a.anchor for _, a in rows})
+    counts = ", ".join(f"{sum(a.anchor == s for _, a in rows)} {s}" for s in statuses)
+    print(
+        f"{len(rows)} annotation(s) made on another version of their document"
+        + (f": {counts}" if rows else ""),
+        file=sys.stderr,
+    )
+    return EXIT_OK
 
 
 def _list_annotations(args: argparse.Namespace, library: Library, store: AnnotationStore) -> int:
@@ -322,6 +374,67 @@ def _add_annotation(args: argparse.Namespace, library: Library, store: Annotatio
     store.save(ref, annotation)
     json.dump(_annotation_json(ref, annotation), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- export and import
+
+
+def _export(args: argparse.Namespace, paths: Paths) -> int:
+    from tui.core.export import export, gather, left_out, select
+
+    library = Library.open(paths, args.paths)
+    if _run_indexer(library, rebuild=False, progress=False) is None:
+        return EXIT_FAILED
+    store = library.annotation_store()
+    docs = select(gather(library, store), tags=args.tag, color=args.color, doc_id=args.doc)
+    text = export(docs, args.format, full_text=args.full_text)
+    _report_problems(store)
+    for line in left_out(docs, args.format):
+        print(f"lectern: {visible(line)}", file=sys.stderr)
+    passages = sum(len(d.annotations) for d in docs)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            args.output.write_text(text, encoding="utf-8", newline="")
+        except OSError as error:
+            print(f"lectern: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+            return EXIT_FAILED
+    where = f" to {args.output}" if args.output else ""
+    print(
+        f"exported {passages} passage(s) from {len(docs)} document(s) as {args.format}{where}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace, paths: Paths) -> int:
+    from tui.core.export import ImportFormatError, gather, import_annotations
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        print(f"lectern: cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
+    library = Library.open(paths, args.paths)
+    if _run_indexer(library, rebuild=False, progress=False) is None:
+        return EXIT_FAILED
+    store = library.annotation_store()
+    try:
+        report = import_annotations(data, gather(library, store, annotated_only=False), store)
+    except ImportFormatError as error:
+        print(f"lectern: nothing imported: {visible(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    _report_problems(store)
+    print(
+        f"imported {report.total}: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.orphaned)} kept as orphans"
+    )
+    for line in report.orphaned:
+        print(f"  orphan: {visible(line)}")
+    if report.added or report.updated:
+        _run_indexer(library, rebuild=False, progress=False)  # notes and tags are searchable at once
     return EXIT_OK
 
 

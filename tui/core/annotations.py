@@ -345,9 +345,9 @@ class AnnotationStore:
             current = self._read(file, repair=False)
             before = list(current.annotations) if current else []
             after = ordered(change(list(before)))
-            if current is not None and tuple(before) == after and current.document == document:
-                if file not in self._damaged:
-                    return current
+            same = current is not None and tuple(before) == after and current.document == document
+            if current is not None and same and file not in self._damaged:
+                return current
             self._damaged.discard(file)
             result = AnnotationSet(document, after)
             if after or current is not None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui.core.sanitize import visible
+from tui.ui.screens.main import EXPORT_SUFFIXES
 
 if TYPE_CHECKING:
     from tui.ui.screens.main import MainScreen
@@ -78,6 +79,14 @@ def _screen_commands(screen: MainScreen) -> list[tuple[str, Callable[[], object]
         ("Show or hide the annotation panel", screen.action_toggle_panel, "Annotations of the open document"),
         ("Browse all annotations", screen.action_browse, "Filter, sort, open, rename tags, label counts"),
     ]
+    for fmt in EXPORT_SUFFIXES:
+        commands.append(
+            (
+                f"Export annotations as {fmt}",
+                partial(screen.export_annotations, fmt),
+                "Writes a file and says where",
+            )
+        )
     for tag in screen.known_tags():
         commands.append(
             (

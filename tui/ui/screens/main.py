@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,14 @@ from tui.ui.widgets.reader import Header, Reader
 SEARCH_DELAY = 0.12
 """Seconds of typing pause before a search runs."""
 RESULT_LIMIT = 200
+EXPORT_SUFFIXES = {
+    "markdown": "md",
+    "json": "json",
+    "jsonl": "jsonl",
+    "doccano": "doccano.jsonl",
+    "csv": "csv",
+    "w3c": "jsonld",
+}
 
 
 class MainScreen(AnnotatingScreen):
@@ -436,6 +445,28 @@ class MainScreen(AnnotatingScreen):
                 self._open(self.document.id, at=self.query_one(Reader).cursor)
 
         self.app.push_screen(AnnotationBrowser(self.library, self.color_names), back)
+
+    @work(thread=True, group="export")
+    def export_annotations(self, fmt: str) -> None:
+        """Write every annotation of the corpus in ``fmt`` to a new file, and say where."""
+        from tui.core.export import export, gather
+
+        docs = gather(self.library, self.store)
+        text = export(docs, fmt)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        name = f"lectern-annotations-{stamp}.{EXPORT_SUFFIXES[fmt]}"
+        for folder in (Path.cwd(), self.library.paths.data / "exports"):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / name).write_text(text, encoding="utf-8", newline="")
+            except OSError:
+                continue
+            count = sum(len(d.annotations) for d in docs)
+            self.app.call_from_thread(
+                self.notify, f"Exported {count} annotation(s) as {fmt} to {folder / name}"
+            )
+            return
+        self.app.call_from_thread(self.notify, "Could not write the export anywhere", severity="error")
 
     def counts_changed(self) -> None:
         self.query_one(DocumentList).set_counts(self.annotation_counts)
