@@ -313,6 +313,7 @@ class AnnotatingScreen(Screen[None]):
         panel = self.query_one(AnnotationPanel)
         panel.display = not panel.display
         if panel.display:
+            panel.ensure_built()
             panel.focus()
         else:
             self.query_one(Reader).focus()

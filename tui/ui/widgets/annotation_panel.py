@@ -79,20 +79,38 @@ class AnnotationPanel(OptionList):
         super().__init__(id=id)
         self.items: tuple[Annotation, ...] = ()
         """The annotations listed, in order."""
+        self._color_names: Mapping[str, str] = {}
+        self._built = True
+        self._highlighted_id: str | None = None
 
     def show(self, annotations: Sequence[Annotation], color_names: Mapping[str, str]) -> None:
-        """List these annotations (placed ones by position, orphans last), keeping the highlight."""
-        keep = self.highlighted_annotation
+        """List these annotations (placed ones by position, orphans last), keeping the highlight.
+
+        While the panel is hidden only the data is kept: thousands of entries are built when shown.
+        """
         self.items = tuple(sorted(annotations, key=lambda a: (a.anchor == "orphaned", a.start, a.end)))
+        self._color_names = color_names
+        self._built = False
+        if self.display:
+            self._build()
+
+    def ensure_built(self) -> None:
+        """Build the entries if they were deferred while the panel was hidden."""
+        if not self._built:
+            self._build()
+
+    def _build(self) -> None:
+        self._built = True
+        keep_id = self._highlighted_id
         self.clear_options()
         if not self.items:
             self.add_option(
                 Option(Text("No annotations yet: press v to select, then h or a.", "dim"), disabled=True)
             )
             return
-        self.add_options([Option(describe(a, color_names), id=a.id) for a in self.items])
+        self.add_options([Option(describe(a, self._color_names), id=a.id) for a in self.items])
         ids = [a.id for a in self.items]
-        self.highlighted = ids.index(keep.id) if keep and keep.id in ids else 0
+        self.highlighted = ids.index(keep_id) if keep_id in ids else 0
 
     @property
     def highlighted_annotation(self) -> Annotation | None:
@@ -102,9 +120,14 @@ class AnnotationPanel(OptionList):
 
     def highlight(self, annotation_id: str) -> None:
         """Move the panel's cursor to an annotation."""
+        self._highlighted_id = annotation_id
         ids = [a.id for a in self.items]
-        if annotation_id in ids:
+        if self._built and annotation_id in ids:
             self.highlighted = ids.index(annotation_id)
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._highlighted_id = event.option.id
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
