@@ -1,6 +1,6 @@
 """Regenerate the README's screenshots: ``python screenshots/make.py``.
 
-Runs the real app headless on the bundled seeds (in a throw-away LECTERN_HOME), drives it into
+Runs the real app headless on the bundled seeds (in a throw-away LECTERN_HOME per state), drives it into
 each state of ``tests/ui/states.py`` and saves an SVG per state beside this file.
 """
 
@@ -31,9 +31,9 @@ async def shoot(name: str) -> None:
 def main() -> None:
     from tests.ui.states import STATES
 
-    with tempfile.TemporaryDirectory() as home:
-        os.environ["LECTERN_HOME"] = home
-        for name in STATES:
+    for name in STATES:
+        with tempfile.TemporaryDirectory() as home:  # each state starts from a new home, as in the tests
+            os.environ["LECTERN_HOME"] = home
             asyncio.run(shoot(name))
 
 

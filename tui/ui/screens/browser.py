@@ -27,8 +27,8 @@ from tui.core.sanitize import visible
 from tui.ui.screens.rename import RenameTagDialog
 from tui.ui.widgets.annotation_panel import SWATCH
 
-COLUMNS = ("document", "quote", "note", "tags", "colour", "status", "modified")
-BAR_WIDTH = 18
+COLUMNS = ("quote", "note", "tags", "colour", "status", "document", "modified")
+BAR_WIDTH = 10
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,16 @@ def bar_chart(counts: Counter[str], title: str, styles: dict[str, str] | None = 
     for name, count in counts.most_common(20):
         cells = count * BAR_WIDTH / top
         bar = "█" * int(cells) + ("▌" if cells - int(cells) >= 0.5 else "")
-        chart.append(f"  {visible(name)[:16]:<{min(width, 16)}} ")
+        chart.append(f"  {visible(name)[:14]:<{min(width, 14)}} ")
         chart.append(bar or "▏", style=(styles or {}).get(name, "cyan"))
         chart.append(f" {count}\n")
     return chart
+
+
+def _short(text: str, width: int) -> str:
+    """One line of at most ``width`` characters, safe to show."""
+    flat = visible(" ".join(text.split()))
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 class AnnotationBrowser(Screen[Destination | None]):
@@ -141,6 +147,7 @@ class AnnotationBrowser(Screen[Destination | None]):
         self.shown: list[Record] = []
         """The rows in the table, filtered and sorted."""
         self.sort_column = "document"
+        """The column the rows are sorted by (any of ``COLUMNS``)."""
         self.sort_reverse = False
 
     def compose(self) -> ComposeResult:
@@ -203,16 +210,16 @@ class AnnotationBrowser(Screen[Destination | None]):
 
     def _cells(self, record: Record) -> list[Text]:
         a = record.annotation
-        quote = " ".join(a.target.exact.split())
-        note = " ".join(a.note.split())
         status = Text(a.anchor, style="bold red" if a.anchor == "orphaned" else "")
+        name = visible(self.color_names.get(a.color, a.color))
+        color = Text("██ ", style=SWATCH.get(a.color, "")) + Text(name)
         return [
-            Text(visible(record.title[:28] + ("…" if len(record.title) > 28 else ""))),
-            Text(visible(quote[:44] + ("…" if len(quote) > 44 else ""))),
-            Text(visible(note[:36] + ("…" if len(note) > 36 else ""))),
-            Text(visible(", ".join(a.tags))),
-            Text("██ ", style=SWATCH.get(a.color, "")) + Text(self.color_names.get(a.color, a.color)),
+            Text(_short(a.target.exact, 30)),
+            Text(_short(a.note, 20)),
+            Text(_short(", ".join(a.tags), 18)),
+            color,
             status,
+            Text(_short(record.title, 24)),
             Text(a.modified[:16].replace("T", " ")),
         ]
 
