@@ -61,8 +61,11 @@ class Destination:
     offset: int
 
 
-def matches(record: Record, query: str) -> bool:
-    """Whether a record passes a filter: words, and ``tag:`` ``color:`` ``status:`` tokens."""
+def matches(record: Record, query: str, color_names: dict[str, str] | None = None) -> bool:
+    """Whether a record passes a filter: words, and ``tag:`` ``color:`` ``status:`` tokens.
+
+    ``color:`` takes a colour's own name or the name the user gave it.
+    """
     a = record.annotation
     haystack = " ".join((record.title, record.doc_id, a.target.exact, a.note, " ".join(a.tags))).casefold()
     for token in query.split():
@@ -71,7 +74,7 @@ def matches(record: Record, query: str) -> bool:
         if key == "tag" and value:
             ok = value in (t.casefold() for t in a.tags)
         elif key in ("color", "colour") and value:
-            ok = a.color == value
+            ok = value in (a.color, (color_names or {}).get(a.color, a.color).casefold())
         elif key == "status" and value:
             ok = a.anchor == value
         else:
@@ -187,7 +190,7 @@ class AnnotationBrowser(Screen[Destination | None]):
         """Filter, sort and show the rows, and redraw the charts."""
         query = self.query_one("#browser-filter", Input).value
         self.shown = sorted(
-            (r for r in self.records if matches(r, query)),
+            (r for r in self.records if matches(r, query, self.color_names)),
             key=lambda r: (r.value(self.sort_column), r.doc_id, r.annotation.start),
             reverse=self.sort_reverse,
         )

@@ -1,0 +1,449 @@
+"""Pilot tests of the annotation browser (``B``): every annotation of the corpus listed, the
+filter (words, tag: color: status:), sorting by header click and by ``s``, opening a passage,
+renaming and merging tags across the corpus, the per-tag and per-colour charts, going back, and
+the palette's CSV export. Annotations are made with the real store API on a copy of the seeds."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Label, Select, Static
+
+from tests.ui.helpers import SIZE, app_for, main_screen, ready, wait_until
+from tui.core.annotations import Annotation, AnnotationStore, reference
+from tui.core.documents import Document, SourceFile, read_document
+from tui.core.paths import Paths
+from tui.ui.screens.browser import AnnotationBrowser
+from tui.ui.screens.main import MainScreen
+from tui.ui.screens.rename import RenameTagDialog
+from tui.ui.widgets.reader import Reader
+
+CHINA = "2020-01-19-china-shifts-focus-to-blockchain-technology.md"
+BELT = "2024-04-01-chinese-government-launches-blockchain-project-for-one-belt-one-road-initiative.md"
+GARDEN = "notes/garden.md"
+GARDEN_TEXT = """---
+title: Garden notes
+date: 2023-05-01
+source: allotment
+---
+
+# Garden notes
+
+Tomatoes need sun and steady water.
+
+Basil grows well beside them.
+
+The soil was dry in August.
+"""
+BY_DOCUMENT = ["exception", "corruption", "conflux", "wu", "tomatoes", "soil"]
+"""The rows sorted by document title (China < Chinese < Garden), then by position."""
+
+
+# ---------------------------------------------------------------------- fixture and helpers
+
+
+def read(corpus: Path, doc_id: str) -> Document:
+    path = (corpus / doc_id).resolve()
+    stat = path.stat()
+    doc = read_document(SourceFile(doc_id, path, stat.st_size, stat.st_mtime_ns))
+    assert isinstance(doc, Document)
+    return doc
+
+
+def annotate(corpus: Path, doc_id: str, quote: str, **fields: Any) -> Annotation:
+    """Annotate the first occurrence of ``quote`` through the store, as the app does."""
+    doc = read(corpus, doc_id)
+    start = doc.text.index(quote)
+    annotation = Annotation.create(doc.text, start, start + len(quote), sha256=doc.sha256, **fields)
+    store = AnnotationStore.under(Paths.from_environment().data)
+    store.save(reference(doc.id, doc.path, doc.sha256, doc.title), annotation)
+    return annotation
+
+
+@pytest.fixture
+def made(corpus: Path) -> dict[str, Annotation]:
+    """Six annotations in three documents, four tags, five colours, one orphaned."""
+    (corpus / "notes").mkdir()
+    (corpus / GARDEN).write_text(GARDEN_TEXT, encoding="utf-8")
+    annotations = {
+        "corruption": annotate(
+            corpus, CHINA, "reduce corruption", tags=["graft", "policy"], note="key claim"
+        ),
+        "exception": annotate(corpus, CHINA, "China is no exception", tags=["policy"], color="green"),
+        "conflux": annotate(
+            corpus, BELT, "Conflux Network", tags=["crypto"], color="blue", note="the company"
+        ),
+        "wu": annotate(corpus, BELT, "Wu Blockchain", color="pink"),
+        "tomatoes": annotate(corpus, GARDEN, "Tomatoes need sun", tags=["garden", "policy"]),
+        "soil": annotate(
+            corpus,
+            GARDEN,
+            "The soil was dry in August",
+            tags=["garden"],
+            color="orange",
+            note="check the hose",
+        ),
+    }
+    # the soil passage is cut from the text: that annotation is orphaned when the corpus is read
+    (corpus / GARDEN).write_text(GARDEN_TEXT.replace("\nThe soil was dry in August.\n", ""), encoding="utf-8")
+    return annotations
+
+
+async def open_browser(pilot: Pilot[Any], count: int = 6) -> AnnotationBrowser:
+    """Wait for the reading room, press B and wait until the browser lists ``count`` annotations."""
+    await ready(pilot)
+    await pilot.press("B")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, AnnotationBrowser))
+    browser = pilot.app.screen
+    assert isinstance(browser, AnnotationBrowser)
+    await wait_until(pilot, lambda: len(browser.records) == count)
+    await pilot.pause()
+    return browser
+
+
+def table(browser: AnnotationBrowser) -> DataTable[Any]:
+    return browser.query_one("#browser-table", DataTable)
+
+
+def row_ids(browser: AnnotationBrowser, made: dict[str, Annotation]) -> list[str]:
+    """The table's rows, top to bottom, by the fixture's names for them."""
+    names = {a.id: name for name, a in made.items()}
+    return [names[str(row.key.value)] for row in table(browser).ordered_rows]
+
+
+def title(browser: AnnotationBrowser) -> str:
+    return str(browser.query_one("#browser-title", Label).render())
+
+
+def chart(browser: AnnotationBrowser) -> str:
+    return str(browser.query_one("#browser-chart", Static).render())
+
+
+def chart_counts(text: str, section: str) -> dict[str, int]:
+    """``{name: count}`` from one section of the chart ("Per tag" or "Per colour")."""
+    body = text.split(section + "\n", 1)[1].split("\n\n", 1)[0]
+    found = {}
+    for line in body.splitlines():
+        match = re.match(r"\s+(\S.*?)\s+[█▌▏]+\s+(\d+)$", line)
+        assert match, line
+        found[match.group(1)] = int(match.group(2))
+    return found
+
+
+async def set_filter(pilot: Pilot[Any], browser: AnnotationBrowser, text: str) -> None:
+    """Type a filter (``/``, clear, the text) and wait until the table shows its result."""
+    await pilot.press("slash")
+    field = browser.query_one("#browser-filter", Input)
+    await wait_until(pilot, lambda: field.has_focus)
+    await pilot.press("end", "ctrl+u", *text)
+    await wait_until(pilot, lambda: field.value == text)
+    await pilot.pause()
+
+
+def stored() -> dict[str, Annotation]:
+    """Every annotation in the annotation files, by id (read afresh from disk)."""
+    store = AnnotationStore.under(Paths.from_environment().data)
+    return {a.id: a for found in store.summaries() for a in found.annotations}
+
+
+# ---------------------------------------------------------------------- listing, charts, filter
+
+
+async def test_b_lists_every_annotation_of_the_corpus_with_charts(
+    made: dict[str, Annotation], corpus: Path
+) -> None:
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        browser = await open_browser(pilot)
+        assert table(browser).row_count == 6
+        assert row_ids(browser, made) == BY_DOCUMENT
+        assert title(browser) == "Annotations · 6 of 6 · sorted by document ↑"
+        assert {r.doc_id for r in browser.records} == {CHINA, BELT, GARDEN}
+        statuses = {r.annotation.id: r.annotation.anchor for r in browser.records}
+        assert statuses[made["soil"].id] == "orphaned"
+        assert sum(s == "orphaned" for s in statuses.values()) == 1
+        grid = table(browser)
+        keys = [str(c.key.value) for c in grid.ordered_columns]
+        cells = dict(zip(keys, map(str, grid.get_row(made["conflux"].id)), strict=True))
+        assert cells == {
+            **cells,
+            "quote": "Conflux Network",
+            "note": "the company",
+            "tags": "crypto",
+            "colour": "██ blue",
+            "status": "anchored",
+        }
+        assert cells["document"].startswith("Chinese government")
+        assert cells["modified"] == made["conflux"].modified[:16].replace("T", " ")
+
+        text = chart(browser)
+        assert chart_counts(text, "Per tag") == {"policy": 3, "garden": 2, "graft": 1, "crypto": 1}
+        assert chart_counts(text, "Per colour") == {
+            "yellow": 2,
+            "green": 1,
+            "blue": 1,
+            "pink": 1,
+            "orange": 1,
+        }
+
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+        assert pilot.app.screen is main_screen(pilot)
+
+
+async def test_filter_by_words_tag_colour_and_status(made: dict[str, Annotation], corpus: Path) -> None:
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        browser = await open_browser(pilot)
+        expected = {
+            "conflux": ["conflux"],  # a word of the quote, any case
+            "hose": ["soil"],  # a word of the note
+            "garden": ["tomatoes", "soil"],  # a word of the title (and a tag)
+            "Belt": ["conflux", "wu"],  # B, s and r typed in the filter are text, not keys
+            "tag:policy": ["exception", "corruption", "tomatoes"],
+            "tag:POLICY tag:graft": ["corruption"],  # tokens combine; tag names match in any case
+            "color:green": ["exception"],
+            "colour:yellow": ["corruption", "tomatoes"],
+            "status:orphaned": ["soil"],
+            "status:anchored tag:garden": ["tomatoes"],
+            "tag:nothing-like-this": [],
+        }
+        for query, rows in expected.items():
+            await set_filter(pilot, browser, query)
+            await wait_until(pilot, lambda rows=rows: row_ids(browser, made) == rows)
+            assert table(browser).row_count == len(rows)
+            assert title(browser) == f"Annotations · {len(rows)} of 6 · sorted by document ↑", query
+        await set_filter(pilot, browser, "tag:policy")
+        await wait_until(pilot, lambda: table(browser).row_count == 3)
+        assert chart_counts(chart(browser), "Per tag") == {"policy": 3, "graft": 1, "garden": 1}
+        await set_filter(pilot, browser, "")
+        await wait_until(pilot, lambda: table(browser).row_count == 6)
+        assert "6 of 6" in title(browser)
+
+
+# ---------------------------------------------------------------------- sorting
+
+
+def header_offset(browser: AnnotationBrowser, column: str) -> tuple[int, int]:
+    """Where to click (relative to the table) to hit a column's header cell."""
+    grid = table(browser)
+    x = grid.gutter.left
+    for key, col in grid.columns.items():
+        if key.value == column:
+            return x + 2, grid.gutter.top
+        x += col.get_render_width(grid)
+    raise AssertionError(f"no column {column}")
+
+
+async def test_sort_by_header_click_reverses_on_second_click_and_s_cycles(
+    made: dict[str, Annotation], corpus: Path
+) -> None:
+    by_quote = ["exception", "conflux", "corruption", "soil", "tomatoes", "wu"]
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        browser = await open_browser(pilot)
+        await pilot.click("#browser-table", offset=header_offset(browser, "quote"))
+        await wait_until(pilot, lambda: browser.sort_column == "quote")
+        assert row_ids(browser, made) == by_quote
+        assert title(browser) == "Annotations · 6 of 6 · sorted by quote ↑"
+        await pilot.click("#browser-table", offset=header_offset(browser, "quote"))
+        await wait_until(pilot, lambda: browser.sort_reverse)
+        assert row_ids(browser, made) == by_quote[::-1]
+        assert title(browser) == "Annotations · 6 of 6 · sorted by quote ↓"
+
+        await pilot.click("#browser-table", offset=header_offset(browser, "colour"))
+        await wait_until(pilot, lambda: browser.sort_column == "colour")
+        assert not browser.sort_reverse  # a new column starts ascending
+        assert row_ids(browser, made) == ["conflux", "exception", "soil", "wu", "corruption", "tomatoes"]
+
+        table(browser).focus()
+        await pilot.press("s")  # colour -> status: the orphan last
+        await wait_until(pilot, lambda: browser.sort_column == "status")
+        assert row_ids(browser, made) == ["exception", "corruption", "conflux", "wu", "tomatoes", "soil"]
+        await pilot.press("s")  # status -> document
+        assert browser.sort_column == "document" and row_ids(browser, made) == BY_DOCUMENT
+        await pilot.press("s")  # document -> modified
+        assert browser.sort_column == "modified" and title(browser).endswith("sorted by modified ↑")
+        await pilot.press("s")  # modified -> quote (wrapping around), ascending again
+        assert browser.sort_column == "quote" and row_ids(browser, made) == by_quote
+        await pilot.press("s")  # quote -> note: empty notes first, ties by document id and position
+        assert browser.sort_column == "note"
+        assert row_ids(browser, made) == ["exception", "wu", "tomatoes", "soil", "corruption", "conflux"]
+
+
+# ---------------------------------------------------------------------- opening a passage
+
+
+async def test_enter_opens_the_document_at_the_annotation(made: dict[str, Annotation], corpus: Path) -> None:
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        browser = await open_browser(pilot)
+        screen = main_screen(pilot)
+        reader = screen.query_one(Reader)
+        table(browser).focus()
+        await pilot.press("down", "down")  # the third row: Conflux Network
+        assert table(browser).cursor_row == 2
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+        start = made["conflux"].start
+        await wait_until(pilot, lambda: reader.doc_id == BELT and reader.cursor == start)
+        assert reader.text[start : made["conflux"].end] == "Conflux Network"
+        assert screen.document is not None and screen.document.id == BELT
+
+        browser = await open_browser(pilot)  # through the filter: Enter in it moves to the table
+        await set_filter(pilot, browser, "exception")
+        await wait_until(pilot, lambda: table(browser).row_count == 1)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: table(browser).has_focus)
+        await pilot.press("enter")
+        start = made["exception"].start
+        await wait_until(pilot, lambda: reader.doc_id == CHINA and reader.cursor == start)
+        assert reader.text[start : made["exception"].end] == "China is no exception"
+
+
+async def test_enter_on_an_orphan_opens_its_document_within_the_text(
+    made: dict[str, Annotation], corpus: Path
+) -> None:
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        browser = await open_browser(pilot)
+        reader = main_screen(pilot).query_one(Reader)
+        await set_filter(pilot, browser, "status:orphaned")
+        await wait_until(pilot, lambda: table(browser).row_count == 1)
+        await pilot.press("enter", "enter")
+        await wait_until(pilot, lambda: reader.doc_id == GARDEN)
+        await pilot.pause()
+        # its stored offset lies past the end of the shortened text: the cursor stays inside it
+        assert made["soil"].start > len(reader.text) - 1
+        assert 0 <= reader.cursor <= len(reader.text)
+
+
+# ---------------------------------------------------------------------- renaming and merging tags
+
+
+async def rename(pilot: Pilot[Any], browser: AnnotationBrowser, old: str, new: str) -> None:
+    """Show the rows tagged ``old``, press r on the first and rename the tag to ``new``."""
+    await set_filter(pilot, browser, f"tag:{old}")
+    await wait_until(pilot, lambda: table(browser).row_count > 0)
+    await pilot.press("enter")  # to the table
+    await wait_until(pilot, lambda: table(browser).has_focus)
+    await pilot.press("r")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, RenameTagDialog))
+    dialog = pilot.app.screen
+    assert dialog.query_one("#rename-old", Select).value == old  # the row's first tag is proposed
+    field = dialog.query_one("#rename-new", Input)
+    assert field.value == old and field.has_focus
+    await pilot.press("end", "ctrl+u", *new)
+    await wait_until(pilot, lambda: field.value == new)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: pilot.app.screen is browser)
+
+
+async def test_r_renames_a_tag_everywhere_and_onto_an_existing_tag_merges(
+    made: dict[str, Annotation], corpus: Path
+) -> None:
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        browser = await open_browser(pilot)
+        notes = pilot.app._notifications
+
+        await rename(pilot, browser, "graft", "bribery")
+        await wait_until(pilot, lambda: any("Renamed #graft to #bribery" in n.message for n in notes))
+        assert any(n.message == "Renamed #graft to #bribery on 1 annotation(s)" for n in notes)
+        await wait_until(pilot, lambda: row_ids(browser, made) == [])  # nothing is tagged graft now
+        on_disk = stored()
+        assert on_disk[made["corruption"].id].tags == ("bribery", "policy")
+        assert on_disk[made["corruption"].id].modified >= made["corruption"].modified
+        assert all("graft" not in a.tags for a in on_disk.values())
+
+        await rename(pilot, browser, "garden", "policy")  # policy exists: the two merge
+        await wait_until(pilot, lambda: any("Renamed #garden to #policy" in n.message for n in notes))
+        assert any(n.message == "Renamed #garden to #policy on 2 annotation(s)" for n in notes)
+        on_disk = stored()
+        assert on_disk[made["tomatoes"].id].tags == ("policy",)  # not ("policy", "policy")
+        assert on_disk[made["soil"].id].tags == ("policy",)
+        assert all("garden" not in a.tags for a in on_disk.values())
+        for annotation in on_disk.values():
+            assert len(set(annotation.tags)) == len(annotation.tags)
+        untouched = ("exception", "conflux", "wu")
+        assert all(on_disk[made[n].id] == made[n] for n in untouched)  # not even re-saved
+        assert on_disk[made["soil"].id].anchor == "orphaned"  # an orphan is renamed as well
+
+        await rename(pilot, browser, "crypto", "")  # an empty name removes the tag
+        await wait_until(pilot, lambda: any("Renamed #crypto" in n.message for n in notes))
+        assert any(n.message == "Renamed #crypto to nothing (removed) on 1 annotation(s)" for n in notes)
+        assert stored()[made["conflux"].id].tags == ()
+
+        await set_filter(pilot, browser, "")
+        await wait_until(pilot, lambda: table(browser).row_count == 6)
+        assert chart_counts(chart(browser), "Per tag") == {"policy": 4, "bribery": 1}
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+        screen = main_screen(pilot)  # the reading room's tags (completion, palette filter) follow
+        await wait_until(pilot, lambda: screen.known_tags() == ["bribery", "policy"])
+
+
+async def test_filter_by_the_users_name_for_a_colour(made: dict[str, Annotation], corpus: Path) -> None:
+    paths = Paths.from_environment()
+    paths.config.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text(yaml.safe_dump({"colors": {"yellow": "urgent", "green": "later"}}))
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        browser = await open_browser(pilot)
+        assert chart_counts(chart(browser), "Per colour") == {
+            "urgent": 2,
+            "later": 1,
+            "blue": 1,
+            "pink": 1,
+            "orange": 1,
+        }
+        cells = [str(c) for c in table(browser).get_row(made["exception"].id)]
+        assert "██ later" in cells  # the table shows the user's name for the colour
+        await set_filter(pilot, browser, "color:yellow")  # the palette's own name still works
+        await wait_until(pilot, lambda: row_ids(browser, made) == ["corruption", "tomatoes"])
+        await set_filter(pilot, browser, "color:later")  # and so should the name the table shows
+        await pilot.pause()
+        assert row_ids(browser, made) == ["exception"]
+
+
+async def test_browser_of_a_corpus_without_annotations(corpus: Path) -> None:
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        browser = await open_browser(pilot, count=0)
+        await wait_until(pilot, lambda: "0 of 0" in title(browser))
+        assert table(browser).row_count == 0
+        assert chart(browser).count("(none)") == 2
+        await pilot.press("r")
+        notes = pilot.app._notifications
+        await wait_until(pilot, lambda: any(n.message == "No tags yet" for n in notes))
+        assert pilot.app.screen is browser  # no dialog
+        await pilot.press("enter")  # no row to open
+        await pilot.pause()
+        assert pilot.app.screen is browser
+        await pilot.press("B")  # B closes it too
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+
+
+# ---------------------------------------------------------------------- export from the palette
+
+
+async def test_export_as_csv_writes_a_file_and_says_where(
+    made: dict[str, Annotation], corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        screen.export_annotations("csv")
+        await pilot.app.workers.wait_for_complete()
+        notes = pilot.app._notifications
+        await wait_until(pilot, lambda: any("Exported" in n.message for n in notes))
+        [written] = list(tmp_path.glob("lectern-annotations-*.csv"))
+        message = next(n.message for n in notes if "Exported" in n.message)
+        assert message == f"Exported 6 annotation(s) as csv to {written}"
+    with written.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["Highlight"] for r in rows} == {a.target.exact for a in made.values()}
+    by_quote = {r["Highlight"]: r for r in rows}
+    assert by_quote["reduce corruption"]["Tags"] == "graft,policy"
+    assert by_quote["reduce corruption"]["Note"] == "key claim"
+    assert by_quote["Conflux Network"]["Document"] == BELT
+    assert by_quote["Conflux Network"]["Start"] == str(made["conflux"].start)
+    assert by_quote["The soil was dry in August"]["Color"] == "orange"
