@@ -296,12 +296,9 @@ def _verify_annotations(args: argparse.Namespace, library: Library, store: Annot
         if a.sha256 != found.document.sha256 or a.anchor != "anchored"
     ]
     if args.json:
-        json.dump([_annotation_json(doc, a) for doc, a in rows], sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-        return EXIT_OK
+        return _print_json(rows)
     for doc, a in rows:
-        quote = " ".join(a.target.exact.split())
-        quote = quote if len(quote) <= 60 else quote[:59] + "…"
+        quote = _one_line(a.target.exact, 60)
         where = f"{a.start}-{a.end}" if a.anchor != "orphaned" else "no longer in the text"
         print(f"{a.anchor:<9} {visible(doc.id)}:{where}  “{visible(quote)}”")
     statuses = sorted({a.anchor for _, a in rows})
@@ -324,12 +321,9 @@ def _list_annotations(args: argparse.Namespace, library: Library, store: Annotat
         if wanted <= set(a.tags)
     ]
     if args.json:
-        json.dump([_annotation_json(doc, a) for doc, a in rows], sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-        return EXIT_OK
+        return _print_json(rows)
     for doc, a in rows:
-        quote = " ".join(a.target.exact.split())
-        quote = quote if len(quote) <= 70 else quote[:69] + "…"
+        quote = _one_line(a.target.exact, 70)
         tags = f"  #{' #'.join(a.tags)}" if a.tags else ""
         print(f"{visible(doc.id)}:{a.start}-{a.end}  [{a.color}, {a.anchor}]{visible(tags)}")
         print(f"    “{visible(quote)}”")
@@ -337,6 +331,17 @@ def _list_annotations(args: argparse.Namespace, library: Library, store: Annotat
             print(f"    note: {visible(' '.join(a.note.split()))}")
     print(f"{len(rows)} annotation{'s' if len(rows) != 1 else ''}", file=sys.stderr)
     return EXIT_OK
+
+
+def _print_json(rows: list[tuple[DocumentRef, Annotation]]) -> int:
+    json.dump([_annotation_json(doc, a) for doc, a in rows], sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def _one_line(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def _annotation_json(doc: DocumentRef, a: Annotation) -> dict[str, Any]:

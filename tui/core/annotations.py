@@ -21,7 +21,6 @@ import contextlib
 import hashlib
 import json
 import re
-import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -323,10 +322,7 @@ class AnnotationStore:
 
     def _keep_aside(self, file: Path, move: bool) -> str:
         try:
-            if move:
-                return set_aside(file).name
-            copy = set_aside_copy(file)
-            return copy.name
+            return set_aside(file, copy=not move).name
         except OSError as error:
             return f"(could not be moved: {error.strerror or error}; left in place)"
 
@@ -439,18 +435,6 @@ def _merge_by_id(current: Sequence[Annotation], incoming: Iterable[Annotation]) 
         if mine is None or annotation.modified >= mine.modified:
             merged[annotation.id] = annotation
     return list(merged.values())
-
-
-def set_aside_copy(path: Path) -> Path:
-    """Copy a damaged file to ``<name>.corrupt-<time>`` beside it, leaving it in place."""
-    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-    shutil.copy2(path, target)
-    return target
 
 
 def _signature(file: Path) -> tuple[int, int, int] | None:

@@ -86,23 +86,21 @@ class Library:
 
 def read_text(path: str) -> str | None:
     """The current text of the document file at ``path``, or None when it cannot be read."""
-    file = Path(path)
-    try:
-        stat = file.stat()
-    except OSError:
-        return None
-    doc = read_document(SourceFile(file.name, file, stat.st_size, stat.st_mtime_ns))
-    return doc.text if isinstance(doc, Document) else None
+    doc = _read(path)
+    return doc.text if doc is not None else None
 
 
 def load_text(path: str, sha256: str) -> str | None:
     """The text of the file at ``path`` if it is still the version with ``sha256``."""
+    doc = _read(path)
+    return doc.text if doc is not None and doc.sha256 == sha256 else None
+
+
+def _read(path: str) -> Document | None:
     file = Path(path)
     try:
         stat = file.stat()
     except OSError:
         return None
     doc = read_document(SourceFile(file.name, file, stat.st_size, stat.st_mtime_ns))
-    text = getattr(doc, "text", None)
-    sha = getattr(doc, "sha256", None)
-    return text if sha == sha256 else None
+    return doc if isinstance(doc, Document) else None

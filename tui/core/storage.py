@@ -9,6 +9,7 @@ old file or the new one, never half of one. A file that cannot be parsed is move
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -43,13 +44,16 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def set_aside(path: Path) -> Path:
-    """Rename a damaged file to ``<name>.corrupt-<timestamp>`` beside it; return the new path."""
+def set_aside(path: Path, copy: bool = False) -> Path:
+    """Move (or copy) a damaged file to ``<name>.corrupt-<timestamp>`` beside it; the new path."""
     stamp = time.strftime("%Y%m%dT%H%M%S")
     target = path.with_name(f"{path.name}.corrupt-{stamp}")
     n = 1
     while target.exists():
         n += 1
         target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-    os.replace(path, target)
+    if copy:
+        shutil.copy2(path, target)
+    else:
+        os.replace(path, target)
     return target
