@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
+from collections import Counter
 from pathlib import Path
 
 _BASE_TEXT = """
@@ -83,6 +85,51 @@ def generate(root: Path, documents: int = 3000, total_mb: float = 25.0, seed: in
         folder.mkdir(exist_ok=True)
         (folder / f"doc{number:05d}.md").write_text(front + body, encoding="utf-8")
     return root
+
+
+def write_large_document(
+    path: Path,
+    megabytes: float = 5.0,
+    seed: int = 11,
+    date: str = "2031-01-01",
+    title: str = "A Very Long Report",
+) -> Path:
+    """Write one Markdown document of about ``megabytes`` MB of the same prose (for the reader and hit spans)."""
+    rng = random.Random(seed)
+    vocab = vocabulary(30_000, random.Random(7))  # the vocabulary ``generate`` uses with its default seed
+    cum_weights = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(len(vocab))))
+    front = (
+        f"---\ntitle: {title!r}\ndate: {date}\nsource: Generated Press\nlanguage: en\ntags: [report]\n---\n\n"
+    )
+    body = f"# {title}\n\n" + make_text(int(megabytes * 1_000_000), vocab, cum_weights, rng) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(front + body, encoding="utf-8")
+    return path
+
+
+def phrases(corpus: Path, count: int) -> list[str]:
+    """Word sequences that occur in the corpus, spread over frequent and rarer ones."""
+    base = set(_BASE)
+    pairs: Counter[tuple[str, ...]] = Counter()
+    triples: Counter[tuple[str, ...]] = Counter()
+    files = sorted(corpus.rglob("*.md"))[:40]
+    for file in files:
+        words = re.findall(r"[a-z]+", file.read_text(encoding="utf-8").split("---", 2)[-1].lower())
+        for a, b, c in zip(words, words[1:], words[2:], strict=False):
+            if a in base and b in base and len(a) > 3 and len(b) > 3:
+                pairs[(a, b)] += 1
+                if c in base and len(c) > 3:
+                    triples[(a, b, c)] += 1
+    chosen: list[str] = []
+    ranked_pairs = [p for p, _ in pairs.most_common()]
+    for rank in (0, 3, 10, 30, 60, 120, 250):
+        if rank < len(ranked_pairs):
+            chosen.append(" ".join(ranked_pairs[rank]))
+    ranked_triples = [t for t, _ in triples.most_common()]
+    for rank in (0, 2, 5):
+        if rank < len(ranked_triples):
+            chosen.append(" ".join(ranked_triples[rank]))
+    return [f'"{p}"' for p in chosen[:count]]
 
 
 if __name__ == "__main__":
