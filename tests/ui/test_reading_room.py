@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.ui.helpers import SIZE, app_for, main_screen, open_highlighted, ready, search, wait_until
@@ -256,3 +257,31 @@ def test_wrap_counts_wide_characters_as_two_cells() -> None:
     assert [(s, e) for s, e in zip(starts, ends, strict=True)] == [(0, 4), (4, 8), (8, 10)]
     starts, ends = wrap("alpha beta gamma", 11)
     assert list(zip(starts, ends, strict=True)) == [(0, 10), (11, 16)]
+
+
+def test_first_listing_of_a_new_corpus_reads_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.ui.screens.main as main_module
+    from tui.core.library import Library
+
+    (tmp_path / "a-first_note.md").write_text("---\ntitle: Real title\n---\nbody\n")
+
+    def no_reading(*_: object) -> None:
+        raise AssertionError("the first listing must not read documents")
+
+    monkeypatch.setattr(main_module, "read_document", no_reading)
+    entries = main_module._discover_entries(Library.open(Paths.from_environment(), [tmp_path]))
+    assert [(e.id, e.title, e.words) for e in entries] == [("a-first_note.md", "a first note", 0)]
+
+
+async def test_a_new_corpus_lists_placeholders_then_real_titles(tmp_path: Path) -> None:
+    for n in range(3):
+        (tmp_path / f"doc-{n}.md").write_text(
+            f"---\ntitle: Title {n}\ndate: 2020-01-0{n + 1}\n---\nText {n}.\n"
+        )
+    async with app_for([tmp_path]).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        listed = screen.query_one(DocumentList)
+        await wait_until(
+            pilot, lambda: sorted(r.title for r in listed.rows) == ["Title 0", "Title 1", "Title 2"]
+        )
+        assert all(r.words for r in listed.rows)

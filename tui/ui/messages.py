@@ -23,6 +23,8 @@ class CatalogLoaded(Message):
     """The documents of the corpus are known (from the catalog or from discovery)."""
 
     entries: list[Entry]
+    partial: bool = False
+    """True while indexing (or before it): entries not in this list are kept, not dropped."""
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,7 @@ class MainScreen(AnnotatingScreen):
         self.tag_filter: str | None = None
         """When set, the list shows only documents with an annotation carrying this tag."""
         self._reindex_pending = False
+        self._indexer_child: asyncio.subprocess.Process | None = None
         self.entries: dict[str, Entry] = {}
         """Every document of the corpus, by id."""
         self.active_query = ""
@@ -133,9 +134,9 @@ class MainScreen(AnnotatingScreen):
     def load_catalog(self, discover_if_missing: bool) -> None:
         catalog = self.library.catalog()
         if catalog is not None and catalog.entries:
-            self.post_message(CatalogLoaded(list(catalog.entries.values())))
+            self.post_message(CatalogLoaded(list(catalog.entries.values()), partial=self.indexing))
         elif discover_if_missing:
-            self.post_message(CatalogLoaded(_discover_entries(self.library)))
+            self.post_message(CatalogLoaded(_discover_entries(self.library), partial=True))
 
     @work(exclusive=True, group="indexer")
     async def run_indexer(self, rebuild: bool = False) -> None:
@@ -151,6 +152,7 @@ class MainScreen(AnnotatingScreen):
             self.post_message(IndexerEvent({"event": "error", "message": str(error)}))
             return
         assert child.stdout is not None and child.stderr is not None
+        self._indexer_child = child
         finished = False
         from tui.core.indexer import parse_event
 
@@ -163,6 +165,7 @@ class MainScreen(AnnotatingScreen):
             errors = (await child.stderr.read()).decode("utf-8", "replace").strip()
             code = await child.wait()
         finally:
+            self._indexer_child = None
             if child.returncode is None:  # the app is closing mid-run: the next start resumes
                 child.kill()
                 await child.wait()
@@ -241,7 +244,9 @@ class MainScreen(AnnotatingScreen):
     # ------------------------------------------------------------------ handlers
 
     def on_catalog_loaded(self, message: CatalogLoaded) -> None:
-        self.entries = {e.id: e for e in message.entries}
+        fresh = {e.id: e for e in message.entries}
+        # While indexing, the catalog holds only what is committed so far: keep the rest listed.
+        self.entries = {**self.entries, **fresh} if message.partial else fresh
         self._set_corpus_status()
         if not self.active_query:
             self._show_browse_rows()
@@ -268,6 +273,7 @@ class MainScreen(AnnotatingScreen):
                 self.run_search(self.active_query)
         elif kind == "done":
             self.indexing, self._index_ready = False, True
+            self.load_catalog(discover_if_missing=False)
             self.list_annotations()
             if self._reindex_pending:
                 self._reindex_pending = False
@@ -536,6 +542,13 @@ class MainScreen(AnnotatingScreen):
         if reader.doc_id is not None:
             self.save_position(reader.doc_id, Position(reader.top_offset, reader.cursor))
 
+    def on_unmount(self) -> None:
+        # Textual cancels workers without awaiting them: make sure the indexer does not outlive us.
+        if self._indexer_child is not None and self._indexer_child.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._indexer_child.kill()
+        self._saver.shutdown(wait=True)  # annotation changes still queued are written, not lost
+
     def remember_position_now(self) -> None:
         """Save the open document's position synchronously (on quit, when workers are ending)."""
         reader = self.query_one(Reader)
@@ -545,11 +558,16 @@ class MainScreen(AnnotatingScreen):
 
 
 def _discover_entries(library: Library) -> list[Entry]:
-    """Entries straight from the files, for the first run before any index exists."""
+    """Entries straight from the file names, for the first run before any index exists.
+
+    Nothing is read, so a corpus of any size lists at once; the indexer's commits replace these
+    with the real titles, dates and lengths as it goes.
+    """
     sources, _ = discover(list(library.inputs))
-    entries = []
-    for source in sources:
-        doc = read_document(source)
-        if not isinstance(doc, Skipped):
-            entries.append(Entry.of(doc))
-    return entries
+    return [_placeholder(source) for source in sources]
+
+
+def _placeholder(source: SourceFile) -> Entry:
+    day = datetime.fromtimestamp(source.mtime_ns / 1e9, tz=timezone.utc).date().isoformat()
+    title = " ".join(source.path.stem.replace("_", " ").replace("-", " ").split()) or source.path.name
+    return Entry(source.id, str(source.path), source.size, source.mtime_ns, "", title, day, "", "", (), 0)

@@ -178,7 +178,8 @@ class DocumentList(ScrollView, can_focus=True):
 
     def _meta_line(self, row: Row) -> Text:
         minutes = max(1, round(row.words / WORDS_PER_MINUTE))
-        parts = [visible(row.source) if row.source else "", f"{row.words:,} words · {minutes} min"]
+        length = f"{row.words:,} words · {minutes} min" if row.words else "not indexed yet"
+        parts = [visible(row.source) if row.source else "", length]
         if self.snippets:
             parts.append(f"{row.hits} hit{'s' if row.hits != 1 else ''}")
         if row.annotations:
