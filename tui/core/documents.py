@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from tui.core.storage import load_yaml_safely
+
 EXTENSIONS = frozenset({".md", ".markdown", ".txt", ".rst"})
 MAX_BYTES = 50 * 1024 * 1024
 MAX_FRONT_MATTER_CHARS = 64 * 1024
@@ -171,8 +173,7 @@ def read_document(source: SourceFile, max_bytes: int = MAX_BYTES) -> Document | 
 def parse_document(source: SourceFile, raw: str, problems: list[str] | None = None) -> Document:
     """Build a Document from decoded file text."""
     notes = list(problems or [])
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
-    meta, text, problem = split_front_matter(raw)
+    meta, text, problem = split_front_matter(_normalise_newlines(raw))
     if problem:
         notes.append(problem)
     day, date_problem = _date_of(meta.get("date"), source.mtime_ns)
@@ -192,6 +193,30 @@ def parse_document(source: SourceFile, raw: str, problems: list[str] | None = No
         mtime_ns=source.mtime_ns,
         problems=tuple(notes),
     )
+
+
+def read_body(path: Path) -> str | None:
+    """``Document.text`` of the file at ``path`` without parsing its metadata or hashing it.
+
+    For callers that already know the file is the version they want (same size and mtime) and
+    only need its text; None when it cannot be read as text.
+    """
+    try:
+        raw, _ = decode(path.read_bytes())
+    except (OSError, BinaryFileError):
+        return None
+    raw = _normalise_newlines(raw)
+    match = _front_matter(raw)
+    return raw[match.end() :] if match else raw
+
+
+def _normalise_newlines(raw: str) -> str:
+    return raw.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _front_matter(raw: str) -> re.Match[str] | None:
+    """The ``---`` block the body starts after; removing it never depends on its YAML."""
+    return _FRONT_MATTER.match(raw) if raw.startswith("---") else None
 
 
 def text_sha256(text: str) -> str:
@@ -223,9 +248,7 @@ def split_front_matter(raw: str) -> tuple[dict[str, Any], str, str | None]:
 
     A malformed block is still removed from the body (it is not prose), and reported.
     """
-    if not raw.startswith("---"):
-        return {}, raw, None
-    match = _FRONT_MATTER.match(raw)
+    match = _front_matter(raw)
     if match is None:
         if raw.startswith("---\n") or raw.rstrip("\n") == "---":
             return {}, raw, "front matter is not closed by a '---' line; shown as text"
@@ -234,7 +257,7 @@ def split_front_matter(raw: str) -> tuple[dict[str, Any], str, str | None]:
     if len(block) > MAX_FRONT_MATTER_CHARS:
         return {}, body, f"front matter is larger than {MAX_FRONT_MATTER_CHARS} characters; ignored"
     try:
-        meta = yaml.safe_load(block)
+        meta = load_yaml_safely(block)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""

@@ -146,6 +146,14 @@ class AnnotatingScreen(Screen[None]):
         self.counts_changed()
 
     def _report_opened(self, moved_from: str | None, reanchored: dict[str, int]) -> None:
+        orphans = sum(a.anchor == "orphaned" for a in self.annotations.annotations) if self.annotations else 0
+        if orphans and "orphaned" not in reanchored:  # re-anchored earlier (e.g. by the corpus listing)
+            self.notify(
+                f"{orphans} orphaned annotation(s): their passage is gone. "
+                "A lists them; select the new passage, then r re-attaches",
+                severity="warning",
+                timeout=10,
+            )
         if moved_from:
             self.notify(f"Annotations found from the document's old place: {visible(moved_from)}", timeout=8)
         changed = {k: v for k, v in reanchored.items() if k != "anchored"}
@@ -326,6 +334,10 @@ class AnnotatingScreen(Screen[None]):
             return
         reader.go_to(message.annotation.start)
         reader.focus()
+
+    @on(AnnotationPanel.Delete)
+    def delete_from_panel(self, message: AnnotationPanel.Delete) -> None:
+        self._change(message.annotation, None, "Annotation deleted (u undoes)")
 
     @on(AnnotationPanel.Reattach)
     def reattach(self, message: AnnotationPanel.Reattach) -> None:

@@ -2,7 +2,8 @@
 
 Each entry shows the colour, a quote excerpt, the note, the tags and how the annotation was
 anchored. ``enter`` asks to jump to it; ``r`` asks to re-attach it (an orphan, typically) to the
-reader's selection. Data comes in through ``show``; requests go out as nested messages.
+reader's selection; ``d`` asks to delete it. Data comes in through ``show``; requests go out as
+nested messages.
 """
 
 from __future__ import annotations
@@ -66,6 +67,17 @@ class AnnotationPanel(OptionList):
 
     class Reattach(Message):
         """The user asked to move an annotation onto the reader's current selection."""
+
+        def __init__(self, panel: AnnotationPanel, annotation: Annotation) -> None:
+            super().__init__()
+            self.panel, self.annotation = panel, annotation
+
+        @property
+        def control(self) -> AnnotationPanel:
+            return self.panel
+
+    class Delete(Message):
+        """The user asked to delete an annotation (orphans, which no cursor can reach, included)."""
 
         def __init__(self, panel: AnnotationPanel, annotation: Annotation) -> None:
             super().__init__()
@@ -140,3 +152,8 @@ class AnnotationPanel(OptionList):
         annotation = self.highlighted_annotation
         if annotation is not None:
             self.post_message(self.Reattach(self, annotation))
+
+    def action_delete(self) -> None:
+        annotation = self.highlighted_annotation
+        if annotation is not None:
+            self.post_message(self.Delete(self, annotation))

@@ -179,11 +179,10 @@ class DocumentList(ScrollView, can_focus=True):
     def _meta_line(self, row: Row) -> Text:
         minutes = max(1, round(row.words / WORDS_PER_MINUTE))
         length = f"{row.words:,} words · {minutes} min" if row.words else "not indexed yet"
-        parts = [visible(row.source) if row.source else "", length]
+        parts = [f"✎ {row.annotations}" if row.annotations else ""]  # first: a narrow list cuts the end
         if self.snippets:
             parts.append(f"{row.hits} hit{'s' if row.hits != 1 else ''}")
-        if row.annotations:
-            parts.append(f"✎ {row.annotations}")
+        parts += [visible(row.source) if row.source else "", length]
         return Text(
             "  " + " · ".join(p for p in parts if p),
             style=self.get_component_rich_style("list--meta"),

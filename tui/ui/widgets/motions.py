@@ -84,7 +84,8 @@ def _paragraph_start(text: str, offset: int) -> int:
     for match in _PARAGRAPH_BREAK.finditer(text, max(0, offset - 50_000), offset):
         if match.end() <= offset:
             best = match.end()
-    return best
+    start = _skip_space(text, best)  # blank lines of spaces, or several, belong to no paragraph
+    return start if start <= offset else best
 
 
 def line_start(text: str, offset: int) -> int:

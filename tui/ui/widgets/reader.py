@@ -544,29 +544,30 @@ class Reader(ScrollView, can_focus=True):
                 )
             elif self.cursor == end:
                 text.append(" ", self.get_component_rich_style("reader--cursor"))
-        body = (
-            Strip(list(text.render(self.app.console)), text.cell_len).apply_style(base).apply_offsets(0, line)
-        )
+        body = Strip(list(text.render(self.app.console)), text.cell_len).apply_style(base)
         gutter = Text("▍ " if noted else "  ", style=base, end="")
         if noted:
             gutter.stylize(Style(color=self.get_component_rich_style(f"reader--{noted.color}").bgcolor), 0, 1)
         margin = Strip(list(gutter.render(self.app.console)), GUTTER).apply_style(base)
-        return Strip.join([margin, body]).extend_cell_length(width, base).crop(0, width)
+        # Offsets on every cell (margin and blank ends too), so a mouse drag can start anywhere on a line.
+        joined = Strip.join([margin, body]).extend_cell_length(width, base).crop(0, width)
+        return joined.apply_offsets(-GUTTER, line)
 
     def _stylize_annotations(self, text: Text, start: int, end: int) -> Annotation | None:
-        """Colour the annotations on a line; the first one with a note (for the margin bar)."""
-        noted = None
+        """Colour the annotations on a line; the first one with a note (for the margin bar).
+
+        Longer annotations are painted first, so one nested in (or starting with) another shows.
+        """
         current = self.annotation_under_cursor
-        for annotation in self.annotations_between(start, end):
+        here = self.annotations_between(start, end)
+        for annotation in sorted(here, key=lambda a: a.start - a.end):
             low, high = max(annotation.start, start) - start, min(annotation.end, end) - start
             text.stylize(self.get_component_rich_style(f"reader--{annotation.color}"), low, high)
             if annotation == current:
                 text.stylize(
                     self.get_component_rich_style("reader--annotation-current", partial=True), low, high
                 )
-            if annotation.note and noted is None:
-                noted = annotation
-        return noted
+        return next((a for a in here if a.note), None)
 
     def _stylize_hits(self, text: Text, start: int, end: int) -> None:
         if not self.hits:
