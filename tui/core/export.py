@@ -87,6 +87,15 @@ from tui.core.annotations import (
 from tui.core.documents import text_sha256
 from tui.core.library import Library, load_text
 
+SUFFIXES = {
+    "markdown": "md",
+    "json": "json",
+    "jsonl": "jsonl",
+    "doccano": "doccano.jsonl",
+    "csv": "csv",
+    "w3c": "jsonld",
+}
+"""The file name ending for each format."""
 FORMATS = ("markdown", "json", "jsonl", "doccano", "csv", "w3c")
 LECTERN_FORMAT = "lectern"
 """The ``format`` value of lectern's own JSON export."""

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui.core.sanitize import visible
-from tui.ui.screens.main import EXPORT_SUFFIXES
 
 if TYPE_CHECKING:
     from tui.ui.screens.main import MainScreen
@@ -79,7 +78,9 @@ def _screen_commands(screen: MainScreen) -> list[tuple[str, Callable[[], object]
         ("Show or hide the annotation panel", screen.action_toggle_panel, "Annotations of the open document"),
         ("Browse all annotations", screen.action_browse, "Filter, sort, open, rename tags, label counts"),
     ]
-    for fmt in EXPORT_SUFFIXES:
+    from tui.core.export import FORMATS  # only when the palette opens: not on the first paint
+
+    for fmt in FORMATS:
         commands.append(
             (
                 f"Export annotations as {fmt}",

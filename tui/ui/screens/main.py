@@ -22,9 +22,7 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, ProgressBar
 
-from tui.core.annotations import (
-    open_annotations,
-)
+from tui.core.annotations import open_annotations
 from tui.core.catalog import Entry
 from tui.core.documents import Document, Skipped, SourceFile, discover, read_document
 from tui.core.library import Library
@@ -49,14 +47,6 @@ from tui.ui.widgets.reader import Header, Reader
 SEARCH_DELAY = 0.12
 """Seconds of typing pause before a search runs."""
 RESULT_LIMIT = 200
-EXPORT_SUFFIXES = {
-    "markdown": "md",
-    "json": "json",
-    "jsonl": "jsonl",
-    "doccano": "doccano.jsonl",
-    "csv": "csv",
-    "w3c": "jsonld",
-}
 
 
 class MainScreen(AnnotatingScreen):
@@ -455,12 +445,12 @@ class MainScreen(AnnotatingScreen):
     @work(thread=True, group="export")
     def export_annotations(self, fmt: str) -> None:
         """Write every annotation of the corpus in ``fmt`` to a new file, and say where."""
-        from tui.core.export import export, gather
+        from tui.core.export import SUFFIXES, export, gather
 
         docs = gather(self.library, self.store)
         text = export(docs, fmt)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        name = f"lectern-annotations-{stamp}.{EXPORT_SUFFIXES[fmt]}"
+        name = f"lectern-annotations-{stamp}.{SUFFIXES[fmt]}"
         for folder in (Path.cwd(), self.library.paths.data / "exports"):
             try:
                 folder.mkdir(parents=True, exist_ok=True)
