@@ -100,7 +100,7 @@ class AnnotationPanel(OptionList):
 
         While the panel is hidden only the data is kept: thousands of entries are built when shown.
         """
-        self.items = tuple(sorted(annotations, key=lambda a: (a.anchor == "orphaned", a.start, a.end)))
+        self.items = tuple(annotations)
         self._color_names = color_names
         self._built = False
         if self.display:
@@ -113,6 +113,7 @@ class AnnotationPanel(OptionList):
 
     def _build(self) -> None:
         self._built = True
+        self.items = tuple(sorted(self.items, key=lambda a: (a.anchor == "orphaned", a.start, a.end)))
         keep_id = self._highlighted_id
         self.clear_options()
         if not self.items:
