@@ -558,12 +558,14 @@ class Reader(ScrollView, can_focus=True):
 
         Longer annotations are painted first, so one nested in (or starting with) another shows.
         """
-        current = self.annotation_under_cursor
         here = self.annotations_between(start, end)
-        for annotation in sorted(here, key=lambda a: a.start - a.end):
+        if not here:
+            return None
+        current = self.annotation_under_cursor.id if self.annotation_under_cursor else None
+        for annotation in sorted(here, key=lambda a: a.start - a.end) if len(here) > 1 else here:
             low, high = max(annotation.start, start) - start, min(annotation.end, end) - start
             text.stylize(self.get_component_rich_style(f"reader--{annotation.color}"), low, high)
-            if annotation == current:
+            if annotation.id == current:
                 text.stylize(
                     self.get_component_rich_style("reader--annotation-current", partial=True), low, high
                 )
