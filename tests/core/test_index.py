@@ -4,6 +4,7 @@ here for speed; the child-process path is covered by the CLI tests."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from tui.core import index, indexer
 from tui.core.index import Index, QueryError, make_snippet, merge_spans, tokens
 from tui.core.library import load_text
+from tui.core.results import IndexUnavailable
 
 CJK_DOC = """---
 title: 区块链与プロジェクト
@@ -295,3 +297,261 @@ def _sha(path: Path) -> str:
     stat = path.stat()
     doc = read_document(SourceFile(path.name, path, stat.st_size, stat.st_mtime_ns))
     return str(getattr(doc, "sha256", ""))
+
+
+# --------------------------------------------------------------------------- speed work: same answers
+
+
+def _corpus_with_common_words(folder: Path, documents: int = 300) -> Path:
+    """More documents than a posting block holds (128), a few words in all of them."""
+    folder.mkdir()
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "theta", "kappa"]
+    for n in range(documents):
+        body = " ".join(words[(n + i) % len(words)] for i in range(n % 40 + 5))
+        (folder / f"d{n:03d}.md").write_text(
+            f"---\ntitle: Doc {n} {words[n % 8]}\ntags: [t{n % 3}]\n---\n\n{body} alpha beta.\n"
+        )
+    return folder
+
+
+def _documents(folder: Path) -> list[Any]:
+    from tui.core.documents import discover, read_document
+
+    return [read_document(s) for s in discover([folder])[0]]
+
+
+def test_fast_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
+    """``_FastWriter`` fills Whoosh's posting blocks itself: the files must be Whoosh's, byte for byte."""
+    from whoosh import index as whoosh_index
+    from whoosh.writing import SegmentWriter
+
+    docs = _documents(_corpus_with_common_words(tmp_path / "c"))
+    written = {}
+    for name, make in (("whoosh", lambda ix: SegmentWriter(ix, compound=False)), ("fast", index._FastWriter)):
+        folder = tmp_path / name
+        index.create(folder)
+        writer = make(whoosh_index.open_dir(str(folder / index.WHOOSH_DIR)))
+        for doc in docs:
+            writer.add_document(**index._fields_of(doc, "a note", ("label",)))
+        writer.commit(merge=False)
+        written[name] = {
+            f.name.split(".", 1)[1]: f.read_bytes()
+            for f in (folder / index.WHOOSH_DIR).iterdir()
+            if f.suffix in (".pst", ".trm", ".col")
+        }
+    assert written["fast"] == written["whoosh"] and "pst" in written["fast"]
+
+
+def test_two_writer_processes_index_what_one_does(tmp_path: Path) -> None:
+    if not index._can_fork():
+        pytest.skip("no fork on this platform")
+    docs = _documents(_corpus_with_common_words(tmp_path / "c"))
+    results = {}
+    for procs in (1, 2):
+        folder = tmp_path / f"ix{procs}"
+        index.create(folder)
+        vocabulary = index.write(folder, [], docs, procs=procs)
+        assert vocabulary >= {"alpha", "kappa"}
+        ix = Index(folder, load_text)
+        results[procs] = {
+            q: sorted(ids(ix, q, limit=500)) for q in ("alpha", "kappa zeta", '"beta gamma"', "title:doc")
+        }
+        ix.close()
+    assert results[1] == results[2] and all(results[1].values())
+    assert len(list((tmp_path / "ix2" / index.WHOOSH_DIR).glob("*.pst"))) == 2
+
+
+def test_scores_are_whoosh_bm25f(ix: Index) -> None:
+    from whoosh import index as whoosh_index
+    from whoosh import scoring
+
+    searcher = ix._current()
+    with whoosh_index.open_dir(str(ix.folder / index.WHOOSH_DIR)).searcher(
+        weighting=scoring.BM25F()
+    ) as plain:
+        for q in [
+            "blockchain",
+            "china government",
+            "conflu*",
+            "blokchain~",
+            '"one belt"',
+            "title:blockchain",
+        ]:
+            query_ = ix._query(searcher, q)
+            ours = [(r.docnum, r.score) for r in searcher.search(query_, limit=None)]
+            theirs = [(r.docnum, r.score) for r in plain.search(query_, limit=None)]
+            assert ours == theirs and ours, q
+
+
+def test_phrases_match_what_whoosh_phrases_match(tmp_path: Path) -> None:
+    docs_folder = _corpus_with_common_words(tmp_path / "c")
+    (docs_folder / "cjk.md").write_text(CJK_DOC, encoding="utf-8")
+    build(tmp_path / "ix", docs_folder)
+    ix = Index(tmp_path / "ix", load_text)
+    searcher = ix._current()
+    for text in [
+        '"alpha beta"',
+        '"alpha alpha"',
+        '"beta gamma delta"',
+        '"kappa alpha beta"',
+        "区块链",
+        '"doc 7"',
+    ]:
+        whoosh_query = index.parse_query(text, searcher.schema)
+        ours = ix._query(searcher, text)
+        assert any(isinstance(n, index._Phrase) for n in index._walk(ours)), text
+        expected = [(r.docnum, r.score) for r in searcher.search(whoosh_query, limit=None, optimize=False)]
+        assert [(r.docnum, r.score) for r in searcher.search(ours, limit=None, optimize=False)] == expected, (
+            text
+        )
+
+
+def test_fuzzy_terms_expand_as_whoosh_does(ix: Index) -> None:
+    searcher = ix._current()
+    lexicon = index._Lexicon(searcher.reader())
+    for text, maxdist, prefix in [
+        ("blokchain", 1, 0),
+        ("goverment", 1, 0),
+        ("chna", 2, 0),
+        ("corupt", 1, 2),
+        ("区块", 1, 0),
+    ]:
+        whoosh_found: set[bytes] = set()
+        for leaf, _ in searcher.reader().leaf_readers():
+            whoosh_found.update(t.encode() for t in leaf.terms_within("body", text, maxdist, prefix=prefix))
+        assert set(lexicon.within("body", text, maxdist, prefix)) == whoosh_found, text
+
+
+def test_lexicon_reads_every_term_of_a_field(ix: Index) -> None:
+    reader = ix._current().reader()
+    lexicon = index._Lexicon(reader)
+    for field in ("body", "title", "tags", "id", "note"):
+        assert lexicon.terms(field) == sorted({t.decode() for t in reader.lexicon(field)}), field
+    assert lexicon.terms("body", "blockch") == ["blockchain"]
+
+
+@pytest.mark.parametrize(
+    "occurrences",
+    [[(0, 0, 5)], [(3, 10, 14), (9, 40, 52)], [(70_000, 400_000, 400_007)], [(1, 2, 3), (2, 70_000, 70_100)]],
+)
+def test_body_postings_round_trip(occurrences: list[tuple[int, int, int]]) -> None:
+    body_format = index.BodyFormat()
+    value = body_format.encode(occurrences)
+    assert body_format.decode_characters(value) == occurrences
+    assert body_format.decode_positions(value) == [p for p, _, _ in occurrences]
+    assert body_format.decode_frequency(value) == len(occurrences)
+
+
+def test_term_offsets_are_the_tokens() -> None:
+    for text in ["İstanbul Blockchains 区块链 x", "Ünïcode ΣΑΣ straße", CJK_DOC, "a1b2 __x__ co-op"]:
+        expected: dict[str, list[int]] = {}
+        for pos, (term, start, end) in enumerate(tokens(text)):
+            expected.setdefault(term, []).extend((pos, start, end))
+        assert index.term_offsets(text) == expected
+
+
+def test_hits_read_the_indexed_file_and_refuse_a_changed_one(library: tuple[Path, Path], ix: Index) -> None:
+    china = library[1] / CHINA
+    assert ix.search("corruption").hits[0].snippet
+    stat = china.stat()
+    os.utime(china, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched, same text: still shown
+    assert "corruption" in ix.search("corruption").hits[0].snippet.lower()
+    china.write_text(china.read_text().replace("corruption", "graft"))  # changed since indexing
+    hit = ix.search("corruption").hits[0]
+    assert (hit.id, hit.snippet, hit.marks, hit.hits) == (CHINA, "", (), 0)
+
+
+def test_an_index_with_an_older_schema_is_unavailable(
+    library: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index, "SCHEMA_VERSION", index.SCHEMA_VERSION + 1)
+    with pytest.raises(IndexUnavailable, match="older format"):
+        Index(library[0], load_text).search("blockchain")
+
+
+def test_a_small_last_batch_joins_the_one_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.core.documents import SourceFile
+
+    monkeypatch.setattr(indexer, "FIRST_BATCH_BYTES", 10)
+    monkeypatch.setattr(indexer, "BATCH_BYTES", 100)
+    sources = [SourceFile(f"d{n}", Path(f"d{n}"), size, 0) for n, size in enumerate([10, 60, 50, 20])]
+    assert [[s.id for s in b] for b in indexer._batches(sources)] == [["d0"], ["d1", "d2", "d3"]]
+    sources.append(SourceFile("d4", Path("d4"), 40, 0))
+    assert [[s.id for s in b] for b in indexer._batches(sources)] == [["d0"], ["d1", "d2"], ["d3", "d4"]]
+
+
+def test_read_body_is_the_document_text(corpus: Path) -> None:
+    from tui.core.documents import Document, SourceFile, read_body, read_document
+
+    (corpus / "crlf.md").write_bytes(b"---\r\ntitle: [broken\r\n---\r\nbody\r\ntext\r\n")
+    for path in corpus.iterdir():
+        stat = path.stat()
+        doc = read_document(SourceFile(path.name, path, stat.st_size, stat.st_mtime_ns))
+        assert isinstance(doc, Document) and read_body(path) == doc.text
+    assert read_body(corpus / "missing.md") is None
+
+
+def test_yaml_is_loaded_safely() -> None:
+    import yaml
+
+    from tui.core.storage import load_yaml_safely
+
+    assert load_yaml_safely("title: x\ntags: [a, b]\ndate: 2020-01-02\n")["tags"] == ["a", "b"]
+    with pytest.raises(yaml.YAMLError):
+        load_yaml_safely("x: !!python/object/apply:os.system ['true']\n")
+
+
+def test_merged_segments_keep_their_postings(tmp_path: Path) -> None:
+    docs = _documents(_corpus_with_common_words(tmp_path / "c", documents=6))
+    folder = tmp_path / "ix"
+    index.create(folder)
+    for n, doc in enumerate(docs):  # five one-document segments, merged by the last commit
+        index.write(folder, [], [doc], merge=n == 5)
+    assert len(list((folder / index.WHOOSH_DIR).glob("*.pst"))) == 1
+    ix = Index(folder, load_text)
+    assert len(ids(ix, "alpha", limit=100)) == 6
+    text = docs[3].text
+    assert ix.hit_spans(docs[3].id, text, '"alpha beta"') == ix.hit_spans(
+        docs[3].id, text + " ", '"alpha beta"'
+    )
+
+
+def test_a_failed_helper_process_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not index._can_fork():
+        pytest.skip("no fork on this platform")
+    docs = _documents(_corpus_with_common_words(tmp_path / "c", documents=20))
+    folder = tmp_path / "ix"
+    index.create(folder)
+    index.write(folder, [], docs[:2])
+    parent, add_all = os.getpid(), index._add_all
+
+    def failing_in_the_helper(writer: Any, documents: list[dict[str, Any]]) -> set[str]:
+        if os.getpid() != parent:
+            raise OSError("disk full")
+        return add_all(writer, documents)
+
+    monkeypatch.setattr(index, "_add_all", failing_in_the_helper)
+    with pytest.raises(RuntimeError, match="disk full"):
+        index.write(folder, [], docs[2:], procs=2)
+    monkeypatch.undo()
+    assert index.check(folder) == 2
+    index.write(folder, [], docs[2:], procs=2)  # the lock was released
+    assert index.check(folder) == 20
+
+
+def test_a_segment_file_gone_mid_search_is_retried(ix: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The indexer may merge segments away while a searcher has not yet opened all their files."""
+    calls: list[Any] = []
+    search = Index._search
+
+    def vanishing_once(self: Index, searcher: Any, *args: Any) -> Any:
+        calls.append(searcher)
+        if len(calls) == 1:
+            raise FileNotFoundError("MAIN_x.pst")
+        return search(self, searcher, *args)
+
+    monkeypatch.setattr(Index, "_search", vanishing_once)
+    assert ix.search("blockchain").total == 2 and calls[0] is not calls[1]
+    monkeypatch.setattr(Index, "_search", lambda *a: (_ for _ in ()).throw(FileNotFoundError("gone")))
+    with pytest.raises(IndexUnavailable, match="changed while it was read"):
+        ix.search("blockchain")

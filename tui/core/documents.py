@@ -148,11 +148,13 @@ def _walk(root: Path, skipped: list[Skipped]) -> Iterator[tuple[Path, str]]:
         visited.add(key)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         base = Path(folder)
+        # String work per file, Path work per folder: corpora hold thousands of files.
+        relative = base.relative_to(root).as_posix()
+        prefix = "" if relative == "." else f"{relative}/"
         for name in sorted(filenames):
-            if name.startswith(".") or Path(name).suffix.lower() not in EXTENSIONS:
+            if name.startswith(".") or os.path.splitext(name)[1].lower() not in EXTENSIONS:
                 continue
-            path = base / name
-            yield path, path.relative_to(root).as_posix()
+            yield base / name, prefix + name
 
 
 def read_document(source: SourceFile, max_bytes: int = MAX_BYTES) -> Document | Skipped:

@@ -9,29 +9,48 @@ analyzer finds them in the text instead.
 
 Indexing speed: Whoosh spends most of its time per token and per posting in Python. The body
 field therefore uses ``BodyFormat``, whose ``word_values`` tokenises with one regular
-expression pass instead of Whoosh's token-object pipeline; the query side uses the same
-``tokens`` function through ``LecternAnalyzer``, so both always agree.
+expression pass instead of Whoosh's token-object pipeline and stores each posting as an array
+(encoded and decoded in C); the query side uses the same ``tokens`` function through
+``LecternAnalyzer``, so both always agree. ``_FastWriter`` groups postings by term as they arrive
+and writes each term's posting blocks in bulk, instead of Whoosh's per-posting sort and calls.
+Segments are never compound: Whoosh copies a compound segment's files into memory on every open.
+
+Search speed: fuzzy terms expand against a per-searcher lexicon with rapidfuzz, phrases are
+checked with set arithmetic on positions, and hits read each query term's postings once for all
+hits and a document's text only when its file is still the indexed version (same size, mtime).
 """
 
 from __future__ import annotations
 
+import bisect
+import os
 import re
+import struct
+import sys
 import threading
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import accumulate
+from operator import add, sub
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from whoosh import fields, formats, index, qparser, query
+from whoosh import fields, formats, index, matching, qparser, query, scoring
 from whoosh.analysis import Analyzer, Token
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN as _LENGTHS_COLUMN
 from whoosh.lang.porter import stem as porter_stem
+from whoosh.system import _INT_SIZE, pack_uint
+from whoosh.util import make_binary_tree
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
 
-from tui.core.documents import text_sha256
+from tui.core.documents import read_body, text_sha256
 from tui.core.results import Hit, IndexUnavailable, QueryError, Results, Span
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump when the schema or analyzer changes: existing indexes are then rebuilt."""
 MAX_QUERY_CHARS = 400
 MAX_WORD_CHARS = 80
@@ -76,12 +95,54 @@ def tokens(text: str) -> Iterator[tuple[str, int, int]]:
                 yield run[i : i + 2], start + i, start + i + 2
 
 
-def occurrences(text: str) -> dict[str, list[tuple[int, int, int]]]:
-    """Each term of ``text`` with its (position, start, end) occurrences."""
-    found: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    for pos, (term, start, end) in enumerate(tokens(text)):
-        found[term].append((pos, start, end))
+def term_offsets(text: str) -> dict[str, list[int]]:
+    """Each term of ``text`` with its occurrences flattened: position, start, end, position, ...
+
+    The same terms as ``tokens``, written out inline: this runs once per token of every
+    indexed document, where each saved call counts.
+    """
+    lower = text.lower()
+    if len(lower) != len(text):  # a letter that lower-cases to two: offsets would shift
+        return _term_offsets_slowly(text)
+    found: dict[str, list[int]] = {}
+    entry_of = found.get
+    stems = _stems
+    pos = 0
+    for match in _TOKEN.finditer(lower):
+        if match.lastindex is not None:  # a CJK run
+            pos = _add_cjk_run(found, match.group(1), match.start(), pos)
+            continue
+        word = match.group()
+        term = stems.get(word) or stem(word)
+        entry = entry_of(term)
+        if entry is None:
+            found[term] = [pos, *match.span()]
+        else:
+            entry += (pos, *match.span())
+        pos += 1
     return found
+
+
+def _term_offsets_slowly(text: str) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for pos, (term, start, end) in enumerate(tokens(text)):
+        found.setdefault(term, []).extend((pos, start, end))
+    return found
+
+
+def _add_cjk_run(found: dict[str, list[int]], run: str, start: int, pos: int) -> int:
+    """Add a CJK run's bigrams (or its single character); the next position."""
+    if len(run) == 1:
+        found.setdefault(run, []).extend((pos, start, start + 1))
+        return pos + 1
+    for i in range(len(run) - 1):
+        found.setdefault(run[i : i + 2], []).extend((pos, start + i, start + i + 2))
+        pos += 1
+    return pos
+
+
+def _triples(flat: Sequence[int]) -> list[tuple[int, int, int]]:
+    return list(zip(flat[0::3], flat[1::3], flat[2::3], strict=True))
 
 
 class LecternAnalyzer(Analyzer):  # type: ignore[misc]
@@ -122,20 +183,103 @@ class LecternAnalyzer(Analyzer):  # type: ignore[misc]
 
 
 class BodyFormat(formats.Characters):  # type: ignore[misc]
-    """Positions and character offsets, computed in one pass of ``occurrences``."""
+    """Positions and character offsets, computed in one pass of ``term_offsets``.
+
+    Whoosh's Characters format pickles a tuple per occurrence and decodes them in a Python loop;
+    this stores one array of small numbers, built and read back in C, which matters for phrase
+    checks and hit spans (run on every candidate document) and for indexing. See ``_encode``.
+    """
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
         boost = self.field_boost
-        for word, postings in occurrences(value).items():
-            yield word, len(postings), len(postings) * boost, self.encode(postings)
+        for word, flat in term_offsets(value).items():
+            count = len(flat) // 3
+            yield word, count, count * boost, _encode(flat, count)
+
+    def encode(self, poslist: Sequence[tuple[int, int, int]]) -> bytes:
+        return _encode([n for triple in poslist for n in triple], len(poslist))
+
+    def decode_characters(self, valuestring: bytes) -> list[tuple[int, int, int]]:
+        numbers, n = _numbers(valuestring)
+        starts = list(accumulate(numbers[n : 2 * n]))
+        return list(zip(accumulate(numbers[:n]), starts, map(add, starts, numbers[2 * n :]), strict=True))
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        numbers, n = _numbers(valuestring)
+        return list(accumulate(numbers[:n]))
+
+    def decode_position_boosts(self, valuestring: bytes) -> list[tuple[int, float]]:
+        return [(pos, 1.0) for pos in self.decode_positions(valuestring)]
+
+
+class _BodyField(fields.TEXT):  # type: ignore[misc]
+    """The body field: ``BodyFormat``'s postings as one list, terms already encoded.
+
+    Whoosh's ``FieldType.index`` re-yields each posting through another generator to encode its
+    term; this runs for every posting of every document.
+    """
+
+    def index(self, value: str, **kwargs: Any) -> list[tuple[bytes, int, float, bytes]]:
+        boost = self.format.field_boost
+        postings = []
+        for word, flat in term_offsets(value).items():
+            count = len(flat) // 3
+            postings.append((word.encode("utf-8"), count, count * boost, _encode(flat, count)))
+        return postings
+
+
+_BIG_ENDIAN = sys.byteorder == "big"
+
+
+def _encode(flat: list[int], count: int) -> bytes:
+    """The count, then a typecode, then position deltas, start deltas and lengths.
+
+    Deltas keep the numbers small: 16 bits (typecode H) unless one does not fit (I, 32 bits),
+    which makes postings smaller than Whoosh's pickles. Stored little-endian.
+    """
+    if count == 1:  # most postings: a word once in a document
+        pos, start, end = flat
+        if end < 1 << 16:  # pos <= start < end: all three fit in 16 bits
+            return _SINGLE_HEADER + _SINGLE.pack(pos, start, end - start)
+        numbers = [pos, start, end - start]
+    else:
+        positions, starts = flat[0::3], flat[1::3]
+        numbers = [
+            positions[0],
+            *map(sub, positions[1:], positions),
+            starts[0],
+            *map(sub, starts[1:], starts),
+            *map(sub, flat[2::3], starts),
+        ]
+    code = "H" if max(numbers) < 1 << 16 else "I"
+    packed = array(code, numbers)
+    if _BIG_ENDIAN:
+        packed.byteswap()
+    return bytes(pack_uint(count) + code.encode("ascii") + packed.tobytes())
+
+
+_SINGLE = struct.Struct("<HHH")
+_SINGLE_HEADER = bytes(pack_uint(1) + b"H")
+
+
+def _numbers(valuestring: bytes) -> tuple[array[int], int]:
+    """The numbers ``_encode`` stored, and how many occurrences they describe."""
+    numbers = array(chr(valuestring[_INT_SIZE]))
+    numbers.frombytes(valuestring[_INT_SIZE + 1 :])
+    if _BIG_ENDIAN:
+        numbers.byteswap()
+    return numbers, len(numbers) // 3
 
 
 def make_schema() -> fields.Schema:
     """The index schema (see design.md, section 3)."""
     analyzer = LecternAnalyzer()
-    body = fields.TEXT(analyzer=analyzer, chars=True, multitoken_query="phrase")
+    body = _BodyField(analyzer=analyzer, chars=True, multitoken_query="phrase")
     body.format = BodyFormat(field_boost=1.0)
+    # Marks the schema version inside the index, so a searcher never reads an older format.
+    version = {schema_mark(): fields.STORED()}
     return fields.Schema(
+        **version,
         id=fields.ID(unique=True, stored=True),
         path=fields.STORED(),
         title=fields.TEXT(analyzer=analyzer, stored=True, field_boost=3.0, multitoken_query="phrase"),
@@ -147,7 +291,14 @@ def make_schema() -> fields.Schema:
         language=fields.ID(stored=True),
         source=fields.STORED(),
         sha256=fields.STORED(),
+        size=fields.STORED(),
+        mtime_ns=fields.STORED(),
     )
+
+
+def schema_mark() -> str:
+    """The name of the (empty) field that marks an index built with this ``SCHEMA_VERSION``."""
+    return f"schema_v{SCHEMA_VERSION}"
 
 
 # --------------------------------------------------------------------------- writing
@@ -166,6 +317,9 @@ class IndexedDocument:
     tags: tuple[str, ...]
     text: str
     sha256: str
+    size: int
+    mtime_ns: int
+    """The file's size and mtime when it was read: while they still match, so does the text."""
 
 
 def create(folder: Path) -> None:
@@ -198,25 +352,111 @@ def write(
     procs: int = 1,
     merge: bool = True,
     notes: Callable[[Any], tuple[str, tuple[str, ...]]] | None = None,
-) -> None:
+) -> set[str]:
     """One commit: delete ``remove`` ids, then add (or replace) the ``add`` documents.
 
     ``notes`` gives a document's annotation notes and tags, indexed with it (``note:``, ``tag:``).
+    With ``procs`` > 1, a forked process writes a second segment from about half the text.
+    Returns the vocabulary (``vocabulary_of``) of the added documents.
     """
-    ix = index.open_dir(str(folder / WHOOSH_DIR))
-    options: dict[str, Any] = {"limitmb": 128}
-    if procs > 1:
-        options.update(procs=procs, multisegment=True)
-    writer = ix.writer(**options)
+    writer = _FastWriter(index.open_dir(str(folder / WHOOSH_DIR)))
+    helper: _Helper | None = None
     try:
         for doc_id in remove:
             writer.delete_by_term("id", doc_id)
-        for doc in add:
-            writer.add_document(**_fields_of(doc, *(notes(doc) if notes else ("", ()))))
+        documents = [_fields_of(doc, *(notes(doc) if notes else ("", ()))) for doc in add]
+        mine, theirs = _share(documents) if procs > 1 and _can_fork() else (documents, [])
+        helper = _Helper(folder, theirs) if theirs else None
+        vocabulary = _add_all(writer, mine)
+        segments = writer.write_segment(merge)  # while the helper may still be writing its own
+        if helper is not None:
+            segment, more = helper.result()
+            segments.append(segment)
+            vocabulary |= more
     except BaseException:
+        if helper is not None:
+            helper.stop()
         writer.cancel()
         raise
-    writer.commit(merge=merge)
+    writer.commit_segments(segments)
+    return vocabulary
+
+
+def _add_all(writer: Any, documents: list[dict[str, Any]]) -> set[str]:
+    vocabulary: set[str] = set()
+    for fields_ in documents:
+        writer.add_document(**fields_)
+        vocabulary |= vocabulary_of(fields_["body"])
+    return vocabulary
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _share(documents: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split the documents in two runs of about the same amount of body text."""
+    half = sum(len(d["body"]) for d in documents) / 2
+    written = 0
+    for i, fields_ in enumerate(documents):
+        if written >= half:
+            return documents[:i], documents[i:]
+        written += len(fields_["body"])
+    return documents, []
+
+
+class _Helper:
+    """A forked process writing one segment of documents beside the main writer.
+
+    Whoosh's own ``procs`` option pickles every document to a file for its worker processes
+    and uses Whoosh's slow writer there; a fork shares the documents as they are. The parent
+    keeps the index lock and commits the helper's segment with its own (as Whoosh's
+    multi-segment writer does).
+    """
+
+    def __init__(self, folder: Path, documents: list[dict[str, Any]]) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        for stream in (sys.stdout, sys.stderr):  # else the child flushes a copy when it ends
+            stream.flush()
+        self._pipe, child_end = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_write_segment, args=(folder, documents, child_end), daemon=True
+        )
+        self._process.start()
+        child_end.close()
+
+    def result(self) -> tuple[Any, set[str]]:
+        """The helper's finished segment and vocabulary; raises what went wrong in the helper."""
+        try:
+            status, payload = self._pipe.recv()
+        except EOFError:
+            status, payload = "error", f"it ended with exit code {self._process.exitcode}"
+        self._process.join()
+        if status != "ok":
+            raise RuntimeError(f"indexing helper process failed: {payload}")
+        segment, vocabulary = payload
+        return segment, vocabulary
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+
+
+def _write_segment(folder: Path, documents: list[dict[str, Any]], pipe: Any) -> None:
+    """The helper process: write ``documents`` as a new segment, send it back, never commit."""
+    try:
+        writer = _FastWriter(index.open_dir(str(folder / WHOOSH_DIR)), _lk=False)
+        vocabulary = _add_all(writer, documents)
+        pipe.send(("ok", (writer._finalize_segment(), vocabulary)))
+    except BaseException as error:
+        pipe.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        pipe.close()
 
 
 def _fields_of(doc: Any, note: str, labels: tuple[str, ...]) -> dict[str, Any]:
@@ -232,7 +472,159 @@ def _fields_of(doc: Any, note: str, labels: tuple[str, ...]) -> dict[str, Any]:
         "language": doc.language.lower(),
         "source": doc.source,
         "sha256": doc.sha256,
+        "size": doc.size,
+        "mtime_ns": doc.mtime_ns,
     }
+
+
+_TermPostings = tuple["array[int]", "array[float]", list[bytes]]
+"""One term's postings in a segment: document numbers, weights, encoded values."""
+
+
+class _TermPool:
+    """Stands in for Whoosh's posting pool: postings grouped by field and term as they arrive.
+
+    A segment's documents are numbered in the order they are added (merged segments after the
+    new documents), so each term's postings arrive already sorted by document number.
+    """
+
+    def __init__(self) -> None:
+        self.fields: dict[str, dict[bytes, _TermPostings]] = {}
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """Whoosh's pool interface (used when merging segments): one posting."""
+        fieldname, tbytes, docnum, weight, value = item
+        self.add_field(fieldname, docnum, [(tbytes, 0, weight, value or b"")])
+
+    def add_field(
+        self, fieldname: str, docnum: int, postings: Iterable[tuple[bytes, int, float, bytes]]
+    ) -> int:
+        """``add`` for each of a field's (term, frequency, weight, value) postings in one
+        document; the field's length (the sum of the frequencies)."""
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+        term_postings = terms.get
+        length = 0
+        for tbytes, freq, weight, value in postings:
+            found = term_postings(tbytes)
+            if found is None:
+                found = terms[tbytes] = (array("I"), array("d"), [])
+            found[0].append(docnum)
+            found[1].append(weight)
+            found[2].append(value or b"")
+            length += freq
+        return length
+
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
+        """Whoosh's pool interface: (field, term, docnum, weight, value) in sorted order."""
+        for fieldname in sorted(self.fields):
+            terms = self.fields[fieldname]
+            for tbytes in sorted(terms):
+                for docnum, weight, value in zip(*terms[tbytes], strict=True):
+                    yield fieldname, tbytes, docnum, weight, value
+
+    def cleanup(self) -> None:
+        self.fields.clear()
+
+
+class _FastWriter(SegmentWriter):  # type: ignore[misc]
+    """Whoosh's segment writer, never compound, writing each term's postings a block at a time.
+
+    Whoosh sends every posting through an external sort (pickled to disk past ``limitmb``), then
+    through a chain of Python calls that re-reads the document's field length from disk for each
+    one. Here postings are grouped as they arrive (``_TermPool``) and each posting block is
+    filled in one step. This uses private parts of Whoosh 2.7.4's W3 codec (the version is
+    pinned); a test checks that it writes exactly the postings Whoosh's own writer writes.
+    """
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        super().__init__(ix, compound=False, **kwargs)
+        self.pool = _TermPool()
+
+    def add_document(self, **fields_: Any) -> None:
+        """Whoosh's ``add_document`` for lectern's schema, a field's postings pooled in one call.
+
+        Lectern passes no document or field boosts (names starting ``_``), and its fields have
+        no vectors and no separate spelling words, so the rest of Whoosh's version is idle.
+        """
+        self._check_state()
+        names = sorted(fields_)
+        self._check_fields(self.schema, names)
+        perdoc, docnum = self.perdocwriter, self.docnum
+        perdoc.start_doc(docnum)
+        for name in names:
+            value = fields_[name]
+            if value is None:
+                continue
+            field = self.schema[name]
+            length = 0
+            if field.indexed:
+                length = self.pool.add_field(name, docnum, field.index(value))
+                length = length if field.scorable else 0
+            perdoc.add_field(name, field, value if field.stored else None, length)
+            if field.column_type:
+                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def write_segment(self, merge: bool = True) -> list[Any]:
+        """``commit`` up to the table of contents: apply the merge policy and write this writer's
+        segment; the segments the index should then hold (``commit_segments`` makes it so)."""
+        segments: list[Any] = self._merge_segments(None, None, merge)
+        if self._added:
+            segments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        return segments
+
+    def commit_segments(self, segments: list[Any]) -> None:
+        """The rest of ``commit``: these segments (with helpers' ones, as Whoosh's MpWriter adds
+        them) become the index."""
+        self._commit_toc(segments)
+        self._finish()
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        try:
+            _write_postings(self.fieldwriter, self.schema, lengths, self.pool)
+        finally:
+            lengths.close()
+        self.fieldwriter.close()
+
+
+def _write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: _TermPool) -> None:
+    """Write the pool through Whoosh's field writer, in field and term order, as Whoosh does."""
+    for fieldname in sorted(pool.fields):
+        terms = pool.fields[fieldname]
+        fieldwriter.start_field(fieldname, schema[fieldname])
+        doc_lengths = [lengths.doc_field_length(d, fieldname) or 0 for d in range(lengths.doc_count_all())]
+        for tbytes in sorted(terms):
+            fieldwriter.start_term(tbytes)
+            _fill_blocks(fieldwriter._postwriter, terms[tbytes], doc_lengths)
+            fieldwriter.finish_term()
+        fieldwriter.finish_field()
+
+
+def _fill_blocks(postwriter: Any, postings: _TermPostings, doc_lengths: list[int]) -> None:
+    """What ``W3PostingsWriter.add_posting`` builds, one block at a time; the last block stays
+    buffered for ``finish_term`` to write, as Whoosh does."""
+    docnums, weights, values = postings
+    limit = postwriter._blocklimit
+    for start in range(0, len(docnums), limit):
+        if start:
+            postwriter._write_block()
+        ids = docnums[start : start + limit]
+        block_weights = weights[start : start + limit]
+        lengths = list(filter(None, map(doc_lengths.__getitem__, ids)))  # Whoosh skips 0 too
+        postwriter._ids = ids
+        postwriter._weights = array("f", block_weights)
+        postwriter._values = list(filter(None, values[start : start + limit]))
+        postwriter._maxweight = max(0.0, *block_weights)
+        postwriter._minlength = min(lengths) if lengths else None
+        postwriter._maxlength = max(lengths, default=0)
 
 
 def vocabulary_of(text: str) -> set[str]:
@@ -244,6 +636,7 @@ def vocabulary_of(text: str) -> set[str]:
 
 TextLoader = Callable[[str, str], str | None]
 """(path, sha256) -> the document text if it is still that version, else None."""
+_T = TypeVar("_T")
 
 
 class Index:
@@ -259,13 +652,13 @@ class Index:
         self._ix: Any = None
         self._searcher: Any = None
         self._vocabulary: list[str] | None = None
+        self._parser: Any = None
+        self._lexicon: _Lexicon | None = None
 
     def close(self) -> None:
         """Release the searcher's files."""
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            self._searcher = self._ix = None
+            self._drop_searcher()
 
     def _current(self) -> Any:
         try:
@@ -274,12 +667,23 @@ class Index:
             if self._searcher is None or not self._searcher.up_to_date():
                 if self._searcher is not None:
                     self._searcher.close()
-                self._searcher = self._ix.searcher()
-                self._vocabulary = None
+                self._searcher = self._ix.searcher(weighting=_Weighting())
+                self._vocabulary = self._parser = None
+                self._lexicon = _Lexicon(self._searcher.reader())
         except Exception as error:
             self._searcher = self._ix = None
             raise IndexUnavailable(f"{type(error).__name__}: {error}") from error
+        if schema_mark() not in self._searcher.schema:  # postings it would misread
+            self._drop_searcher()
+            raise IndexUnavailable("the index has an older format: it is rebuilt at the next update")
         return self._searcher
+
+    def _query(self, searcher: Any, text: str) -> Any:
+        """``parse_query``, then lectern's own fuzzy, prefix and phrase queries swapped in."""
+        if self._parser is None:
+            self._parser = make_parser(searcher.schema)
+        assert self._lexicon is not None  # set with the searcher
+        return _use_lexicon(parse_query(text, searcher.schema, self._parser), self._lexicon)
 
     def doc_count(self) -> int:
         """Documents in the index now."""
@@ -288,47 +692,83 @@ class Index:
 
     def search(self, text: str, limit: int = 20, sort: str = "relevance") -> Results:
         """Run a query: ranked (or sorted) hits with snippets, and a suggestion when few hit."""
-        with self._lock:
-            searcher = self._current()
-            q = parse_query(text, searcher.schema)
-            options: dict[str, Any] = {"limit": limit}
-            if sort == "date":
-                options.update(sortedby="date", reverse=True)
-            elif sort == "title":
-                options.update(sortedby="title_sort")
-            elif sort != "relevance":
-                raise QueryError(f"unknown sort {sort!r}: use relevance, date or title")
-            try:
-                results = searcher.search(q, **options)
-            except query.QueryError as error:
-                raise QueryError(f"cannot run that query: {error}") from error
-            total = len(results)
-            terms = _QueryTerms(q, searcher.reader())
-            hits = tuple(self._hit(searcher, terms, r.docnum, r.score) for r in results)
-            suggestion = self._suggest(searcher, text) if total < 3 else None
+        # optimize=False: Whoosh's block-skipping top-N search cannot count its matches and
+        # would run the query a second time for the exact total.
+        options: dict[str, Any] = {"limit": limit, "optimize": False}
+        if sort == "date":
+            options.update(sortedby="date", reverse=True)
+        elif sort == "title":
+            options.update(sortedby="title_sort")
+        elif sort != "relevance":
+            raise QueryError(f"unknown sort {sort!r}: use relevance, date or title")
+        return self._run(lambda searcher: self._search(searcher, text, options))
+
+    def _search(self, searcher: Any, text: str, options: dict[str, Any]) -> Results:
+        q = self._query(searcher, text)
+        try:
+            results = searcher.search(q, **options)
+        except query.QueryError as error:
+            raise QueryError(f"cannot run that query: {error}") from error
+        total = len(results)
+        terms = _QueryTerms(q, searcher.reader())
+        hits = self._hits(searcher, terms, [(r.docnum, r.score) for r in results])
+        suggestion = self._suggest(searcher, text) if total < 3 else None
         return Results(query=text, hits=hits, total=total, suggestion=suggestion)
 
     def hit_spans(self, doc_id: str, text: str, query_text: str) -> list[Span]:
         """Where ``query_text`` matches in ``text`` (the current text of ``doc_id``)."""
-        with self._lock:
-            searcher = self._current()
-            q = parse_query(query_text, searcher.schema)
-            terms = _QueryTerms(q, searcher.reader())
-            docnum = searcher.document_number(id=doc_id)
-            if docnum is not None:
-                stored = searcher.stored_fields(docnum)
-                if stored.get("sha256") == text_sha256(text):
-                    return terms.spans(lambda t: _postings(searcher, t, docnum))
-            return terms.spans(occurrences(text).get)
+        return self._run(lambda searcher: self._hit_spans(searcher, doc_id, text, query_text))
 
-    def _hit(self, searcher: Any, terms: _QueryTerms, docnum: int, score: Any) -> Hit:
-        stored = searcher.stored_fields(docnum)
-        text = self._load_text(stored["path"], stored["sha256"])
+    def _hit_spans(self, searcher: Any, doc_id: str, text: str, query_text: str) -> list[Span]:
+        q = self._query(searcher, query_text)
+        terms = _QueryTerms(q, searcher.reader())
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is not None:
+            stored = searcher.stored_fields(docnum)
+            if stored.get("sha256") == text_sha256(text):
+                found = terms.occurrences_in(searcher.reader(), [docnum]).get(docnum, {})
+                return terms.spans(found.get)
+        offsets = term_offsets(text)
+        return terms.spans(lambda term: _triples(offsets[term]) if term in offsets else None)
+
+    def _run(self, action: Callable[[Any], _T]) -> _T:
+        """``action`` on the current searcher, under the lock; again on a fresh searcher if a
+        segment file vanished under it.
+
+        Segments are not compound, so a searcher opens some of their files only when first
+        needed; a merge committed by the indexer meanwhile deletes the files it replaced.
+        """
+        with self._lock:
+            try:
+                return action(self._current())
+            except FileNotFoundError:
+                self._drop_searcher()
+            try:
+                return action(self._current())
+            except FileNotFoundError as error:
+                self._drop_searcher()
+                raise IndexUnavailable(f"the index changed while it was read: {error}") from error
+
+    def _drop_searcher(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher = self._ix = None
+
+    def _hits(self, searcher: Any, terms: _QueryTerms, found: list[tuple[int, Any]]) -> tuple[Hit, ...]:
+        # Each query term's postings are read once, in document order, for all the hits.
+        occurrences = terms.occurrences_in(searcher.reader(), sorted(docnum for docnum, _ in found))
+        return tuple(
+            self._hit(searcher.stored_fields(docnum), score, terms, occurrences.get(docnum, {}))
+            for docnum, score in found
+        )
+
+    def _hit(self, stored: dict[str, Any], score: Any, terms: _QueryTerms, found: _Occurrences) -> Hit:
+        text = self._text_of(stored)
         spans: list[Span] = []
         snippet: str = ""
         marks: tuple[Span, ...] = ()
         if text is not None:  # None: changed or gone since indexing; show no stale offsets
-            spans = terms.spans(lambda t: _postings(searcher, t, docnum))
+            spans = terms.spans(found.get)
             snippet, marks = make_snippet(text, spans)
         date = stored.get("date")
         return Hit(
@@ -343,6 +783,21 @@ class Index:
             snippet=snippet,
             marks=marks,
         )
+
+    def _text_of(self, stored: dict[str, Any]) -> str | None:
+        """The document's text if its file is still the indexed version, else None.
+
+        An unchanged size and mtime (what the catalog trusts too) spare parsing the front matter
+        and hashing the text; a touched file is compared by content.
+        """
+        path = stored["path"]
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        if (stat.st_size, stat.st_mtime_ns) == (stored.get("size"), stored.get("mtime_ns")):
+            return read_body(Path(path))
+        return self._load_text(path, stored["sha256"])
 
     def _suggest(self, searcher: Any, text: str) -> str | None:
         from rapidfuzz import fuzz, process
@@ -373,7 +828,15 @@ def _read_vocabulary(folder: Path) -> list[str]:
         return []
 
 
-def parse_query(text: str, schema: Any) -> Any:
+def make_parser(schema: Any) -> Any:
+    """Lectern's query parser for ``schema`` (reusable: it keeps no state between parses)."""
+    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.AndGroup)
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    return parser
+
+
+def parse_query(text: str, schema: Any, parser: Any = None) -> Any:
     """Parse with lectern's syntax; QueryError explains anything that cannot run."""
     stripped = " ".join(text.split())
     if not stripped:
@@ -385,11 +848,8 @@ def parse_query(text: str, schema: Any) -> Any:
         raise QueryError(
             f"a word of {len(longest)} characters is too long to search (limit {MAX_WORD_CHARS})"
         )
-    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.AndGroup)
-    parser.add_plugin(qparser.FuzzyTermPlugin())
-    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     try:
-        q = parser.parse(stripped)
+        q = (parser or make_parser(schema)).parse(stripped)
     except Exception as error:  # Whoosh raises assorted types on odd input
         problem: str | None = f"cannot understand the query: {error}"
     else:
@@ -463,6 +923,8 @@ def _positive_leaves(q: Any) -> Iterator[tuple[str, str, Any]]:
 
 
 Postings = Callable[[str], "Sequence[tuple[int, int, int]] | None"]
+_Occurrences = dict[str, list[tuple[int, int, int]]]
+"""A document's (position, start, end) occurrences of some terms."""
 
 
 class _QueryTerms:
@@ -490,6 +952,30 @@ class _QueryTerms:
             found.extend(_phrase_spans(words, postings))
         return merge_spans(found)
 
+    def occurrences_in(self, reader: Any, docnums: Sequence[int]) -> dict[int, _Occurrences]:
+        """The stored occurrences of every word of the query in each of the sorted ``docnums``.
+
+        Each word's postings are opened once and walked forward, rather than once per document.
+        """
+        found: dict[int, _Occurrences] = defaultdict(dict)
+        for word in self.terms.union(*self.phrases):
+            if ("body", word) not in reader:
+                continue
+            for docnum, occurrences in _values_at(reader.postings("body", word), docnums):
+                found[docnum][word] = occurrences
+        return found
+
+
+def _values_at(matcher: Any, docnums: Sequence[int]) -> Iterator[tuple[int, list[tuple[int, int, int]]]]:
+    """(docnum, occurrences) for each of the sorted ``docnums`` that ``matcher`` holds."""
+    for docnum in docnums:
+        if matcher.is_active() and matcher.id() < docnum:
+            matcher.skip_to(docnum)
+        if not matcher.is_active():
+            return
+        if matcher.id() == docnum:
+            yield docnum, matcher.value_as("characters")
+
 
 def _expand(q: Any, reader: Any) -> list[str]:
     try:
@@ -509,16 +995,295 @@ def _phrase_spans(words: Sequence[str], postings: Postings) -> list[Span]:
     return spans
 
 
-def _postings(searcher: Any, term: str, docnum: int) -> list[tuple[int, int, int]]:
+# --------------------------------------------------------------------------- faster queries
+
+
+class _Weighting(scoring.BM25F):  # type: ignore[misc]
+    """Whoosh's BM25F, with each segment's field lengths read once per searcher.
+
+    Whoosh's scorer looks a document's field length up through several calls and a file read
+    for every posting it scores; here it is a list index. Scores are the same numbers.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lengths: dict[tuple[int, str], tuple[Any, list[int]]] = {}
+
+    def scorer(self, searcher: Any, fieldname: str, text: Any, qf: float = 1) -> Any:
+        if not searcher.schema[fieldname].scorable:
+            return super().scorer(searcher, fieldname, text, qf=qf)
+        lengths = self._lengths_of(searcher.reader(), fieldname)
+        return _Scorer(searcher, fieldname, text, self.B, self.K1, lengths, qf=qf)
+
+    def _lengths_of(self, reader: Any, fieldname: str) -> list[int]:
+        key = (id(reader), fieldname)
+        if key not in self._lengths:  # the reader is kept with its lengths, so ids stay unique
+            self._lengths[key] = (reader, _field_lengths(reader, fieldname))
+        return self._lengths[key][1]
+
+
+class _Scorer(scoring.BM25FScorer):  # type: ignore[misc]
+    """``BM25FScorer`` over a list of the segment's field lengths; the same formula and order."""
+
+    def __init__(
+        self, searcher: Any, fieldname: str, text: Any, B: float, K1: float, lengths: list[int], qf: float = 1
+    ) -> None:
+        super().__init__(searcher, fieldname, text, B, K1, qf=qf)
+        self.dfl = lengths.__getitem__
+        self._k1_plus_1 = K1 + 1
+        self._one_minus_b = 1 - B
+
+    def score(self, matcher: Any) -> float:
+        tf = matcher.weight()
+        fl = self.dfl(matcher.id())
+        B, K1 = self.B, self.K1
+        return float(
+            self.idf * ((tf * self._k1_plus_1) / (tf + K1 * (self._one_minus_b + B * fl / self.avgfl)))
+        )
+
+
+def _field_lengths(reader: Any, fieldname: str) -> list[int]:
+    """Each document's length in ``fieldname``, as Whoosh stores it (one byte, approximate).
+
+    Reads the W3 codec's length column in one piece; any other reader is asked per document.
+    """
+    count = reader.doc_count_all()
     try:
-        matcher = searcher.postings("body", term)
-    except Exception:  # TermNotFound
+        column = reader._perdoc._cached_reader(f"_{fieldname}_len", _LENGTHS_COLUMN)
+        data = column._dbfile.get(column._basepos, column._count) if column is not None else b""
+    except AttributeError:
+        return [reader.doc_field_length(d, fieldname, 1) or 0 for d in range(count)]
+    if column is None:  # no lengths written: Whoosh's scorer then uses 1
+        return [1] * count
+    return [byte_to_length(b) for b in data] + [0] * (count - len(data))
+
+
+class _Lexicon:
+    """Each field's terms, sorted, read once per searcher; and the expansions found in them.
+
+    Whoosh expands a prefix, wildcard or fuzzy term in every segment separately, comparing
+    each term in Python (fuzzy terms through a Levenshtein automaton, itself in Python).
+    Expanding once against the whole index gives the same terms: a term missing from a
+    segment just matches nothing there.
+    """
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._terms: dict[str, list[str]] = {}
+        self._expansions: dict[tuple[Any, ...], list[bytes]] = {}
+
+    def holds_text(self, fieldname: str | None) -> bool:
+        """Whether the field's terms are UTF-8 text (not encoded numbers or dates)."""
+        try:
+            field = self._reader.schema[fieldname]
+        except KeyError:
+            return False
+        return isinstance(field, (fields.TEXT, fields.KEYWORD, fields.ID))
+
+    def terms(self, fieldname: str, prefix: str = "") -> list[str]:
+        """The field's terms that start with ``prefix``, in order."""
+        terms = self._terms.get(fieldname)
+        if terms is None:
+            terms = self._terms[fieldname] = self._read(fieldname)
+        if not prefix:
+            return terms
+        first = bisect.bisect_left(terms, prefix)
+        return terms[first : bisect.bisect_left(terms, prefix + "\U0010ffff", first)]
+
+    def _read(self, fieldname: str) -> list[str]:
+        found: set[bytes] = set()
+        for leaf, _ in self._reader.leaf_readers():
+            found.update(_segment_terms(leaf, fieldname))
+        return sorted(t.decode("utf-8") for t in found)
+
+    def expand(self, key: tuple[Any, ...], find: Callable[[], Iterable[str]]) -> list[bytes]:
+        """The terms ``find`` gives, remembered under ``key`` for this searcher."""
+        if key not in self._expansions:
+            self._expansions[key] = [t.encode("utf-8") for t in find()]
+        return self._expansions[key]
+
+    def within(self, fieldname: str, text: str, maxdist: int, prefix: int) -> list[bytes]:
+        """Terms within Levenshtein distance ``maxdist`` of ``text`` sharing its first ``prefix``
+        characters: what Whoosh's Levenshtein automaton accepts, found by rapidfuzz in C."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        def find() -> list[str]:
+            choices = self.terms(fieldname, text[:prefix])
+            found = process.extract(
+                text, choices, scorer=Levenshtein.distance, score_cutoff=maxdist, limit=None
+            )
+            return [term for term, _, _ in found]
+
+        return self.expand(("fuzzy", fieldname, text, maxdist, prefix), find)
+
+
+def _segment_terms(leaf: Any, fieldname: str) -> list[bytes]:
+    """A segment's terms in ``fieldname``.
+
+    Whoosh reads its term file with a seek and a read per term (some 80 ms for 30,000 terms);
+    this reads the W3 codec's key/value area in one piece and walks it. Other readers are asked.
+    """
+    try:
+        table = leaf._terms._tindex
+        prefix = struct.pack("!H", leaf._terms._fieldmap[fieldname])  # keys: field number, term
+        start = table.closest_key_pos(prefix)
+    except KeyError:  # the segment has no terms in that field
         return []
-    if matcher.is_active() and matcher.id() < docnum:
-        matcher.skip_to(docnum)
-    if matcher.is_active() and matcher.id() == docnum:
-        return list(matcher.value_as("characters"))
-    return []
+    except AttributeError:
+        return list(leaf.lexicon(fieldname)) if fieldname in leaf.indexed_field_names() else []
+    if start is None:
+        return []
+    data = table.dbfile.get(start, table.endofdata - start)
+    terms, pos, end = [], 0, len(data)
+    while pos < end:  # each entry: key length, value length (two ints), key, value
+        keylen, datalen = _ENTRY_LENGTHS.unpack_from(data, pos)
+        pos += _ENTRY_LENGTHS.size
+        if not data.startswith(prefix, pos):  # keys are in order: the field's terms are over
+            break
+        terms.append(data[pos + len(prefix) : pos + keylen])
+        pos += keylen + datalen
+    return terms
+
+
+_ENTRY_LENGTHS = struct.Struct("!ii")
+
+
+class _FuzzyTerm(query.FuzzyTerm):  # type: ignore[misc]
+    """A fuzzy term expanded in the lexicon, the same way for searching and for hit spans."""
+
+    lexicon: _Lexicon
+
+    def _btexts(self, ixreader: Any) -> list[bytes]:
+        return self.lexicon.within(self.fieldname, self.text, self.maxdist, self.prefixlength)
+
+
+class _Prefix(query.Prefix):  # type: ignore[misc]
+    """A prefix expanded in the lexicon (a slice of its sorted terms)."""
+
+    lexicon: _Lexicon
+
+    def _btexts(self, ixreader: Any) -> list[bytes]:
+        key = ("prefix", self.fieldname, self.text)
+        return self.lexicon.expand(key, lambda: self.lexicon.terms(self.fieldname, self.text))
+
+
+class _Wildcard(query.Wildcard):  # type: ignore[misc]
+    """A wildcard expanded in the lexicon: its terms with the literal prefix, matched whole."""
+
+    lexicon: _Lexicon
+
+    def _btexts(self, ixreader: Any) -> list[bytes]:
+        def find() -> list[str]:
+            pattern = re.compile(self._get_pattern())
+            candidates = self.lexicon.terms(self.fieldname, self._find_prefix(self.text))
+            return [term for term in candidates if pattern.match(term)]
+
+        return self.lexicon.expand(("wildcard", self.fieldname, self.text), find)
+
+
+def _use_lexicon(q: Any, lexicon: _Lexicon) -> Any:
+    """``q`` with its fuzzy, prefix, wildcard and phrase nodes replaced by lectern's own."""
+
+    def swap(node: Any) -> Any:
+        kind = type(node)
+        if kind is query.Phrase and node.slop == 1:
+            return _Phrase(node.fieldname, node.words, slop=1, boost=node.boost, char_ranges=node.char_ranges)
+        if not lexicon.holds_text(getattr(node, "fieldname", None)):
+            return node  # numbers and dates: Whoosh's own expansion, whatever it makes of them
+        if kind is query.FuzzyTerm:
+            new: Any = _FuzzyTerm(node.fieldname, node.text, node.boost, node.maxdist, node.prefixlength)
+        elif kind is query.Prefix:
+            new = _Prefix(node.fieldname, node.text, node.boost)
+        elif kind is query.Wildcard:
+            new = _Wildcard(node.fieldname, node.text, node.boost)
+        else:
+            return node
+        new.lexicon = lexicon
+        return new
+
+    return q.accept(swap)
+
+
+class _Phrase(query.Phrase):  # type: ignore[misc]
+    """An exact phrase (slop 1), checked with set arithmetic on the words' positions.
+
+    Whoosh runs phrases through SpanNear2, which builds a Python object per occurrence of each
+    word in each candidate document. This matches the same documents with the same scores
+    (the intersection of the words' postings, as SpanNear2 scores it).
+    """
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        schema = searcher.schema
+        if self.fieldname not in schema or not schema[self.fieldname].format.supports("positions"):
+            return super().matcher(searcher, context)  # nothing, or Whoosh's error message
+        field = schema[self.fieldname]
+        words = [field.to_bytes(w) for w in self.words]
+        reader = searcher.reader()
+        if not all((self.fieldname, w) in reader for w in words):
+            return matching.NullMatcher()
+        matchers = [query.Term(self.fieldname, w).matcher(searcher, context) for w in words]
+        m: Any = _PhraseMatcher(matchers, words, field.format.decode_positions)
+        return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
+
+
+class _PhraseMatcher(matching.WrappingMatcher):  # type: ignore[misc]
+    """The documents of an intersection where the words stand at consecutive positions.
+
+    Scores are the intersection's, one matcher per word as SpanNear2 has; a word repeated in
+    the phrase has its positions decoded once per document.
+    """
+
+    def __init__(self, matchers: list[Any], words: list[bytes], decode: Callable[[bytes], list[int]]) -> None:
+        super().__init__(make_binary_tree(matching.IntersectionMatcher, matchers))
+        self._matchers, self._words, self._decode = matchers, words, decode
+        offsets: dict[bytes, tuple[Any, list[int]]] = {}
+        for offset, (word, matcher) in enumerate(zip(words, matchers, strict=True)):
+            offsets.setdefault(word, (matcher, []))[1].append(offset)
+        self._offsets = list(offsets.values())
+        self._find()
+
+    def _find(self) -> None:
+        child = self.child
+        while child.is_active() and not self._in_order():
+            child.next()
+
+    def _in_order(self) -> bool:
+        """Whether some position p has the phrase's word i at p + i, for every i."""
+        starts: set[int] | None = None
+        for matcher, offsets in self._offsets:
+            positions = self._decode(matcher.value())
+            for offset in offsets:
+                shifted = map((-offset).__add__, positions)
+                if starts is None:
+                    starts = set(shifted)
+                else:
+                    starts.intersection_update(shifted)
+                if not starts:
+                    return False
+        return True
+
+    def copy(self) -> _PhraseMatcher:
+        return _PhraseMatcher([m.copy() for m in self._matchers], self._words, self._decode)
+
+    def replace(self, minquality: float = 0) -> Any:
+        return self if self.is_active() else matching.NullMatcher()
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def next(self) -> None:
+        self.child.next()
+        self._find()
+
+    def skip_to(self, docnum: int) -> None:
+        self.child.skip_to(docnum)
+        self._find()
+
+    def all_ids(self) -> Iterator[int]:
+        while self.is_active():
+            yield self.id()
+            self.next()
 
 
 def merge_spans(spans: Iterable[Span]) -> list[Span]:

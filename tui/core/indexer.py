@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -38,8 +39,9 @@ Emit = Callable[[dict[str, Any]], None]
 FIRST_BATCH_BYTES = 1_000_000
 """Small, so the first results are searchable within a second or two of a cold start."""
 BATCH_BYTES = 24_000_000
-PARALLEL_BYTES = 4_000_000
-"""Below this a batch is written in-process: starting Whoosh's worker processes costs more."""
+PARALLEL_BYTES = 2_000_000
+"""From this much text a batch is split between this process and a forked helper (two segments);
+below it, the fork and the extra segment cost more than they save."""
 
 
 @dataclass
@@ -91,14 +93,15 @@ class Notes:
 
     def __init__(self, folder: Path) -> None:
         self.store = AnnotationStore(folder, keep_aside=False)
+        self._files = _file_stats(folder)
+        """Listed once: most documents have no annotation file, and a stat per document adds up."""
 
     def signature(self, path: Path) -> str:
         """Changes whenever the document's annotation file does ('' when it has none)."""
-        try:
-            stat = self.store.file_for(path).stat()
-        except OSError:
+        if not self._files:
             return ""
-        return f"{stat.st_mtime_ns}:{stat.st_size}"
+        found = self._files.get(self.store.file_for(path).name)
+        return f"{found[0]}:{found[1]}" if found else ""
 
     def of(self, doc: Document) -> tuple[str, tuple[str, ...]]:
         """The notes (one text) and the tags of a document's annotations."""
@@ -107,6 +110,17 @@ class Notes:
             return "", ()
         notes = "\n".join(a.note for a in found.annotations if a.note)
         return notes, tuple(dict.fromkeys(t for a in found.annotations for t in a.tags))
+
+
+def _file_stats(folder: Path) -> dict[str, tuple[int, int]]:
+    """(mtime_ns, size) of each file in ``folder`` by name; empty when it cannot be read."""
+    found: dict[str, tuple[int, int]] = {}
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                stat = entry.stat()
+                found[entry.name] = (stat.st_mtime_ns, stat.st_size)
+    return found
 
 
 def sync(
@@ -175,12 +189,12 @@ def _write_changes(
         batch_bytes = sum(s.size for s in batch)
         if docs or removals:
             replaced = [d.id for d in docs if d.id in catalog.entries]
-            procs = 2 if sum(len(d.text) for d in docs) >= PARALLEL_BYTES else 1
-            index.write(
+            parallel = sum(len(d.text) for d in docs) >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
+            vocabulary |= index.write(
                 folder,
                 removals + replaced,
                 docs,
-                procs=procs,
+                procs=2 if parallel else 1,
                 merge=done + len(batch) >= len(plan.to_read),
                 notes=notes.of if notes else None,
             )
@@ -194,7 +208,6 @@ def _write_changes(
                 else:
                     report.indexed += 1
                 catalog.entries[doc.id] = Entry.of(doc, signatures.get(doc.id, ""))
-                vocabulary |= index.vocabulary_of(doc.text)
             removals = []
             emit({"event": "commit", "documents": len(catalog.entries)})
         catalog.save(folder)
@@ -253,14 +266,20 @@ def _read_batch(
 
 
 def _batches(sources: list[SourceFile]) -> Iterator[list[SourceFile]]:
+    """Batches of about ``BATCH_BYTES`` (the first smaller); a last batch that would be under a
+    quarter of that joins the one before: each batch is a commit and, when large, two segments
+    written in parallel, and a small last one would be written alone."""
     batch: list[SourceFile] = []
-    size, limit = 0, FIRST_BATCH_BYTES
+    size, first = 0, True
+    remaining = sum(s.size for s in sources)
     for source in sources:
         batch.append(source)
         size += source.size
-        if size >= limit:
+        remaining -= source.size
+        full = size >= (FIRST_BATCH_BYTES if first else BATCH_BYTES)
+        if full and (first or remaining >= BATCH_BYTES // 4):
             yield batch
-            batch, size, limit = [], 0, BATCH_BYTES
+            batch, size, first = [], 0, False
     if batch:
         yield batch
 
