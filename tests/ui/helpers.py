@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from tui.core.paths import Paths
 from tui.ui.app import LecternApp, make_app
@@ -30,6 +32,12 @@ async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         await pilot.pause(0.02)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait for the app's workers; one superseded by a newer one (exclusive workers) is fine."""
+    with contextlib.suppress(WorkerCancelled):
+        await pilot.app.workers.wait_for_complete()
 
 
 def main_screen(pilot: Pilot[Any]) -> MainScreen:
@@ -56,7 +64,7 @@ async def search(pilot: Pilot[Any], text: str) -> MainScreen:
     await wait_until(
         pilot, lambda: screen.active_query == text and (listed.snippets or "-error" in note.classes)
     )
-    await pilot.app.workers.wait_for_complete()
+    await settle(pilot)
     await pilot.pause()
     return screen
 
@@ -70,6 +78,6 @@ async def open_highlighted(pilot: Pilot[Any]) -> Reader:
     await pilot.press("enter")
     reader = screen.query_one(Reader)
     await wait_until(pilot, lambda: reader.doc_id == target)
-    await pilot.app.workers.wait_for_complete()
+    await settle(pilot)
     await pilot.pause()
     return reader

@@ -8,7 +8,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tests.ui.helpers import open_highlighted, ready, search, wait_until
+from tests.ui.helpers import open_highlighted, ready, search, settle, wait_until
 
 
 async def library(pilot: Pilot[Any]) -> None:
@@ -47,7 +47,7 @@ async def annotated(pilot: Pilot[Any]) -> None:
     reader.focus()
     reader.go_to(start + 5)
     await wait_until(pilot, lambda: reader.annotation_under_cursor is not None)
-    await pilot.app.workers.wait_for_complete()
+    await settle(pilot)
     pilot.app.clear_notifications()
 
 

@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from textual.selection import Selection
 from textual.widgets import Input, Select, TextArea
 
-from tests.ui.helpers import SIZE, app_for, main_screen, ready, wait_until
+from tests.ui.helpers import SIZE, app_for, main_screen, ready, settle, wait_until
 from tui.core.annotations import COLORS, Annotation, AnnotationStore
 from tui.core.paths import Paths, bundled_seeds
 from tui.ui.screens.annotate import AnnotationDialog
@@ -391,7 +391,7 @@ async def test_escape_in_the_dialog_saves_nothing() -> None:
         await dialog(pilot)
         await pilot.press(*"n", "escape")
         await closed(pilot)
-        await pilot.app.workers.wait_for_complete()
+        await settle(pilot)
         screen._saver.submit(lambda: None).result()  # nothing queued behind it either
         await pilot.pause()
         assert saved(screen) == ()

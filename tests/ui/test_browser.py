@@ -15,7 +15,7 @@ import yaml
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, Select, Static
 
-from tests.ui.helpers import SIZE, app_for, main_screen, ready, wait_until
+from tests.ui.helpers import SIZE, app_for, main_screen, ready, settle, wait_until
 from tui.core.annotations import Annotation, AnnotationStore, reference
 from tui.core.documents import Document, SourceFile, read_document
 from tui.core.paths import Paths
@@ -432,7 +432,7 @@ async def test_export_as_csv_writes_a_file_and_says_where(
     async with app_for([corpus]).run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         screen.export_annotations("csv")
-        await pilot.app.workers.wait_for_complete()
+        await settle(pilot)
         notes = pilot.app._notifications
         await wait_until(pilot, lambda: any("Exported" in n.message for n in notes))
         [written] = list(tmp_path.glob("lectern-annotations-*.csv"))

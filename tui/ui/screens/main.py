@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, ProgressBar
+from textual.worker import get_current_worker
 
 from tui.core.annotations import open_annotations
 from tui.core.catalog import Entry
@@ -44,8 +45,10 @@ from tui.ui.widgets.annotation_panel import AnnotationPanel
 from tui.ui.widgets.document_list import DocumentList, Row
 from tui.ui.widgets.reader import Header, Reader
 
-SEARCH_DELAY = 0.12
+SEARCH_DELAY = 0.08
 """Seconds of typing pause before a search runs."""
+FIRST_PAGE = 30
+"""Results fetched first, so the list repaints fast; the rest (up to RESULT_LIMIT) follow."""
 RESULT_LIMIT = 200
 
 
@@ -165,17 +168,20 @@ class MainScreen(AnnotatingScreen):
 
     @work(thread=True, exclusive=True, group="search")
     def run_search(self, query: str) -> None:
+        """Search: the first screenful at once, then the rest (unless a newer keystroke came)."""
+        worker = get_current_worker()
         try:
             index = self._open_index()
-            results = index.search(
-                query, limit=RESULT_LIMIT, sort="relevance" if self.sort == "relevance" else self.sort
-            )
+            first = index.search(query, limit=FIRST_PAGE, sort=self.sort)
+            self.post_message(SearchFinished(query, first))
+            if first.total > len(first.hits) and not worker.is_cancelled:
+                self.post_message(
+                    SearchFinished(query, index.search(query, limit=RESULT_LIMIT, sort=self.sort))
+                )
         except QueryError as error:
             self.post_message(SearchFinished(query, None, str(error)))
         except IndexUnavailable:
             self.post_message(SearchFinished(query, None, "the index is being built: results will follow"))
-        else:
-            self.post_message(SearchFinished(query, results))
 
     def _open_index(self) -> Any:
         if self._index is None:
