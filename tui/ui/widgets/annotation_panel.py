@@ -42,6 +42,18 @@ def describe(annotation: Annotation, color_names: Mapping[str, str]) -> Text:
     return entry
 
 
+class AnnotationRequest(Message):
+    """Something the user asked of one annotation in the panel (the screen acts on it)."""
+
+    def __init__(self, panel: AnnotationPanel, annotation: Annotation) -> None:
+        super().__init__()
+        self.panel, self.annotation = panel, annotation
+
+    @property
+    def control(self) -> AnnotationPanel:
+        return self.panel
+
+
 class AnnotationPanel(OptionList):
     """A list of one document's annotations."""
 
@@ -54,38 +66,14 @@ class AnnotationPanel(OptionList):
     AnnotationPanel { width: 44; border-left: vkey $panel-lighten-2; background: $surface; }
     """
 
-    class Jump(Message):
+    class Jump(AnnotationRequest):
         """The user chose an annotation to go to."""
 
-        def __init__(self, panel: AnnotationPanel, annotation: Annotation) -> None:
-            super().__init__()
-            self.panel, self.annotation = panel, annotation
-
-        @property
-        def control(self) -> AnnotationPanel:
-            return self.panel
-
-    class Reattach(Message):
+    class Reattach(AnnotationRequest):
         """The user asked to move an annotation onto the reader's current selection."""
 
-        def __init__(self, panel: AnnotationPanel, annotation: Annotation) -> None:
-            super().__init__()
-            self.panel, self.annotation = panel, annotation
-
-        @property
-        def control(self) -> AnnotationPanel:
-            return self.panel
-
-    class Delete(Message):
+    class Delete(AnnotationRequest):
         """The user asked to delete an annotation (orphans, which no cursor can reach, included)."""
-
-        def __init__(self, panel: AnnotationPanel, annotation: Annotation) -> None:
-            super().__init__()
-            self.panel, self.annotation = panel, annotation
-
-        @property
-        def control(self) -> AnnotationPanel:
-            return self.panel
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
