@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.cli.helpers import lectern
+from tests.seeds import BELT, CHINA
 from tui.core.library import read_text
-
-REPO = Path(__file__).resolve().parents[2]
-CHINA = "2020-01-19-china-shifts-focus-to-blockchain-technology.md"
-BELT = "2024-04-01-chinese-government-launches-blockchain-project-for-one-belt-one-road-initiative.md"
-
-
-def lectern(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "NO_COLOR": "1"},
-        cwd=REPO,
-    )
 
 
 def add(corpus: Path, doc: str, exact: str, *options: str) -> dict[str, Any]:

@@ -8,37 +8,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.cli.helpers import lectern
+from tests.seeds import BELT, CHINA, GARDEN, GARDEN_TEXT
 from tui.core.annotations import Annotation, AnnotationStore, reference
 from tui.core.documents import Document, SourceFile, read_document
-from tui.core.paths import HOME_VARIABLE, Paths
+from tui.core.paths import Paths
 
-REPO = Path(__file__).resolve().parents[2]
-CHINA = "2020-01-19-china-shifts-focus-to-blockchain-technology.md"
-BELT = "2024-04-01-chinese-government-launches-blockchain-project-for-one-belt-one-road-initiative.md"
-GARDEN = "notes/garden.md"
-GARDEN_TEXT = """---
-title: Garden notes
-date: 2023-05-01
-source: allotment
----
-
-# Garden notes
-
-Tomatoes need sun and steady water.
-
-Basil grows well beside them.
-
-The soil was dry in August.
-"""
 CSV_HEAD = [
     "Highlight",
     "Title",
@@ -56,15 +38,6 @@ W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def lectern(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    if home is not None:
-        env[HOME_VARIABLE] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=300, env=env, cwd=REPO
-    )
 
 
 def ok(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:

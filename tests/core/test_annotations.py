@@ -19,6 +19,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.seeds import CHINA
 from tui.core import annotations as annotations_module
 from tui.core import index as index_module
 from tui.core import indexer
@@ -43,7 +44,6 @@ from tui.core.paths import Paths
 from tui.core.storage import atomic_write_text
 
 REPO = Path(__file__).resolve().parents[2]
-CHINA = "2020-01-19-china-shifts-focus-to-blockchain-technology.md"
 TEXT = (
     "# Field notes\n\n"
     "The first paragraph talks about rivers and the bridges across them.\n\n"
@@ -462,7 +462,9 @@ def test_one_malformed_entry_keeps_the_readable_ones_and_a_copy(store: Annotatio
     found = fresh.load(doc)
     assert found is not None and [a.target.exact for a in found.annotations] == list(QUOTES)
     # the readable entries are written back; the whole original is kept aside, byte for byte
-    assert [a["target"]["exact"] for a in yaml.safe_load(file.read_text(encoding="utf-8"))["annotations"]] == list(QUOTES)
+    assert [
+        a["target"]["exact"] for a in yaml.safe_load(file.read_text(encoding="utf-8"))["annotations"]
+    ] == list(QUOTES)
     [kept] = aside(store.folder)
     assert kept.read_bytes() == content
     assert (

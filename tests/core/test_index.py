@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.seeds import BELT, CHINA
 from tui.core import index, indexer
 from tui.core.index import Index, QueryError, make_snippet, merge_spans, tokens
 from tui.core.library import load_text
@@ -50,10 +51,6 @@ def ix(library: tuple[Path, Path]) -> Index:
 
 def ids(ix: Index, q: str, **kw: Any) -> list[str]:
     return [h.id for h in ix.search(q, **kw).hits]
-
-
-CHINA = "2020-01-19-china-shifts-focus-to-blockchain-technology.md"
-BELT = "2024-04-01-chinese-government-launches-blockchain-project-for-one-belt-one-road-initiative.md"
 
 
 @pytest.mark.parametrize(

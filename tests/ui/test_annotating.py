@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from textual.selection import Selection
 from textual.widgets import Input, Select, TextArea
 
+from tests.seeds import BELT, CHINA
 from tests.ui.helpers import SIZE, app_for, main_screen, ready, settle, wait_until
 from tui.core.annotations import COLORS, Annotation, AnnotationStore
 from tui.core.paths import Paths, bundled_seeds
@@ -25,8 +26,6 @@ from tui.ui.widgets.annotation_panel import AnnotationPanel
 from tui.ui.widgets.document_list import DocumentList
 from tui.ui.widgets.reader import GUTTER, Reader
 
-BELT = "2024-04-01-chinese-government-launches-blockchain-project-for-one-belt-one-road-initiative.md"
-CHINA = "2020-01-19-china-shifts-focus-to-blockchain-technology.md"
 FIRST = "As blockchain technology continues to mature"
 PARAGRAPH = (
     "As blockchain technology continues to mature, an increasing number of countries are shifting "

@@ -15,6 +15,7 @@ import yaml
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, Select, Static
 
+from tests.seeds import BELT, CHINA, GARDEN, GARDEN_TEXT
 from tests.ui.helpers import SIZE, app_for, main_screen, ready, settle, wait_until
 from tui.core.annotations import Annotation, AnnotationStore, reference
 from tui.core.documents import Document, SourceFile, read_document
@@ -24,23 +25,6 @@ from tui.ui.screens.main import MainScreen
 from tui.ui.screens.rename import RenameTagDialog
 from tui.ui.widgets.reader import Reader
 
-CHINA = "2020-01-19-china-shifts-focus-to-blockchain-technology.md"
-BELT = "2024-04-01-chinese-government-launches-blockchain-project-for-one-belt-one-road-initiative.md"
-GARDEN = "notes/garden.md"
-GARDEN_TEXT = """---
-title: Garden notes
-date: 2023-05-01
-source: allotment
----
-
-# Garden notes
-
-Tomatoes need sun and steady water.
-
-Basil grows well beside them.
-
-The soil was dry in August.
-"""
 BY_DOCUMENT = ["exception", "corruption", "conflux", "wu", "tomatoes", "soil"]
 """The rows sorted by document title (China < Chinese < Garden), then by position."""
 

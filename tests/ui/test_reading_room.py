@@ -8,13 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.seeds import BELT, CHINA
 from tests.ui.helpers import SIZE, app_for, main_screen, open_highlighted, ready, search, wait_until
 from tui.core.paths import Paths
 from tui.ui.widgets.document_list import DocumentList
 from tui.ui.widgets.reader import Reader, wrap
-
-BELT = "2024-04-01-chinese-government-launches-blockchain-project-for-one-belt-one-road-initiative.md"
-CHINA = "2020-01-19-china-shifts-focus-to-blockchain-technology.md"
 
 
 async def test_library_lists_the_seeds_newest_first() -> None:
