@@ -324,7 +324,10 @@ def test_fast_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
 
     docs = _documents(_corpus_with_common_words(tmp_path / "c"))
     written = {}
-    for name, make in (("whoosh", lambda ix: SegmentWriter(ix, compound=False)), ("fast", index._FastWriter)):
+    for name, make in (
+        ("whoosh", lambda ix: SegmentWriter(ix, compound=False, codec=index.make_codec())),
+        ("fast", index._FastWriter),
+    ):
         folder = tmp_path / name
         index.create(folder)
         writer = make(whoosh_index.open_dir(str(folder / index.WHOOSH_DIR)))

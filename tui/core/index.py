@@ -15,19 +15,26 @@ expression pass instead of Whoosh's token-object pipeline and stores each postin
 and writes each term's posting blocks in bulk, instead of Whoosh's per-posting sort and calls.
 Segments are never compound: Whoosh copies a compound segment's files into memory on every open.
 
-Search speed: fuzzy terms expand against a per-searcher lexicon with rapidfuzz, phrases are
-checked with set arithmetic on positions, and hits read each query term's postings once for all
-hits and a document's text only when its file is still the indexed version (same size, mtime).
+Search speed: Whoosh scores one document at a time in Python. A relevance search here runs on
+whole posting lists instead ("bulk queries" below): body postings come from each segment's flat
+``.lps`` file (``tui.core.postings``, written by ``_FastWriter`` from the same pool), other
+fields from Whoosh's blocks read in one piece, combined as numpy masks and BM25F score arrays;
+any query node it does not know runs through Whoosh's matcher. Fuzzy and prefix terms expand
+against a per-searcher lexicon with rapidfuzz; hits decompress only the posting blocks that hold
+them, and read a document's text only when its file is still the indexed version (size, mtime).
 """
 
 from __future__ import annotations
 
 import bisect
+import io
 import os
+import pickle
 import re
 import struct
 import sys
 import threading
+import zlib
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -41,7 +48,9 @@ from typing import Any, TypeVar
 from whoosh import fields, formats, index, matching, qparser, query, scoring
 from whoosh.analysis import Analyzer, Token
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN as _LENGTHS_COLUMN
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.lang.porter import stem as porter_stem
+from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE, pack_uint
 from whoosh.util import make_binary_tree
 from whoosh.util.numeric import byte_to_length
@@ -50,7 +59,7 @@ from whoosh.writing import SegmentWriter
 from tui.core.documents import read_body, text_sha256
 from tui.core.results import Hit, IndexUnavailable, QueryError, Results, Span
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump when the schema or analyzer changes: existing indexes are then rebuilt."""
 MAX_QUERY_CHARS = 400
 MAX_WORD_CHARS = 80
@@ -139,10 +148,6 @@ def _add_cjk_run(found: dict[str, list[int]], run: str, start: int, pos: int) ->
         found.setdefault(run[i : i + 2], []).extend((pos, start + i, start + i + 2))
         pos += 1
     return pos
-
-
-def _triples(flat: Sequence[int]) -> list[tuple[int, int, int]]:
-    return list(zip(flat[0::3], flat[1::3], flat[2::3], strict=True))
 
 
 class LecternAnalyzer(Analyzer):  # type: ignore[misc]
@@ -269,6 +274,9 @@ def _numbers(valuestring: bytes) -> tuple[array[int], int]:
     if _BIG_ENDIAN:
         numbers.byteswap()
     return numbers, len(numbers) // 3
+
+
+_BODY_FORMAT = BodyFormat()
 
 
 def make_schema() -> fields.Schema:
@@ -477,8 +485,13 @@ def _fields_of(doc: Any, note: str, labels: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
-_TermPostings = tuple["array[int]", "array[float]", list[bytes]]
-"""One term's postings in a segment: document numbers, weights, encoded values."""
+_TermPostings = tuple["array[int]", "array[float]", list[bytes], "array[int]", "array[int]"]
+"""One term's postings in a segment: document numbers, weights, encoded values; for the body,
+also each posting's count and positions (see ``tui.core.postings``)."""
+
+
+def _new_postings() -> _TermPostings:
+    return array("I"), array("d"), [], array("I"), array("I")
 
 
 class _TermPool:
@@ -490,11 +503,55 @@ class _TermPool:
 
     def __init__(self) -> None:
         self.fields: dict[str, dict[bytes, _TermPostings]] = {}
+        self.body: dict[str, _TermPostings] = {}
+        self.body_lengths: dict[int, int] = {}
+        """Each document's number of body tokens (positions run from 0 to this)."""
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """Whoosh's pool interface (used when merging segments): one posting."""
         fieldname, tbytes, docnum, weight, value = item
+        if fieldname == "body" and value:
+            triples = _BODY_FORMAT.decode_characters(value)
+            before = self.body_lengths.get(docnum, 0)
+            flat = [n for triple in triples for n in triple]
+            self.add_body(docnum, {tbytes.decode("utf-8"): flat}, weight / len(triples))
+            self.body_lengths[docnum] = max(before, triples[-1][0] + 1)
+            return
         self.add_field(fieldname, docnum, [(tbytes, 0, weight, value or b"")])
+
+    def add_body(self, docnum: int, offsets: dict[str, list[int]], boost: float) -> int:
+        """The body's postings for one document from its ``term_offsets``; its length.
+
+        Keeps each posting's count and positions too (for ``tui.core.postings``); terms stay
+        text until ``finish`` encodes them once each, not once per posting.
+        """
+        terms = self.body
+        term_postings = terms.get
+        single_header, pack_single = _SINGLE_HEADER, _SINGLE.pack
+        length = 0
+        for word, flat in offsets.items():
+            count = len(flat) // 3
+            found = term_postings(word)
+            if found is None:
+                found = terms[word] = _new_postings()
+            found[0].append(docnum)
+            found[1].append(count * boost)
+            found[3].append(count)
+            if count == 1 and flat[2] < 65536:  # most postings: ``_encode``'s first case, inline
+                found[2].append(single_header + pack_single(flat[0], flat[1], flat[2] - flat[1]))
+                found[4].append(flat[0])
+            else:
+                found[2].append(_encode(flat, count))
+                found[4].extend(flat[0::3])
+            length += count
+        self.body_lengths[docnum] = length
+        return length
+
+    def finish(self) -> None:
+        """Move the body's postings in with the other fields', keyed by encoded term."""
+        if self.body:
+            self.fields["body"] = {word.encode("utf-8"): p for word, p in self.body.items()}
+            self.body = {}
 
     def add_field(
         self, fieldname: str, docnum: int, postings: Iterable[tuple[bytes, int, float, bytes]]
@@ -509,7 +566,7 @@ class _TermPool:
         for tbytes, freq, weight, value in postings:
             found = term_postings(tbytes)
             if found is None:
-                found = terms[tbytes] = (array("I"), array("d"), [])
+                found = terms[tbytes] = _new_postings()
             found[0].append(docnum)
             found[1].append(weight)
             found[2].append(value or b"")
@@ -521,11 +578,19 @@ class _TermPool:
         for fieldname in sorted(self.fields):
             terms = self.fields[fieldname]
             for tbytes in sorted(terms):
-                for docnum, weight, value in zip(*terms[tbytes], strict=True):
+                for docnum, weight, value in zip(*terms[tbytes][:3], strict=True):
                     yield fieldname, tbytes, docnum, weight, value
 
     def cleanup(self) -> None:
         self.fields.clear()
+        self.body.clear()
+        self.body_lengths.clear()
+
+
+def make_codec() -> W3Codec:
+    """Whoosh's codec with zlib level 1 for posting blocks (Whoosh uses 3): a third less
+    compression time for 1-2% larger postings; reading is as fast."""
+    return W3Codec(blocklimit=64, compression=1)
 
 
 class _FastWriter(SegmentWriter):  # type: ignore[misc]
@@ -539,7 +604,7 @@ class _FastWriter(SegmentWriter):  # type: ignore[misc]
     """
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
-        super().__init__(ix, compound=False, **kwargs)
+        super().__init__(ix, compound=False, codec=make_codec(), **kwargs)
         self.pool = _TermPool()
 
     def add_document(self, **fields_: Any) -> None:
@@ -559,7 +624,9 @@ class _FastWriter(SegmentWriter):  # type: ignore[misc]
                 continue
             field = self.schema[name]
             length = 0
-            if field.indexed:
+            if isinstance(field, _BodyField):
+                length = self.pool.add_body(docnum, term_offsets(value), field.format.field_boost)
+            elif field.indexed:
                 length = self.pool.add_field(name, docnum, field.index(value))
                 length = length if field.scorable else 0
             perdoc.add_field(name, field, value if field.stored else None, length)
@@ -586,6 +653,7 @@ class _FastWriter(SegmentWriter):  # type: ignore[misc]
         self._finish()
 
     def _flush_segment(self) -> None:
+        self.pool.finish()
         self.perdocwriter.close()
         lengths = self.per_document_reader()
         try:
@@ -593,6 +661,19 @@ class _FastWriter(SegmentWriter):  # type: ignore[misc]
         finally:
             lengths.close()
         self.fieldwriter.close()
+        self._write_flat_postings()
+
+    def _write_flat_postings(self) -> None:
+        """The segment's ``.lps`` file (``tui.core.postings``), from the same pooled postings."""
+        from tui.core import postings
+
+        body = self.pool.fields.get("body")
+        if not body:
+            return
+        name = self.newsegment.make_filename(postings.SUFFIX)
+        doc_lengths = [self.pool.body_lengths.get(d, 0) for d in range(self.docnum)]
+        flat = {term: (p[0], p[1], p[3], p[4]) for term, p in body.items()}
+        postings.write(Path(self.storage.folder) / name, flat, doc_lengths)
 
 
 def _write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: _TermPool) -> None:
@@ -611,7 +692,7 @@ def _write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: _TermPool
 def _fill_blocks(postwriter: Any, postings: _TermPostings, doc_lengths: list[int]) -> None:
     """What ``W3PostingsWriter.add_posting`` builds, one block at a time; the last block stays
     buffered for ``finish_term`` to write, as Whoosh does."""
-    docnums, weights, values = postings
+    docnums, weights, values = postings[:3]
     limit = postwriter._blocklimit
     for start in range(0, len(docnums), limit):
         if start:
@@ -654,6 +735,7 @@ class Index:
         self._vocabulary: list[str] | None = None
         self._parser: Any = None
         self._lexicon: _Lexicon | None = None
+        self._segments: list[_Segment] | None = None
 
     def close(self) -> None:
         """Release the searcher's files."""
@@ -668,7 +750,7 @@ class Index:
                 if self._searcher is not None:
                     self._searcher.close()
                 self._searcher = self._ix.searcher(weighting=_Weighting())
-                self._vocabulary = self._parser = None
+                self._vocabulary = self._parser = self._segments = None
                 self._lexicon = _Lexicon(self._searcher.reader())
         except Exception as error:
             self._searcher = self._ix = None
@@ -706,14 +788,25 @@ class Index:
     def _search(self, searcher: Any, text: str, options: dict[str, Any]) -> Results:
         q = self._query(searcher, text)
         try:
-            results = searcher.search(q, **options)
+            if "sortedby" in options:
+                results = searcher.search(q, **options)
+                found, total = [(r.docnum, r.score) for r in results], len(results)
+            else:
+                found, total = _top(q, self._segments_of(searcher), options["limit"])
         except query.QueryError as error:
             raise QueryError(f"cannot run that query: {error}") from error
-        total = len(results)
         terms = _QueryTerms(q, searcher.reader())
-        hits = self._hits(searcher, terms, [(r.docnum, r.score) for r in results])
+        hits = self._hits(searcher, terms, found)
         suggestion = self._suggest(searcher, text) if total < 3 else None
         return Results(query=text, hits=hits, total=total, suggestion=suggestion)
+
+    def _segments_of(self, searcher: Any) -> list[_Segment]:
+        if self._segments is None:
+            folder = self.folder / WHOOSH_DIR
+            self._segments = [
+                _Segment(searcher, sub, offset, folder) for sub, offset in searcher.leaf_searchers()
+            ]
+        return self._segments
 
     def hit_spans(self, doc_id: str, text: str, query_text: str) -> list[Span]:
         """Where ``query_text`` matches in ``text`` (the current text of ``doc_id``)."""
@@ -727,9 +820,8 @@ class Index:
             stored = searcher.stored_fields(docnum)
             if stored.get("sha256") == text_sha256(text):
                 found = terms.occurrences_in(searcher.reader(), [docnum]).get(docnum, {})
-                return terms.spans(found.get)
-        offsets = term_offsets(text)
-        return terms.spans(lambda term: _triples(offsets[term]) if term in offsets else None)
+                return _pairs(terms.spans(found.get))
+        return _pairs(terms.spans(_offsets_of(text)))
 
     def _run(self, action: Callable[[Any], _T]) -> _T:
         """``action`` on the current searcher, under the lock; again on a fresh searcher if a
@@ -764,12 +856,13 @@ class Index:
 
     def _hit(self, stored: dict[str, Any], score: Any, terms: _QueryTerms, found: _Occurrences) -> Hit:
         text = self._text_of(stored)
-        spans: list[Span] = []
+        hits = 0
         snippet: str = ""
         marks: tuple[Span, ...] = ()
         if text is not None:  # None: changed or gone since indexing; show no stale offsets
             spans = terms.spans(found.get)
             snippet, marks = make_snippet(text, spans)
+            hits = len(spans)
         date = stored.get("date")
         return Hit(
             id=stored["id"],
@@ -779,7 +872,7 @@ class Index:
             source=stored.get("source", ""),
             tags=tuple(t for t in stored.get("tags", "").split(",") if t),
             score=float(score) if isinstance(score, (int, float)) else 0.0,  # sort keys are not scores
-            hits=len(spans),
+            hits=hits,
             snippet=snippet,
             marks=marks,
         )
@@ -922,9 +1015,11 @@ def _positive_leaves(q: Any) -> Iterator[tuple[str, str, Any]]:
             yield from _positive_leaves(child)
 
 
-Postings = Callable[[str], "Sequence[tuple[int, int, int]] | None"]
-_Occurrences = dict[str, list[tuple[int, int, int]]]
-"""A document's (position, start, end) occurrences of some terms."""
+Occurrences = tuple[Any, Any, Any]
+"""One term in one document: numpy arrays of its positions, start and end offsets."""
+Postings = Callable[[str], "Occurrences | None"]
+_Occurrences = dict[str, Occurrences]
+"""A document's occurrences of some terms."""
 
 
 class _QueryTerms:
@@ -943,38 +1038,105 @@ class _QueryTerms:
             else:
                 self.terms.update(_expand(payload, reader))
 
-    def spans(self, postings: Postings) -> list[Span]:
-        """Merged, sorted hit spans given a term -> occurrences lookup."""
-        found: list[Span] = []
+    def spans(self, postings: Postings) -> Any:
+        """Merged, sorted hit spans given a term -> occurrences lookup: an (n, 2) array."""
+        import numpy as np
+
+        found: list[Any] = []
         for term in self.terms:
-            found.extend((s, e) for _, s, e in postings(term) or ())
+            occurrences = postings(term)
+            if occurrences is not None:
+                found.append(np.stack([occurrences[1], occurrences[2]], axis=1))
         for words in self.phrases:
-            found.extend(_phrase_spans(words, postings))
-        return merge_spans(found)
+            found.append(_phrase_spans(words, postings))
+        return _merged(np.concatenate(found)) if found else np.zeros((0, 2), dtype=np.int64)
 
     def occurrences_in(self, reader: Any, docnums: Sequence[int]) -> dict[int, _Occurrences]:
         """The stored occurrences of every word of the query in each of the sorted ``docnums``.
 
-        Each word's postings are opened once and walked forward, rather than once per document.
+        Only the posting blocks that hold those documents are decompressed.
         """
         found: dict[int, _Occurrences] = defaultdict(dict)
-        for word in self.terms.union(*self.phrases):
-            if ("body", word) not in reader:
+        leaves = list(reader.leaf_readers())
+        for leaf, offset in leaves:
+            end = offset + leaf.doc_count_all()
+            local = [d - offset for d in docnums if offset <= d < end]
+            if not local:
                 continue
-            for docnum, occurrences in _values_at(reader.postings("body", word), docnums):
-                found[docnum][word] = occurrences
+            for word in self.terms.union(*self.phrases):
+                try:
+                    for docnum, value in _values_at(leaf, "body", word.encode("utf-8"), local):
+                        found[docnum + offset][word] = _decoded(value)
+                except (KeyError, TermNotFound):  # not in this segment
+                    continue
         return found
 
 
-def _values_at(matcher: Any, docnums: Sequence[int]) -> Iterator[tuple[int, list[tuple[int, int, int]]]]:
-    """(docnum, occurrences) for each of the sorted ``docnums`` that ``matcher`` holds."""
-    for docnum in docnums:
-        if matcher.is_active() and matcher.id() < docnum:
-            matcher.skip_to(docnum)
-        if not matcher.is_active():
+def _values_at(
+    reader: Any, fieldname: str, tbytes: bytes, docnums: Sequence[int]
+) -> Iterator[tuple[int, bytes]]:
+    """(docnum, encoded value) for each of the sorted ``docnums`` the term's postings hold.
+
+    Walks the W3 codec's block headers and decompresses only the blocks holding those documents.
+    """
+    info = reader._terms.term_info(fieldname, tbytes)
+    if info.is_inlined():
+        ids, _, values = info.inlined_postings()
+        wanted = set(docnums)
+        yield from ((d, v) for d, v in zip(ids, values, strict=False) if d in wanted)
+        return
+    postfile = reader._terms._postfile
+    position = info._offset + _INT_SIZE  # after the postings' magic number
+    i = 0
+    while i < len(docnums):
+        head = io.BytesIO(postfile.get(position, 64))
+        (size,) = _BLOCK_LENGTH.unpack(head.read(_BLOCK_LENGTH.size))
+        _, last_id, _, compression, _, _ = pickle.load(head)
+        block_end = position + _BLOCK_LENGTH.size + abs(size)
+        if docnums[i] <= last_id:
+            start = position + head.tell()
+            raw = postfile.get(start, block_end - start)
+            deltas, _, values = pickle.loads(zlib.decompress(raw) if compression else raw)
+            ids = list(accumulate(deltas))
+            for j in range(bisect.bisect_left(ids, docnums[i]), len(ids)):
+                while i < len(docnums) and docnums[i] < ids[j]:
+                    i += 1
+                if i == len(docnums):
+                    return
+                if docnums[i] == ids[j]:
+                    yield ids[j], values[j]
+                    i += 1
+            while i < len(docnums) and docnums[i] <= last_id:
+                i += 1
+        if size < 0:  # the last block
             return
-        if matcher.id() == docnum:
-            yield docnum, matcher.value_as("characters")
+        position = block_end
+
+
+def _decoded(value: bytes) -> Occurrences:
+    """A body posting's positions, starts and ends (see ``_encode``)."""
+    import numpy as np
+
+    numbers, n = _numbers(value)
+    flat = np.asarray(numbers, dtype=np.int64)
+    starts = np.cumsum(flat[n : 2 * n])
+    return np.cumsum(flat[:n]), starts, starts + flat[2 * n :]
+
+
+def _offsets_of(text: str) -> Callable[[str], Occurrences | None]:
+    """A term -> occurrences lookup over ``text`` itself (when it is newer than the index)."""
+    import numpy as np
+
+    offsets = term_offsets(text)
+
+    def lookup(term: str) -> Occurrences | None:
+        flat = offsets.get(term)
+        if flat is None:
+            return None
+        triples = np.asarray(flat, dtype=np.int64).reshape(-1, 3)
+        return triples[:, 0], triples[:, 1], triples[:, 2]
+
+    return lookup
 
 
 def _expand(q: Any, reader: Any) -> list[str]:
@@ -984,15 +1146,36 @@ def _expand(q: Any, reader: Any) -> list[str]:
         return []
 
 
-def _phrase_spans(words: Sequence[str], postings: Postings) -> list[Span]:
-    per_word = [{pos: (s, e) for pos, s, e in postings(w) or ()} for w in words]
-    if not per_word or not all(per_word):
-        return []
-    spans = []
-    for pos, (start, _) in per_word[0].items():
-        if all(pos + i in per_word[i] for i in range(1, len(words))):
-            spans.append((start, per_word[-1][pos + len(words) - 1][1]))
-    return spans
+def _phrase_spans(words: Sequence[str], postings: Postings) -> Any:
+    """Spans from the first word's start to the last word's end, where the words stand in order."""
+    import numpy as np
+
+    found = [f for f in map(postings, words) if f is not None]
+    if not found or len(found) != len(words):
+        return np.zeros((0, 2), dtype=np.int64)
+    first = found[0]
+    ok = np.ones(len(first[0]), dtype=np.bool_)
+    for i, (positions, _, _) in enumerate(found[1:], 1):
+        ok &= np.isin(first[0] + i, positions)
+    last_positions, _, last_ends = found[-1]
+    at = np.searchsorted(last_positions, first[0][ok] + len(words) - 1)
+    return np.stack([first[1][ok], last_ends[at]], axis=1)
+
+
+def _merged(spans: Any) -> Any:
+    """Sort (n, 2) spans and merge the overlapping ones, as ``merge_spans`` does."""
+    import numpy as np
+
+    if not len(spans):
+        return spans
+    spans = spans[np.lexsort((spans[:, 1], spans[:, 0]))]
+    starts, ends = spans[:, 0], spans[:, 1]
+    reach = np.maximum.accumulate(ends)
+    first = np.ones(len(spans), dtype=bool)
+    first[1:] = starts[1:] >= reach[:-1]
+    heads = np.flatnonzero(first)
+    tails = np.append(heads[1:] - 1, len(spans) - 1)
+    return np.stack([starts[heads], reach[tails]], axis=1)
 
 
 # --------------------------------------------------------------------------- faster queries
@@ -1286,6 +1469,239 @@ class _PhraseMatcher(matching.WrappingMatcher):  # type: ignore[misc]
             self.next()
 
 
+# --------------------------------------------------------------------------- bulk queries
+
+
+class _Segment:
+    """One segment of a searcher, as the bulk evaluator reads it.
+
+    Body postings come from the segment's flat ``.lps`` file when it has one; other fields (and
+    the body without that file) from Whoosh's posting blocks, read whole. Scores are Whoosh's
+    BM25F (``_Scorer``): the same numbers, computed for a posting list at a time.
+    """
+
+    def __init__(self, top: Any, searcher: Any, offset: int, folder: Path) -> None:
+        import numpy as np
+
+        from tui.core.postings import SUFFIX, BodyPostings
+
+        self.np = np
+        self.top, self.searcher, self.offset = top, searcher, offset
+        self.reader = searcher.reader()
+        self.size = int(self.reader.doc_count_all())
+        self.live = np.ones(self.size, dtype=bool)
+        segment = self.reader.segment()
+        deleted = list(segment.deleted_docs()) if segment.has_deletions() else []
+        self.live[np.asarray(deleted, dtype=np.int64)] = False
+        self.body: BodyPostings | None = None
+        try:
+            self.body = BodyPostings(folder / segment.make_filename(SUFFIX))
+        except (OSError, ValueError):  # none written, or damaged: Whoosh's postings answer
+            self.body = None
+        else:
+            if self.body.doc_count != self.size:
+                self.body = None
+        self._norms: dict[str, Any] = {}
+
+    def empty(self) -> tuple[Any, Any]:
+        return self.np.zeros(self.size, dtype=bool), self.np.zeros(self.size)
+
+    def postings(self, fieldname: str, tbytes: bytes) -> tuple[Any, Any] | None:
+        """A term's document numbers and weights in this segment."""
+        if fieldname == "body" and self.body is not None:
+            return self.body.postings(tbytes)
+        try:
+            return _read_postings(self.reader, fieldname, tbytes)
+        except (KeyError, TermNotFound):  # not in this segment (one look-up, not two)
+            return None
+
+    def term(self, fieldname: str, tbytes: bytes, boost: float = 1.0) -> tuple[Any, Any]:
+        np = self.np
+        matched, scores = self.empty()
+        found = self.postings(fieldname, tbytes)
+        if found is None or not len(found[0]):
+            return matched, scores
+        ids, weights = found[0], found[1].astype(np.float64)
+        if self.top.schema[fieldname].scorable:
+            weighting = self.top.weighting
+            idf = self.top.idf(fieldname, tbytes)
+            values = idf * ((weights * (weighting.K1 + 1)) / (weights + self._norm(fieldname)[ids]))
+        else:
+            values = weights
+        matched[ids] = True
+        scores[ids] = values * boost if boost != 1.0 else values
+        return matched, scores
+
+    def _norm(self, fieldname: str) -> Any:
+        """``K1 * (1 - B + B * length / average length)`` for each document: BM25F's denominator."""
+        norm = self._norms.get(fieldname)
+        if norm is None:
+            weighting = self.top.weighting
+            B, K1 = weighting.B, weighting.K1
+            avgfl = self.top.avg_field_length(fieldname) or 1
+            lengths = self.np.asarray(weighting._lengths_of(self.reader, fieldname), dtype=self.np.float64)
+            norm = self._norms[fieldname] = K1 * ((1 - B) + B * lengths / avgfl)
+        return norm
+
+
+def _read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[Any, Any]:
+    """A term's document numbers and weights from the W3 codec's blocks, read in one piece.
+
+    Whoosh's matcher decodes the same blocks one posting at a time; only ids and weights are
+    needed here (values are decompressed with them: they share the block).
+    """
+    import numpy as np
+
+    info = reader._terms.term_info(fieldname, tbytes)
+    if info.is_inlined():
+        ids, weights, _ = info.inlined_postings()
+        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+    length = info._length[0] if isinstance(info._length, tuple) else info._length  # Whoosh keeps a 1-tuple
+    data = reader._terms._postfile.get(info._offset, length)
+    stream = io.BytesIO(data)
+    stream.seek(_INT_SIZE)  # the postings' magic number
+    id_parts, weight_parts = [], []
+    while True:
+        (size,) = _BLOCK_LENGTH.unpack(stream.read(_BLOCK_LENGTH.size))
+        start = stream.tell()
+        count, _, _, compression, _, _ = pickle.load(stream)
+        raw = data[stream.tell() : start + abs(size)]
+        deltas, weights, _ = pickle.loads(zlib.decompress(raw) if compression else raw)
+        id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
+        if weights is None or isinstance(weights, float):
+            weight_parts.append(np.full(count, 1.0 if weights is None else weights))
+        else:
+            weight_parts.append(np.asarray(weights, dtype=np.float64))
+        if size < 0:  # the last block
+            break
+        stream.seek(start + size)
+    return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+_BLOCK_LENGTH = struct.Struct("!i")
+
+
+def _evaluate(q: Any, segment: _Segment) -> tuple[Any, Any]:
+    """The documents of ``segment`` that ``q`` matches (a mask) and their scores.
+
+    Combines masks and score arrays as Whoosh's matchers combine documents: AND and OR add
+    their children's scores, NOT and AND NOT take none from the excluded side.
+    """
+    kind = type(q)
+    if kind is query.And or kind is query.Or:
+        parts = [_evaluate(child, segment) for child in q.subqueries]
+        if not parts:
+            return segment.empty()
+        masks = [m for m, _ in parts]
+        combine = segment.np.logical_and if kind is query.And else segment.np.logical_or
+        matched = combine.reduce(masks)
+        scores = sum(s for _, s in parts)
+        return matched, _boosted(scores * matched, q.boost)
+    if kind is query.Not:  # Whoosh's inverse matcher scores 1 for each document it matches
+        matched, _ = _evaluate(q.query, segment)
+        matched = ~matched & segment.live
+        return matched, matched.astype(segment.np.float64)
+    if kind is query.AndNot:
+        (matched, scores), (excluded, _) = _evaluate(q.a, segment), _evaluate(q.b, segment)
+        matched = matched & ~excluded
+        return matched, _boosted(scores * matched, q.boost)
+    if kind is query.AndMaybe:
+        (matched, scores), (_, extra) = _evaluate(q.a, segment), _evaluate(q.b, segment)
+        return matched, _boosted((scores + extra) * matched, q.boost)
+    if kind is query.Term:
+        try:
+            tbytes = segment.top.schema[q.fieldname].to_bytes(q.text)
+        except (KeyError, ValueError):
+            return segment.empty()
+        return segment.term(q.fieldname, tbytes, q.boost)
+    if kind is _Phrase and q.fieldname == "body" and segment.body is not None:
+        return _phrase(q, segment)
+    if kind in (_Prefix, _Wildcard, _FuzzyTerm):
+        return _expanded(q, segment)
+    return _with_whoosh(q, segment)
+
+
+def _boosted(scores: Any, boost: float) -> Any:
+    return scores * boost if boost != 1.0 else scores
+
+
+def _phrase(q: Any, segment: _Segment) -> tuple[Any, Any]:
+    from tui.core.postings import phrase_documents
+
+    assert segment.body is not None
+    words = [segment.top.schema["body"].to_bytes(w) for w in q.words]
+    found = [f for f in map(segment.body.occurrences, words) if f is not None]
+    matched, scores = segment.empty()
+    if not words or len(found) != len(words):
+        return matched, scores
+    matched[phrase_documents(found, segment.body.span)] = True
+    for word in words:  # scored as the intersection of its words (each repeat counts), like _Phrase
+        scores += segment.term("body", word)[1]
+    return matched, _boosted(scores * matched, q.boost)
+
+
+def _expanded(q: Any, segment: _Segment) -> tuple[Any, Any]:
+    """A prefix, wildcard or fuzzy term: the OR of its expansions, each scored by BM25F.
+
+    Deliberately not Whoosh's "constant score" here, which gives each document 1, or BM25F,
+    depending on how many expansions a segment happens to hold: ranking by the expansions'
+    scores puts documents with more and rarer matching words first.
+    """
+    words = [w for w in q._btexts(segment.reader) if w]
+    if len(words) == 1:  # Whoosh then uses the single term's matcher, without the boost
+        return segment.term(q.fieldname, words[0])
+    matched, scores = segment.empty()
+    for word in words:
+        found, more = segment.term(q.fieldname, word)
+        matched |= found
+        scores += more
+    return matched, _boosted(scores, q.boost)
+
+
+def _with_whoosh(q: Any, segment: _Segment) -> tuple[Any, Any]:
+    """Any other query (dates, ranges, title phrases): Whoosh's matcher, walked to the end."""
+    matched, scores = segment.empty()
+    matcher = q.matcher(segment.searcher)
+    ids, values = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        values.append(matcher.score())
+        matcher.next()
+    if ids:
+        matched[ids] = True
+        scores[ids] = values
+    return matched, scores
+
+
+def _top(q: Any, segments: list[_Segment], limit: int | None) -> tuple[list[tuple[int, float]], int]:
+    """The ``limit`` best (docnum, score) pairs, best first (ties: lower docnum, as Whoosh), and
+    how many documents matched."""
+    import numpy as np
+
+    docs, scores = [], []
+    for segment in segments:
+        matched, values = _evaluate(q, segment)
+        ids = np.flatnonzero(matched & segment.live)
+        docs.append(ids + segment.offset)
+        scores.append(values[ids])
+    all_docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
+    all_scores = np.concatenate(scores) if scores else np.zeros(0)
+    limit = len(all_docs) if limit is None else limit
+    if 0 < limit < len(all_docs):
+        keep = np.argpartition(-all_scores, limit - 1)[:limit]
+        cutoff = all_scores[keep].min()
+        keep = np.flatnonzero(all_scores >= cutoff)  # every tie at the cut, for a stable order
+        all_docs, all_scores, total = all_docs[keep], all_scores[keep], len(all_docs)
+    else:
+        total = len(all_docs)
+    order = np.lexsort((all_docs, -all_scores))[:limit]
+    return [(int(all_docs[i]), float(all_scores[i])) for i in order], total
+
+
+def _pairs(spans: Any) -> list[Span]:
+    return [(int(start), int(end)) for start, end in spans.tolist()]
+
+
 def merge_spans(spans: Iterable[Span]) -> list[Span]:
     """Sort and merge overlapping spans."""
     merged: list[Span] = []
@@ -1297,28 +1713,32 @@ def merge_spans(spans: Iterable[Span]) -> list[Span]:
     return merged
 
 
-def make_snippet(
-    text: str, spans: Sequence[Span], width: int = SNIPPET_CHARS
-) -> tuple[str, tuple[Span, ...]]:
-    """The window of ``text`` with the most hits (anywhere in the text), and their marks."""
-    if not spans:
+def make_snippet(text: str, spans: Any, width: int = SNIPPET_CHARS) -> tuple[str, tuple[Span, ...]]:
+    """The window of ``text`` with the most hits (anywhere in the text), and their marks.
+
+    ``spans`` are sorted, merged (start, end) pairs: a list or an (n, 2) array.
+    """
+    import numpy as np
+
+    if not len(spans):
         head = text[:width]
         return _fold(head) + ("…" if len(text) > width else ""), ()
-    best, best_count, j = 0, 0, 0
-    for i, (start, _) in enumerate(spans):
-        while j < len(spans) and spans[j][1] <= start + width:
-            j += 1
-        if j - i > best_count:
-            best, best_count = i, j - i
-    first = spans[best][0]
-    lead = min(40, max(0, (width - (spans[best + best_count - 1][1] - first)) // 2))
+    pairs = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    # For each span, how many spans end within ``width`` of its start (ends are sorted too).
+    counts = np.searchsorted(pairs[:, 1], pairs[:, 0] + width, side="right") - np.arange(len(pairs))
+    best = int(np.argmax(counts))
+    best_count = int(counts[best])
+    if best_count <= 0:
+        best, best_count = 0, 0
+    window = [(int(s), int(e)) for s, e in pairs[best : best + best_count].tolist()]
+    first = int(pairs[best, 0])
+    last_end = window[-1][1] if window else int(pairs[-1, 1])
+    lead = min(40, max(0, (width - (last_end - first)) // 2))
     begin = max(0, first - lead)
     space = text.rfind(" ", max(0, begin - 15), begin + 1)
     begin = space + 1 if space >= 0 and begin > 0 else begin
     end = min(len(text), begin + width)
-    marks = tuple(
-        (max(s, begin) - begin, min(e, end) - begin) for s, e in spans[best : best + best_count] if s < end
-    )
+    marks = tuple((max(s, begin) - begin, min(e, end) - begin) for s, e in window if s < end)
     prefix = "…" if begin > 0 else ""
     body = _fold(text[begin:end]) + ("…" if end < len(text) else "")
     return prefix + body, tuple((s + len(prefix), e + len(prefix)) for s, e in marks)
