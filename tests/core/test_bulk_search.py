@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import random
 import tempfile
-from array import array
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -68,7 +67,7 @@ def assert_same_as_whoosh(ix: Index) -> None:
     without expansions) scores; a limit keeps the best of the full order."""
     searcher = ix._current()
     segments = ix._segments_of(searcher)
-    assert all(s.body is not None for s in segments)  # the .lps files answer, not the fallback
+    assert all(s.flat is not None for s in segments)  # the .lps files answer, not the fallback
     for text in EXACT + EXPANDED:
         q = ix._query(searcher, text)
         ours, total = index._top(q, segments, None)
@@ -163,9 +162,9 @@ def test_a_missing_or_damaged_file_falls_back_to_whoosh(folder: Path, damage: An
             found = {}
             for text in queries:
                 ours, total = index._top(ix._query(searcher, text), segments, None)
-                ids = {h.id for h in ix.search(text, limit=100).hits}
+                ids = {(h.id, h.hits, h.snippet, h.marks) for h in ix.search(text, limit=100).hits}
                 found[text] = ([(d, round(s, 6)) for d, s in ours], total, ids)
-            return found, [s.body is None for s in segments]
+            return found, [s.flat is None for s in segments]
         finally:
             ix.close()
 
@@ -199,7 +198,7 @@ def test_a_phrase_never_spans_two_documents(tmp_path: Path) -> None:
             searcher = ix._current()
             assert len(list(searcher.reader().leaf_readers())) == 1
             assert searcher.document_number(id="b.md") == searcher.document_number(id="a.md") + 1
-            assert all(s.body is not None for s in ix._segments_of(searcher))
+            assert all(s.flat is not None for s in ix._segments_of(searcher))
             for text, expected in [
                 ('"alpha beta"', set()),
                 ('"gamma delta alpha"', {"a.md"}),
@@ -240,48 +239,59 @@ def test_phrases_find_the_documents_that_hold_them(
                 index.write(folder, [], part, merge=False)
         ix = Index(folder, load_text)
         try:
-            assert all(s.body is not None for s in ix._segments_of(ix._current()))
+            assert all(s.flat is not None for s in ix._segments_of(ix._current()))
             results = ix.search(f'"{" ".join(phrase)}"', limit=50)
         finally:
             ix.close()
     assert {h.id for h in results.hits} == expected and results.total == len(expected)
 
 
-def flat_file(tmp_path: Path) -> postings.BodyPostings:
-    """Three documents of 3, 2 and 4 tokens: "a b c", "b c", "c a c a"."""
-    terms: dict[bytes, postings.TermPostings] = {
-        b"a": (array("I", [0, 2]), array("d", [1.0, 2.0]), array("I", [1, 2]), array("I", [0, 1, 3])),
-        b"b": (array("I", [0, 1]), array("d", [1.0, 1.0]), array("I", [1, 1]), array("I", [1, 0])),
-        b"c": (
-            array("I", [0, 1, 2]),
-            array("d", [1.0, 1.0, 2.0]),
-            array("I", [1, 1, 2]),
-            array("I", [2, 1, 0, 2]),
-        ),
-    }
+def flat_file(tmp_path: Path) -> postings.FlatPostings:
+    """Three documents of 3, 2 and 4 tokens: "a b c", "b c", "c a c a"; a title "b"."""
+    segment = postings.FlatSegment(
+        keys=[b"body\0a", b"body\0b", b"body\0c", b"title\0b"],
+        posting_starts=[0, 2, 4, 7, 8],
+        ids=[0, 2, 0, 1, 0, 1, 2, 1],
+        weights=[1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0],
+        counts=[1, 2, 1, 1, 1, 1, 2, 0],
+        positions=[0, 1, 3, 1, 0, 2, 1, 0, 2],
+        starts=[0, 2, 6, 2, 0, 4, 2, 0, 4],
+        ends=[1, 3, 7, 3, 1, 5, 3, 1, 5],
+        doc_lengths=[3, 2, 4],
+    )
     path = tmp_path / f"seg{postings.SUFFIX}"
-    assert postings.write(path, terms, [3, 2, 4])
-    return postings.BodyPostings(path)
+    assert postings.write(path, segment)
+    return postings.FlatPostings(path)
 
 
 def test_flat_postings_round_trip(tmp_path: Path) -> None:
     flat = flat_file(tmp_path)
     assert (flat.doc_count, flat.span) == (3, 12)  # documents start at positions 0, 4 and 7
-    found = flat.postings(b"c")
+    found = flat.postings(b"body\0c")
     assert found is not None and [part.tolist() for part in found] == [[0, 1, 2], [1.0, 1.0, 2.0]]
-    occurrences = flat.occurrences(b"a")
+    occurrences = flat.occurrences(b"body\0a")
     assert occurrences is not None
     assert [part.tolist() for part in occurrences] == [[0, 2], [1, 2], [0, 8, 10]]
-    occurrences = flat.occurrences(b"c")
+    occurrences = flat.occurrences(b"body\0c")
     assert occurrences is not None and occurrences[2].tolist() == [2, 5, 7, 9]
-    assert flat.postings(b"d") is None and flat.occurrences(b"") is None
+    title = flat.postings(b"title\0b")
+    assert title is not None and [part.tolist() for part in title] == [[1], [3.0]]
+    assert flat.postings(b"body\0d") is None and flat.occurrences(b"") is None
+    assert flat.postings(b"title\0a") is None and flat.postings(b"b") is None
+    positions = flat.positions_of(b"body\0a")
+    assert positions is not None
+    found = [[part.tolist() for part in parts] for parts in flat.in_documents(positions, [0, 1, 2])]
+    assert found == [[[0], [0], [1]], [[], [], []], [[1, 3], [2, 6], [3, 7]]]
+    assert flat.in_documents(positions, []) == []
 
 
-def test_phrase_documents(tmp_path: Path) -> None:
+@pytest.mark.parametrize("limit", [0, 10**9], ids=["binary search", "bitmap"])
+def test_phrase_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    monkeypatch.setattr(postings, "_SEARCH_LIMIT", limit)
     flat = flat_file(tmp_path)
 
     def phrase(*words: bytes) -> list[int]:
-        found = [f for w in words if (f := flat.occurrences(w)) is not None]
+        found = [f for w in words if (f := flat.occurrences(b"body\0" + w)) is not None]
         assert len(found) == len(words)
         return [int(d) for d in postings.phrase_documents(found, flat.span)]
 
@@ -296,12 +306,13 @@ def test_phrase_documents(tmp_path: Path) -> None:
 
 def test_flat_postings_refuse_what_they_cannot_hold(tmp_path: Path) -> None:
     path = tmp_path / "big.lps"
-    assert not postings.write(path, {}, [1 << 32]) and not path.exists()
+    too_long = postings.FlatSegment([], [0], [], [], [], [], [], [], [1 << 32])
+    assert not postings.write(path, too_long) and not path.exists()
     flat_file(tmp_path)
     damaged = tmp_path / "bad.lps"
     damaged.write_bytes(b"NOPE" + (tmp_path / f"seg{postings.SUFFIX}").read_bytes()[4:])
     with pytest.raises(ValueError, match="not a lectern postings file"):
-        postings.BodyPostings(damaged)
+        postings.FlatPostings(damaged)
 
 
 HIT_TEXTS = [

@@ -322,7 +322,15 @@ def test_fast_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
     from whoosh import index as whoosh_index
     from whoosh.writing import SegmentWriter
 
-    docs = _documents(_corpus_with_common_words(tmp_path / "c"))
+    corpus = _corpus_with_common_words(tmp_path / "c")
+    # Offsets past 16 bits (32-bit values), CJK and a letter whose lower case is two characters
+    # (the slow tokeniser), digits and underscores, and a document without a body.
+    (corpus / "long.md").write_text("# Long\n\n" + "filler words here " * 5000 + "alpha beta alpha\n")
+    (corpus / "cjk.md").write_text("# 中文\n\n区块链技术 and プロジェクト alpha\n")
+    (corpus / "dotted.md").write_text("# İstanbul\n\nİstanbul alpha beta İİ gamma\n")
+    (corpus / "digits.md").write_text("# Digits\n\nv2_beta 42 alpha_1 x9y\n")
+    (corpus / "empty.md").write_text("---\ntitle: Nothing\n---\n")
+    docs = _documents(corpus)
     written = {}
     for name, make in (
         ("whoosh", lambda ix: SegmentWriter(ix, compound=False, codec=index.make_codec())),

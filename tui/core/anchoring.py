@@ -18,8 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from rapidfuzz import fuzz
-
 CONTEXT = 32
 """Characters of prefix and suffix kept with a quote."""
 FUZZY_THRESHOLD = 85.0
@@ -145,6 +143,8 @@ def _common_suffix(a: str, b: str) -> int:
 def _fuzzy(target: Target, text: str) -> tuple[int, int] | None:
     if len(target.exact) < MIN_FUZZY_QUOTE or not text:
         return None
+    from rapidfuzz import fuzz  # here, not at the top: the indexer's start-up never needs it
+
     reach = FUZZY_WINDOW + len(target.exact)
     low = max(0, min(target.start, len(text)) - reach)
     windows = [(low, text[low : target.end + reach])]

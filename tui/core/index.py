@@ -3,30 +3,33 @@
 It holds the schema, the analyzer (Latin words stemmed, Han/Kana/Hangul runs as overlapping
 bigrams), writing batches of documents, parsing and running queries, snippets, spelling
 suggestions, and *hit spans*: where a query's matches lie in a document's text. Hit spans come
-from the character offsets stored in the body postings (``chars=True``), so what the search
-matched is exactly what the reader highlights; when a text is newer than the index, the same
-analyzer finds them in the text instead.
+from the character offsets stored in the postings (the segment's ``.lps`` file, else Whoosh's
+body postings, ``chars=True``), so what the search matched is exactly what the reader
+highlights; when a text is newer than the index, the same analyzer finds them in the text.
 
-Indexing speed: Whoosh spends most of its time per token and per posting in Python. The body
-field therefore uses ``BodyFormat``, whose ``word_values`` tokenises with one regular
-expression pass instead of Whoosh's token-object pipeline and stores each posting as an array
-(encoded and decoded in C); the query side uses the same ``tokens`` function through
-``LecternAnalyzer``, so both always agree. ``_FastWriter`` groups postings by term as they arrive
-and writes each term's posting blocks in bulk, instead of Whoosh's per-posting sort and calls.
-Segments are never compound: Whoosh copies a compound segment's files into memory on every open.
+Indexing speed: Whoosh spends most of its time per token and per posting in Python. Here
+``_BodyPool`` tokenises a body in C (one ``re.split``, offsets from the pieces' lengths, a dict
+from word to term number) and groups a segment's occurrences by term with one numpy sort;
+``_encode_all`` encodes every posting's value at once; ``_FastWriter`` fills Whoosh's posting
+blocks itself and ``_PostingsWriter`` pickles them with protocol 5. The query side and Whoosh's
+own writer use the same ``tokens`` and ``_encode`` (``BodyFormat``, ``LecternAnalyzer``); tests
+check that both ways give the same terms, offsets and bytes. Segments are never compound: Whoosh
+copies a compound segment's files into memory on every open.
 
 Search speed: Whoosh scores one document at a time in Python. A relevance search here runs on
-whole posting lists instead ("bulk queries" below): body postings come from each segment's flat
-``.lps`` file (``tui.core.postings``, written by ``_FastWriter`` from the same pool), other
-fields from Whoosh's blocks read in one piece, combined as numpy masks and BM25F score arrays;
-any query node it does not know runs through Whoosh's matcher. Fuzzy and prefix terms expand
-against a per-searcher lexicon with rapidfuzz; hits decompress only the posting blocks that hold
-them, and read a document's text only when its file is still the indexed version (size, mtime).
+whole posting lists instead ("bulk queries" below): each segment's flat ``.lps`` file
+(``tui.core.postings``, written by ``_FastWriter`` from the same pool) holds the searched
+fields' postings, the body's positions and its tokens' character offsets; they are combined as
+numpy masks and BM25F score arrays, and any query node it does not know runs through Whoosh's
+matcher. Fuzzy and prefix terms expand against a per-searcher lexicon with rapidfuzz. A hit's
+offsets come from the same file (two binary searches), and its text is read only when the file
+is still the indexed version (size, mtime).
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import io
 import os
 import pickle
@@ -40,26 +43,26 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from operator import add, sub
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from whoosh import fields, formats, index, matching, qparser, query, scoring
 from whoosh.analysis import Analyzer, Token
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN as _LENGTHS_COLUMN
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3PostingsWriter
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE, pack_uint
 from whoosh.util import make_binary_tree
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from tui.core.documents import read_body, text_sha256
 from tui.core.results import Hit, IndexUnavailable, QueryError, Results, Span
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump when the schema or analyzer changes: existing indexes are then rebuilt."""
 MAX_QUERY_CHARS = 400
 MAX_WORD_CHARS = 80
@@ -75,9 +78,32 @@ _CJK = (
     "\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
     "\ua960-\ua97f\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f"
 )
-_TOKEN = re.compile(f"([{_CJK}]+)|[^\\W{_CJK}]+")
-_LATIN_WORD = re.compile(f"[^\\W\\d_{_CJK}]{{3,30}}")
-_PLAIN_WORD = re.compile(r"(?<![\w:*?~-])([^\W\d_]{3,})(?![\w:*?~])")
+
+
+class _Patterns(NamedTuple):
+    token: re.Pattern[str]
+    """A Latin word, or a CJK run (group 1)."""
+    latin_word: re.Pattern[str]
+    plain_word: re.Pattern[str]
+    """A query word that is not a field name, prefix, wildcard or fuzzy term."""
+    split: re.Pattern[str]
+    """``token`` as one group, for ``re.split``."""
+    cjk: re.Pattern[str]
+
+
+@functools.cache
+def _patterns() -> _Patterns:
+    """The analyzer's regular expressions, compiled when first needed: the CJK ranges make each
+    take milliseconds, and the indexer's unchanged check needs none of them."""
+    return _Patterns(
+        token=re.compile(f"([{_CJK}]+)|[^\\W{_CJK}]+"),
+        latin_word=re.compile(f"[^\\W\\d_{_CJK}]{{3,30}}"),
+        plain_word=re.compile(r"(?<![\w:*?~-])([^\W\d_]{3,})(?![\w:*?~])"),
+        split=re.compile(f"([{_CJK}]+|[^\\W{_CJK}]+)"),
+        cjk=re.compile(f"[{_CJK}]"),
+    )
+
+
 _stems: dict[str, str] = {}
 
 
@@ -92,7 +118,7 @@ def stem(word: str) -> str:
 
 def tokens(text: str) -> Iterator[tuple[str, int, int]]:
     """Index terms of ``text`` as (term, start, end): stemmed Latin words and CJK bigrams."""
-    for match in _TOKEN.finditer(text):
+    for match in _patterns().token.finditer(text):
         run = match.group(1)
         start = match.start()
         if run is None:
@@ -117,7 +143,7 @@ def term_offsets(text: str) -> dict[str, list[int]]:
     entry_of = found.get
     stems = _stems
     pos = 0
-    for match in _TOKEN.finditer(lower):
+    for match in _patterns().token.finditer(lower):
         if match.lastindex is not None:  # a CJK run
             pos = _add_cjk_run(found, match.group(1), match.start(), pos)
             continue
@@ -391,11 +417,9 @@ def write(
 
 
 def _add_all(writer: Any, documents: list[dict[str, Any]]) -> set[str]:
-    vocabulary: set[str] = set()
     for fields_ in documents:
         writer.add_document(**fields_)
-        vocabulary |= vocabulary_of(fields_["body"])
-    return vocabulary
+    return set(writer.pool.body.vocabulary())
 
 
 def _can_fork() -> bool:
@@ -485,13 +509,233 @@ def _fields_of(doc: Any, note: str, labels: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
-_TermPostings = tuple["array[int]", "array[float]", list[bytes], "array[int]", "array[int]"]
-"""One term's postings in a segment: document numbers, weights, encoded values; for the body,
-also each posting's count and positions (see ``tui.core.postings``)."""
+_TermPostings = tuple["array[int]", "array[float]", list[bytes]]
+"""One term's postings in a segment: document numbers, weights, encoded values."""
 
 
 def _new_postings() -> _TermPostings:
-    return array("I"), array("d"), [], array("I"), array("I")
+    return array("I"), array("d"), []
+
+
+@dataclass(frozen=True)
+class _BodyPostings:
+    """A segment's body postings, grouped by term (sorted by UTF-8), then document, then position."""
+
+    terms: list[bytes]
+    posting_starts: Any
+    """Term ``t`` owns postings ``posting_starts[t]:posting_starts[t + 1]``."""
+    ids: Any
+    counts: Any
+    weights: Any
+    positions: Any
+    """Per occurrence, grouped by posting, like ``starts`` and ``ends``."""
+    starts: Any
+    ends: Any
+
+
+class _BodyPool:
+    """The body's occurrences as arrays, one part per document; grouped by term at the end.
+
+    Tokenising runs in C: one regular-expression split gives the words and, from the lengths of
+    the pieces, their offsets; a dict gives each word's term number (stemming each new word
+    once). Grouping a segment's occurrences by term is then one stable sort. A text with CJK, or
+    whose lower case changes its length, goes through ``tokens`` instead. Occurrences are kept
+    as 32-bit numbers (a document is at most 50 MB): 12 bytes each until the segment is written.
+    """
+
+    def __init__(self, boost: float) -> None:
+        self.boost = boost
+        self.lengths: dict[int, int] = {}
+        """Each document's number of body tokens (positions run from 0 to this)."""
+        self._term_ids: dict[str, int] = {}
+        self._word_ids: dict[str, int] = {}
+        self._documents: list[int] = []
+        self._parts: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+        """Per document added: its term numbers, token starts and token ends."""
+        self._merged: tuple[list[int], ...] = ([], [], [], [], [])
+        """Postings of merged segments, flat: term, document, position, start, end."""
+        self._vocabulary: set[str] = set()
+
+    def _term_id(self, term: str) -> int:
+        return self._term_ids.setdefault(term, len(self._term_ids))
+
+    def add_text(self, docnum: int, text: str) -> int:
+        """A document's body; its number of tokens."""
+        import numpy as np
+
+        lower = text.lower()
+        patterns = _patterns()
+        if len(lower) == len(text) and patterns.cjk.search(lower) is None:
+            pieces = patterns.split.split(lower)
+            words = pieces[1::2]
+            word_ids = self._word_ids
+            for word in set(words).difference(word_ids):
+                word_ids[word] = self._term_id(stem(word))
+            ids = np.fromiter(map(word_ids.__getitem__, words), dtype=np.int32, count=len(words))
+            bounds = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int32, count=len(pieces)))
+            starts, ends = bounds[0:-1:2], bounds[1::2]
+        else:
+            found = list(tokens(text))
+            self._vocabulary |= vocabulary_of(text)
+            ids = np.asarray([self._term_id(term) for term, _, _ in found], dtype=np.int32)
+            offsets = np.asarray([(start, end) for _, start, end in found], dtype=np.int32)
+            starts, ends = offsets.reshape(-1, 2).T
+        for part, column in zip(self._parts, (ids, starts, ends), strict=True):
+            part.append(column)
+        self._documents.append(docnum)
+        self.lengths[docnum] = len(ids)
+        return len(ids)
+
+    def add_posting(self, docnum: int, term: str, triples: list[tuple[int, int, int]]) -> None:
+        """One posting of a segment being merged in: (position, start, end) triples."""
+        term_id = self._term_id(term)
+        ids, docnums, positions, starts, ends = self._merged
+        for position, start, end in triples:
+            ids.append(term_id)
+            docnums.append(docnum)
+            positions.append(position)
+            starts.append(start)
+            ends.append(end)
+        self.lengths[docnum] = max(self.lengths.get(docnum, 0), triples[-1][0] + 1)
+
+    def vocabulary(self) -> set[str]:
+        """``vocabulary_of`` the texts added (not of merged postings)."""
+        found = {word for text in self._word_ids for word in _patterns().latin_word.findall(text)}
+        return found | self._vocabulary
+
+    def grouped(self) -> _BodyPostings | None:
+        """Every occurrence grouped by term, document and position; empties the pool."""
+        import numpy as np
+
+        if not self._documents and not self._merged[0]:
+            return None
+        ids, docnums, positions, starts, ends = self._columns()
+        names = [b""] * len(self._term_ids)
+        for term, term_id in self._term_ids.items():
+            names[term_id] = term.encode("utf-8")
+        order = sorted(range(len(names)), key=names.__getitem__)
+        rank = np.empty(len(names), dtype=np.int32)
+        rank[order] = np.arange(len(names), dtype=np.int32)
+        keys = rank[ids]
+        del ids
+        # Parts arrive in document order for each term, so a stable sort by term suffices.
+        sort = np.argsort(keys, kind="stable")
+        keys, docnums, positions = keys[sort], docnums[sort], positions[sort]
+        if not _grouped_in_order(keys, docnums, positions):
+            again = np.lexsort((positions, docnums, keys))
+            sort, keys, docnums, positions = sort[again], keys[again], docnums[again], positions[again]
+        starts, ends = starts[sort], ends[sort]
+        del sort
+        new_posting = np.ones(len(keys), dtype=bool)
+        new_posting[1:] = (keys[1:] != keys[:-1]) | (docnums[1:] != docnums[:-1])
+        heads = np.flatnonzero(new_posting)
+        del new_posting
+        counts = np.diff(np.append(heads, len(keys)))
+        posting_starts = np.searchsorted(keys[heads], np.arange(len(names) + 1))
+        return _BodyPostings(
+            terms=[names[i] for i in order],
+            posting_starts=posting_starts,
+            ids=docnums[heads],
+            counts=counts,
+            weights=counts * self.boost,
+            positions=positions,
+            starts=starts,
+            ends=ends,
+        )
+
+    def _columns(self) -> tuple[Any, Any, Any, Any, Any]:
+        """Term numbers, documents, positions, starts and ends of every occurrence, as added."""
+        import numpy as np
+
+        sizes = np.asarray([len(ids) for ids in self._parts[0]], dtype=np.int64)
+        before = np.cumsum(sizes) - sizes
+        ids, starts, ends = (
+            np.concatenate(part) if part else np.zeros(0, dtype=np.int32) for part in self._parts
+        )
+        docnums = np.repeat(np.asarray(self._documents, dtype=np.int32), sizes)
+        positions = (np.arange(len(ids)) - np.repeat(before, sizes)).astype(np.int32)
+        self._parts, self._documents = ([], [], []), []
+        if self._merged[0]:
+            more = [np.asarray(column, dtype=np.int32) for column in self._merged]
+            self._merged = ([], [], [], [], [])
+            ids, docnums, positions, starts, ends = (
+                np.concatenate(pair)
+                for pair in zip((ids, docnums, positions, starts, ends), more, strict=True)
+            )
+        return ids, docnums, positions, starts, ends
+
+
+def _grouped_in_order(keys: Any, docnums: Any, positions: Any) -> bool:
+    """Whether, within each term, occurrences are in document and position order."""
+    same_key = keys[1:] == keys[:-1]
+    later_doc = docnums[1:] > docnums[:-1]
+    later_position = (docnums[1:] == docnums[:-1]) & (positions[1:] > positions[:-1])
+    return bool((~same_key | later_doc | later_position).all())
+
+
+_ENCODE_CHUNK = 1 << 16
+"""Postings encoded per numpy pass: bounds the temporary arrays (about 100 bytes per occurrence)."""
+
+
+def _encode_all(counts: Any, positions: Any, starts: Any, ends: Any) -> tuple[bytes, Any]:
+    """``_encode`` of every posting at once, byte for byte: the values laid end to end in one
+    buffer, and where each begins (plus the end); ``_values`` cuts them out."""
+    import numpy as np
+
+    counts = np.asarray(counts, dtype=np.int64)
+    heads = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=heads[1:])
+    blobs, bounds = [], [np.zeros(1, dtype=np.int64)]
+    for first in range(0, len(counts), _ENCODE_CHUNK):
+        last = min(first + _ENCODE_CHUNK, len(counts))
+        low, high = int(heads[first]), int(heads[last])
+        blob, edges = _encode_chunk(counts[first:last], positions[low:high], starts[low:high], ends[low:high])
+        bounds.append(edges[1:] + bounds[-1][-1])
+        blobs.append(blob)
+    return b"".join(blobs), np.concatenate(bounds)
+
+
+def _encode_chunk(counts: Any, positions: Any, starts: Any, ends: Any) -> tuple[bytes, Any]:
+    import numpy as np
+
+    bounds = np.zeros(len(counts) + 1, dtype=np.int64)
+    heads = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=heads[1:])
+    numbers = []
+    columns = [np.asarray(column, dtype=np.int64) for column in (positions, starts, ends)]
+    for column in columns[:2]:  # deltas within each posting, its first number as it is
+        deltas = column.copy()
+        deltas[1:] -= column[:-1]
+        deltas[heads] = column[heads]
+        numbers.append(deltas)
+    numbers.append(columns[2] - columns[1])
+    biggest = np.maximum.reduce([np.maximum.reduceat(n, heads) for n in numbers])
+    wide = biggest >= 1 << 16
+    width = np.where(wide, 4, 2)
+    np.cumsum(_INT_SIZE + 1 + 3 * counts * width, out=bounds[1:])
+    out = np.zeros(int(bounds[-1]), dtype=np.uint8)
+    begins = bounds[:-1]
+    for i in range(_INT_SIZE):  # the count, big-endian (``pack_uint``)
+        out[begins + i] = (counts >> (8 * (_INT_SIZE - 1 - i))) & 0xFF
+    out[begins + _INT_SIZE] = np.where(wide, ord("I"), ord("H"))
+    owner = np.repeat(np.arange(len(counts)), counts)
+    widths = width[owner]
+    at = begins[owner] + _INT_SIZE + 1 + (np.arange(len(owner)) - heads[owner]) * widths
+    step = counts[owner] * widths
+    big = widths == 4
+    for values in numbers:  # little-endian, each run of numbers after the last
+        out[at] = values & 0xFF
+        out[at + 1] = (values >> 8) & 0xFF
+        out[at[big] + 2] = (values[big] >> 16) & 0xFF
+        out[at[big] + 3] = (values[big] >> 24) & 0xFF
+        at += step
+    return out.tobytes(), bounds
+
+
+def _values(blob: bytes, bounds: Any) -> list[bytes]:
+    """The values ``_encode_all`` laid out, one per posting (``bounds`` has one more entry)."""
+    edges = bounds.tolist()
+    return [blob[a:b] for a, b in pairwise(edges)]
 
 
 class _TermPool:
@@ -501,57 +745,17 @@ class _TermPool:
     new documents), so each term's postings arrive already sorted by document number.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, body_boost: float = 1.0) -> None:
         self.fields: dict[str, dict[bytes, _TermPostings]] = {}
-        self.body: dict[str, _TermPostings] = {}
-        self.body_lengths: dict[int, int] = {}
-        """Each document's number of body tokens (positions run from 0 to this)."""
+        self.body = _BodyPool(body_boost)
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """Whoosh's pool interface (used when merging segments): one posting."""
         fieldname, tbytes, docnum, weight, value = item
         if fieldname == "body" and value:
-            triples = _BODY_FORMAT.decode_characters(value)
-            before = self.body_lengths.get(docnum, 0)
-            flat = [n for triple in triples for n in triple]
-            self.add_body(docnum, {tbytes.decode("utf-8"): flat}, weight / len(triples))
-            self.body_lengths[docnum] = max(before, triples[-1][0] + 1)
+            self.body.add_posting(docnum, tbytes.decode("utf-8"), _BODY_FORMAT.decode_characters(value))
             return
         self.add_field(fieldname, docnum, [(tbytes, 0, weight, value or b"")])
-
-    def add_body(self, docnum: int, offsets: dict[str, list[int]], boost: float) -> int:
-        """The body's postings for one document from its ``term_offsets``; its length.
-
-        Keeps each posting's count and positions too (for ``tui.core.postings``); terms stay
-        text until ``finish`` encodes them once each, not once per posting.
-        """
-        terms = self.body
-        term_postings = terms.get
-        single_header, pack_single = _SINGLE_HEADER, _SINGLE.pack
-        length = 0
-        for word, flat in offsets.items():
-            count = len(flat) // 3
-            found = term_postings(word)
-            if found is None:
-                found = terms[word] = _new_postings()
-            found[0].append(docnum)
-            found[1].append(count * boost)
-            found[3].append(count)
-            if count == 1 and flat[2] < 65536:  # most postings: ``_encode``'s first case, inline
-                found[2].append(single_header + pack_single(flat[0], flat[1], flat[2] - flat[1]))
-                found[4].append(flat[0])
-            else:
-                found[2].append(_encode(flat, count))
-                found[4].extend(flat[0::3])
-            length += count
-        self.body_lengths[docnum] = length
-        return length
-
-    def finish(self) -> None:
-        """Move the body's postings in with the other fields', keyed by encoded term."""
-        if self.body:
-            self.fields["body"] = {word.encode("utf-8"): p for word, p in self.body.items()}
-            self.body = {}
 
     def add_field(
         self, fieldname: str, docnum: int, postings: Iterable[tuple[bytes, int, float, bytes]]
@@ -573,24 +777,66 @@ class _TermPool:
             length += freq
         return length
 
-    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
-        """Whoosh's pool interface: (field, term, docnum, weight, value) in sorted order."""
-        for fieldname in sorted(self.fields):
-            terms = self.fields[fieldname]
-            for tbytes in sorted(terms):
-                for docnum, weight, value in zip(*terms[tbytes][:3], strict=True):
-                    yield fieldname, tbytes, docnum, weight, value
-
     def cleanup(self) -> None:
         self.fields.clear()
-        self.body.clear()
-        self.body_lengths.clear()
+        self.body = _BodyPool(self.body.boost)
 
 
 def make_codec() -> W3Codec:
-    """Whoosh's codec with zlib level 1 for posting blocks (Whoosh uses 3): a third less
-    compression time for 1-2% larger postings; reading is as fast."""
-    return W3Codec(blocklimit=64, compression=1)
+    """Whoosh's codec writing blocks with ``_PostingsWriter`` and zlib level 1 (Whoosh uses 3):
+    a third less compression time for 1-2% larger postings; reading is as fast."""
+    return _Codec(blocklimit=128, compression=1)
+
+
+class _Codec(W3Codec):  # type: ignore[misc]
+    """Whoosh's W3 codec; only its posting writer differs (it is pickled into the index's table
+    of contents with each segment, so this class's name is part of the index format)."""
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
+        return _PostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+
+class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
+    """Whoosh's posting writer, pickling each block with protocol 5 instead of 2.
+
+    Protocol 2 writes every bytes value (each body posting has one) as a call to
+    ``codecs.encode`` on a text: ten times slower, and twice the bytes to compress. Whoosh reads
+    blocks with ``pickle.loads``, which takes any protocol. The rest is ``_write_block`` as
+    Whoosh 2.7.4 has it.
+    """
+
+    def _write_block(self, last: bool = False) -> None:
+        postfile = self._postfile
+        if not self._blockcount:
+            postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        data = (self._mini_ids(), self._mini_weights(), self._mini_values())
+        databytes = pickle.dumps(data, 5)
+        compression = self._compression
+        if compression:
+            databytes = zlib.compress(databytes, compression)
+        ids = self._ids
+        info = (
+            len(ids),
+            ids[-1],
+            self._maxweight,
+            compression,
+            length_to_byte(self._minlength),
+            length_to_byte(self._maxlength),
+        )
+        infobytes = pickle.dumps(info, 2)
+        length = len(infobytes) + len(databytes)
+        postfile.write_int(-length if last else length)  # negative: the term's last block
+        postfile.write(infobytes)
+        postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()
 
 
 class _FastWriter(SegmentWriter):  # type: ignore[misc]
@@ -598,14 +844,15 @@ class _FastWriter(SegmentWriter):  # type: ignore[misc]
 
     Whoosh sends every posting through an external sort (pickled to disk past ``limitmb``), then
     through a chain of Python calls that re-reads the document's field length from disk for each
-    one. Here postings are grouped as they arrive (``_TermPool``) and each posting block is
-    filled in one step. This uses private parts of Whoosh 2.7.4's W3 codec (the version is
-    pinned); a test checks that it writes exactly the postings Whoosh's own writer writes.
+    one. Here postings are grouped as they arrive (``_TermPool``, the body's in arrays) and each
+    posting block is filled in one step. This uses private parts of Whoosh 2.7.4's W3 codec (the
+    version is pinned); a test checks that it writes exactly the postings Whoosh's own writer
+    writes.
     """
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, compound=False, codec=make_codec(), **kwargs)
-        self.pool = _TermPool()
+        self.pool = _TermPool(self.schema["body"].format.field_boost)
 
     def add_document(self, **fields_: Any) -> None:
         """Whoosh's ``add_document`` for lectern's schema, a field's postings pooled in one call.
@@ -625,7 +872,7 @@ class _FastWriter(SegmentWriter):  # type: ignore[misc]
             field = self.schema[name]
             length = 0
             if isinstance(field, _BodyField):
-                length = self.pool.add_body(docnum, term_offsets(value), field.format.field_boost)
+                length = self.pool.body.add_text(docnum, value)
             elif field.indexed:
                 length = self.pool.add_field(name, docnum, field.index(value))
                 length = length if field.scorable else 0
@@ -653,46 +900,96 @@ class _FastWriter(SegmentWriter):  # type: ignore[misc]
         self._finish()
 
     def _flush_segment(self) -> None:
-        self.pool.finish()
+        body = self.pool.body.grouped()
         self.perdocwriter.close()
         lengths = self.per_document_reader()
         try:
-            _write_postings(self.fieldwriter, self.schema, lengths, self.pool)
+            _write_postings(self.fieldwriter, self.schema, lengths, self.pool, body)
         finally:
             lengths.close()
         self.fieldwriter.close()
-        self._write_flat_postings()
+        self._write_flat_postings(body)
 
-    def _write_flat_postings(self) -> None:
+    def _write_flat_postings(self, body: _BodyPostings | None) -> None:
         """The segment's ``.lps`` file (``tui.core.postings``), from the same pooled postings."""
         from tui.core import postings
 
-        body = self.pool.fields.get("body")
-        if not body:
+        if body is None:
             return
         name = self.newsegment.make_filename(postings.SUFFIX)
-        doc_lengths = [self.pool.body_lengths.get(d, 0) for d in range(self.docnum)]
-        flat = {term: (p[0], p[1], p[3], p[4]) for term, p in body.items()}
-        postings.write(Path(self.storage.folder) / name, flat, doc_lengths)
+        lengths = [self.pool.body.lengths.get(d, 0) for d in range(self.docnum)]
+        postings.write(Path(self.storage.folder) / name, _flat_segment(body, self.pool, lengths))
 
 
-def _write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: _TermPool) -> None:
+def _flat_segment(body: _BodyPostings, pool: _TermPool, doc_lengths: list[int]) -> Any:
+    """The searched fields' postings as ``tui.core.postings`` stores them (keys in order)."""
+    import numpy as np
+
+    from tui.core.postings import FlatSegment, key
+
+    keys = [key("body", term) for term in body.terms]
+    posting_starts, ids, weights, counts = [body.posting_starts], [body.ids], [body.weights], [body.counts]
+    for fieldname in sorted(f for f in SEARCH_FIELDS if f != "body"):  # keys sort by field first
+        terms = pool.fields.get(fieldname, {})
+        for tbytes in sorted(terms):
+            term_ids, term_weights, _ = terms[tbytes]
+            keys.append(key(fieldname, tbytes))
+            ids.append(np.asarray(term_ids, dtype=np.int64))
+            weights.append(np.asarray(term_weights, dtype=np.float64))
+            counts.append(np.zeros(len(term_ids), dtype=np.int64))
+            posting_starts.append([int(posting_starts[-1][-1]) + len(term_ids)])
+    return FlatSegment(
+        keys=keys,
+        posting_starts=np.concatenate(posting_starts),
+        ids=np.concatenate(ids),
+        weights=np.concatenate(weights),
+        counts=np.concatenate(counts),
+        positions=body.positions,
+        starts=body.starts,
+        ends=body.ends,
+        doc_lengths=doc_lengths,
+    )
+
+
+def _write_postings(
+    fieldwriter: Any, schema: Any, lengths: Any, pool: _TermPool, body: _BodyPostings | None
+) -> None:
     """Write the pool through Whoosh's field writer, in field and term order, as Whoosh does."""
-    for fieldname in sorted(pool.fields):
-        terms = pool.fields[fieldname]
+    names = sorted({*pool.fields, *(["body"] if body is not None and body.terms else [])})
+    for fieldname in names:
         fieldwriter.start_field(fieldname, schema[fieldname])
         doc_lengths = [lengths.doc_field_length(d, fieldname) or 0 for d in range(lengths.doc_count_all())]
-        for tbytes in sorted(terms):
+        source = body if fieldname == "body" else pool.fields.get(fieldname, {})
+        for tbytes, postings in _term_postings(source):
             fieldwriter.start_term(tbytes)
-            _fill_blocks(fieldwriter._postwriter, terms[tbytes], doc_lengths)
+            _fill_blocks(fieldwriter._postwriter, postings, doc_lengths)
             fieldwriter.finish_term()
         fieldwriter.finish_field()
 
 
-def _fill_blocks(postwriter: Any, postings: _TermPostings, doc_lengths: list[int]) -> None:
+def _term_postings(
+    source: dict[bytes, _TermPostings] | _BodyPostings | None,
+) -> Iterator[tuple[bytes, tuple[Sequence[int], Sequence[float], Sequence[bytes]]]]:
+    """(term, (document numbers, weights, values)) in term order, from a field's pool or the body."""
+    if isinstance(source, dict):
+        for tbytes in sorted(source):
+            yield tbytes, source[tbytes]
+        return
+    if source is None:
+        return
+    blob, bounds = _encode_all(source.counts, source.positions, source.starts, source.ends)
+    edges = source.posting_starts.tolist()
+    for term, start, end in zip(source.terms, edges, edges[1:], strict=False):
+        ids, weights = source.ids[start:end].tolist(), source.weights[start:end].tolist()
+        yield term, (ids, weights, _values(blob, bounds[start : end + 1]))
+
+
+def _fill_blocks(
+    postwriter: Any, postings: tuple[Sequence[int], Sequence[float], Sequence[bytes]], doc_lengths: list[int]
+) -> None:
     """What ``W3PostingsWriter.add_posting`` builds, one block at a time; the last block stays
     buffered for ``finish_term`` to write, as Whoosh does."""
-    docnums, weights, values = postings[:3]
+    docnums, weights, values = postings
     limit = postwriter._blocklimit
     for start in range(0, len(docnums), limit):
         if start:
@@ -710,7 +1007,7 @@ def _fill_blocks(postwriter: Any, postings: _TermPostings, doc_lengths: list[int
 
 def vocabulary_of(text: str) -> set[str]:
     """Surface forms of the Latin words in ``text``, for spelling suggestions."""
-    return set(_LATIN_WORD.findall(text.lower()))
+    return set(_patterns().latin_word.findall(text.lower()))
 
 
 # --------------------------------------------------------------------------- searching
@@ -749,8 +1046,9 @@ class Index:
             if self._searcher is None or not self._searcher.up_to_date():
                 if self._searcher is not None:
                     self._searcher.close()
+                self._forget_segments()
                 self._searcher = self._ix.searcher(weighting=_Weighting())
-                self._vocabulary = self._parser = self._segments = None
+                self._vocabulary = self._parser = None
                 self._lexicon = _Lexicon(self._searcher.reader())
         except Exception as error:
             self._searcher = self._ix = None
@@ -819,7 +1117,7 @@ class Index:
         if docnum is not None:
             stored = searcher.stored_fields(docnum)
             if stored.get("sha256") == text_sha256(text):
-                found = terms.occurrences_in(searcher.reader(), [docnum]).get(docnum, {})
+                found = terms.occurrences_in(self._segments_of(searcher), [docnum]).get(docnum, {})
                 return _pairs(terms.spans(found.get))
         return _pairs(terms.spans(_offsets_of(text)))
 
@@ -844,11 +1142,17 @@ class Index:
     def _drop_searcher(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
+        self._forget_segments()
         self._searcher = self._ix = None
 
+    def _forget_segments(self) -> None:
+        for segment in self._segments or ():
+            segment.close()
+        self._segments = None
+
     def _hits(self, searcher: Any, terms: _QueryTerms, found: list[tuple[int, Any]]) -> tuple[Hit, ...]:
-        # Each query term's postings are read once, in document order, for all the hits.
-        occurrences = terms.occurrences_in(searcher.reader(), sorted(docnum for docnum, _ in found))
+        docnums = sorted(docnum for docnum, _ in found)
+        occurrences = terms.occurrences_in(self._segments_of(searcher), docnums)
         return tuple(
             self._hit(searcher.stored_fields(docnum), score, terms, occurrences.get(docnum, {}))
             for docnum, score in found
@@ -860,9 +1164,9 @@ class Index:
         snippet: str = ""
         marks: tuple[Span, ...] = ()
         if text is not None:  # None: changed or gone since indexing; show no stale offsets
-            spans = terms.spans(found.get)
-            snippet, marks = make_snippet(text, spans)
-            hits = len(spans)
+            starts, ends = terms.spans(found.get)
+            snippet, marks = _snippet(text, starts, ends)
+            hits = len(starts)
         date = stored.get("date")
         return Hit(
             id=stored["id"],
@@ -897,14 +1201,18 @@ class Index:
 
         if self._vocabulary is None:
             self._vocabulary = _read_vocabulary(self.folder)
-        reader = searcher.reader()
+        segments = self._segments_of(searcher)
 
         def frequency(word: str) -> int:
-            return int(reader.doc_frequency("body", stem(word)) + reader.doc_frequency("title", stem(word)))
+            term = stem(word).encode("utf-8")
+            return sum(s.documents_with(field, term) for s in segments for field in ("body", "title"))
 
+        most = 2 * int(searcher.doc_count())  # a word in every body and every title
         changed = text
         for word in _plain_words(text):
             own = frequency(word)
+            if 3 * own >= most:  # no other word can be three times as common
+                continue
             found = process.extract(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=75, limit=8)
             # A rarer word is only worth replacing by one that is clearly more common.
             better = [c for c, _, _ in found if stem(c) != stem(word) and frequency(c) > 3 * own]
@@ -993,7 +1301,7 @@ def _only_negative(q: Any) -> bool:
 
 def _plain_words(text: str) -> list[str]:
     """The words of a query as typed, without operators, field names, wildcards or negations."""
-    words = [m.group(1) for m in _PLAIN_WORD.finditer(text)]
+    words = [m.group(1) for m in _patterns().plain_word.finditer(text)]
     return list(dict.fromkeys(w.lower() for w in words if w not in ("AND", "OR", "NOT", "ANDNOT")))
 
 
@@ -1038,37 +1346,56 @@ class _QueryTerms:
             else:
                 self.terms.update(_expand(payload, reader))
 
-    def spans(self, postings: Postings) -> Any:
-        """Merged, sorted hit spans given a term -> occurrences lookup: an (n, 2) array."""
+    def spans(self, postings: Postings) -> tuple[Any, Any]:
+        """Merged, sorted hit spans given a term -> occurrences lookup: their starts and ends."""
         import numpy as np
 
-        found: list[Any] = []
+        starts: list[Any] = []
+        ends: list[Any] = []
         for term in self.terms:
             occurrences = postings(term)
             if occurrences is not None:
-                found.append(np.stack([occurrences[1], occurrences[2]], axis=1))
+                starts.append(occurrences[1])
+                ends.append(occurrences[2])
         for words in self.phrases:
-            found.append(_phrase_spans(words, postings))
-        return _merged(np.concatenate(found)) if found else np.zeros((0, 2), dtype=np.int64)
+            phrase_starts, phrase_ends = _phrase_spans(words, postings)
+            starts.append(phrase_starts)
+            ends.append(phrase_ends)
+        if len(starts) == 1:
+            return _merged(starts[0], ends[0])
+        if not starts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return _merged(np.concatenate(starts), np.concatenate(ends))
 
-    def occurrences_in(self, reader: Any, docnums: Sequence[int]) -> dict[int, _Occurrences]:
+    def occurrences_in(self, segments: list[_Segment], docnums: Sequence[int]) -> dict[int, _Occurrences]:
         """The stored occurrences of every word of the query in each of the sorted ``docnums``.
 
-        Only the posting blocks that hold those documents are decompressed.
+        From a segment's flat postings, two binary searches per word and document; else only
+        the Whoosh posting blocks that hold those documents are decompressed.
         """
         found: dict[int, _Occurrences] = defaultdict(dict)
-        leaves = list(reader.leaf_readers())
-        for leaf, offset in leaves:
-            end = offset + leaf.doc_count_all()
-            local = [d - offset for d in docnums if offset <= d < end]
+        words = self.terms.union(*self.phrases)
+        for segment in segments:
+            end = segment.offset + segment.size
+            local = [d - segment.offset for d in docnums if segment.offset <= d < end]
             if not local:
                 continue
-            for word in self.terms.union(*self.phrases):
-                try:
-                    for docnum, value in _values_at(leaf, "body", word.encode("utf-8"), local):
-                        found[docnum + offset][word] = _decoded(value)
-                except (KeyError, TermNotFound):  # not in this segment
+            for word in words:
+                tbytes = word.encode("utf-8")
+                if segment.flat is None:
+                    try:
+                        for docnum, value in _values_at(segment.reader, "body", tbytes, local):
+                            found[docnum + segment.offset][word] = _decoded(value)
+                    except (KeyError, TermNotFound):  # not in this segment
+                        pass
                     continue
+                positions = segment.flat.positions_of(_flat_key("body", tbytes))
+                if positions is None:
+                    continue
+                in_documents = segment.flat.in_documents(positions, local)
+                for docnum, occurrences in zip(local, in_documents, strict=True):
+                    if len(occurrences[0]):
+                        found[docnum + segment.offset][word] = occurrences
         return found
 
 
@@ -1146,36 +1473,36 @@ def _expand(q: Any, reader: Any) -> list[str]:
         return []
 
 
-def _phrase_spans(words: Sequence[str], postings: Postings) -> Any:
+def _phrase_spans(words: Sequence[str], postings: Postings) -> tuple[Any, Any]:
     """Spans from the first word's start to the last word's end, where the words stand in order."""
     import numpy as np
 
     found = [f for f in map(postings, words) if f is not None]
     if not found or len(found) != len(words):
-        return np.zeros((0, 2), dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     first = found[0]
     ok = np.ones(len(first[0]), dtype=np.bool_)
     for i, (positions, _, _) in enumerate(found[1:], 1):
         ok &= np.isin(first[0] + i, positions)
     last_positions, _, last_ends = found[-1]
     at = np.searchsorted(last_positions, first[0][ok] + len(words) - 1)
-    return np.stack([first[1][ok], last_ends[at]], axis=1)
+    return first[1][ok], last_ends[at]
 
 
-def _merged(spans: Any) -> Any:
-    """Sort (n, 2) spans and merge the overlapping ones, as ``merge_spans`` does."""
+def _merged(starts: Any, ends: Any) -> tuple[Any, Any]:
+    """Sort spans (their starts and ends) and merge the overlapping ones, as ``merge_spans``."""
     import numpy as np
 
-    if not len(spans):
-        return spans
-    spans = spans[np.lexsort((spans[:, 1], spans[:, 0]))]
-    starts, ends = spans[:, 0], spans[:, 1]
+    if not len(starts) or bool((starts[1:] >= ends[:-1]).all()):  # in order, apart
+        return starts, ends
+    order = np.lexsort((ends, starts))
+    starts, ends = starts[order], ends[order]
     reach = np.maximum.accumulate(ends)
-    first = np.ones(len(spans), dtype=bool)
+    first = np.ones(len(starts), dtype=bool)
     first[1:] = starts[1:] >= reach[:-1]
     heads = np.flatnonzero(first)
-    tails = np.append(heads[1:] - 1, len(spans) - 1)
-    return np.stack([starts[heads], reach[tails]], axis=1)
+    tails = np.append(heads[1:] - 1, len(starts) - 1)
+    return starts[heads], reach[tails]
 
 
 # --------------------------------------------------------------------------- faster queries
@@ -1483,7 +1810,7 @@ class _Segment:
     def __init__(self, top: Any, searcher: Any, offset: int, folder: Path) -> None:
         import numpy as np
 
-        from tui.core.postings import SUFFIX, BodyPostings
+        from tui.core.postings import SUFFIX, FlatPostings
 
         self.np = np
         self.top, self.searcher, self.offset = top, searcher, offset
@@ -1493,27 +1820,36 @@ class _Segment:
         segment = self.reader.segment()
         deleted = list(segment.deleted_docs()) if segment.has_deletions() else []
         self.live[np.asarray(deleted, dtype=np.int64)] = False
-        self.body: BodyPostings | None = None
+        self.flat: FlatPostings | None = None
         try:
-            self.body = BodyPostings(folder / segment.make_filename(SUFFIX))
+            self.flat = FlatPostings(folder / segment.make_filename(SUFFIX))
         except (OSError, ValueError):  # none written, or damaged: Whoosh's postings answer
-            self.body = None
+            self.flat = None
         else:
-            if self.body.doc_count != self.size:
-                self.body = None
+            if self.flat.doc_count != self.size:
+                self.flat = None
         self._norms: dict[str, Any] = {}
+
+    def close(self) -> None:
+        if self.flat is not None:
+            self.flat.close()
 
     def empty(self) -> tuple[Any, Any]:
         return self.np.zeros(self.size, dtype=bool), self.np.zeros(self.size)
 
     def postings(self, fieldname: str, tbytes: bytes) -> tuple[Any, Any] | None:
         """A term's document numbers and weights in this segment."""
-        if fieldname == "body" and self.body is not None:
-            return self.body.postings(tbytes)
+        if self.flat is not None and fieldname in SEARCH_FIELDS:
+            return self.flat.postings(_flat_key(fieldname, tbytes))
         try:
             return _read_postings(self.reader, fieldname, tbytes)
         except (KeyError, TermNotFound):  # not in this segment (one look-up, not two)
             return None
+
+    def documents_with(self, fieldname: str, tbytes: bytes) -> int:
+        """How many live documents hold the term."""
+        found = self.postings(fieldname, tbytes)
+        return 0 if found is None else int(self.live[found[0]].sum())
 
     def term(self, fieldname: str, tbytes: bytes, boost: float = 1.0) -> tuple[Any, Any]:
         np = self.np
@@ -1542,6 +1878,12 @@ class _Segment:
             lengths = self.np.asarray(weighting._lengths_of(self.reader, fieldname), dtype=self.np.float64)
             norm = self._norms[fieldname] = K1 * ((1 - B) + B * lengths / avgfl)
         return norm
+
+
+def _flat_key(fieldname: str, tbytes: bytes) -> bytes:
+    from tui.core.postings import key
+
+    return key(fieldname, tbytes)
 
 
 def _read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[Any, Any]:
@@ -1614,8 +1956,8 @@ def _evaluate(q: Any, segment: _Segment) -> tuple[Any, Any]:
         except (KeyError, ValueError):
             return segment.empty()
         return segment.term(q.fieldname, tbytes, q.boost)
-    if kind is _Phrase and q.fieldname == "body" and segment.body is not None:
-        return _phrase(q, segment)
+    if kind is _Phrase and q.fieldname in SEARCH_FIELDS and segment.flat is not None:
+        return _phrase(q, segment) if q.fieldname == "body" else _phrase_elsewhere(q, segment)
     if kind in (_Prefix, _Wildcard, _FuzzyTerm):
         return _expanded(q, segment)
     return _with_whoosh(q, segment)
@@ -1628,16 +1970,32 @@ def _boosted(scores: Any, boost: float) -> Any:
 def _phrase(q: Any, segment: _Segment) -> tuple[Any, Any]:
     from tui.core.postings import phrase_documents
 
-    assert segment.body is not None
+    flat = segment.flat
+    assert flat is not None
     words = [segment.top.schema["body"].to_bytes(w) for w in q.words]
-    found = [f for f in map(segment.body.occurrences, words) if f is not None]
+    found = [f for w in words if (f := flat.occurrences(_flat_key("body", w))) is not None]
     matched, scores = segment.empty()
     if not words or len(found) != len(words):
         return matched, scores
-    matched[phrase_documents(found, segment.body.span)] = True
+    matched[phrase_documents(found, flat.span)] = True
     for word in words:  # scored as the intersection of its words (each repeat counts), like _Phrase
         scores += segment.term("body", word)[1]
     return matched, _boosted(scores * matched, q.boost)
+
+
+def _phrase_elsewhere(q: Any, segment: _Segment) -> tuple[Any, Any]:
+    """A phrase in a field stored without positions here: Whoosh's matcher checks it, unless
+    its words share no document (the usual case, and far cheaper to see)."""
+    field = segment.top.schema[q.fieldname]
+    shared = None
+    for word in q.words:
+        found = segment.postings(q.fieldname, field.to_bytes(word))
+        if found is None:
+            return segment.empty()
+        shared = found[0] if shared is None else segment.np.intersect1d(shared, found[0])
+        if not len(shared):
+            return segment.empty()
+    return _with_whoosh(q, segment)
 
 
 def _expanded(q: Any, segment: _Segment) -> tuple[Any, Any]:
@@ -1698,8 +2056,8 @@ def _top(q: Any, segments: list[_Segment], limit: int | None) -> tuple[list[tupl
     return [(int(all_docs[i]), float(all_scores[i])) for i in order], total
 
 
-def _pairs(spans: Any) -> list[Span]:
-    return [(int(start), int(end)) for start, end in spans.tolist()]
+def _pairs(spans: tuple[Any, Any]) -> list[Span]:
+    return list(zip(spans[0].tolist(), spans[1].tolist(), strict=True))
 
 
 def merge_spans(spans: Iterable[Span]) -> list[Span]:
@@ -1720,19 +2078,27 @@ def make_snippet(text: str, spans: Any, width: int = SNIPPET_CHARS) -> tuple[str
     """
     import numpy as np
 
-    if not len(spans):
+    pairs = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    return _snippet(text, pairs[:, 0], pairs[:, 1], width)
+
+
+def _snippet(text: str, starts: Any, ends: Any, width: int = SNIPPET_CHARS) -> tuple[str, tuple[Span, ...]]:
+    """``make_snippet`` for spans given as their (sorted) starts and ends."""
+    import numpy as np
+
+    if not len(starts):
         head = text[:width]
         return _fold(head) + ("…" if len(text) > width else ""), ()
-    pairs = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
     # For each span, how many spans end within ``width`` of its start (ends are sorted too).
-    counts = np.searchsorted(pairs[:, 1], pairs[:, 0] + width, side="right") - np.arange(len(pairs))
+    counts = np.searchsorted(ends, starts + width, side="right") - np.arange(len(starts))
     best = int(np.argmax(counts))
     best_count = int(counts[best])
     if best_count <= 0:
         best, best_count = 0, 0
-    window = [(int(s), int(e)) for s, e in pairs[best : best + best_count].tolist()]
-    first = int(pairs[best, 0])
-    last_end = window[-1][1] if window else int(pairs[-1, 1])
+    chosen = slice(best, best + best_count)
+    window = list(zip(starts[chosen].tolist(), ends[chosen].tolist(), strict=True))
+    first = int(starts[best])
+    last_end = window[-1][1] if window else int(ends[-1])
     lead = min(40, max(0, (width - (last_end - first)) // 2))
     begin = max(0, first - lead)
     space = text.rfind(" ", max(0, begin - 15), begin + 1)

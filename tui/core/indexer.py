@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -362,6 +361,8 @@ def run(
     index_dir: Path, paths: Sequence[Path], rebuild: bool = False, annotations: Path | None = None
 ) -> Iterator[dict[str, Any]]:
     """Run the indexer child process and yield its events; ends with ``done`` or ``error``."""
+    import subprocess  # only the parent runs the child
+
     with subprocess.Popen(
         command(index_dir, paths, rebuild, annotations),
         stdout=subprocess.PIPE,

@@ -1,163 +1,298 @@
-"""Flat body postings beside each Whoosh segment, read in place by numpy to score whole lists.
+"""Flat postings beside each Whoosh segment, read in place by numpy to score whole lists.
 
 Whoosh stores a term's documents, weights and encoded positions together in pickled, compressed
 blocks, then scores one document at a time in Python: a common word costs milliseconds to
-decompress and more to score. This file (``<segment>.lps``) keeps, for each body term, the
-document numbers, weights, occurrence counts and positions as plain little-endian arrays. A
-query maps them (no copy, no decoding), scores a posting list in one numpy expression and checks
-a phrase with a bitmap over the segment's positions. Whoosh's own postings stay complete and
-authoritative (hit offsets, snippets, anything this file cannot answer).
+decompress and more to score. This file (``<segment>.lps``) keeps, for each term of the searched
+fields, the document numbers, weights and occurrence counts as plain little-endian arrays, and
+for the body also the positions and each token's character offsets. A query maps them (no copy,
+no decoding), scores a posting list in one numpy expression, checks a phrase against sorted
+positions, and finds a hit document's offsets with two binary searches. Whoosh's own postings
+stay complete and are what answers whenever this file is missing or damaged.
 
-Positions are segment-wide: each document's are offset by the token counts of the documents
-before it, plus one, so ``p`` and ``p + 1`` are never in two documents.
+Keys are ``field NUL term`` (UTF-8), sorted. Positions are segment-wide: each document's are
+offset by its *base*, the token counts of the documents before it plus one each, so ``p`` and
+``p + 1`` are never in two documents and a term's positions are sorted across the segment.
 
-Layout, little-endian: ``MAGIC``; a header (term, posting, position and document counts, the
-span of positions, the size of the term names);
-then uint32 ids, float32 weights, uint32 counts (per posting), uint32 positions, uint64 posting
-starts and uint64 position starts (per term, plus one), the sorted terms joined by NUL, and
-``MAGIC`` again.
+Layout, little-endian: ``MAGIC``; a header (key, posting, position and document counts, the span
+of positions, the size of the key bytes, the width of a token length); then uint32 ids, float32
+weights, uint32 counts (per posting), uint32 positions, uint64 posting and position starts (per
+key, plus one), uint64 key offsets (per key, plus one) and the key bytes, uint64 document bases
+(per document, plus one), then per position the token's uint32 start and uint16 (or uint32)
+length in characters; ``MAGIC`` again.
 """
 
 from __future__ import annotations
 
 import bisect
 import mmap
+import os
 import struct
-from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-MAGIC = b"LPS1"
+MAGIC = b"LPS2"
 SUFFIX = ".lps"
-_HEADER = struct.Struct("<4sQQQQQQ")
+_HEADER = struct.Struct("<4sQQQQQQQ")
 _MAX_POSITION = (1 << 32) - 2
 """Positions are uint32; a segment with more tokens than that gets no file (Whoosh answers)."""
+_START = np.dtype("<u4")
+_KEY_STRIDE = 32
+_SEARCH_LIMIT = 64
+"""A phrase word with fewer positions than the span over this is checked by binary search; a
+commoner one by a bitmap of the span."""
 
 
-TermPostings = tuple["array[int]", "array[float]", "array[int]", "array[int]"]
-"""One term's postings in a segment being written, in document order: document numbers,
-weights, occurrence counts, and each posting's positions within its own document."""
+@dataclass(frozen=True)
+class FlatSegment:
+    """What ``write`` stores for one segment (array-likes, any integer or float type).
+
+    ``keys`` are sorted; key ``k`` owns postings ``posting_starts[k]:posting_starts[k + 1]``;
+    each posting owns ``counts[p]`` consecutive occurrences: ``positions`` within its document
+    and the token's ``starts`` and ``ends`` (character offsets). Postings of fields without
+    positions have a count of 0.
+    """
+
+    keys: Sequence[bytes]
+    posting_starts: Any
+    ids: Any
+    weights: Any
+    counts: Any
+    positions: Any
+    starts: Any
+    ends: Any
+    doc_lengths: Any
+    """Each document's number of body tokens (its positions run from 0 to this)."""
 
 
-def write(path: Path, terms: dict[bytes, TermPostings], doc_lengths: Sequence[int]) -> bool:
-    """Write the file for a segment of ``len(doc_lengths)`` documents; False if it cannot hold
-    them (positions past uint32), in which case no file is written."""
-    lengths = np.asarray(doc_lengths, dtype=np.uint64)
-    base = np.zeros(len(lengths) + 1, dtype=np.uint64)
-    np.cumsum(lengths + 1, out=base[1:])
-    if base[-1] > _MAX_POSITION:
+def key(fieldname: str, term: bytes) -> bytes:
+    return fieldname.encode("utf-8") + b"\0" + term
+
+
+def write(path: Path, segment: FlatSegment) -> bool:
+    """Write the file; False if the segment cannot be held (positions past uint32), in which
+    case no file is written. Each array is written as it is made: a segment's file is tens of
+    megabytes, and the indexer should not hold it twice."""
+    lengths = np.asarray(segment.doc_lengths, dtype=np.int64)
+    bases = np.zeros(len(lengths) + 1, dtype="<u8")
+    np.cumsum(lengths + 1, out=bases[1:])
+    span = int(bases[-1])
+    if span > _MAX_POSITION:
         return False
-    names = sorted(terms)
-    chosen = [terms[name] for name in names]
-    ids = _joined(chosen, 0, np.uint32)
-    counts = _joined(chosen, 2, np.uint32)
-    local = _joined(chosen, 3, np.uint32)
-    positions = (local + np.repeat(base[ids], counts)).astype("<u4")
-    weights = _joined(chosen, 1, np.float64)
-    posting_starts = np.zeros(len(names) + 1, dtype="<u8")
-    np.cumsum([len(p[0]) for p in chosen], out=posting_starts[1:])
-    position_starts = np.zeros(len(names) + 1, dtype="<u8")
-    np.cumsum([len(p[3]) for p in chosen], out=position_starts[1:])
-    joined_names = b"\0".join(names)
-    header = _HEADER.pack(
-        MAGIC, len(names), len(ids), len(positions), len(lengths), int(base[-1]), len(joined_names)
-    )
-    parts = [
-        header,
-        ids.astype("<u4").tobytes(),
-        weights.astype("<f4").tobytes(),
-        counts.astype("<u4").tobytes(),
-        positions.tobytes(),
-        posting_starts.tobytes(),
-        position_starts.tobytes(),
-        joined_names,
-        MAGIC,  # the end: a cut or extended file is refused, not misread
-    ]
+    ids = np.asarray(segment.ids).astype("<u4")
+    counts = np.asarray(segment.counts).astype("<u4")
+    positions = np.asarray(segment.positions).astype("<u4")
+    positions += np.repeat(bases[ids].astype("<u4"), counts)
+    starts = np.asarray(segment.starts)
+    token_lengths = np.asarray(segment.ends) - starts
+    width = 2 if not len(token_lengths) or int(token_lengths.max()) < 1 << 16 else 4
+    posting_starts = np.asarray(segment.posting_starts).astype("<u8")
+    occurrence_starts = np.zeros(len(counts) + 1, dtype="<u8")
+    np.cumsum(counts, out=occurrence_starts[1:])
+    keys = list(segment.keys)
+    key_offsets = np.zeros(len(keys) + 1, dtype="<u8")
+    np.cumsum([len(k) for k in keys], out=key_offsets[1:])
+    joined = b"".join(keys)
+    header = _HEADER.pack(MAGIC, len(keys), len(ids), len(positions), len(lengths), span, len(joined), width)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(b"".join(parts))
+    with temporary.open("wb") as handle:
+        for part in (
+            header,
+            ids,
+            np.asarray(segment.weights).astype("<f4"),
+            counts,
+            positions,
+            posting_starts,
+            occurrence_starts[posting_starts.astype(np.int64)],
+            key_offsets,
+            joined,
+            bases,
+        ):
+            handle.write(part if isinstance(part, bytes) else part.data)
+        for values, dtype in ((starts, "<u4"), (token_lengths, "<u2" if width == 2 else "<u4")):
+            by_position = np.zeros(span, dtype=dtype)
+            by_position[positions] = values
+            handle.write(by_position.data)
+            del by_position
+        handle.write(MAGIC)  # the end: a cut or extended file is refused, not misread
     temporary.replace(path)
     return True
 
 
-def _joined(postings: list[TermPostings], part: int, dtype: Any) -> Any:
-    return np.frombuffer(b"".join(p[part].tobytes() for p in postings), dtype=dtype)
-
-
-class BodyPostings:
+class FlatPostings:
     """A segment's ``.lps`` file, mapped read-only; arrays are views into the mapping."""
 
     def __init__(self, path: Path) -> None:
-        with path.open("rb") as handle:
-            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        self._path = path
+        self._handle = path.open("rb", buffering=0)
+        try:
+            self._map = mmap.mmap(self._handle.fileno(), 0, access=mmap.ACCESS_READ)
+            self._read_tables()
+        except BaseException:
+            self._handle.close()
+            raise
+
+    def close(self) -> None:
+        """Close the file (the mapping goes with the last array that views it)."""
+        self._handle.close()
+
+    def _read_tables(self) -> None:
+        path = self._path
         if len(self._map) < _HEADER.size or self._map[: len(MAGIC)] != MAGIC:
             raise ValueError(f"{path.name}: not a lectern postings file")
-        _, terms, postings, positions, docs, span, names = _HEADER.unpack_from(self._map, 0)
-        expected = _HEADER.size + 12 * postings + 4 * positions + 16 * (terms + 1) + names + len(MAGIC)
-        if len(self._map) != expected or self._map[-len(MAGIC) :] != MAGIC:
+        _, keys, postings, positions, docs, span, names, width = _HEADER.unpack_from(self._map, 0)
+        expected = (
+            _HEADER.size
+            + 12 * postings
+            + 4 * positions
+            + 24 * (keys + 1)
+            + names
+            + 8 * (docs + 1)
+            + (4 + width) * span
+            + len(MAGIC)
+        )
+        if width not in (2, 4) or len(self._map) != expected or self._map[-len(MAGIC) :] != MAGIC:
             raise ValueError(f"{path.name}: damaged (cut short or extended)")
         offset = _HEADER.size
         self.ids, offset = self._array("<u4", postings, offset)
         self.weights, offset = self._array("<f4", postings, offset)
         self.counts, offset = self._array("<u4", postings, offset)
         self.positions, offset = self._array("<u4", positions, offset)
-        self._posting_starts, offset = self._array("<u8", terms + 1, offset)
-        self._position_starts, offset = self._array("<u8", terms + 1, offset)
-        self._names_at = offset
-        self._names: list[bytes] | None = None
+        self._posting_starts, offset = self._array("<u8", keys + 1, offset)
+        self._position_starts, offset = self._array("<u8", keys + 1, offset)
+        self._key_offsets, offset = self._array("<u8", keys + 1, offset)
+        self._keys_at = offset
+        offset += names
+        self.bases, offset = self._array("<u8", docs + 1, offset)
+        # Read with ``_read``, not through the mapping: a hit touches a few scattered pages, and
+        # each mapped page fault brings its neighbours into this process's resident set too.
+        self._char_starts_at, self._length_type = offset, np.dtype("<u2" if width == 2 else "<u4")
+        self._char_lengths_at = offset + 4 * span
+        self._sample: list[bytes] | None = None
         self.doc_count = docs
         self.span = span
         """Every position is below this."""
-        ends = (int(self._posting_starts[-1]), int(self._position_starts[-1]))
-        if ends != (postings, positions):
-            raise ValueError(f"{path.name}: inconsistent term table")
+        ends = (
+            int(self._posting_starts[-1]),
+            int(self._position_starts[-1]),
+            int(self._key_offsets[-1]),
+            int(self.bases[-1]),
+        )
+        if ends != (postings, positions, names, span):
+            raise ValueError(f"{path.name}: inconsistent tables")
 
     def _array(self, dtype: str, count: int, offset: int) -> tuple[Any, int]:
         values = np.frombuffer(self._map, dtype=dtype, count=count, offset=offset)
         return values, offset + values.nbytes
 
-    def _find(self, term: bytes) -> int | None:
-        if self._names is None:
-            self._names = bytes(self._map[self._names_at : -len(MAGIC)]).split(b"\0")
-        i = bisect.bisect_left(self._names, term)
-        return i if i < len(self._names) and self._names[i] == term else None
+    def _key(self, i: int) -> bytes:
+        offsets, at = self._key_offsets, self._keys_at
+        return self._map[at + int(offsets[i]) : at + int(offsets[i + 1])]
 
-    def postings(self, term: bytes) -> tuple[Any, Any] | None:
-        """The term's document numbers and weights, or None if the segment lacks it."""
-        i = self._find(term)
+    def _find(self, key: bytes) -> int | None:
+        """The key's number: a binary search in every ``_KEY_STRIDE``-th key (kept as a list),
+        then in the mapped key bytes (a list of all the keys would take megabytes and
+        milliseconds per segment before the first look-up)."""
+        count = len(self._key_offsets) - 1
+        if self._sample is None:
+            self._sample = [self._key(i) for i in range(0, count, _KEY_STRIDE)]
+        block = bisect.bisect_right(self._sample, key) - 1
+        if block < 0:
+            return None
+        low, high = block * _KEY_STRIDE, min(count, (block + 1) * _KEY_STRIDE)
+        while low < high:
+            middle = (low + high) // 2
+            if self._key(middle) < key:
+                low = middle + 1
+            else:
+                high = middle
+        return low if low < count and self._key(low) == key else None
+
+    def postings(self, key: bytes) -> tuple[Any, Any] | None:
+        """The key's document numbers and weights, or None if the segment lacks it."""
+        i = self._find(key)
         if i is None:
             return None
         start, end = int(self._posting_starts[i]), int(self._posting_starts[i + 1])
         return self.ids[start:end], self.weights[start:end]
 
-    def occurrences(self, term: bytes) -> tuple[Any, Any, Any] | None:
-        """The term's document numbers, counts and (segment-wide) positions."""
-        i = self._find(term)
+    def occurrences(self, key: bytes) -> tuple[Any, Any, Any] | None:
+        """The key's document numbers, counts and (segment-wide, sorted) positions."""
+        i = self._find(key)
         if i is None:
             return None
         start, end = int(self._posting_starts[i]), int(self._posting_starts[i + 1])
         first, last = int(self._position_starts[i]), int(self._position_starts[i + 1])
         return self.ids[start:end], self.counts[start:end], self.positions[first:last]
 
+    def positions_of(self, key: bytes) -> Any | None:
+        """The key's (segment-wide, sorted) positions."""
+        i = self._find(key)
+        if i is None:
+            return None
+        return self.positions[int(self._position_starts[i]) : int(self._position_starts[i + 1])]
+
+    def in_documents(self, positions: Any, docs: Sequence[int]) -> list[tuple[Any, Any, Any]]:
+        """Of a key's ``positions``, those in each of ``docs``: positions within the document,
+        and the tokens' character starts and ends (empty arrays where it has none)."""
+        docs_at = np.asarray(docs, dtype=np.int64)
+        bases = self.bases[docs_at].astype(np.int64)
+        firsts = np.searchsorted(positions, bases).tolist()
+        lasts = np.searchsorted(positions, self.bases[docs_at + 1].astype(np.int64)).tolist()
+        empty = np.zeros(0, dtype=np.int64)
+        found: list[tuple[Any, Any, Any]] = []
+        for base, first, last in zip(bases.tolist(), firsts, lasts, strict=True):
+            if first == last:
+                found.append((empty, empty, empty))
+                continue
+            at = positions[first:last].astype(np.int64)
+            low, count = int(at[0]), int(at[-1]) + 1 - int(at[0])
+            starts = _read(self._handle, self._char_starts_at + 4 * low, count, _START)
+            size = self._length_type.itemsize
+            lengths = _read(self._handle, self._char_lengths_at + size * low, count, self._length_type)
+            starts = starts[at - low].astype(np.int64)
+            found.append((at - base, starts, starts + lengths[at - low]))
+        return found
+
+
+def _read(handle: Any, offset: int, count: int, dtype: Any) -> Any:
+    if hasattr(os, "pread"):
+        data = os.pread(handle.fileno(), count * dtype.itemsize, offset)
+    else:  # Windows
+        handle.seek(offset)
+        data = handle.read(count * dtype.itemsize)
+    if len(data) != count * dtype.itemsize:
+        raise ValueError(f"{handle.name}: cut short while read")
+    return np.frombuffer(data, dtype=dtype)
+
 
 def phrase_documents(words: Sequence[tuple[Any, Any, Any]], span: int) -> Any:
     """The documents where word ``i`` of the phrase stands at ``p + i``; ``words`` are
-    ``occurrences`` results. The rarest word anchors; the others are bitmap look-ups."""
+    ``occurrences`` results. The rarest word anchors; the others are looked up by binary search
+    in their sorted positions, or in a bitmap when they are common."""
     anchor = min(range(len(words)), key=lambda i: len(words[i][2]))
     ids, counts, positions = words[anchor]
     starts = positions.astype(np.int64) - anchor
     found = np.ones(len(starts), dtype=bool)
-    size = span + len(words) + 1
     for i, (_, _, others) in enumerate(words):
         if i == anchor:
             continue
-        marks = np.zeros(size, dtype=bool)
-        marks[others] = True
-        wanted = starts + i
-        inside = wanted >= 0  # before the first position: cannot match
-        found &= inside & marks[np.where(inside, wanted, 0)]
+        found &= _holds(others, starts + i, span + len(words) + 1)
         if not found.any():
             return np.zeros(0, dtype=np.uint32)
     return np.unique(np.repeat(ids, counts)[found])
+
+
+def _holds(positions: Any, wanted: Any, size: int) -> Any:
+    """Which of ``wanted`` are among the sorted ``positions`` (a negative one never is)."""
+    if len(wanted) * _SEARCH_LIMIT < size:
+        at = np.searchsorted(positions, wanted)
+        inside = at < len(positions)
+        return inside & (positions[np.where(inside, at, 0)] == wanted)
+    marks = np.zeros(size, dtype=bool)
+    marks[positions] = True
+    inside = wanted >= 0
+    return inside & marks[np.where(inside, wanted, 0)]
