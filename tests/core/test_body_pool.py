@@ -13,6 +13,7 @@ from tui.core import index
 PIECES = [
     "alpha", "Beta", "GAMMA", "running", "runs", "x", "v2_beta", "42", "é", "İ", "ß", "ǅ",
     "区块链", "プロジェクト", "한국어", "中", " ", "  ", "\n", ", ", ".", "-", "e\u0301", "\t",
+    "ΟΔΟΣ", "Σ", "ΤΕΛΟΣ",
 ]  # fmt: skip
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import random
+import struct
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,7 +148,19 @@ DAMAGE: dict[str, Any] = {
     "short header": lambda data: data[:10],
     "last bytes cut": lambda data: data[:-2],
     "bytes added": lambda data: data + b"more",
+    # Sizes and magic numbers intact, numbers impossible: a document or a position past the end.
+    "impossible document": lambda data: _patched(data, postings._HEADER.size, 1 << 30),
+    "impossible position": lambda data: _patched(data, _first_position(data), (1 << 32) - 1),
 }
+
+
+def _patched(data: bytes, at: int, value: int) -> bytes:
+    return data[:at] + struct.pack("<I", value) + data[at + 4 :]
+
+
+def _first_position(data: bytes) -> int:
+    postings_count = postings._HEADER.unpack_from(data, 0)[2]
+    return postings._HEADER.size + 12 * postings_count
 
 
 @pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())

@@ -451,7 +451,8 @@ def test_body_postings_round_trip(occurrences: list[tuple[int, int, int]]) -> No
 
 
 def test_term_offsets_are_the_tokens() -> None:
-    for text in ["İstanbul Blockchains 区块链 x", "Ünïcode ΣΑΣ straße", CJK_DOC, "a1b2 __x__ co-op"]:
+    texts = ["İstanbul Blockchains 区块链 x", "Ünïcode ΣΑΣ straße", CJK_DOC, "a1b2 __x__ co-op", "ΟΔΟΣ.ΤΕΛΟΣ"]
+    for text in texts:
         expected: dict[str, list[int]] = {}
         for pos, (term, start, end) in enumerate(tokens(text)):
             expected.setdefault(term, []).extend((pos, start, end))

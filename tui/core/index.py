@@ -137,7 +137,9 @@ def term_offsets(text: str) -> dict[str, list[int]]:
     indexed document, where each saved call counts.
     """
     lower = text.lower()
-    if len(lower) != len(text):  # a letter that lower-cases to two: offsets would shift
+    # A letter that lower-cases to two would shift offsets; a capital sigma lower-cases by what
+    # stands around it (word-final or not), and ``tokens`` lower-cases one word at a time.
+    if len(lower) != len(text) or "Σ" in text:
         return _term_offsets_slowly(text)
     found: dict[str, list[int]] = {}
     entry_of = found.get
@@ -565,14 +567,15 @@ class _BodyPool:
 
         lower = text.lower()
         patterns = _patterns()
-        if len(lower) == len(text) and patterns.cjk.search(lower) is None:
+        if len(lower) == len(text) and "Σ" not in text and patterns.cjk.search(lower) is None:
             pieces = patterns.split.split(lower)
             words = pieces[1::2]
             word_ids = self._word_ids
             for word in set(words).difference(word_ids):
                 word_ids[word] = self._term_id(stem(word))
             ids = np.fromiter(map(word_ids.__getitem__, words), dtype=np.int32, count=len(words))
-            bounds = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int32, count=len(pieces)))
+            sizes = np.fromiter(map(len, pieces), dtype=np.int32, count=len(pieces))
+            bounds = np.cumsum(sizes, dtype=np.int32)
             starts, ends = bounds[0:-1:2], bounds[1::2]
         else:
             found = list(tokens(text))
@@ -1203,6 +1206,7 @@ class Index:
             self._vocabulary = _read_vocabulary(self.folder)
         segments = self._segments_of(searcher)
 
+        @functools.cache
         def frequency(word: str) -> int:
             term = stem(word).encode("utf-8")
             return sum(s.documents_with(field, term) for s in segments for field in ("body", "title"))
@@ -1380,23 +1384,40 @@ class _QueryTerms:
             local = [d - segment.offset for d in docnums if segment.offset <= d < end]
             if not local:
                 continue
+            if segment.flat is not None:
+                try:
+                    in_segment = _flat_occurrences(segment, words, local)
+                except ValueError:  # impossible numbers in the file: Whoosh's postings answer
+                    segment.close()
+                else:
+                    for docnum, occurrences in in_segment.items():
+                        found[docnum + segment.offset].update(occurrences)
+                    continue
             for word in words:
-                tbytes = word.encode("utf-8")
-                if segment.flat is None:
-                    try:
-                        for docnum, value in _values_at(segment.reader, "body", tbytes, local):
-                            found[docnum + segment.offset][word] = _decoded(value)
-                    except (KeyError, TermNotFound):  # not in this segment
-                        pass
+                try:
+                    for docnum, value in _values_at(segment.reader, "body", word.encode("utf-8"), local):
+                        found[docnum + segment.offset][word] = _decoded(value)
+                except (KeyError, TermNotFound):  # not in this segment
                     continue
-                positions = segment.flat.positions_of(_flat_key("body", tbytes))
-                if positions is None:
-                    continue
-                in_documents = segment.flat.in_documents(positions, local)
-                for docnum, occurrences in zip(local, in_documents, strict=True):
-                    if len(occurrences[0]):
-                        found[docnum + segment.offset][word] = occurrences
         return found
+
+
+def _flat_occurrences(segment: _Segment, words: Iterable[str], local: list[int]) -> dict[int, _Occurrences]:
+    """``occurrences_in`` for one segment from its ``.lps`` file: two binary searches and a
+    read per word and document. ValueError if the file holds impossible numbers."""
+    flat = segment.flat
+    assert flat is not None
+    found: dict[int, _Occurrences] = defaultdict(dict)
+    for word in words:
+        positions = flat.positions_of(_flat_key("body", word.encode("utf-8")))
+        if positions is None:
+            continue
+        if len(positions) and int(positions[-1]) >= flat.span:
+            raise ValueError("a position past the segment's span")
+        for docnum, occurrences in zip(local, flat.in_documents(positions, local), strict=True):
+            if len(occurrences[0]):
+                found[docnum][word] = occurrences
+    return found
 
 
 def _values_at(
@@ -1827,12 +1848,26 @@ class _Segment:
             self.flat = None
         else:
             if self.flat.doc_count != self.size:
-                self.flat = None
+                self.close()
         self._norms: dict[str, Any] = {}
 
     def close(self) -> None:
+        """Let go of the ``.lps`` file: Whoosh's postings answer for this segment from now on."""
         if self.flat is not None:
             self.flat.close()
+            self.flat = None
+
+    def fits(self, ids: Any, positions: Any = None) -> bool:
+        """Whether numbers read from the ``.lps`` file are possible here; if not, the file is
+        damaged in a way its sizes and magic numbers do not show, and it is let go."""
+        flat = self.flat
+        assert flat is not None
+        ok = (not len(ids) or int(ids.max()) < self.size) and (
+            positions is None or not len(positions) or int(positions.max()) < flat.span
+        )
+        if not ok:
+            self.close()
+        return ok
 
     def empty(self) -> tuple[Any, Any]:
         return self.np.zeros(self.size, dtype=bool), self.np.zeros(self.size)
@@ -1840,7 +1875,9 @@ class _Segment:
     def postings(self, fieldname: str, tbytes: bytes) -> tuple[Any, Any] | None:
         """A term's document numbers and weights in this segment."""
         if self.flat is not None and fieldname in SEARCH_FIELDS:
-            return self.flat.postings(_flat_key(fieldname, tbytes))
+            found = self.flat.postings(_flat_key(fieldname, tbytes))
+            if found is None or self.fits(found[0]):
+                return found
         try:
             return _read_postings(self.reader, fieldname, tbytes)
         except (KeyError, TermNotFound):  # not in this segment (one look-up, not two)
@@ -1974,6 +2011,8 @@ def _phrase(q: Any, segment: _Segment) -> tuple[Any, Any]:
     assert flat is not None
     words = [segment.top.schema["body"].to_bytes(w) for w in q.words]
     found = [f for w in words if (f := flat.occurrences(_flat_key("body", w))) is not None]
+    if not all(segment.fits(ids, positions) for ids, _, positions in found):
+        return _with_whoosh(q, segment)
     matched, scores = segment.empty()
     if not words or len(found) != len(words):
         return matched, scores

@@ -240,8 +240,9 @@ class FlatPostings:
         and the tokens' character starts and ends (empty arrays where it has none)."""
         docs_at = np.asarray(docs, dtype=np.int64)
         bases = self.bases[docs_at].astype(np.int64)
-        firsts = np.searchsorted(positions, bases).tolist()
-        lasts = np.searchsorted(positions, self.bases[docs_at + 1].astype(np.int64)).tolist()
+        # Probes of the positions' own type: a mixed-type search would copy the whole array.
+        firsts = np.searchsorted(positions, bases.astype(positions.dtype)).tolist()
+        lasts = np.searchsorted(positions, self.bases[docs_at + 1].astype(positions.dtype)).tolist()
         empty = np.zeros(0, dtype=np.int64)
         found: list[tuple[Any, Any, Any]] = []
         for base, first, last in zip(bases.tolist(), firsts, lasts, strict=True):
@@ -250,6 +251,8 @@ class FlatPostings:
                 continue
             at = positions[first:last].astype(np.int64)
             low, count = int(at[0]), int(at[-1]) + 1 - int(at[0])
+            if low + count > self.span or not bool((at[1:] > at[:-1]).all()):
+                raise ValueError(f"{self._path.name}: positions out of order or past the span")
             starts = _read(self._handle, self._char_starts_at + 4 * low, count, _START)
             size = self._length_type.itemsize
             lengths = _read(self._handle, self._char_lengths_at + size * low, count, self._length_type)
@@ -289,9 +292,10 @@ def phrase_documents(words: Sequence[tuple[Any, Any, Any]], span: int) -> Any:
 def _holds(positions: Any, wanted: Any, size: int) -> Any:
     """Which of ``wanted`` are among the sorted ``positions`` (a negative one never is)."""
     if len(wanted) * _SEARCH_LIMIT < size:
-        at = np.searchsorted(positions, wanted)
-        inside = at < len(positions)
-        return inside & (positions[np.where(inside, at, 0)] == wanted)
+        probes = np.where(wanted >= 0, wanted, 0).astype(positions.dtype)  # the same type: no copy
+        at = np.searchsorted(positions, probes)
+        inside = (at < len(positions)) & (wanted >= 0)
+        return inside & (positions[np.where(inside, at, 0)] == probes)
     marks = np.zeros(size, dtype=bool)
     marks[positions] = True
     inside = wanted >= 0
