@@ -252,7 +252,10 @@ def test_file_turned_binary_is_removed_and_reported(library: tuple[Path, Path], 
 
 
 def test_schema_bump_rebuilds(library: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.core import catalog
+
     folder, corpus = library
+    monkeypatch.setattr(catalog, "SCHEMA_VERSION", index.SCHEMA_VERSION + 1)
     monkeypatch.setattr(index, "SCHEMA_VERSION", index.SCHEMA_VERSION + 1)
     report = build(folder, corpus)["report"]
     assert report.rebuilt and "format changed" in report.rebuilt and report.indexed == 3
@@ -267,6 +270,47 @@ def test_corrupt_index_is_rebuilt_and_reported_once(library: tuple[Path, Path]) 
     assert report.rebuilt and "unreadable" in report.rebuilt and report.indexed == 3
     assert build(folder, corpus)["report"].rebuilt is None
     assert set(ids(Index(folder, load_text), "blockchain")) == {CHINA, BELT}
+
+
+def test_an_index_as_the_last_run_left_it_is_not_opened_again(
+    library: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.core.catalog import Catalog
+
+    folder, corpus = library
+    checked: list[Path] = []
+    real_check = index.check
+    monkeypatch.setattr(index, "check", lambda f: checked.append(f) or real_check(f))
+    catalog = Catalog.load(folder)
+    assert catalog is not None and catalog.files and all(name in catalog.files for name in catalog.files)
+    assert build(folder, corpus)["report"].rebuilt is None and checked == []
+    # Any change to a file of the index (here only its time) and it is opened and checked again.
+    some_file = next(p for p in (folder / index.WHOOSH_DIR).iterdir() if p.suffix == ".pst")
+    os.utime(some_file, ns=(some_file.stat().st_atime_ns, some_file.stat().st_mtime_ns + 10**9))
+    assert build(folder, corpus)["report"].rebuilt is None and checked == [folder]
+    assert build(folder, corpus)["report"].rebuilt is None and checked == [folder]  # recorded again
+    # A catalog from before the file list was kept: checked once, then trusted.
+    catalog = Catalog.load(folder)
+    assert catalog is not None
+    catalog.files = None
+    catalog.save(folder)
+    build(folder, corpus)
+    build(folder, corpus)
+    assert checked == [folder, folder]
+
+
+def test_the_unchanged_check_imports_no_whoosh(library: tuple[Path, Path]) -> None:
+    import subprocess
+    import sys
+
+    folder, corpus = library
+    code = (
+        "import sys; from pathlib import Path; from tui.core import indexer; "
+        f"r = indexer.sync(Path({str(folder)!r}), [Path({str(corpus)!r})], False, lambda e: None); "
+        "print(r.rebuilt, r.unchanged, 'whoosh' in sys.modules, 'numpy' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["None", "3", "False", "False"]
 
 
 def test_missing_catalog_rebuilds(library: tuple[Path, Path]) -> None:

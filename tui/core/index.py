@@ -59,18 +59,16 @@ from whoosh.util import make_binary_tree
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from tui.core.catalog import SCHEMA_VERSION, VOCABULARY_NAME, WHOOSH_DIR
 from tui.core.documents import read_body, text_sha256
 from tui.core.results import Hit, IndexUnavailable, QueryError, Results, Span
 
-SCHEMA_VERSION = 5
-"""Bump when the schema or analyzer changes: existing indexes are then rebuilt."""
+__all__ = ["SCHEMA_VERSION", "VOCABULARY_NAME", "WHOOSH_DIR", "Index", "make_snippet", "merge_spans"]
 MAX_QUERY_CHARS = 400
 MAX_WORD_CHARS = 80
 """Whoosh's parser and fuzzy expansion are quadratic in word length; longer words are refused."""
 SNIPPET_CHARS = 180
 DATE_HELP = "date: takes a year (date:2020), a day (date:2020-01-19) or a range (date:[2019 to 2021])"
-WHOOSH_DIR = "whoosh"
-VOCABULARY_NAME = "vocabulary.txt"
 SEARCH_FIELDS = ("title", "body", "tags", "note")
 FIELD_ALIASES = {"tags": ["tag"], "language": ["lang"], "note": ["notes"]}
 

@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.core import catalog as catalog_format
 from tui.core.annotations import AnnotationStore
-from tui.core.catalog import Catalog, Entry
+from tui.core.catalog import VOCABULARY_NAME, WHOOSH_DIR, Catalog, Entry, index_files
 from tui.core.documents import Document, Skipped, SourceFile, discover, read_document
 from tui.core.results import IndexUnavailable
 
@@ -129,17 +130,17 @@ def sync(
 
     ``annotations`` is the annotation store's folder: notes and tags are indexed with their document.
     """
-    from tui.core import index  # Whoosh is imported only by the writer process
-
     started = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
     report = Report()
     catalog = Catalog.load(folder)
     report.rebuilt = _rebuild_reason(folder, catalog, rebuild)
     if report.rebuilt is not None or catalog is None:
+        from tui.core import index  # Whoosh: only when the index is written or checked
+
         index.create(folder)
-        catalog = Catalog(index.SCHEMA_VERSION, {})
-        (folder / index.VOCABULARY_NAME).unlink(missing_ok=True)
+        catalog = Catalog(catalog_format.SCHEMA_VERSION, {})
+        (folder / VOCABULARY_NAME).unlink(missing_ok=True)
     sources, skipped = discover(list(roots))
     notes = Notes(annotations) if annotations is not None else None
     plan = make_plan(catalog, sources, skipped, notes)
@@ -149,22 +150,29 @@ def sync(
     total_bytes = sum(s.size for s in plan.to_read)
     emit({"event": "start", "total": len(plan.to_read), "bytes": total_bytes, "rebuilt": report.rebuilt})
     _write_changes(folder, plan, report, emit, total_bytes, notes)
+    files = index_files(folder)
+    if plan.catalog.files != files:  # the next start-up can trust the index as it stands now
+        plan.catalog.files = files
+        plan.catalog.save(folder)
     report.documents = len(catalog.entries)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
 
 def _rebuild_reason(folder: Path, catalog: Catalog | None, rebuild: bool) -> str | None:
-    from tui.core import index
-
     if rebuild:
         return "rebuild requested"
-    if not (folder / index.WHOOSH_DIR).exists():
+    if not (folder / WHOOSH_DIR).exists():
         return "no index yet" if catalog is None else "index folder missing"
     if catalog is None:
         return "index catalog missing or unreadable"
-    if catalog.schema != index.SCHEMA_VERSION:
-        return f"index format changed (version {catalog.schema} -> {index.SCHEMA_VERSION})"
+    version = catalog_format.SCHEMA_VERSION
+    if catalog.schema != version:
+        return f"index format changed (version {catalog.schema} -> {version})"
+    if catalog.files and catalog.files == index_files(folder):
+        return None  # every file as the last finished run left it: no need to open it
+    from tui.core import index  # Whoosh
+
     try:
         index.check(folder)
     except IndexUnavailable as error:
@@ -175,8 +183,6 @@ def _rebuild_reason(folder: Path, catalog: Catalog | None, rebuild: bool) -> str
 def _write_changes(
     folder: Path, plan: Plan, report: Report, emit: Emit, total_bytes: int, notes: Notes | None
 ) -> None:
-    from tui.core import index
-
     catalog = plan.catalog
     removals = list(plan.removed)
     done = done_bytes = 0
@@ -187,6 +193,8 @@ def _write_changes(
         docs = _read_batch(batch, catalog, report, emit, notes, removals, signatures)
         batch_bytes = sum(s.size for s in batch)
         if docs or removals:
+            from tui.core import index  # Whoosh: only when there is something to write
+
             replaced = [d.id for d in docs if d.id in catalog.entries]
             parallel = sum(len(d.text) for d in docs) >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
             vocabulary |= index.write(
@@ -222,6 +230,8 @@ def _write_changes(
             }
         )
     if removals:
+        from tui.core import index
+
         index.write(folder, removals, [])
         wrote = True
         for doc_id in removals:
@@ -230,7 +240,7 @@ def _write_changes(
     if wrote or not (folder / "catalog.json").exists() or plan.to_read:
         catalog.save(folder)
     if vocabulary:
-        _merge_vocabulary(folder / index.VOCABULARY_NAME, vocabulary)
+        _merge_vocabulary(folder / VOCABULARY_NAME, vocabulary)
 
 
 def _read_batch(
