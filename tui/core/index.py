@@ -63,7 +63,6 @@ from tui.core.catalog import SCHEMA_VERSION, VOCABULARY_NAME, WHOOSH_DIR
 from tui.core.documents import read_body, text_sha256
 from tui.core.results import Hit, IndexUnavailable, QueryError, Results, Span
 
-__all__ = ["SCHEMA_VERSION", "VOCABULARY_NAME", "WHOOSH_DIR", "Index", "make_snippet", "merge_spans"]
 MAX_QUERY_CHARS = 400
 MAX_WORD_CHARS = 80
 """Whoosh's parser and fuzzy expansion are quadratic in word length; longer words are refused."""
