@@ -39,12 +39,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
-from textual.app import App  # noqa: E402
-from textual.pilot import Pilot  # noqa: E402
-from textual.strip import Strip  # noqa: E402
 
 from tests.benchmarks.common import Row, median, percentile, table  # noqa: E402
 from tests.benchmarks.corpus import write_large_document  # noqa: E402
+from tests.benchmarks.pilot import POLL, RenderClock, main_screen, wait_for  # noqa: E402
 from tui.core.anchoring import reanchor_all  # noqa: E402
 from tui.core.annotations import (  # noqa: E402
     COLORS,
@@ -60,12 +58,10 @@ from tui.core.library import Library  # noqa: E402
 from tui.core.paths import Paths  # noqa: E402
 from tui.core.storage import atomic_write_text  # noqa: E402
 from tui.ui.app import make_app  # noqa: E402
-from tui.ui.screens.main import MainScreen  # noqa: E402
 from tui.ui.widgets.annotation_panel import AnnotationPanel  # noqa: E402
 from tui.ui.widgets.reader import Reader  # noqa: E402
 
 SIZE = (120, 36)
-POLL = 0.005
 DOC_MB = 1.0
 ANNOTATIONS = 2_000
 NOTED = 0.25
@@ -153,45 +149,6 @@ def payload(ref: DocumentRef, annotations: list[Annotation]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- (a) the reader
-
-
-@dataclass
-class RenderClock:
-    """Wraps a widget's render_line: counts lines and adds up their time since ``reset``."""
-
-    lines: int = 0
-    seconds: float = 0.0
-    last_end: float = 0.0
-    stamps: list[float] = field(default_factory=list)
-
-    def install(self, widget: Any) -> None:
-        original = widget.render_line
-
-        def render_line(y: int) -> Strip:
-            started = time.perf_counter()
-            strip = original(y)
-            self.last_end = time.perf_counter()
-            self.lines += 1
-            self.seconds += self.last_end - started
-            return strip
-
-        widget.render_line = render_line  # Textual looks render_line up on the instance each frame
-
-    def reset(self) -> None:
-        self.lines, self.seconds, self.last_end = 0, 0.0, 0.0
-
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 120.0) -> float:
-    deadline = time.perf_counter() + timeout
-    while not condition():
-        if time.perf_counter() > deadline:
-            raise TimeoutError(f"condition not met within {timeout} s")
-        await pilot.pause(POLL)
-    return time.perf_counter()
-
-
-def main_screen(app: App[Any]) -> MainScreen | None:
-    return next((s for s in app.screen_stack if isinstance(s, MainScreen)), None)
 
 
 @dataclass

@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +41,13 @@ sys.path.insert(0, str(ROOT))
 
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.css.query import NoMatches  # noqa: E402
-from textual.pilot import Pilot  # noqa: E402
 from textual.strip import Strip  # noqa: E402
 from textual.widgets import Input, Static, TextArea  # noqa: E402
 from textual.worker import WorkerCancelled  # noqa: E402
 
 from tests.benchmarks.common import Row, median, percentile, table  # noqa: E402
 from tests.benchmarks.corpus import generate, phrases, write_large_document  # noqa: E402
+from tests.benchmarks.pilot import POLL, RenderClock, main_screen, wait_for  # noqa: E402
 from tui.core.library import Library  # noqa: E402
 from tui.core.paths import Paths  # noqa: E402
 from tui.ui.app import LecternApp, make_app  # noqa: E402
@@ -56,7 +56,6 @@ from tui.ui.widgets.document_list import DocumentList  # noqa: E402
 from tui.ui.widgets.reader import Reader  # noqa: E402
 
 SIZE = (120, 36)
-POLL = 0.005
 TARGETS = {
     "paint_seeds": 0.5,
     "paint_corpus": 0.6,
@@ -94,20 +93,6 @@ def log(message: str) -> None:
 def paths_under(home: Path) -> Paths:
     """lectern's three folders under ``home`` (what LECTERN_HOME=home gives)."""
     return Paths.from_environment({"LECTERN_HOME": str(home)})
-
-
-async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 120.0) -> float:
-    """Poll ``condition`` every POLL seconds; the perf_counter time at which it first held."""
-    deadline = time.perf_counter() + timeout
-    while not condition():
-        if time.perf_counter() > deadline:
-            raise TimeoutError(f"condition not met within {timeout} s")
-        await pilot.pause(POLL)
-    return time.perf_counter()
-
-
-def main_screen(app: App[Any]) -> MainScreen | None:
-    return next((s for s in app.screen_stack if isinstance(s, MainScreen)), None)
 
 
 def list_painted(app: App[Any]) -> bool:
@@ -165,32 +150,6 @@ class TextAreaApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield TextArea(read_only=True, soft_wrap=True, id="peer")
-
-
-@dataclass
-class RenderClock:
-    """Wraps a widget's render_line: counts lines and adds up their time since ``reset``."""
-
-    lines: int = 0
-    seconds: float = 0.0
-    last_end: float = 0.0
-    stamps: list[float] = field(default_factory=list)
-
-    def install(self, widget: Any) -> None:
-        original = widget.render_line
-
-        def render_line(y: int) -> Strip:
-            started = time.perf_counter()
-            strip = original(y)
-            self.last_end = time.perf_counter()
-            self.lines += 1
-            self.seconds += self.last_end - started
-            return strip
-
-        widget.render_line = render_line  # Textual looks render_line up on the instance each frame
-
-    def reset(self) -> None:
-        self.lines, self.seconds, self.last_end = 0, 0.0, 0.0
 
 
 async def floor_first_paint() -> float:
