@@ -606,5 +606,5 @@ def test_a_segment_file_gone_mid_search_is_retried(ix: Index, monkeypatch: pytes
     monkeypatch.setattr(Index, "_search", vanishing_once)
     assert ix.search("blockchain").total == 2 and calls[0] is not calls[1]
     monkeypatch.setattr(Index, "_search", lambda *a: (_ for _ in ()).throw(FileNotFoundError("gone")))
-    with pytest.raises(IndexUnavailable, match="changed while it was read"):
+    with pytest.raises(IndexUnavailable, match="index file is missing"):
         ix.search("blockchain")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import heapq
 import io
 import os
 import pickle
@@ -40,7 +41,7 @@ import threading
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import accumulate, pairwise
@@ -52,6 +53,7 @@ from whoosh import fields, formats, index, matching, qparser, query, scoring
 from whoosh.analysis import Analyzer, Token
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN as _LENGTHS_COLUMN
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3PostingsWriter
+from whoosh.index import EmptyIndexError
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE, pack_uint
@@ -59,9 +61,10 @@ from whoosh.util import make_binary_tree
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from tui.core import catalog as catalog_format
 from tui.core.catalog import SCHEMA_VERSION, VOCABULARY_NAME, WHOOSH_DIR
 from tui.core.documents import read_body, text_sha256
-from tui.core.results import Hit, IndexUnavailable, QueryError, Results, Span
+from tui.core.results import Hit, IndexDamaged, IndexUnavailable, QueryError, Results, Span
 
 MAX_QUERY_CHARS = 400
 MAX_WORD_CHARS = 80
@@ -70,6 +73,15 @@ SNIPPET_CHARS = 180
 DATE_HELP = "date: takes a year (date:2020), a day (date:2020-01-19) or a range (date:[2019 to 2021])"
 SEARCH_FIELDS = ("title", "body", "tags", "note")
 FIELD_ALIASES = {"tags": ["tag"], "language": ["lang"], "note": ["notes"]}
+QUERY_FIELDS = frozenset({*SEARCH_FIELDS, "date", "language"})
+"""The fields a query may name (with their aliases); the others are stored, not searchable."""
+FIELDS_HELP = "search title:, tag:, note:, lang: or date:"
+MAX_FUZZY_DISTANCE = 2
+MAX_EXPANSIONS = 1024
+"""A prefix, wildcard or fuzzy term matches at most this many words (the most frequent): every
+query then answers within a bounded time, whatever the size of the vocabulary."""
+_FIELD_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*):")
+_FUZZY_DISTANCE = re.compile(r"~(\d+)")
 
 _CJK = (
     "\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
@@ -326,6 +338,7 @@ def make_schema() -> fields.Schema:
         sha256=fields.STORED(),
         size=fields.STORED(),
         mtime_ns=fields.STORED(),
+        record=fields.STORED(),  # the document's catalog entry (JSON): the catalog's backup
     )
 
 
@@ -365,6 +378,26 @@ def create(folder: Path) -> None:
     index.create_in(str(target), make_schema())
 
 
+def collect_garbage(folder: Path) -> None:
+    """Delete the files no generation uses: segments and tables of contents of a killed run."""
+    try:
+        ix = index.open_dir(str(folder / WHOOSH_DIR))
+        toc = ix._read_toc()
+        index.clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
+    except Exception as error:  # damage: the caller's check reports it
+        raise IndexUnavailable(f"{type(error).__name__}: {error}") from error
+
+
+def stored_entries(folder: Path) -> list[tuple[str, str]]:
+    """(id, catalog record) of every document in the index, to rebuild a lost catalog."""
+    try:
+        ix = index.open_dir(str(folder / WHOOSH_DIR))
+        with ix.reader() as reader:
+            return [(str(stored["id"]), str(stored["record"])) for _, stored in reader.iter_docs()]
+    except Exception as error:  # any damage surfaces as a different exception type
+        raise IndexUnavailable(f"{type(error).__name__}: {error}") from error
+
+
 def check(folder: Path) -> int:
     """Open the index and read its segments; the document count, or IndexUnavailable."""
     try:
@@ -385,10 +418,12 @@ def write(
     procs: int = 1,
     merge: bool = True,
     notes: Callable[[Any], tuple[str, tuple[str, ...]]] | None = None,
+    records: Mapping[str, str] | None = None,
 ) -> set[str]:
     """One commit: delete ``remove`` ids, then add (or replace) the ``add`` documents.
 
     ``notes`` gives a document's annotation notes and tags, indexed with it (``note:``, ``tag:``).
+    ``records`` holds each added document's catalog entry (JSON), stored with it.
     With ``procs`` > 1, a forked process writes a second segment from about half the text.
     Returns the vocabulary (``vocabulary_of``) of the added documents.
     """
@@ -397,7 +432,10 @@ def write(
     try:
         for doc_id in remove:
             writer.delete_by_term("id", doc_id)
-        documents = [_fields_of(doc, *(notes(doc) if notes else ("", ()))) for doc in add]
+        documents = [
+            _fields_of(doc, *(notes(doc) if notes else ("", ())), (records or {}).get(doc.id, "{}"))
+            for doc in add
+        ]
         mine, theirs = _share(documents) if procs > 1 and _can_fork() else (documents, [])
         helper = _Helper(folder, theirs) if theirs else None
         vocabulary = _add_all(writer, mine)
@@ -490,7 +528,7 @@ def _write_segment(folder: Path, documents: list[dict[str, Any]], pipe: Any) -> 
         pipe.close()
 
 
-def _fields_of(doc: Any, note: str, labels: tuple[str, ...]) -> dict[str, Any]:
+def _fields_of(doc: Any, note: str, labels: tuple[str, ...], record: str = "{}") -> dict[str, Any]:
     return {
         "id": doc.id,
         "path": str(doc.path),
@@ -505,6 +543,7 @@ def _fields_of(doc: Any, note: str, labels: tuple[str, ...]) -> dict[str, Any]:
         "sha256": doc.sha256,
         "size": doc.size,
         "mtime_ns": doc.mtime_ns,
+        "record": record,
     }
 
 
@@ -1033,6 +1072,8 @@ class Index:
         self._parser: Any = None
         self._lexicon: _Lexicon | None = None
         self._segments: list[_Segment] | None = None
+        self._verified: set[str] = set()
+        """Index files whose checksum this process has checked."""
 
     def close(self) -> None:
         """Release the searcher's files."""
@@ -1047,16 +1088,42 @@ class Index:
                 if self._searcher is not None:
                     self._searcher.close()
                 self._forget_segments()
+                self._verify_files()
                 self._searcher = self._ix.searcher(weighting=_Weighting())
                 self._vocabulary = self._parser = None
                 self._lexicon = _Lexicon(self._searcher.reader())
+        except IndexUnavailable:
+            self._drop_searcher()
+            raise
+        except EmptyIndexError as error:
+            self._drop_searcher()
+            raise IndexUnavailable("there is no index yet") from error
         except Exception as error:
-            self._searcher = self._ix = None
-            raise IndexUnavailable(f"{type(error).__name__}: {error}") from error
+            self._drop_searcher()
+            raise IndexDamaged(f"{type(error).__name__}: {error}") from error
         if schema_mark() not in self._searcher.schema:  # postings it would misread
             self._drop_searcher()
             raise IndexUnavailable("the index has an older format: it is rebuilt at the next update")
         return self._searcher
+
+    def _verify_files(self) -> None:
+        """Check, once per file, that each index file the catalog lists is byte for byte what was
+        written (CRC), so that no search believes a damaged file. Whoosh's files are written once
+        under their name; the vocabulary is rewritten in place, so it is checked only while its
+        size and mtime are still those the catalog recorded."""
+        listed = catalog_format.read_files(self.folder) or {}
+        stats = catalog_format.index_stats(self.folder)
+        names = [
+            name
+            for name, state in listed.items()
+            if name not in self._verified
+            and name in stats
+            and (name.startswith(f"{WHOOSH_DIR}/") or tuple(state[:2]) == stats[name])
+        ]
+        problem = catalog_format.verify_files(self.folder, listed, names)
+        if problem is not None:
+            raise IndexDamaged(problem)
+        self._verified.update(names)
 
     def _query(self, searcher: Any, text: str) -> Any:
         """``parse_query``, then lectern's own fuzzy, prefix and phrase queries swapped in."""
@@ -1123,21 +1190,26 @@ class Index:
 
     def _run(self, action: Callable[[Any], _T]) -> _T:
         """``action`` on the current searcher, under the lock; again on a fresh searcher if a
-        segment file vanished under it.
+        segment file vanished under it. Any other failure to read the index is IndexDamaged.
 
         Segments are not compound, so a searcher opens some of their files only when first
         needed; a merge committed by the indexer meanwhile deletes the files it replaced.
         """
         with self._lock:
-            try:
-                return action(self._current())
-            except FileNotFoundError:
-                self._drop_searcher()
-            try:
-                return action(self._current())
-            except FileNotFoundError as error:
-                self._drop_searcher()
-                raise IndexUnavailable(f"the index changed while it was read: {error}") from error
+            for attempt in range(2):
+                try:
+                    return action(self._current())
+                except (QueryError, IndexUnavailable):
+                    raise
+                except FileNotFoundError as error:
+                    self._drop_searcher()
+                    if attempt:
+                        raise IndexDamaged(f"an index file is missing: {error}") from error
+                except Exception as error:  # damage shows as any exception type (zlib, struct, ...)
+                    self._drop_searcher()
+                    self._verified.clear()
+                    raise IndexDamaged(f"{type(error).__name__}: {error}") from error
+        raise AssertionError("unreachable")
 
     def _drop_searcher(self) -> None:
         if self._searcher is not None:
@@ -1239,17 +1311,13 @@ def make_parser(schema: Any) -> Any:
 
 
 def parse_query(text: str, schema: Any, parser: Any = None) -> Any:
-    """Parse with lectern's syntax; QueryError explains anything that cannot run."""
+    """Parse with lectern's syntax; QueryError explains anything that cannot run.
+
+    Every check that a query can fail is made here, before it runs: an exception while a parsed
+    query runs means the index is damaged, never that the query was odd.
+    """
     stripped = " ".join(text.split())
-    if not stripped:
-        raise QueryError("type something to search for")
-    if len(stripped) > MAX_QUERY_CHARS:
-        raise QueryError(f"query too long ({len(stripped)} characters; the limit is {MAX_QUERY_CHARS})")
-    longest = max(stripped.split(), key=len)
-    if len(longest) > MAX_WORD_CHARS:
-        raise QueryError(
-            f"a word of {len(longest)} characters is too long to search (limit {MAX_WORD_CHARS})"
-        )
+    _check_text(stripped, schema)
     try:
         q = (parser or make_parser(schema)).parse(stripped)
     except Exception as error:  # Whoosh raises assorted types on odd input
@@ -1264,9 +1332,45 @@ def parse_query(text: str, schema: Any, parser: Any = None) -> Any:
     if _only_negative(q):
         raise QueryError("a query cannot only exclude: add a word to look for")
     for node in _walk(q):
-        if isinstance(node, query.Wildcard) and str(node.text).startswith(("*", "?")):
-            raise QueryError("a wildcard cannot come first in a word: type a few letters before *")
+        _check_node(node, schema)
     return q
+
+
+def _check_text(stripped: str, schema: Any) -> None:
+    if not stripped:
+        raise QueryError("type something to search for")
+    if len(stripped) > MAX_QUERY_CHARS:
+        raise QueryError(f"query too long ({len(stripped)} characters; the limit is {MAX_QUERY_CHARS})")
+    longest = max(stripped.split(), key=len)
+    if len(longest) > MAX_WORD_CHARS:
+        raise QueryError(
+            f"a word of {len(longest)} characters is too long to search (limit {MAX_WORD_CHARS})"
+        )
+    aliases = {alias for names in FIELD_ALIASES.values() for alias in names}
+    for name in _FIELD_NAME.findall(stripped):
+        if name.lower() in schema.names() and name.lower() not in QUERY_FIELDS | aliases:
+            raise QueryError(f"{name}: is not a field you can search: {FIELDS_HELP}")
+    for distance in _FUZZY_DISTANCE.findall(stripped):
+        if len(distance) > 1 or int(distance) > MAX_FUZZY_DISTANCE:
+            raise QueryError(f"a misspelling can be 1 or 2 edits away (word~ or word~2), not ~{distance}")
+
+
+def _check_node(node: Any, schema: Any) -> None:
+    """QueryError for a parsed node that could not run (Whoosh would raise while running it)."""
+    if isinstance(node, query.Every):
+        raise QueryError(
+            "* alone matches everything: type a few letters before it (clear the search to list all)"
+        )
+    fieldname = getattr(node, "fieldname", None)
+    if fieldname is not None and fieldname not in QUERY_FIELDS:
+        raise QueryError(f"{fieldname}: is not a field you can search: {FIELDS_HELP}")
+    if isinstance(node, query.Wildcard) and str(node.text).startswith(("*", "?")):
+        raise QueryError("a wildcard cannot come first in a word: type a few letters before *")
+    if fieldname == "date" and node.is_leaf() and not isinstance(node, query.RangeMixin):
+        try:
+            schema["date"].to_bytes(node.text)
+        except Exception as error:  # Whoosh's date parser raises a bare Exception
+            raise QueryError(DATE_HELP) from error
 
 
 def _drop_phrases_on_keywords(q: Any) -> Any:
@@ -1625,9 +1729,14 @@ class _Lexicon:
         return sorted(t.decode("utf-8") for t in found)
 
     def expand(self, key: tuple[Any, ...], find: Callable[[], Iterable[str]]) -> list[bytes]:
-        """The terms ``find`` gives, remembered under ``key`` for this searcher."""
+        """The terms ``find`` gives (the ``MAX_EXPANSIONS`` most frequent when there are more; ``key``
+        names the field second), remembered under ``key`` for this searcher."""
         if key not in self._expansions:
-            self._expansions[key] = [t.encode("utf-8") for t in find()]
+            found = [t.encode("utf-8") for t in find()]
+            if len(found) > MAX_EXPANSIONS:
+                frequency = functools.partial(self._reader.doc_frequency, key[1])
+                found = sorted(heapq.nlargest(MAX_EXPANSIONS, found, key=frequency))
+            self._expansions[key] = found
         return self._expansions[key]
 
     def within(self, fieldname: str, text: str, maxdist: int, prefix: int) -> list[bytes]:

@@ -20,6 +20,10 @@ class IndexUnavailable(RuntimeError):
     """No usable index on disk (missing, corrupt, or built with another schema)."""
 
 
+class IndexDamaged(IndexUnavailable):
+    """The index is there but cannot be read correctly: rebuild it (once) and ask again."""
+
+
 @dataclass(frozen=True)
 class Hit:
     """One search result."""
