@@ -1,5 +1,8 @@
 """Allow ``python -m tui``."""
 
-from tui.cli import main
+try:
+    from tui.cli import main
+except KeyboardInterrupt:  # Ctrl-C while Python is still importing: the same quiet 130 as later
+    raise SystemExit(130) from None
 
 raise SystemExit(main())

@@ -3,49 +3,141 @@
 ``lectern [PATH...]`` opens the Textual app (imported only in that branch, so the scripting
 subcommands start fast and never load Textual). ``index``, ``search`` and ``paths`` work on the
 same index and the same rules as the app. With no PATH, the bundled seeds are used.
+
+Scripts and pipelines depend on the exit status and on stderr being one readable line, so
+``main`` turns every failure into ``lectern: ...`` and a status, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
+import stat
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from tui import __version__
-from tui.core.annotations import COLORS, Annotation, AnnotationStore, DocumentRef, open_annotations
+from tui.core.annotations import (
+    COLORS,
+    Annotation,
+    AnnotationSet,
+    AnnotationStore,
+    DocumentRef,
+    open_annotations,
+)
+from tui.core.documents import EXTENSIONS
 from tui.core.export import FORMATS
 from tui.core.library import Library, read_text
 from tui.core.paths import HOME_VARIABLE, Paths
+from tui.core.results import IndexUnavailable, QueryError, Results
 from tui.core.sanitize import visible
 
 SUBCOMMANDS = ("index", "search", "paths", "annotations", "export", "import")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT: what a shell reports for a command stopped by Ctrl-C."""
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for ``cat`` or ``grep`` when the reader of their output
+(``head``) has gone, so ``set -o pipefail`` scripts treat lectern like any other tool."""
+DOCUMENT_TYPES = ", ".join(sorted(EXTENSIONS))
+"""How long an interrupted indexer child may take to unwind before it is killed."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``lectern`` console script and ``python -m tui``."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in SUBCOMMANDS:
-        parsed = _subcommand_parser().parse_args(args)
-        handlers = {
-            "index": _index,
-            "search": _search,
-            "paths": _paths,
-            "annotations": _annotations,
-            "export": _export,
-            "import": _import,
-        }
-        handler = handlers[parsed.command]
+    """Entry point of the ``lectern`` console script and ``python -m tui``.
+
+    Every failure becomes one ``lectern: ...`` line on stderr and an exit status: 0 ok, 1 failed,
+    2 bad input, 130 Ctrl-C, 141 output closed early. ``python -X dev`` shows the traceback of
+    an unexpected error instead.
+    """
+    if argv is None:  # the real command: a SIGTERM (``timeout``, a service) unwinds like Ctrl-C
+        signal.signal(signal.SIGTERM, _terminated)
+    try:
+        code = _dispatch(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # a closed pipe is found here, not by the interpreter at exit
+    except BrokenPipeError:
+        _discard_output()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as error:
+        if sys.flags.dev_mode:
+            raise
+        _say(_os_reason(error) if isinstance(error, OSError) else _unexpected(error))
+        return EXIT_FAILED
+    return code
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through every ``finally``: the indexer child is stopped
+
+
+def _dispatch(args: list[str]) -> int:
+    if not args or args[0] not in SUBCOMMANDS:
+        return _open_reader(_reader_parser().parse_args(args).paths)
+    parsed = _subcommand_parser().parse_args(args)
+    problem = _input_problem(getattr(parsed, "paths", ()))
+    if problem is not None:
+        _say(problem)
+        return EXIT_USAGE
+    handlers = {
+        "index": _index,
+        "search": _search,
+        "paths": _paths,
+        "annotations": _annotations,
+        "export": _export,
+        "import": _import,
+    }
+    return handlers[parsed.command](parsed, Paths.from_environment())
+
+
+def _say(message: str) -> None:
+    print(f"lectern: {message}", file=sys.stderr)
+
+
+def _unexpected(error: Exception) -> str:
+    where = "python -X dev -m tui shows where"
+    return f"unexpected error: {type(error).__name__}: {visible(str(error))} ({where})"
+
+
+def _os_reason(error: OSError, where: object = None) -> str:
+    """``PATH: reason`` as Unix tools print it (``where`` when the error names no file)."""
+    reason = error.strerror or str(error) or type(error).__name__
+    place = error.filename if error.filename is not None else where
+    return f"{visible(str(place))}: {reason}" if place is not None else reason
+
+
+def _write_failure(error: OSError, folder: Path) -> str:
+    """Why a folder could not be written; its lock and temp files mean nothing to the user."""
+    return f"cannot write in {visible(str(folder))}: {error.strerror or error}"
+
+
+def _discard_output() -> None:
+    """Point stdout and stderr at the null device: the interpreter flushes them at exit, and a
+    second broken pipe there would print a traceback after all."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # io.UnsupportedOperation is both
+            os.dup2(devnull, stream.fileno())
+
+
+def _input_problem(inputs: Iterable[Path]) -> str | None:
+    """Why these paths cannot be read as a corpus (missing, unreadable, not a document), or None."""
+    for path in inputs:
         try:
-            return handler(parsed, Paths.from_environment())
-        except KeyboardInterrupt:
-            return 130
-    parsed = _reader_parser().parse_args(args)
-    return _open_reader(parsed.paths)
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            return f"no such file or folder: {visible(str(path))}"
+        except OSError as error:
+            return f"cannot open {_os_reason(error, path)}"
+        if not stat.S_ISDIR(mode) and not (stat.S_ISREG(mode) and path.suffix.lower() in EXTENSIONS):
+            return f"not a folder or a document lectern reads ({DOCUMENT_TYPES}): {visible(str(path))}"
+    return None
 
 
 def _reader_parser() -> argparse.ArgumentParser:
@@ -119,9 +211,23 @@ def _positive(text: str) -> int:
 
 
 def _open_reader(inputs: Sequence[Path]) -> int:
+    problem = _input_problem(inputs)
+    if problem is None and not (_is_terminal(sys.stdin) and _is_terminal(sys.stdout)):
+        # Textual without a terminal would wait for keys that never come, using a CPU meanwhile.
+        problem = (
+            "the reader needs a terminal; in scripts use 'lectern search QUERY [PATH...]', "
+            "'lectern index [PATH...]' or 'lectern export'"
+        )
+    if problem is not None:
+        _say(problem)
+        return EXIT_USAGE
     from tui.ui.app import run_app  # the only place the CLI loads Textual
 
     return run_app(Paths.from_environment(), inputs)
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    return stream is not None and stream.isatty()
 
 
 # --------------------------------------------------------------------------- index
@@ -129,33 +235,64 @@ def _open_reader(inputs: Sequence[Path]) -> int:
 
 def _index(args: argparse.Namespace, paths: Paths) -> int:
     library = Library.open(paths, args.paths)
-    done = _run_indexer(library, args.rebuild, progress=sys.stderr.isatty())
-    if done is None:
+    outcome = _run_indexer(library, args.rebuild, progress=sys.stderr.isatty())
+    if outcome["event"] != "done":
+        _say(f"indexing failed: {visible(outcome['message'])}")
         return EXIT_FAILED
-    _print_report(done, sys.stdout)
+    _print_report(outcome, sys.stdout)
+    _note_if_empty(library, outcome["documents"])
     return EXIT_OK
 
 
-def _run_indexer(library: Library, rebuild: bool, progress: bool) -> dict[str, Any] | None:
-    """Run the indexer with a progress bar; the ``done`` event, or None after an error."""
+def _update(library: Library, progress: bool = False) -> dict[str, Any] | None:
+    """Bring the index up to date before reading it: the indexer's report, or None (said on
+    stderr) when there is no index to read.
+
+    When the indexer fails but an earlier run left an index (a read-only cache, say), that index
+    is read as it stands, with one warning: an old answer beats none.
+    """
+    outcome = _run_indexer(library, rebuild=False, progress=progress)
+    if outcome["event"] != "done":
+        catalog = library.catalog()
+        if catalog is None:
+            _say(f"indexing failed: {visible(outcome['message'])}")
+            return None
+        _say(f"the index could not be updated ({visible(outcome['message'])}); results may be out of date")
+        outcome = {"event": "done", "documents": len(catalog.entries), "skipped": [], "problems": []}
+    _note_if_empty(library, outcome["documents"])
+    return outcome
+
+
+def _note_if_empty(library: Library, documents: int) -> None:
+    if not documents:
+        where = ", ".join(visible(str(p)) for p in library.inputs)
+        _say(f"no documents in {where} (lectern reads {DOCUMENT_TYPES})")
+
+
+def _run_indexer(library: Library, rebuild: bool, progress: bool) -> dict[str, Any]:
+    """Run the indexer child (a progress bar when ``progress``); its last event, ``done`` or
+    ``error``. Closing the events stops the child, so it never outlives an early exit."""
+    with contextlib.closing(library.update(rebuild)) as events:
+        return _follow(events, progress)
+
+
+def _follow(events: Iterable[dict[str, Any]], progress: bool) -> dict[str, Any]:
+    """Read the child's events until ``done`` or ``error`` (returned), showing progress."""
     bar: Any = None
-    done: dict[str, Any] | None = None
     try:
-        for event in library.update(rebuild):
+        for event in events:
             kind = event["event"]
+            if kind in ("done", "error"):
+                return event
             if kind == "start" and progress and event["total"]:
                 bar = _progress_bar(event["bytes"], event["total"])
             elif kind == "progress" and bar is not None:
                 bar.update(event["bytes"] - bar.n)
                 bar.set_postfix_str(f"docs {event['done']}/{event['total']}", refresh=True)
-            elif kind == "done":
-                done = event
-            elif kind == "error":
-                print(f"lectern: indexing failed: {event['message']}", file=sys.stderr)
     finally:
         if bar is not None:
             bar.close()
-    return done
+    return {"event": "error", "message": "the indexer stopped without a report"}
 
 
 def _progress_bar(total_bytes: int, total_docs: int) -> Any:
@@ -170,7 +307,7 @@ def _progress_bar(total_bytes: int, total_docs: int) -> Any:
         file=sys.stderr,
         postfix=f"docs 0/{total_docs}",
         bar_format=(
-            "{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{rate_fmt}, {remaining} left, {postfix}]"
+            "{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{rate_fmt}, {remaining} left{postfix}]"
         ),
     )
 
@@ -193,31 +330,47 @@ def _print_report(done: dict[str, Any], out: TextIO) -> None:
 
 
 def _search(args: argparse.Namespace, paths: Paths) -> int:
-    from tui.core.results import IndexUnavailable, QueryError
-
     library = Library.open(paths, args.paths)
-    done = _run_indexer(library, rebuild=False, progress=sys.stderr.isatty())
+    done = _update(library, progress=sys.stderr.isatty())
     if done is None:
         return EXIT_FAILED
     if done["skipped"] or done["problems"] or (done.get("rebuilt") or "").startswith("index was"):
         _print_report(done, sys.stderr)
-    index = library.open_index()
     try:
-        results = index.search(args.query, limit=args.limit, sort=args.sort)
+        results = _query(library, args) if done["documents"] else Results(args.query, (), 0)
     except QueryError as error:
-        print(f"lectern: {error}", file=sys.stderr)
+        _say(visible(str(error)))
         return EXIT_USAGE
     except IndexUnavailable as error:
-        print(f"lectern: the index cannot be read ({error}); run 'lectern index --rebuild'", file=sys.stderr)
+        _say(f"the index cannot be read ({visible(str(error))})")
         return EXIT_FAILED
-    finally:
-        index.close()
     if args.json:
         json.dump([_as_json(hit) for hit in results.hits], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         _print_results(results, args.sort, sys.stdout)
     return EXIT_OK
+
+
+def _query(library: Library, args: argparse.Namespace) -> Results:
+    """The results of the query; a damaged index is rebuilt once and the query run again."""
+    try:
+        return _query_once(library, args)
+    except IndexUnavailable as error:
+        damage = visible(str(error))
+    outcome = _run_indexer(library, rebuild=True, progress=sys.stderr.isatty())
+    if outcome["event"] != "done":
+        raise IndexUnavailable(f"{damage}; rebuilding it failed: {visible(outcome['message'])}")
+    _say(f"the index was damaged ({damage}); rebuilt")
+    return _query_once(library, args)
+
+
+def _query_once(library: Library, args: argparse.Namespace) -> Results:
+    index = library.open_index()
+    try:
+        return index.search(args.query, limit=args.limit, sort=args.sort)
+    finally:
+        index.close()
 
 
 def _as_json(hit: Any) -> dict[str, Any]:
@@ -272,7 +425,7 @@ def _marked(snippet: str, marks: Iterable[tuple[int, int]], color: bool) -> str:
 
 def _annotations(args: argparse.Namespace, paths: Paths) -> int:
     library = Library.open(paths, args.paths)
-    if _run_indexer(library, rebuild=False, progress=False) is None:
+    if _update(library) is None:
         return EXIT_FAILED
     store = library.annotation_store()
     action = {"add": _add_annotation, "list": _list_annotations, "verify": _verify_annotations}[args.action]
@@ -288,53 +441,66 @@ def _report_problems(store: AnnotationStore) -> None:
 
 
 def _verify_annotations(args: argparse.Namespace, library: Library, store: AnnotationStore) -> int:
-    """List the annotations made on another version of their document's text, and how each fared."""
+    """List the annotations made on another version of their document's text, and how each fared,
+    and those whose document is missing or unreadable (kept, never dropped)."""
     rows = [
-        (found.document, a)
-        for found in library.annotated(store)
+        (found, a)
+        for found in library.annotated(store, with_missing=True)
         for a in found.annotations
-        if a.sha256 != found.document.sha256 or a.anchor != "anchored"
+        if found.document_status != "present" or a.sha256 != found.document.sha256 or a.anchor != "anchored"
     ]
     if args.json:
         return _print_json(rows)
-    for doc, a in rows:
+    for found, a in rows:
         quote = _one_line(a.target.exact, 60)
         where = f"{a.start}-{a.end}" if a.anchor != "orphaned" else "no longer in the text"
-        print(f"{a.anchor:<9} {visible(doc.id)}:{where}  “{visible(quote)}”")
-    statuses = sorted({a.anchor for _, a in rows})
-    counts = ", ".join(f"{sum(a.anchor == s for _, a in rows)} {s}" for s in statuses)
+        kept = found.document_status
+        status, mark = (a.anchor, "") if kept == "present" else (kept, f"  [document {kept}]")
+        print(f"{status:<9} {visible(found.document.id)}:{where}  “{visible(quote)}”{mark}")
+    changed = [a.anchor for found, a in rows if found.document_status == "present"]
+    counts = ", ".join(f"{changed.count(s)} {s}" for s in sorted(set(changed)))
     print(
-        f"{len(rows)} annotation(s) made on another version of their document"
-        + (f": {counts}" if rows else ""),
+        f"{len(changed)} annotation(s) made on another version of their document"
+        + (f": {counts}" if changed else ""),
         file=sys.stderr,
     )
+    if len(rows) > len(changed):
+        gone = len(rows) - len(changed)
+        print(f"{gone} annotation(s) of a missing or unreadable document", file=sys.stderr)
     return EXIT_OK
 
 
 def _list_annotations(args: argparse.Namespace, library: Library, store: AnnotationStore) -> int:
     wanted = set(args.tag)
     rows = [
-        (found.document, a)
-        for found in library.annotated(store)
+        (found, a)
+        for found in library.annotated(store, with_missing=True)
         if args.doc in (None, found.document.id)
         for a in found.annotations
         if wanted <= set(a.tags)
     ]
     if args.json:
         return _print_json(rows)
-    for doc, a in rows:
+    for found, a in rows:
         quote = _one_line(a.target.exact, 70)
         tags = f"  #{' #'.join(a.tags)}" if a.tags else ""
-        print(f"{visible(doc.id)}:{a.start}-{a.end}  [{a.color}, {a.anchor}]{visible(tags)}")
+        gone = "" if found.document_status == "present" else f"  [document {found.document_status}]"
+        print(visible(f"{found.document.id}:{a.start}-{a.end}  [{a.color}, {a.anchor}]{tags}{gone}"))
         print(f"    “{visible(quote)}”")
         if a.note:
             print(f"    note: {visible(' '.join(a.note.split()))}")
-    print(f"{len(rows)} annotation{'s' if len(rows) != 1 else ''}", file=sys.stderr)
+    missing = sum(found.document_status != "present" for found, _ in rows)
+    print(
+        f"{len(rows)} annotation{'s' if len(rows) != 1 else ''}"
+        + (f" ({missing} of a missing or unreadable document)" if missing else ""),
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
-def _print_json(rows: list[tuple[DocumentRef, Annotation]]) -> int:
-    json.dump([_annotation_json(doc, a) for doc, a in rows], sys.stdout, ensure_ascii=False, indent=2)
+def _print_json(rows: list[tuple[AnnotationSet, Annotation]]) -> int:
+    listed = [_annotation_json(found.document, a, found.document_status) for found, a in rows]
+    json.dump(listed, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK
 
@@ -344,29 +510,29 @@ def _one_line(text: str, width: int) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def _annotation_json(doc: DocumentRef, a: Annotation) -> dict[str, Any]:
-    return {"document": doc.id, "title": doc.title, "path": doc.path, **a.to_dict()}
+def _annotation_json(doc: DocumentRef, a: Annotation, status: str = "present") -> dict[str, Any]:
+    """An annotation and its document; ``document_status``: present, missing or unreadable."""
+    return {
+        "document": doc.id,
+        "title": doc.title,
+        "path": doc.path,
+        "document_status": status,
+        **a.to_dict(),
+    }
 
 
 def _add_annotation(args: argparse.Namespace, library: Library, store: AnnotationStore) -> int:
     ref = next((r for r in library.references() if r.id == args.doc), None)
     text = read_text(ref.path) if ref else None
     if ref is None or text is None:
-        print(
-            f"lectern: no readable document {args.doc!r} in this corpus (see 'lectern search')",
-            file=sys.stderr,
-        )
+        _say(f"no readable document {visible(repr(args.doc))} in this corpus (see 'lectern search')")
         return EXIT_USAGE
     start = -1
     for _ in range(args.occurrence):
         start = text.find(args.exact, start + 1) if args.exact else -1
         if start < 0:
-            print(
-                f"lectern: {args.doc} has fewer than {args.occurrence} occurrence(s) of that passage",
-                file=sys.stderr,
-            )
+            _say(f"{visible(args.doc)} has fewer than {args.occurrence} occurrence(s) of that passage")
             return EXIT_USAGE
-    open_annotations(store, ref, text)  # re-anchor what is there before adding
     annotation = Annotation.create(
         text,
         start,
@@ -376,7 +542,12 @@ def _add_annotation(args: argparse.Namespace, library: Library, store: Annotatio
         tags=args.tag,
         color=args.color,
     )
-    store.save(ref, annotation)
+    try:
+        open_annotations(store, ref, text)  # re-anchor what is there before adding
+        store.save(ref, annotation)
+    except OSError as error:  # each write is atomic: the annotations already there are intact
+        _say(f"the annotation was not saved: {_write_failure(error, store.folder)}")
+        return EXIT_FAILED
     json.dump(_annotation_json(ref, annotation), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK
@@ -389,7 +560,7 @@ def _export(args: argparse.Namespace, paths: Paths) -> int:
     from tui.core.export import export, gather, left_out, select
 
     library = Library.open(paths, args.paths)
-    if _run_indexer(library, rebuild=False, progress=False) is None:
+    if _update(library) is None:
         return EXIT_FAILED
     store = library.annotation_store()
     docs = select(gather(library, store), tags=args.tag, color=args.color, doc_id=args.doc)
@@ -404,7 +575,7 @@ def _export(args: argparse.Namespace, paths: Paths) -> int:
         try:
             args.output.write_text(text, encoding="utf-8", newline="")
         except OSError as error:
-            print(f"lectern: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+            _say(f"cannot write {_os_reason(error, args.output)}")
             return EXIT_FAILED
     where = f" to {args.output}" if args.output else ""
     print(
@@ -420,17 +591,21 @@ def _import(args: argparse.Namespace, paths: Paths) -> int:
     try:
         data = args.file.read_bytes()
     except OSError as error:
-        print(f"lectern: cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
+        _say(f"cannot read {_os_reason(error, args.file)}")
         return EXIT_USAGE
     library = Library.open(paths, args.paths)
-    if _run_indexer(library, rebuild=False, progress=False) is None:
+    if _update(library) is None:
         return EXIT_FAILED
     store = library.annotation_store()
     try:
         report = import_annotations(data, gather(library, store, annotated_only=False), store)
     except ImportFormatError as error:
-        print(f"lectern: nothing imported: {visible(str(error))}", file=sys.stderr)
+        _say(f"nothing imported: {visible(str(error))}")
         return EXIT_USAGE
+    except OSError as error:  # each document's file is written atomically: none is left half-done
+        kept = "what it saved is kept; importing again is safe"
+        _say(f"import stopped: {_write_failure(error, store.folder)} ({kept})")
+        return EXIT_FAILED
     _report_problems(store)
     print(
         f"imported {report.total}: {report.added} added, {report.updated} updated, "
@@ -438,8 +613,11 @@ def _import(args: argparse.Namespace, paths: Paths) -> int:
     )
     for line in report.orphaned:
         print(f"  orphan: {visible(line)}")
-    if report.added or report.updated:
-        _run_indexer(library, rebuild=False, progress=False)  # notes and tags are searchable at once
+    if report.added or report.updated:  # notes and tags are searchable at once
+        outcome = _run_indexer(library, rebuild=False, progress=False)
+        if outcome["event"] != "done":
+            reason = visible(outcome["message"])
+            _say(f"the index could not be updated ({reason}); searched notes may be out of date")
     return EXIT_OK
 
 

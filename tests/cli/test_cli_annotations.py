@@ -265,3 +265,117 @@ def test_renaming_and_editing_the_document_reanchors_its_annotations(corpus: Pat
     assert row["anchor"] == "moved"
     text = text_of(new_path)
     assert text[row["target"]["start"] : row["target"]["end"]] == "decentralized ledger"
+
+
+# ---------------------------------------------------------------------- hostile files, vanished documents
+
+
+def laughs(levels: int = 9) -> str:
+    """A billion laughs: nine levels of nine aliases to the level below."""
+    lines = ["l0: &l0 [" + ", ".join(["lol"] * 9) + "]"]
+    lines += [f"l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]" for n in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def snapshot(home: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in annotation_files(home)}
+
+
+def test_list_works_beside_a_bomb_and_impossible_numbers(corpus: Path, lectern_home: Path) -> None:
+    china = add(corpus, CHINA, "blockchain", "--note", "good one", "--tag", "kept")
+    belt = add(corpus, BELT, "Conflux Network")
+    folder = lectern_home / "data" / "annotations"
+    bomb = folder / "bomb-0000000000000000.yaml"
+    bomb.write_text(f"version: 1\ndocument: {{id: b.md, path: {corpus}/b.md}}\n{laughs()}annotations: *l8\n")
+    [china_file] = [p for p in annotation_files(lectern_home) if p.name.startswith("2020-01-19")]
+    bad_lines = [
+        '- {"id": "inf", "target": {"exact": "q", "start": 1e400, "end": Infinity}}\n',
+        '- {"id": "nan", "target": {"exact": "q", "start": NaN, "end": 3}}\n',
+        '- {"id": "big", "target": {"exact": "q", "start": ' + "1" * 40 + ', "end": 3}}\n',
+        '- {"id": "huge", "target": {"exact": "q", "start": 1, "end": ' + "9" * 5000 + "}}\n",
+        '- {"id": "map", "note": {"a": 1}, "tags": [["x"]], "target": {"exact": "q"}}\n',
+    ]
+    damaged = china_file.read_text(encoding="utf-8") + "".join(bad_lines)
+    china_file.write_text(damaged, encoding="utf-8")
+    (corpus / "bomb.md").write_text(f"---\n{laughs()}title: *l8\n---\n# A bomb in front matter\n\nText.\n")
+
+    result = lectern("annotations", "list", str(corpus))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert f"{CHINA}:{china['target']['start']}-{china['target']['end']}  [yellow, anchored]  #kept" in (
+        result.stdout.splitlines()
+    )
+    assert "    note: good one" in result.stdout and "Conflux Network" in result.stdout
+    assert f"5 annotation(s) in {china_file.name} could not be read" in result.stderr
+    assert "not a finite number" in result.stderr and f"{bomb.name} is damaged" in result.stderr
+    assert "aliases expand" in result.stderr
+    assert "2 annotations" in result.stderr.splitlines()
+    kept = {p.name.split(".corrupt-")[0]: p.read_text(encoding="utf-8") for p in folder.glob("*.corrupt-*")}
+    assert kept[china_file.name] == damaged and set(kept) == {china_file.name, bomb.name}
+
+    rows = listing(corpus)  # the next run: the good ones, nothing more to report
+    assert sorted(r["id"] for r in rows) == sorted([china["id"], belt["id"]])
+    again = lectern("annotations", "list", str(corpus), "--json")
+    assert "could not be read" not in again.stderr and "damaged" not in again.stderr
+
+
+def test_annotations_of_a_vanished_or_unreadable_document_stay_listed_and_marked(
+    corpus: Path, lectern_home: Path
+) -> None:
+    gone = add(corpus, CHINA, "blockchain", "--note", "keep me", "--tag", "policy")
+    binary = add(corpus, BELT, "Conflux Network")
+    (corpus / "notes").mkdir()
+    (corpus / "notes" / "here.md").write_text("# Here\n\nStill here and readable.\n", encoding="utf-8")
+    present = add(corpus, "notes/here.md", "Still here")
+    before = snapshot(lectern_home)
+    (corpus / CHINA).unlink()
+    (corpus / BELT).write_bytes(b"binary now\x00\x01")
+
+    rows = {r["id"]: r for r in listing(corpus)}
+    assert {i: (r["document_status"], r["note"]) for i, r in rows.items()} == {
+        gone["id"]: ("missing", "keep me"),
+        binary["id"]: ("unreadable", ""),
+        present["id"]: ("present", ""),
+    }
+    assert rows[gone["id"]]["target"] == gone["target"] and rows[gone["id"]]["document"] == CHINA
+    assert [r["id"] for r in listing(corpus, "--tag", "policy")] == [gone["id"]]
+    assert [r["id"] for r in listing(corpus, "--doc", CHINA)] == [gone["id"]]
+
+    text = lectern("annotations", "list", str(corpus))
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    start, end = gone["target"]["start"], gone["target"]["end"]
+    assert f"{CHINA}:{start}-{end}  [yellow, anchored]  #policy  [document missing]" in lines
+    assert any(line.startswith(f"{BELT}:") and line.endswith("[document unreadable]") for line in lines)
+    assert any(line.startswith("notes/here.md:") and "[document" not in line for line in lines)
+    assert "3 annotations (2 of a missing or unreadable document)" in text.stderr.splitlines()
+
+    verify = lectern("annotations", "verify", str(corpus))
+    assert verify.returncode == 0, verify.stderr
+    assert sorted(line.split()[0] for line in verify.stdout.splitlines()) == ["missing", "unreadable"]
+    assert f"missing   {CHINA}:{start}-{end}  “blockchain”  [document missing]" in verify.stdout.splitlines()
+    assert "2 annotation(s) of a missing or unreadable document" in verify.stderr
+    as_json = json.loads(lectern("annotations", "verify", str(corpus), "--json").stdout)
+    assert sorted(r["document_status"] for r in as_json) == ["missing", "unreadable"]
+    assert snapshot(lectern_home) == before  # listed, never rewritten or deleted
+
+    (corpus / CHINA).write_text(text_of_seed(CHINA), encoding="utf-8")  # it comes back: present again
+    rows = {r["id"]: r for r in listing(corpus)}
+    assert rows[gone["id"]]["document_status"] == "present" and rows[gone["id"]]["anchor"] == "anchored"
+
+
+def text_of_seed(name: str) -> str:
+    from tui.core.paths import bundled_seeds
+
+    return (bundled_seeds() / name).read_text(encoding="utf-8")
+
+
+def test_a_vanished_document_of_another_corpus_is_not_listed(corpus: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "elsewhere.md").write_text("# Elsewhere\n\nA passage elsewhere.\n", encoding="utf-8")
+    add(other, "elsewhere.md", "A passage")
+    (other / "elsewhere.md").unlink()
+    mine = add(corpus, CHINA, "blockchain")
+    assert [r["id"] for r in listing(corpus)] == [mine["id"]]
+    [row] = listing(other)
+    assert row["document_status"] == "missing"

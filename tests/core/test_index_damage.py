@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from tests.core.fault_corpus import answers, make_corpus
-from tui.core import catalog as catalog_format
 from tui.core import indexer
 from tui.core.results import IndexDamaged
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.widgets._toast import Toast
 
 from tests.seeds import BELT, CHINA, GARDEN, GARDEN_TEXT
 from tests.ui.helpers import SIZE, app_for, main_screen, ready, settle, wait_until
@@ -431,3 +432,92 @@ async def test_export_as_csv_writes_a_file_and_says_where(
     assert by_quote["Conflux Network"]["Document"] == BELT
     assert by_quote["Conflux Network"]["Start"] == str(made["conflux"].start)
     assert by_quote["The soil was dry in August"]["Color"] == "orange"
+
+
+# ---------------------------------------------------------------------- documents gone, hostile text
+
+
+def annotation_files() -> dict[str, bytes]:
+    folder = Paths.from_environment().data / "annotations"
+    return {p.name: p.read_bytes() for p in folder.glob("*.yaml")}
+
+
+def toasts(pilot: Pilot[Any]) -> list[str]:
+    """The text of every notification on screen, as rendered."""
+    return [str(toast.render()) for toast in pilot.app.screen.query(Toast)]
+
+
+async def test_annotations_of_a_vanished_document_stay_listed_and_enter_explains(
+    made: dict[str, Annotation], corpus: Path
+) -> None:
+    (corpus / BELT).unlink()
+    belt_file = AnnotationStore.under(Paths.from_environment().data).file_for(corpus.resolve() / BELT).name
+    before = annotation_files()[belt_file]
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        browser = await open_browser(pilot)  # all six: the two of the vanished document too
+        assert row_ids(browser, made) == BY_DOCUMENT
+        status = {name: str(table(browser).get_row(made[name].id)[4]) for name in made}
+        assert status == {**status, "conflux": "document missing", "wu": "document missing"}
+        assert status["corruption"] == "anchored" and status["soil"] == "orphaned"
+
+        await set_filter(pilot, browser, "status:missing")
+        await wait_until(pilot, lambda: row_ids(browser, made) == ["conflux", "wu"])
+        await set_filter(pilot, browser, "status:anchored")  # gone documents are not "anchored"
+        await wait_until(pilot, lambda: "conflux" not in row_ids(browser, made))
+        assert set(row_ids(browser, made)) == {"exception", "corruption", "tomatoes"}
+
+        await set_filter(pilot, browser, "conflux")
+        await wait_until(pilot, lambda: row_ids(browser, made) == ["conflux"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: table(browser).has_focus)
+        await pilot.press("enter")  # cannot open: it explains, and stays
+        notes = pilot.app._notifications
+        await wait_until(pilot, lambda: any("is gone from" in n.message for n in notes))
+        [note] = [n for n in notes if "is gone from" in n.message]
+        store = AnnotationStore.under(Paths.from_environment().data)
+        assert str(corpus.resolve() / BELT) in note.message
+        assert str(store.file_for(corpus.resolve() / BELT)) in note.message
+        assert note.markup is False and pilot.app.screen is browser
+    assert annotation_files()[belt_file] == before  # listed and explained: never rewritten
+
+
+async def test_an_unreadable_document_is_marked_unreadable(made: dict[str, Annotation], corpus: Path) -> None:
+    (corpus / BELT).write_bytes(b"now a binary file\x00\x01\x02")
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        browser = await open_browser(pilot)
+        assert str(table(browser).get_row(made["wu"].id)[4]) == "document unreadable"
+        await set_filter(pilot, browser, "status:unreadable")
+        await wait_until(pilot, lambda: row_ids(browser, made) == ["conflux", "wu"])
+
+
+HOSTILE = "[/bold] [@click=app.quit] [red]x \x1b[2J"
+"""Markup Textual or Rich would act on (or choke on), and a terminal escape."""
+
+
+async def test_markup_in_notes_tags_titles_colours_and_file_names_shows_literally(corpus: Path) -> None:
+    title = HOSTILE.replace("\x1b", "")
+    (corpus / "hostile.md").write_text(
+        f'---\ntitle: "{title}"\n---\n\nA plain passage to annotate.\n', encoding="utf-8"
+    )
+    tags = ["[red]x", "[/]", "[@click=app.quit]"]
+    made = annotate(corpus, "hostile.md", "plain passage", note=HOSTILE, tags=tags)
+    doc = read(corpus, "hostile.md")
+    store = AnnotationStore.under(Paths.from_environment().data)
+    store.save(reference(doc.id, doc.path, doc.sha256, doc.title), made.edited(color="[/bold]"))
+    async with app_for([corpus]).run_test(size=SIZE, notifications=True) as pilot:  # toasts drawn
+        await ready(pilot)
+        damaged = store.folder / "[red]x-[@click=app.quit].yaml"  # a name is data too
+        damaged.write_bytes(b"[/bold] not: [yaml")
+        browser = await open_browser(pilot, count=1)
+        cells = [str(c) for c in table(browser).get_row(made.id)]
+        assert cells[:4] == ["plain passage", "[/bold] [@click=app…", "[red]x, [/], [@cl…", "██ [/bold]"]
+        assert cells[5] == "[/bold] [@click=app.qui…" and "\x1b" not in "".join(cells)
+        text = chart(browser)
+        assert chart_counts(text, "Per tag") == {"[red]x": 1, "[/]": 1, "[@click=app.qu": 1}
+        assert chart_counts(text, "Per colour") == {"[/bold]": 1}
+        await wait_until(pilot, lambda: any(f"{damaged.name} is damaged" in t for t in toasts(pilot)))
+        browser.post_message(AnnotationBrowser.Renamed("[/bold]", "[@click=app.quit]", 1))
+        await wait_until(pilot, lambda: any(t.startswith("Renamed #[/bold]") for t in toasts(pilot)))
+        assert "Renamed #[/bold] to #[@click=app.quit] on 1 annotation(s)" in toasts(pilot)
+        assert all(n.markup is False for n in pilot.app._notifications)
+        assert pilot.app.is_running and pilot.app.screen is browser

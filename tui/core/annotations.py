@@ -8,6 +8,9 @@ re-read, the change applied to what is on disk *now*, and the result written ato
 running lectern instances (or the app and the command line) editing one document lose nothing.
 A file that does not parse is moved aside (``*.corrupt-<time>``) and reported; one with some
 unreadable entries is copied aside before the readable ones are written back. Nothing is dropped.
+Every field of every entry is checked (``Annotation.from_dict``): a hand-edited or damaged entry
+with an impossible offset (``1e400``, ``.nan``, a 40-digit number) or a value of the wrong type is
+reported with its reason, never an exception that stops a command.
 
 ``open_annotations`` is what a reader calls when it opens a document: it finds the document's
 file (or the file of a document that moved: same content hash, else same title and quotes),
@@ -18,8 +21,10 @@ offsets back.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
+import math
 import re
 import threading
 import uuid
@@ -27,12 +32,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 from tui.core.anchoring import STATUSES, Status, Target, reanchor_all, target_at
-from tui.core.storage import atomic_write_text, set_aside
+from tui.core.storage import atomic_write_text, load_yaml_safely, set_aside, sweep_stale_temps
 
 FORMAT_VERSION = 1
 COLORS = ("yellow", "green", "blue", "pink", "orange")
@@ -40,7 +45,17 @@ COLORS = ("yellow", "green", "blue", "pink", "orange")
 FOLDER = "annotations"
 
 HEADER = "# lectern annotations: YAML, one annotation a line (JSON-style flow mappings, fast to read)\n"
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's build of SafeLoader
+MAX_FILE_CHARS = 64 * 1024 * 1024
+"""Largest annotation file read or written: 2,000 annotations take about 1 MB; beyond this a file
+is not lectern's (reading it could exhaust memory), so it is kept aside unread and reported."""
+MAX_OFFSET = 10**12
+"""No text has a position beyond this: a larger offset is damage, not a place in a document."""
+MAX_ID_CHARS = 1_000
+MAX_SHORT_CHARS = 1_000
+"""Longest colour, time stamp, sha256 or tag: these are names, never prose."""
+MAX_TAGS = 1_000
+DocumentStatus = Literal["present", "missing", "unreadable"]
+"""Whether an annotation file's document is in the corpus, gone from its path, or cannot be read."""
 _NOT_YAML_PRINTABLE = re.compile(  # and the characters YAML or str.splitlines take as line breaks
     "[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
@@ -55,6 +70,10 @@ def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
     """Tags trimmed, inner whitespace folded, empty ones and duplicates dropped, order kept."""
     cleaned = (" ".join(str(t).replace(",", " ").split()) for t in tags)
     return tuple(dict.fromkeys(t for t in cleaned if t))
+
+
+class AnnotationError(ValueError):
+    """An annotation entry (or a file's header) that cannot be used; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -139,33 +158,121 @@ class Annotation:
 
     @classmethod
     def from_dict(cls, raw: Any) -> Annotation:
-        """Parse the YAML form; ValueError (with the reason) when it is not one."""
+        """Parse the YAML form; ``AnnotationError`` (with the reason) when it is not one.
+
+        Small mistakes are repaired as before (a negative offset is 0, a reversed span empty, an
+        unknown status ``anchored``); a value of the wrong type or an impossible offset is refused.
+        """
         if not isinstance(raw, dict):
-            raise ValueError("an annotation is not a mapping")
+            raise AnnotationError(f"an annotation is {_describe(raw)}, not a mapping")
         target = raw.get("target")
         if not isinstance(target, dict) or not isinstance(target.get("exact"), str):
-            raise ValueError("an annotation has no target quote")
-        start = max(0, int(target.get("start", 0)))
-        end = max(start, int(target.get("end", 0)))
-        anchor = str(raw.get("anchor") or "anchored")
-        tags = raw.get("tags") or []
+            raise AnnotationError("an annotation has no target quote")
+        start = _offset(target, "start")
+        end = max(start, _offset(target, "end"))
+        anchor = _text(raw, "anchor", MAX_SHORT_CHARS) or "anchored"
+        created = _stamp(raw, "created")
         return cls(
-            id=str(raw.get("id") or uuid.uuid4()),
-            created=_timestamp(raw.get("created")) or now(),
-            modified=_timestamp(raw.get("modified")) or _timestamp(raw.get("created")) or now(),
-            color=str(raw.get("color") or COLORS[0]),
-            note=str(raw.get("note") or ""),
-            tags=clean_tags(tags if isinstance(tags, list) else [str(tags)]),
+            id=_name(raw, "id") or str(uuid.uuid4()),
+            created=created or now(),
+            modified=_stamp(raw, "modified") or created or now(),
+            color=_text(raw, "color", MAX_SHORT_CHARS) or COLORS[0],
+            note=_text(raw, "note"),
+            tags=_tags(raw.get("tags")),
             target=Target(
                 exact=target["exact"],
-                prefix=str(target.get("prefix") or ""),
-                suffix=str(target.get("suffix") or ""),
+                prefix=_text(target, "prefix"),
+                suffix=_text(target, "suffix"),
                 start=start,
                 end=end,
             ),
             anchor=anchor if anchor in STATUSES else "anchored",  # type: ignore[arg-type]
-            sha256=str(raw.get("sha256") or ""),
+            sha256=_text(raw, "sha256", MAX_SHORT_CHARS),
         )
+
+
+def _describe(value: object) -> str:
+    """What a value is, for a message: never its text (it may be huge, or hostile)."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int):
+        digits = math.floor(value.bit_length() * math.log10(2)) + 1
+        return str(value) if digits <= 18 else f"an integer of about {digits:,} digits"
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return f"not a finite number ({value!r})"
+        return f"a fraction ({value!r})"
+    if isinstance(value, str):
+        number = value.lstrip("+-")
+        return f"a number of {len(number):,} digits" if number.isdigit() and len(number) > 18 else "text"
+    if isinstance(value, Unreadable):
+        return value.what
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a list" if isinstance(value, list) else f"a {type(value).__name__}"
+
+
+def _offset(target: dict[Any, Any], key: str) -> int:
+    """A code-point offset: a whole number no text is too short for; negative ones count as 0."""
+    value = target.get(key)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AnnotationError(f"target {key} is {_describe(value)}, not a whole number")
+    if value > MAX_OFFSET:
+        raise AnnotationError(f"target {key} is {_describe(value)}, beyond any text")
+    return max(0, value)
+
+
+def _text(raw: dict[Any, Any], key: str, limit: int | None = None) -> str:
+    """A text field ('' when absent or empty)."""
+    value = raw.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise AnnotationError(f"{key} is {_describe(value)}, not text")
+    if limit is not None and len(value) > limit:
+        raise AnnotationError(f"{key} is longer than {limit:,} characters")
+    return value
+
+
+def _name(raw: dict[Any, Any], key: str) -> str:
+    """An identifier: text, or a whole number as a hand-written YAML file may give it."""
+    value = raw.get(key)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**18:
+        return str(value)
+    return _text(raw, key, MAX_ID_CHARS)
+
+
+def _stamp(raw: dict[Any, Any], key: str) -> str:
+    """A time as ISO 8601 text ('' when absent); unquoted YAML times arrive as datetime or date."""
+    value = raw.get(key)
+    if isinstance(value, (datetime, date)):
+        return _timestamp(value)
+    return _text(raw, key, MAX_SHORT_CHARS)
+
+
+def _tags(value: object) -> tuple[str, ...]:
+    """Tags: a list of names, or a single name."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    if len(items) > MAX_TAGS:
+        raise AnnotationError(f"tags hold more than {MAX_TAGS:,} names")
+    names = [_tag_name(item) for item in items]
+    return clean_tags(names)
+
+
+def _tag_name(item: object) -> str:
+    if isinstance(item, int) and not isinstance(item, bool) and abs(item) < 10**18:
+        return str(item)  # tags: [2020] written by hand
+    if not isinstance(item, str):
+        raise AnnotationError(f"a tag is {_describe(item)}, not a name")
+    if len(item) > MAX_SHORT_CHARS:
+        raise AnnotationError(f"a tag is longer than {MAX_SHORT_CHARS:,} characters")
+    return item
 
 
 def _timestamp(value: object) -> str:
@@ -197,6 +304,9 @@ class AnnotationSet:
 
     document: DocumentRef
     annotations: tuple[Annotation, ...] = ()
+    document_status: DocumentStatus = "present"
+    """Set by ``corpus_annotations``: ``missing`` or ``unreadable`` when the document is gone from
+    the corpus but its annotations are kept (and shown, marked)."""
 
     def get(self, annotation_id: str) -> Annotation | None:
         """The annotation with that id, if present."""
@@ -233,6 +343,7 @@ class AnnotationStore:
         self._lines: dict[str, tuple[Annotation, str]] = {}
         self._damaged: set[Path] = set()
         """Files read with unreadable entries (copied aside), whose readable part is to be written back."""
+        self._swept = not keep_aside  # a read-only reader leaves even stale temp files alone
 
     @classmethod
     def under(cls, data: Path) -> AnnotationStore:
@@ -254,6 +365,7 @@ class AnnotationStore:
 
     def summaries(self) -> list[AnnotationSet]:
         """Every annotation file in the store (re-read only the files that changed)."""
+        self._sweep()
         try:
             files = sorted(p for p in self.folder.glob("*.yaml") if not p.name.startswith("."))
         except OSError:
@@ -261,7 +373,15 @@ class AnnotationStore:
         found = [self._read(f) for f in files]
         return [s for s in found if s is not None]
 
+    def _sweep(self) -> None:
+        """Once per store: remove the temp files of writers killed mid-save (only stale ones)."""
+        with self._lock:
+            if not self._swept:
+                self._swept = True
+                sweep_stale_temps(self.folder)
+
     def _read(self, file: Path, repair: bool = True) -> AnnotationSet | None:
+        self._sweep()
         with self._lock:
             signature = _signature(file)
             if signature is None:
@@ -284,40 +404,28 @@ class AnnotationStore:
 
     def _parse(self, file: Path) -> AnnotationSet | None:
         try:
-            raw = load_yaml(file.read_text(encoding="utf-8"))
-            if not isinstance(raw, dict) or not isinstance(raw.get("document"), dict):
-                raise ValueError("not a lectern annotation file")
-            if int(raw.get("version", FORMAT_VERSION)) > FORMAT_VERSION:
-                raise ValueError(f"written by a newer lectern (format {raw['version']})")
-            doc = raw["document"]
-            ref = DocumentRef(
-                id=str(doc.get("id", "")),
-                path=str(doc.get("path", "")),
-                sha256=str(doc.get("sha256", "")),
-                title=str(doc.get("title", "")),
-            )
-            entries = raw.get("annotations") or []
-            if not isinstance(entries, list):
-                raise ValueError("'annotations' is not a list")
+            ref, entries = _header(load_yaml(_read_capped(file)))
         except FileNotFoundError:
             return None
-        except (OSError, UnicodeDecodeError, ValueError, TypeError, yaml.YAMLError) as error:
+        except (OSError, UnicodeDecodeError, ValueError, TypeError, RecursionError, yaml.YAMLError) as error:
             if not self.keep_aside:
                 return None
             kept = self._keep_aside(file, move=True)
             self.problems.append(f"annotation file {file.name} is damaged ({_reason(error)}); kept as {kept}")
             return None
-        annotations, bad = [], 0
-        for entry in entries:
+        annotations, reasons = [], []
+        for n, entry in enumerate(entries, 1):
             try:
                 annotations.append(Annotation.from_dict(entry))
-            except (ValueError, TypeError, KeyError):
-                bad += 1
-        if bad and self.keep_aside:
+            except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as error:
+                reasons.append(f"entry {n}: {_reason(error)}")
+        if reasons and self.keep_aside:
             self._damaged.add(file)
             kept = self._keep_aside(file, move=False)
+            why = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "")
             self.problems.append(
-                f"{bad} annotation(s) in {file.name} could not be read; the file was copied to {kept}"
+                f"{len(reasons)} annotation(s) in {file.name} could not be read ({why}); "
+                f"the file was copied to {kept}"
             )
         return AnnotationSet(ref, ordered(annotations))
 
@@ -364,7 +472,10 @@ class AnnotationStore:
     def _write(self, file: Path, content: AnnotationSet) -> None:
         doc = content.document
         head = {"id": doc.id, "path": doc.path, "sha256": doc.sha256, "title": doc.title}
-        atomic_write_text(file, _file_text(head, [self._line(a) for a in content.annotations]))
+        text = _file_text(head, [self._line(a) for a in content.annotations])
+        if len(text) > MAX_FILE_CHARS:  # what lectern writes, it must be able to read back
+            raise OSError(errno.EFBIG, f"the annotations of {doc.id} would exceed {_CAP}")
+        atomic_write_text(file, text)
         signature = _signature(file)
         if signature is not None:
             self._cache[file] = (signature, content)
@@ -412,10 +523,28 @@ def _flow(value: Any) -> str:
 def load_yaml(text: str) -> Any:
     """Parse an annotation file: the fast line reader for files lectern wrote, else YAML.
 
-    Either way no YAML tag is honoured: the fallback is libyaml's SafeLoader (``safe_load``).
+    Either way no YAML tag is honoured: the fallback is the shared bounded safe loader
+    (``tui.core.storage.load_yaml_safely``: libyaml's SafeLoader, aliases and nesting bounded).
     """
     fast = _load_lines(text)
-    return fast if fast is not None else yaml.load(text, Loader=_Loader)
+    return fast if fast is not None else load_yaml_safely(text)
+
+
+class Unreadable:
+    """A value in a line of an annotation file that cannot be held: a JSON integer too long for
+    anything lectern stores (Python refuses over 4,300 digits), or a line nested past the
+    recursion limit. Kept as what it is, so that ``from_dict`` refuses that entry alone, with why."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+
+def _json_int(text: str) -> int | Unreadable:
+    return int(text) if len(text) <= 40 else Unreadable(f"a number of {len(text.lstrip('-')):,} digits")
+
+
+_DECODER = json.JSONDecoder(parse_int=_json_int)
+"""Built once: ``json.loads`` with options would build a decoder for every line."""
 
 
 def _load_lines(text: str) -> dict[str, Any] | None:
@@ -426,13 +555,52 @@ def _load_lines(text: str) -> dict[str, Any] | None:
         version = int(lines[1].removeprefix("version: "))
         if not lines[2].startswith("document: ") or lines[3] not in ("annotations:", "annotations: []"):
             return None
-        document = json.loads(lines[2].removeprefix("document: "))
-        entries = [json.loads(line[2:]) for line in lines[4:] if line.startswith("- ")]
-    except ValueError:
+        document = _DECODER.decode(lines[2].removeprefix("document: "))
+        entries = [_entry(line[2:]) for line in lines[4:] if line.startswith("- ")]
+    except (ValueError, RecursionError):  # not lectern's own lines: YAML decides
         return None
     if len(entries) != sum(1 for line in lines[4:] if line.strip()):
         return None
     return {"version": version, "document": document, "annotations": entries}
+
+
+def _entry(line: str) -> Any:
+    """One entry line; one nested too deeply to decode is that entry's problem, not the file's."""
+    try:
+        return _DECODER.decode(line)
+    except RecursionError:
+        return Unreadable("nested too deeply")
+
+
+def _read_capped(file: Path) -> str:
+    """The file's text, refusing (unread) one larger than ``MAX_FILE_CHARS``."""
+    with open(file, encoding="utf-8") as handle:
+        text = handle.read(MAX_FILE_CHARS + 1)
+    if len(text) > MAX_FILE_CHARS:
+        raise AnnotationError(f"larger than {_CAP}; not read")
+    return text
+
+
+_CAP = f"{MAX_FILE_CHARS // (1024 * 1024)} million characters"
+
+
+def _header(raw: Any) -> tuple[DocumentRef, list[Any]]:
+    """The document a parsed file belongs to, and its entries; ``AnnotationError`` if it is not one."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("document"), dict):
+        raise AnnotationError("not a lectern annotation file")
+    version = raw.get("version", FORMAT_VERSION)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise AnnotationError(f"version is {_describe(version)}, not a number")
+    if version > FORMAT_VERSION:
+        raise AnnotationError(f"written by a newer lectern (format {_describe(version)})")
+    doc = raw["document"]
+    ref = DocumentRef(
+        id=_name(doc, "id"), path=_text(doc, "path"), sha256=_text(doc, "sha256"), title=_text(doc, "title")
+    )
+    entries = raw.get("annotations") or []
+    if not isinstance(entries, list):
+        raise AnnotationError("'annotations' is not a list")
+    return ref, entries
 
 
 def _merge_by_id(current: Sequence[Annotation], incoming: Iterable[Annotation]) -> list[Annotation]:
@@ -453,6 +621,10 @@ def _signature(file: Path) -> tuple[int, int, int] | None:
 
 
 def _reason(error: BaseException) -> str:
+    """One line saying what was wrong: for YAML, the problem and where (not the context before it)."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem:
+        mark = error.problem_mark
+        return (error.problem + (f" at line {mark.line + 1}" if mark is not None else ""))[:160]
     return (str(error).splitlines() or [type(error).__name__])[0][:160]
 
 
@@ -491,7 +663,13 @@ def open_annotations(store: AnnotationStore, document: DocumentRef, text: str) -
             return Opened(AnnotationSet(document))
         moved_from = old.document.path
         # Adopted as the text it was anchored to, so a document both moved and edited re-anchors below.
-        current = store.adopt(old, replace(document, sha256=old.document.sha256))
+        adopted = replace(document, sha256=old.document.sha256)
+        try:
+            current = store.adopt(old, adopted)
+        except OSError as error:
+            reason = error.strerror or error
+            store.problems.append(f"the annotations of {document.id} could not be moved ({reason})")
+            current = AnnotationSet(adopted, old.annotations)
     if current.document.sha256 == document.sha256 and current.document == document:
         return Opened(current, moved_from)
     statuses: dict[str, int] = {}
@@ -504,10 +682,17 @@ def open_annotations(store: AnnotationStore, document: DocumentRef, text: str) -
             statuses[status] = statuses.get(status, 0) + 1
         return [replace(a, target=t, anchor=s) for a, (t, s) in zip(items, found, strict=True)]
 
-    if current.document.sha256 == document.sha256:  # same text, new path or title: no re-anchoring
-        return Opened(store.transact(document, list), moved_from)
-    result = store.transact(document, refresh)
-    return Opened(result, moved_from, dict(statuses))
+    same_text = current.document.sha256 == document.sha256  # new path or title: no re-anchoring
+    change = list if same_text else refresh
+    try:
+        result = store.transact(document, change)
+    except OSError as error:  # a read-only or full data folder: show them, save another time
+        store.problems.append(
+            f"the annotations of {document.id} could not be saved ({error.strerror or error}); "
+            "they are shown as found now and kept as they were on disk"
+        )
+        result = AnnotationSet(document, ordered(change(list(current.annotations))))
+    return Opened(result, moved_from, {} if same_text else dict(statuses))
 
 
 def find_moved(store: AnnotationStore, document: DocumentRef, text: str) -> AnnotationSet | None:
@@ -536,21 +721,29 @@ def _exists(path: str) -> bool:
 
 
 def corpus_annotations(
-    store: AnnotationStore, documents: Iterable[DocumentRef], read_text: Callable[[DocumentRef], str | None]
+    store: AnnotationStore,
+    documents: Iterable[DocumentRef],
+    read_text: Callable[[DocumentRef], str | None],
+    roots: Sequence[Path] = (),
 ) -> list[AnnotationSet]:
     """The annotations of every document of a corpus that has some, current with its text.
 
     Files whose document changed are re-anchored (``read_text`` gives the text); files of
-    documents that moved are found by content hash or by title and quotes, and adopted.
+    documents that moved are found by content hash or by title and quotes, and adopted. With
+    ``roots`` (the corpus's folders, or files given directly), the files of documents under them
+    that are no longer in ``documents`` are included too, marked ``missing`` or ``unreadable``
+    and left exactly as they are: a document that vanished never takes its annotations with it.
     """
+    documents = list(documents)
     summaries = store.summaries()
     by_path = {s.document.path: s for s in summaries}
     gone = [s for s in summaries if not _exists(s.document.path)]
     found: list[AnnotationSet] = []
+    adopted: set[str] = set()
     for document in documents:
         current = by_path.get(document.path)
         if current is not None and current.document == document:
-            found.append(current)
+            found.append(current if _exists(document.path) else replace(current, document_status="missing"))
             continue
         maybe_moved = any(
             s.document.sha256 == document.sha256 or (s.document.title and s.document.title == document.title)
@@ -561,12 +754,39 @@ def corpus_annotations(
         text = read_text(document)
         if text is None:
             if current is not None:
-                found.append(current)
+                found.append(replace(current, document_status=_unavailable(document.path)))
             continue
         opened = open_annotations(store, document, text)
+        if opened.moved_from is not None:
+            adopted.add(opened.moved_from)
         if opened.annotations.annotations:
             found.append(opened.annotations)
+    known = {d.path for d in documents} | adopted
+    for summary in summaries:
+        path = summary.document.path
+        if summary.annotations and path not in known and _within(path, roots):
+            found.append(replace(summary, document_status=_status_outside(summary, read_text)))
     return found
+
+
+def _status_outside(found: AnnotationSet, read_text: Callable[[DocumentRef], str | None]) -> DocumentStatus:
+    """The status of a document not in the corpus's list: gone, unreadable (skipped by the
+    indexer), or there and readable (listed as it was stored: the index has not caught up yet)."""
+    if not _exists(found.document.path):
+        return "missing"
+    return "present" if read_text(found.document) is not None else "unreadable"
+
+
+def _unavailable(path: str) -> DocumentStatus:
+    return "unreadable" if _exists(path) else "missing"
+
+
+def _within(path: str, roots: Sequence[Path]) -> bool:
+    """Whether a document path lies under one of the corpus's folders (or is one of its files)."""
+    try:
+        return any(Path(path).is_relative_to(root) for root in roots)
+    except (ValueError, OSError):
+        return False
 
 
 def rename_tag(store: AnnotationStore, sets: Iterable[AnnotationSet], old: str, new: str) -> int:

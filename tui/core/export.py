@@ -56,6 +56,7 @@ same file twice changes nothing.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import hashlib
@@ -84,7 +85,7 @@ from tui.core.annotations import (
     ordered,
     reference,
 )
-from tui.core.documents import text_sha256
+from tui.core.documents import BinaryFileError, decode, text_sha256
 from tui.core.library import Library, load_text
 
 SUFFIXES = {
@@ -626,17 +627,35 @@ def _parse(data: str | bytes) -> list[_Incoming]:
 
 def _decode(data: str | bytes) -> str:
     if isinstance(data, bytes):
-        if b"\x00" in data:
-            raise ImportFormatError(f"binary data (a NUL byte at offset {data.find(bytes(1))}), not JSON")
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise ImportFormatError(
-                f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
-            ) from None
+        data = _decode_bytes(data)
     if "\x00" in data:
         raise ImportFormatError("binary data (a NUL character), not JSON")
     return data.removeprefix("\ufeff")
+
+
+def _decode_bytes(data: bytes) -> str:
+    """Decoded as documents are: a byte-order mark chooses UTF-8, UTF-16 or UTF-32 (tools on
+    Windows write exports that way), else UTF-8. Never the Windows-1252 guess documents fall back
+    to: an export is written in Unicode, and a guessed encoding would change the quotes that
+    find each passage."""
+    try:
+        text, problem = decode(data)
+    except BinaryFileError:
+        nul = data.find(bytes(1))
+        raise ImportFormatError(f"binary data (a NUL byte at offset {nul}), not JSON") from None
+    if problem is None:
+        return text
+    if not data.startswith(_UNICODE_BOMS):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            where = f"byte 0x{data[error.start]:02x} at offset {error.start}"
+            raise ImportFormatError(f"not UTF-8 text ({where})") from None
+    raise ImportFormatError(f"not readable text: {problem}")
+
+
+_UNICODE_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
+"""The byte-order marks ``decode`` honours (UTF-32 LE's starts with UTF-16 LE's)."""
 
 
 def _dispatch(raw: Any) -> list[_Incoming]:

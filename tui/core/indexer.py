@@ -13,7 +13,7 @@ batches, each committed and recorded in the catalog, so a partial index is searc
 Events, one JSON object per line, each with an ``event`` key:
 ``start`` (total, bytes, rebuilt), ``skipped`` (path, reason), ``problem`` (path, problem),
 ``progress`` (done, total, bytes, total_bytes), ``commit`` (documents), ``done`` (the report),
-``error`` (message).
+``error`` (message, and ``index``: whether the index as it was can still be searched).
 """
 
 from __future__ import annotations
@@ -22,17 +22,19 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tui.core import catalog as catalog_format
 from tui.core.annotations import AnnotationStore
-from tui.core.catalog import VOCABULARY_NAME, WHOOSH_DIR, Catalog, Entry, index_files
+from tui.core.catalog import VOCABULARY_NAME, WHOOSH_DIR, Catalog, Entry
 from tui.core.documents import Document, Skipped, SourceFile, discover, read_document
+from tui.core.faults import checkpoint
 from tui.core.results import IndexUnavailable
 
 Emit = Callable[[dict[str, Any]], None]
@@ -56,6 +58,8 @@ class Report:
     problems: list[dict[str, str]] = field(default_factory=list)
     rebuilt: str | None = None
     """Why the index was rebuilt from scratch, if it was."""
+    repaired: str | None = None
+    """What the start-up check repaired without a rebuild (a catalog behind its index)."""
     documents: int = 0
     seconds: float = 0.0
 
@@ -132,15 +136,15 @@ def sync(
     """
     started = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(folder)
     report = Report()
-    catalog = Catalog.load(folder)
-    report.rebuilt = _rebuild_reason(folder, catalog, rebuild)
-    if report.rebuilt is not None or catalog is None:
-        from tui.core import index  # Whoosh: only when the index is written or checked
-
-        index.create(folder)
-        catalog = Catalog(catalog_format.SCHEMA_VERSION, {})
-        (folder / VOCABULARY_NAME).unlink(missing_ok=True)
+    catalog: Catalog | None = None
+    if rebuild:
+        report.rebuilt = "rebuild requested"
+    else:
+        catalog, report.rebuilt, report.repaired = check_index(folder)
+    if catalog is None:
+        catalog = wipe(folder)
     sources, skipped = discover(list(roots))
     notes = Notes(annotations) if annotations is not None else None
     plan = make_plan(catalog, sources, skipped, notes)
@@ -150,34 +154,104 @@ def sync(
     total_bytes = sum(s.size for s in plan.to_read)
     emit({"event": "start", "total": len(plan.to_read), "bytes": total_bytes, "rebuilt": report.rebuilt})
     _write_changes(folder, plan, report, emit, total_bytes, notes)
-    files = index_files(folder)
-    if plan.catalog.files != files:  # the next start-up can trust the index as it stands now
-        plan.catalog.files = files
-        plan.catalog.save(folder)
+    if not catalog.describes(folder):  # the next start-up can trust the index as it stands now
+        _record(folder, catalog)
     report.documents = len(catalog.entries)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
 
-def _rebuild_reason(folder: Path, catalog: Catalog | None, rebuild: bool) -> str | None:
-    if rebuild:
-        return "rebuild requested"
+def check_index(folder: Path) -> tuple[Catalog | None, str | None, str | None]:
+    """The catalog proven to describe the index in ``folder``: (catalog, None, repair note); or
+    (None, why the index must be rebuilt, None).
+
+    Cheap when nothing changed: one ``stat`` per index file, no Whoosh. Otherwise the index is
+    opened, files the catalog knows are checked byte for byte (CRC), files of interrupted runs
+    are deleted, and the entries are read back from the documents the index holds (a run killed
+    after a commit left the catalog behind; an outside copy may have replaced the index).
+    """
     if not (folder / WHOOSH_DIR).exists():
-        return "no index yet" if catalog is None else "index folder missing"
+        had_one = (folder / catalog_format.CATALOG_NAME).exists()
+        return None, "index folder missing" if had_one else "no index yet", None
+    catalog = Catalog.load(folder)
     if catalog is None:
-        return "index catalog missing or unreadable"
+        return None, "index catalog missing or damaged", None
     version = catalog_format.SCHEMA_VERSION
     if catalog.schema != version:
-        return f"index format changed (version {catalog.schema} -> {version})"
-    if catalog.files and catalog.files == index_files(folder):
-        return None  # every file as the last finished run left it: no need to open it
-    from tui.core import index  # Whoosh
+        return None, f"index format changed (version {catalog.schema} -> {version})", None
+    if catalog.describes(folder):
+        return catalog, None, None
+    from tui.core import index  # Whoosh: only when the files are not as the catalog left them
 
     try:
+        index.collect_garbage(folder)
         index.check(folder)
+        stored = index.stored_entries(folder)
     except IndexUnavailable as error:
-        return f"index was unreadable ({error})"
-    return None
+        return None, f"index was unreadable ({error})", None
+    files = catalog.files or {}
+    known = [name for name in catalog_format.index_stats(folder) if name in files]
+    problem = catalog_format.verify_files(folder, files, known)
+    if problem is not None:
+        return None, f"index was unreadable ({problem})", None
+    entries = _entries_of(stored)
+    if entries is None:
+        return None, "index was unreadable (a document was indexed twice)", None
+    note = None
+    if entries != catalog.entries:
+        note = f"catalog rebuilt from the index ({len(entries)} documents; a run was interrupted)"
+        catalog.entries = entries
+    _record(folder, catalog)
+    return catalog, None, note
+
+
+def _entries_of(stored: list[tuple[str, str]]) -> dict[str, Entry] | None:
+    """Catalog entries from the index's stored records; None when an id is there twice or a
+    record cannot be read."""
+    entries: dict[str, Entry] = {}
+    for doc_id, record in stored:
+        if doc_id in entries:
+            return None
+        try:
+            fields = json.loads(record)
+            entries[doc_id] = Entry(id=doc_id, **{**fields, "tags": tuple(fields["tags"])})
+        except (ValueError, TypeError, KeyError):
+            return None
+    return entries
+
+
+def wipe(folder: Path) -> Catalog:
+    """An empty index and catalog. The catalog goes first: a run killed half-way through never
+    leaves a catalog that claims documents over a wiped index."""
+    from tui.core import index  # Whoosh: only when the index is written or checked
+
+    (folder / catalog_format.CATALOG_NAME).unlink(missing_ok=True)
+    checkpoint("wipe")
+    (folder / VOCABULARY_NAME).unlink(missing_ok=True)
+    index.create(folder)
+    catalog = Catalog(catalog_format.SCHEMA_VERSION, {})
+    _record(folder, catalog)
+    return catalog
+
+
+def _record(folder: Path, catalog: Catalog) -> None:
+    """Save the catalog as the description of the index's current generation and files."""
+    catalog.generation = catalog_format.toc_generation(folder)
+    catalog.files = catalog_format.index_files(folder, catalog.files)
+    catalog.save(folder)
+
+
+def remove_stale_temp_files(folder: Path) -> None:
+    """Temp files of a killed run (the indexer holds the writer lock: none is in use)."""
+    for sub in (folder, folder / WHOOSH_DIR):
+        with contextlib.suppress(OSError):
+            for path in sub.iterdir():
+                if not path.name.endswith(".tmp"):
+                    continue
+                if path.is_dir():  # Whoosh's own temp folder
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
 
 
 def _write_changes(
@@ -188,38 +262,15 @@ def _write_changes(
     done = done_bytes = 0
     vocabulary: set[str] = set()
     signatures: dict[str, str] = {}
-    wrote = False
     for batch in _batches(plan.to_read):
         docs = _read_batch(batch, catalog, report, emit, notes, removals, signatures)
-        batch_bytes = sum(s.size for s in batch)
         if docs or removals:
-            from tui.core import index  # Whoosh: only when there is something to write
-
-            replaced = [d.id for d in docs if d.id in catalog.entries]
-            parallel = sum(len(d.text) for d in docs) >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
-            vocabulary |= index.write(
-                folder,
-                removals + replaced,
-                docs,
-                procs=2 if parallel else 1,
-                merge=done + len(batch) >= len(plan.to_read),
-                notes=notes.of if notes else None,
-            )
-            wrote = True
-            for doc_id in removals:
-                if catalog.entries.pop(doc_id, None) is not None:
-                    report.removed += 1
-            for doc in docs:
-                if doc.id in catalog.entries:
-                    report.updated += 1
-                else:
-                    report.indexed += 1
-                catalog.entries[doc.id] = Entry.of(doc, signatures.get(doc.id, ""))
+            last = done + len(batch) >= len(plan.to_read)
+            vocabulary |= _commit(folder, catalog, report, docs, removals, notes, signatures, last)
             removals = []
             emit({"event": "commit", "documents": len(catalog.entries)})
-        catalog.save(folder)
         done += len(batch)
-        done_bytes += batch_bytes
+        done_bytes += sum(s.size for s in batch)
         emit(
             {
                 "event": "progress",
@@ -230,17 +281,56 @@ def _write_changes(
             }
         )
     if removals:
-        from tui.core import index
-
-        index.write(folder, removals, [])
-        wrote = True
-        for doc_id in removals:
-            if catalog.entries.pop(doc_id, None) is not None:
-                report.removed += 1
-    if wrote or not (folder / "catalog.json").exists() or plan.to_read:
-        catalog.save(folder)
+        _commit(folder, catalog, report, [], removals, None, signatures, True)
     if vocabulary:
         _merge_vocabulary(folder / VOCABULARY_NAME, vocabulary)
+    if plan.to_read or report.removed:
+        _record(folder, catalog)  # entries touched but not re-indexed, and the vocabulary
+
+
+def _commit(
+    folder: Path,
+    catalog: Catalog,
+    report: Report,
+    docs: list[Document],
+    removals: list[str],
+    notes: Notes | None,
+    signatures: dict[str, str],
+    merge: bool,
+) -> set[str]:
+    """One index commit, then the catalog saved as its description; the new words.
+
+    A document already in the catalog is deleted before it is added again: the catalog is
+    proven to list exactly what the index holds, so no document is ever in the index twice.
+    """
+    from tui.core import index  # Whoosh: only when there is something to write
+
+    entries = {doc.id: Entry.of(doc, signatures.get(doc.id, "")) for doc in docs}
+    replaced = [d.id for d in docs if d.id in catalog.entries]
+    parallel = sum(len(d.text) for d in docs) >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
+    checkpoint("before-commit")
+    vocabulary = index.write(
+        folder,
+        removals + replaced,
+        docs,
+        procs=2 if parallel else 1,
+        merge=merge,
+        notes=notes.of if notes else None,
+        records={doc_id: json.dumps(entry.record(), ensure_ascii=False) for doc_id, entry in entries.items()},
+    )
+    checkpoint("after-commit")
+    for doc_id in removals:
+        if catalog.entries.pop(doc_id, None) is not None:
+            report.removed += 1
+    for doc in docs:
+        if doc.id in catalog.entries:
+            report.updated += 1
+        else:
+            report.indexed += 1
+        catalog.entries[doc.id] = entries[doc.id]
+    _record(folder, catalog)
+    checkpoint("after-catalog")
+    return vocabulary
 
 
 def _read_batch(
@@ -315,6 +405,7 @@ def _writer_lock(folder: Path) -> Iterator[None]:
     except ImportError:  # Windows: Whoosh's own write lock still guards the index
         yield
         return
+    checkpoint("lock")
     with open(folder / "indexer.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -340,7 +431,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _writer_lock(args.index_dir):
             report = sync(args.index_dir, args.paths, args.rebuild, emit, args.annotations)
     except Exception as error:  # reported to the parent, which shows it; never a silent death
-        emit({"event": "error", "message": f"{type(error).__name__}: {error}"})
+        usable = Catalog.load(args.index_dir) is not None  # e.g. a read-only cache: search what is there
+        emit({"event": "error", "message": f"{type(error).__name__}: {error}", "index": usable})
         return 1
     emit({"event": "done", **report.__dict__})
     return 0
@@ -349,13 +441,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 def command(
     index_dir: Path, paths: Sequence[Path], rebuild: bool = False, annotations: Path | None = None
 ) -> list[str]:
-    """The argv that starts the indexer child process."""
-    argv = [sys.executable, "-m", "tui.core.indexer", "--index-dir", str(index_dir)]
+    """The argv that starts the indexer child process.
+
+    Not ``-m tui.core.indexer``: that puts the current folder first on the child's path, so a
+    ``tui.py`` or ``tui/`` where the user runs lectern would be imported instead of lectern.
+    """
+    argv = [sys.executable, "-c", _CHILD_BOOT, _package_root(), "--index-dir", str(index_dir)]
     if rebuild:
         argv.append("--rebuild")
     if annotations is not None:
         argv += ["--annotations", str(annotations)]
     return argv + [str(p) for p in paths]
+
+
+_CHILD_BOOT = (
+    "import sys; sys.path[:] = [sys.argv.pop(1)] + [p for p in sys.path if p]; "
+    "from tui.core.indexer import main; raise SystemExit(main())"
+)
+"""The child's path starts with the folder that holds this ``tui`` package (its first argument),
+and drops the current folder (``''``, which ``-c`` puts first)."""
+
+
+def _package_root() -> str:
+    return str(Path(__file__).resolve().parents[2])  # tui/core/indexer.py -> the folder holding tui/
 
 
 def parse_event(line: str) -> dict[str, Any] | None:
@@ -367,10 +475,18 @@ def parse_event(line: str) -> dict[str, Any] | None:
     return event if isinstance(event, dict) and "event" in event else None
 
 
+GRACE_SECONDS = 5.0
+"""How long a child asked to stop (SIGINT) may take to let go of its locks before it is killed."""
+
+
 def run(
     index_dir: Path, paths: Sequence[Path], rebuild: bool = False, annotations: Path | None = None
-) -> Iterator[dict[str, Any]]:
-    """Run the indexer child process and yield its events; ends with ``done`` or ``error``."""
+) -> Generator[dict[str, Any], None, None]:
+    """Run the indexer child process and yield its events; ends with ``done`` or ``error``.
+
+    Closing the generator early (or an exception in the caller) stops the child: it never
+    outlives the run that started it.
+    """
     import subprocess  # only the parent runs the child
 
     with subprocess.Popen(
@@ -379,19 +495,45 @@ def run(
         stderr=subprocess.PIPE,
         text=True,
         encoding="utf-8",
+        errors="replace",
     ) as child:
         assert child.stdout is not None and child.stderr is not None
         finished = False
-        for line in child.stdout:
-            event = parse_event(line)
-            if event is not None:
-                finished = finished or event["event"] in ("done", "error")
-                yield event
+        try:
+            for line in child.stdout:
+                event = parse_event(line)
+                if event is not None:
+                    finished = finished or event["event"] in ("done", "error")
+                    yield event
+        finally:
+            if not finished or child.poll() is None:
+                stop(child)
         errors = child.stderr.read()
         code = child.wait()
     if not finished:
         detail = errors.strip().splitlines()[-1] if errors.strip() else f"exit code {code}"
         yield {"event": "error", "message": f"indexer stopped unexpectedly: {detail}"}
+
+
+def stop(child: Any) -> None:
+    """Stop a child indexer. A Ctrl-C at a terminal reached it too, so first it has a moment to
+    stop by itself; then it gets SIGINT, so it unwinds and lets go of its locks; it is killed
+    after ``GRACE_SECONDS``, or at once on a second Ctrl-C."""
+    import signal
+    import subprocess
+
+    steps = ((None, 0.25), (signal.SIGINT if os.name == "posix" else signal.SIGTERM, GRACE_SECONDS))
+    try:
+        for signum, seconds in steps:
+            if signum is not None:
+                child.send_signal(signum)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=seconds)
+                return
+    except BaseException:  # a second Ctrl-C: no more waiting
+        pass
+    child.kill()
+    child.wait()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ lives and how it is brought up to date (always by the indexer child process).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,7 +55,7 @@ class Library:
         """A store over ``annotations_dir``."""
         return AnnotationStore(self.annotations_dir)
 
-    def update(self, rebuild: bool = False) -> Iterator[dict[str, Any]]:
+    def update(self, rebuild: bool = False) -> Generator[dict[str, Any], None, None]:
         """Run the indexer child process; yields its events (see ``tui.core.indexer``)."""
         return indexer.run(self.index_dir, self.inputs, rebuild, self.annotations_dir)
 
@@ -73,9 +73,15 @@ class Library:
         entries = catalog.entries.values() if catalog else ()
         return [reference(e.id, e.path, e.sha256, e.title) for e in entries]
 
-    def annotated(self, store: AnnotationStore) -> list[AnnotationSet]:
-        """The annotations of every document in this corpus that has some (re-anchored, adopted)."""
-        return corpus_annotations(store, self.references(), lambda ref: read_text(ref.path))
+    def annotated(self, store: AnnotationStore, *, with_missing: bool = False) -> list[AnnotationSet]:
+        """The annotations of every document in this corpus that has some (re-anchored, adopted).
+
+        ``with_missing`` adds the annotation files of documents under this corpus's inputs that
+        vanished or became unreadable, marked so (``AnnotationSet.document_status``): for the
+        listings that must show them; exports and the reading room name only current documents.
+        """
+        roots = self.inputs if with_missing else ()
+        return corpus_annotations(store, self.references(), lambda ref: read_text(ref.path), roots)
 
     def open_index(self) -> Index:
         """A searcher over the index; imports Whoosh, so call it off the UI thread."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from tui.core.storage import atomic_write_text, set_aside
+from tui.core.storage import atomic_write_text, load_yaml_safely, set_aside
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class ReadingPositions:
             return
         self._loaded = True
         try:
-            raw = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
+            raw = load_yaml_safely(self.path.read_text(encoding="utf-8")) or {}
             if not isinstance(raw, dict):
                 raise ValueError("not a mapping")
             self._positions = {

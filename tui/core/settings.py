@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from tui.core.storage import atomic_write_text, set_aside
+from tui.core.storage import atomic_write_text, load_yaml_safely, set_aside
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Settings:
     def load(cls, path: Path) -> Settings:
         """Read ``path``; defaults when it is missing; set aside and report when it is broken."""
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = load_yaml_safely(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return cls()
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:

@@ -107,10 +107,10 @@ def make_app(paths: Paths, inputs: Sequence[Path] = ()) -> LecternApp:
 
 
 def run_app(paths: Paths, inputs: Sequence[Path]) -> int:
-    """Run the reader in this terminal until the user quits."""
-    missing = [p for p in inputs if not Path(p).exists()]
-    if missing:
-        print(f"lectern: no such file or folder: {', '.join(map(str, missing))}")
-        return 2
-    make_app(paths, inputs).run()
-    return 0
+    """Run the reader in this terminal until the user quits; the exit status, 1 after a crash.
+
+    The command line has checked the inputs and that there is a terminal.
+    """
+    app = make_app(paths, inputs)
+    app.run()
+    return app.return_code or 0

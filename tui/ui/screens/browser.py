@@ -5,6 +5,11 @@ Filter by words, ``tag:`` ``color:`` ``status:``; sort by any column (click its 
 renames or merges a tag across the corpus. Beside the table, bar charts count annotations per
 tag and per colour, so the label distribution of a labelled set shows at a glance. The
 annotations are read (and re-anchored) in a worker; renaming runs in a worker too.
+
+The annotations of a document that vanished or became unreadable stay listed, with the status
+``document missing`` (or ``unreadable``); ``enter`` on one explains where they are kept. Every
+note, tag, title and colour name is shown as literal text (``Text``, ``markup=False``): a note
+such as ``[@click=app.quit]`` is words, never markup.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from tui.core.annotations import Annotation, AnnotationSet, rename_tag
+from tui.core.annotations import Annotation, AnnotationSet, DocumentStatus, rename_tag
 from tui.core.library import Library
 from tui.core.sanitize import visible
 from tui.ui.screens.rename import RenameTagDialog
@@ -38,6 +43,17 @@ class Record:
     doc_id: str
     title: str
     annotation: Annotation
+    document_status: DocumentStatus = "present"
+    """Whether the document is there, or gone (``missing``) or ``unreadable``: then it cannot be opened."""
+    path: str = ""
+    """The document's path as the annotation file names it."""
+
+    @property
+    def status(self) -> str:
+        """What the status column shows: how the passage was found, or that the document is gone."""
+        if self.document_status != "present":
+            return f"document {self.document_status}"
+        return self.annotation.anchor
 
     def value(self, column: str) -> str:
         """The text a column sorts by."""
@@ -48,7 +64,7 @@ class Record:
             "note": a.note.casefold(),
             "tags": ", ".join(a.tags).casefold(),
             "colour": a.color,
-            "status": a.anchor,
+            "status": self.status,
             "modified": a.modified,
         }[column]
 
@@ -75,8 +91,8 @@ def matches(record: Record, query: str, color_names: dict[str, str] | None = Non
             ok = value in (t.casefold() for t in a.tags)
         elif key in ("color", "colour") and value:
             ok = value in (a.color, (color_names or {}).get(a.color, a.color).casefold())
-        elif key == "status" and value:
-            ok = a.anchor == value
+        elif key == "status" and value:  # status:missing and status:unreadable name gone documents
+            ok = value in (record.status, record.document_status)
         else:
             ok = token.casefold() in haystack
         if not ok:
@@ -173,16 +189,16 @@ class AnnotationBrowser(Screen[Destination | None]):
 
     @work(thread=True, exclusive=True, group="browser")
     def load(self) -> None:
-        self.post_message(self.Loaded(self.library.annotated(self.store)))
+        self.post_message(self.Loaded(self.library.annotated(self.store, with_missing=True)))
 
     def on_annotation_browser_loaded(self, message: Loaded) -> None:
         self.records = [
-            Record(found.document.id, found.document.title, a)
+            Record(found.document.id, found.document.title, a, found.document_status, found.document.path)
             for found in message.sets
             for a in found.annotations
         ]
         for problem in self.store.problems:
-            self.notify(visible(problem), severity="warning", timeout=10)
+            self.notify(visible(problem), severity="warning", timeout=10, markup=False)
         self.store.problems.clear()
         self.refresh_table()
 
@@ -201,7 +217,7 @@ class AnnotationBrowser(Screen[Destination | None]):
         direction = "↓" if self.sort_reverse else "↑"
         counts = f"{len(self.shown):,} of {len(self.records):,}"
         self.query_one("#browser-title", Label).update(
-            f"Annotations · {counts} · sorted by {self.sort_column} {direction}"
+            Text(f"Annotations · {counts} · sorted by {self.sort_column} {direction}")
         )
         tags = Counter(t for r in self.shown for t in r.annotation.tags)
         colors = Counter(self.color_names.get(r.annotation.color, r.annotation.color) for r in self.shown)
@@ -213,7 +229,8 @@ class AnnotationBrowser(Screen[Destination | None]):
 
     def _cells(self, record: Record) -> list[Text]:
         a = record.annotation
-        status = Text(a.anchor, style="bold red" if a.anchor == "orphaned" else "")
+        gone = record.document_status != "present" or a.anchor == "orphaned"
+        status = Text(record.status, style="bold red" if gone else "")
         name = visible(self.color_names.get(a.color, a.color))
         color = Text("██ ", style=SWATCH.get(a.color, "")) + Text(name)
         return [
@@ -223,7 +240,7 @@ class AnnotationBrowser(Screen[Destination | None]):
             color,
             status,
             Text(_short(record.title, 24)),
-            Text(a.modified[:16].replace("T", " ")),
+            Text(visible(a.modified[:16].replace("T", " "))),
         ]
 
     @on(Input.Changed, "#browser-filter")
@@ -244,8 +261,21 @@ class AnnotationBrowser(Screen[Destination | None]):
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         record = next((r for r in self.shown if r.annotation.id == event.row_key.value), None)
-        if record is not None:
-            self.dismiss(Destination(record.doc_id, record.annotation.start))
+        if record is None:
+            return
+        if record.document_status != "present":
+            self.notify(self._why_closed(record), severity="warning", timeout=10, markup=False)
+            return
+        self.dismiss(Destination(record.doc_id, record.annotation.start))
+
+    def _why_closed(self, record: Record) -> str:
+        """Why a passage cannot be opened, and where its annotations are kept."""
+        kept = self.store.file_for(record.path)
+        problem = "is gone from" if record.document_status == "missing" else "cannot be read at"
+        return visible(
+            f"“{_short(record.title, 60)}” {problem} {record.path}: its annotations are kept in {kept}"
+            " (put the document back, or re-attach them from an export)"
+        )
 
     def action_cycle_sort(self) -> None:
         self.sort_column = COLUMNS[(COLUMNS.index(self.sort_column) + 1) % len(COLUMNS)]
@@ -275,13 +305,14 @@ class AnnotationBrowser(Screen[Destination | None]):
 
     @work(thread=True, exclusive=True, group="browser")
     def rename(self, old: str, new: str) -> None:
-        sets = self.library.annotated(self.store)
+        sets = self.library.annotated(self.store, with_missing=True)
         changed = rename_tag(self.store, sets, old, new)
         self.post_message(self.Renamed(old, new, changed))
-        self.post_message(self.Loaded(self.library.annotated(self.store)))
+        self.post_message(self.Loaded(self.library.annotated(self.store, with_missing=True)))
 
     def on_annotation_browser_renamed(self, message: Renamed) -> None:
         target = f"#{message.new}" if message.new else "nothing (removed)"
         self.notify(
-            f"Renamed #{visible(message.old)} to {visible(target)} on {message.changed} annotation(s)"
+            f"Renamed #{visible(message.old)} to {visible(target)} on {message.changed} annotation(s)",
+            markup=False,
         )
