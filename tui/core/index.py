@@ -1357,6 +1357,8 @@ def _check_text(stripped: str, schema: Any) -> None:
 
 def _check_node(node: Any, schema: Any) -> None:
     """QueryError for a parsed node that could not run (Whoosh would raise while running it)."""
+    if isinstance(node, query.TermRange):  # a range of words: most of the vocabulary, slowly
+        raise QueryError("a range [a to b] works on dates only: date:[2019 to 2021]")
     if isinstance(node, query.Every):
         raise QueryError(
             "* alone matches everything: type a few letters before it (clear the search to list all)"
