@@ -385,6 +385,7 @@ def _as_json(hit: Any) -> dict[str, Any]:
         "hits": hit.hits,
         "snippet": hit.snippet,
         "marks": [list(m) for m in hit.marks],
+        "matched": hit.matched,
     }
 
 
@@ -401,7 +402,8 @@ def _print_results(results: Any, sort: str, out: TextIO) -> None:
         out.write(f"\n{number:>3}. {_bold(visible(hit.title), color)}  {meta}\n")
         out.write(f"     {visible(hit.id)}\n")
         if hit.snippet:
-            out.write(f"     {_marked(hit.snippet, hit.marks, color)}\n")
+            where = f"in {hit.matched}: " if hit.matched not in ("", "body") else ""
+            out.write(f"     {where}{_marked(hit.snippet, hit.marks, color)}\n")
 
 
 def _bold(text: str, color: bool) -> str:

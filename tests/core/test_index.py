@@ -458,20 +458,54 @@ def test_phrases_match_what_whoosh_phrases_match(tmp_path: Path) -> None:
         )
 
 
-def test_fuzzy_terms_expand_as_whoosh_does(ix: Index) -> None:
+def test_fuzzy_terms_expand_to_what_whoosh_finds_and_the_words_as_written(ix: Index) -> None:
+    """Whoosh compares the misspelling with stems; lectern also with the words as written (a
+    transposition counting one edit), so it finds at least what Whoosh finds, and each extra
+    term is the stem of a word, or a term, within the distance."""
+    from rapidfuzz.distance import OSA
+
     searcher = ix._current()
-    lexicon = index._Lexicon(searcher.reader())
+    lexicon = index._Lexicon(searcher.reader(), ix._surface_words)
     for text, maxdist, prefix in [
         ("blokchain", 1, 0),
         ("goverment", 1, 0),
         ("chna", 2, 0),
         ("corupt", 1, 2),
         ("区块", 1, 0),
+        ("technolgy", 1, 0),
     ]:
         whoosh_found: set[bytes] = set()
         for leaf, _ in searcher.reader().leaf_readers():
             whoosh_found.update(t.encode() for t in leaf.terms_within("body", text, maxdist, prefix=prefix))
-        assert set(lexicon.within("body", text, maxdist, prefix)) == whoosh_found, text
+        ours = lexicon.within("body", text, maxdist, prefix)
+        assert whoosh_found <= set(ours), text
+        near_words = {index.stem(w) for w in ix._surface_words() if OSA.distance(text, w) <= maxdist}
+        for term in set(ours) - whoosh_found:
+            decoded = term.decode()
+            assert OSA.distance(text, decoded) <= maxdist or decoded in near_words, (text, decoded)
+
+
+@pytest.mark.parametrize("q", ["goverment~", "technolgy~", "blokchain~", "corruptoin~", "goverment~2"])
+def test_a_misspelling_finds_the_word_it_is_one_edit_from(ix: Index, q: str) -> None:
+    results = ix.search(q)
+    assert results.total > 0 and results.suggestion is None
+    assert all(hit.hits > 0 for hit in results.hits)  # what it matched is highlighted
+
+
+def test_fuzzy_expansions_rank_the_closest_word_first(tmp_path: Path) -> None:
+    corpus = tmp_path / "memory"
+    corpus.mkdir()
+    (corpus / "memory.md").write_text("# Paging\n\nThe kernel frees memory when memory runs low.\n")
+    for name, word in [("memo", "memo"), ("metro", "metro"), ("membro", "membro")]:
+        (corpus / f"{name}.md").write_text(f"# Note\n\nA {word} and a {word} and a {word} again.\n")
+    folder = tmp_path / "index"
+    build(folder, corpus)
+    ix = Index(folder, load_text)
+    assert ix.search("memry~").total == 1  # one edit from the word "memory" (three from its stem)
+    ranked = [h.id for h in ix.search("memroy~2").hits]
+    assert ranked[0] == "memory.md" and set(ranked) == {"memory.md", "memo.md", "metro.md", "membro.md"}
+    failed = ix.search("memoryxx~")  # two edits: nothing within one, so a spelling is suggested
+    assert failed.total == 0 and failed.suggestion == "memory~"
 
 
 def test_lexicon_reads_every_term_of_a_field(ix: Index) -> None:
@@ -608,3 +642,29 @@ def test_a_segment_file_gone_mid_search_is_retried(ix: Index, monkeypatch: pytes
     monkeypatch.setattr(Index, "_search", lambda *a: (_ for _ in ()).throw(FileNotFoundError("gone")))
     with pytest.raises(IndexUnavailable, match="index file is missing"):
         ix.search("blockchain")
+
+
+def test_a_document_found_only_by_its_title_tags_or_notes_says_where(tmp_path: Path) -> None:
+    from tui.core.annotations import Annotation, AnnotationStore, reference
+    from tui.core.documents import text_sha256
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    doc = corpus / "a.md"
+    doc.write_text("---\ntitle: Harbour lights\ntags: [lighthouse, coast]\n---\nNothing in the text itself.\n")
+    text = "Nothing in the text itself.\n"
+    store = AnnotationStore(tmp_path / "annotations")
+    ref = reference("a.md", doc, text_sha256(text), "Harbour lights")
+    store.save(ref, Annotation.create(text, 0, 7, sha256=ref.sha256, note="Seen from a zeppelin at dusk"))
+    folder = tmp_path / "index"
+    indexer.sync(folder, [corpus], False, lambda _: None, tmp_path / "annotations")
+    ix = Index(folder, load_text)
+
+    [title] = ix.search("harbour").hits
+    assert (title.matched, title.hits, title.snippet, title.marks) == ("title", 0, "Harbour lights", ((0, 7),))
+    [tag] = ix.search("tag:coast").hits
+    assert (tag.matched, tag.snippet, tag.marks) == ("tags", "lighthouse, coast", ((12, 17),))
+    [note] = ix.search("zeppelin").hits
+    assert note.matched == "note" and [note.snippet[s:e] for s, e in note.marks] == ["zeppelin"]
+    [body] = ix.search("nothing").hits
+    assert body.matched == "body" and body.hits == 1

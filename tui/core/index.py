@@ -94,7 +94,8 @@ class _Patterns(NamedTuple):
     """A Latin word, or a CJK run (group 1)."""
     latin_word: re.Pattern[str]
     plain_word: re.Pattern[str]
-    """A query word that is not a field name, prefix, wildcard or fuzzy term."""
+    """A query word that is not a field name, prefix or wildcard (a misspelling~ is one: a failed
+    fuzzy search still suggests a spelling)."""
     split: re.Pattern[str]
     """``token`` as one group, for ``re.split``."""
     cjk: re.Pattern[str]
@@ -107,7 +108,7 @@ def _patterns() -> _Patterns:
     return _Patterns(
         token=re.compile(f"([{_CJK}]+)|[^\\W{_CJK}]+"),
         latin_word=re.compile(f"[^\\W\\d_{_CJK}]{{3,30}}"),
-        plain_word=re.compile(r"(?<![\w:*?~-])([^\W\d_]{3,})(?![\w:*?~])"),
+        plain_word=re.compile(r"(?<![\w:*?~-])([^\W\d_]{3,})(?![\w:*?])"),
         split=re.compile(f"([{_CJK}]+|[^\\W{_CJK}]+)"),
         cjk=re.compile(f"[{_CJK}]"),
     )
@@ -330,7 +331,7 @@ def make_schema() -> fields.Schema:
         title=fields.TEXT(analyzer=analyzer, stored=True, field_boost=3.0, multitoken_query="phrase"),
         title_sort=fields.ID(sortable=True),
         body=body,
-        note=fields.TEXT(analyzer=analyzer, multitoken_query="phrase"),
+        note=fields.TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
         tags=fields.KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         date=fields.DATETIME(stored=True, sortable=True),
         language=fields.ID(stored=True),
@@ -1091,7 +1092,7 @@ class Index:
                 self._verify_files()
                 self._searcher = self._ix.searcher(weighting=_Weighting())
                 self._vocabulary = self._parser = None
-                self._lexicon = _Lexicon(self._searcher.reader())
+                self._lexicon = _Lexicon(self._searcher.reader(), self._surface_words)
         except IndexUnavailable:
             self._drop_searcher()
             raise
@@ -1161,8 +1162,10 @@ class Index:
         except query.QueryError as error:
             raise QueryError(f"cannot run that query: {error}") from error
         terms = _QueryTerms(q, searcher.reader())
-        hits = self._hits(searcher, terms, found)
-        suggestion = self._suggest(searcher, text) if total < 3 else None
+        hits = self._hits(searcher, terms, found, _Elsewhere(q, searcher.reader()))
+        # A misspelling~ that found something needs no "did you mean"; one that found nothing does.
+        wanted = total == 0 if "~" in text else total < 3
+        suggestion = self._suggest(searcher, text) if wanted else None
         return Results(query=text, hits=hits, total=total, suggestion=suggestion)
 
     def _segments_of(self, searcher: Any) -> list[_Segment]:
@@ -1222,23 +1225,38 @@ class Index:
             segment.close()
         self._segments = None
 
-    def _hits(self, searcher: Any, terms: _QueryTerms, found: list[tuple[int, Any]]) -> tuple[Hit, ...]:
+    def _hits(
+        self, searcher: Any, terms: _QueryTerms, found: list[tuple[int, Any]], elsewhere: _Elsewhere
+    ) -> tuple[Hit, ...]:
         docnums = sorted(docnum for docnum, _ in found)
         occurrences = terms.occurrences_in(self._segments_of(searcher), docnums)
         return tuple(
-            self._hit(searcher.stored_fields(docnum), score, terms, occurrences.get(docnum, {}))
+            self._hit(searcher.stored_fields(docnum), score, terms, occurrences.get(docnum, {}), elsewhere)
             for docnum, score in found
         )
 
-    def _hit(self, stored: dict[str, Any], score: Any, terms: _QueryTerms, found: _Occurrences) -> Hit:
+    def _hit(
+        self,
+        stored: dict[str, Any],
+        score: Any,
+        terms: _QueryTerms,
+        found: _Occurrences,
+        elsewhere: _Elsewhere,
+    ) -> Hit:
         text = self._text_of(stored)
         hits = 0
         snippet: str = ""
         marks: tuple[Span, ...] = ()
+        matched = ""
         if text is not None:  # None: changed or gone since indexing; show no stale offsets
             starts, ends = terms.spans(found.get)
             snippet, marks = _snippet(text, starts, ends)
             hits = len(starts)
+            matched = "body" if hits else ""
+        if not hits:  # found through its title, tags or notes: show that, not the opening lines
+            where = elsewhere.match(stored)
+            if where is not None:
+                matched, snippet, marks = where
         date = stored.get("date")
         return Hit(
             id=stored["id"],
@@ -1251,6 +1269,7 @@ class Index:
             hits=hits,
             snippet=snippet,
             marks=marks,
+            matched=matched,
         )
 
     def _text_of(self, stored: dict[str, Any]) -> str | None:
@@ -1268,11 +1287,16 @@ class Index:
             return read_body(Path(path))
         return self._load_text(path, stored["sha256"])
 
+    def _surface_words(self) -> list[str]:
+        """The vocabulary (words as written in the bodies), sorted; read once per searcher."""
+        if self._vocabulary is None:
+            self._vocabulary = sorted(_read_vocabulary(self.folder))
+        return self._vocabulary
+
     def _suggest(self, searcher: Any, text: str) -> str | None:
         from rapidfuzz import fuzz, process
 
-        if self._vocabulary is None:
-            self._vocabulary = _read_vocabulary(self.folder)
+        vocabulary = self._surface_words()
         segments = self._segments_of(searcher)
 
         @functools.cache
@@ -1286,7 +1310,7 @@ class Index:
             own = frequency(word)
             if 3 * own >= most:  # no other word can be three times as common
                 continue
-            found = process.extract(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=75, limit=8)
+            found = process.extract(word, vocabulary, scorer=fuzz.ratio, score_cutoff=75, limit=8)
             # A rarer word is only worth replacing by one that is clearly more common.
             better = [c for c, _, _ in found if stem(c) != stem(word) and frequency(c) > 3 * own]
             if better:
@@ -1438,13 +1462,14 @@ _Occurrences = dict[str, Occurrences]
 
 
 class _QueryTerms:
-    """The body terms and phrases a query looks for, with wildcards expanded in the index."""
+    """The terms and phrases a query looks for in one field (the body unless told), with
+    wildcards expanded in the index."""
 
-    def __init__(self, q: Any, reader: Any) -> None:
+    def __init__(self, q: Any, reader: Any, fieldname: str = "body") -> None:
         self.terms: set[str] = set()
         self.phrases: list[tuple[str, ...]] = []
         for field, kind, payload in _positive_leaves(q):
-            if field != "body":
+            if field != fieldname:
                 continue
             if kind == "term":
                 self.terms.add(payload)
@@ -1574,6 +1599,37 @@ def _decoded(value: bytes) -> Occurrences:
     return np.cumsum(flat[:n]), starts, starts + flat[2 * n :]
 
 
+class _Elsewhere:
+    """Where a document matched when its text holds no hit: its title, its tags or the user's
+    notes, with the matching words marked (the same analyzer finds them)."""
+
+    def __init__(self, q: Any, reader: Any) -> None:
+        self._title = _QueryTerms(q, reader, "title")
+        self._note = _QueryTerms(q, reader, "note")
+        self._tags = _QueryTerms(q, reader, "tags").terms
+
+    def match(self, stored: dict[str, Any]) -> tuple[str, str, tuple[Span, ...]] | None:
+        """(field, text, marks in it), or None when nothing there matches either."""
+        for field, terms in (("title", self._title), ("note", self._note)):
+            value = str(stored.get(field) or "")
+            if value and (terms.terms or terms.phrases):
+                starts, ends = terms.spans(_offsets_of(value))
+                if len(starts):
+                    return (field, *_snippet(value, starts, ends))
+        tags = [t for t in str(stored.get("tags") or "").split(",") if t]
+        wanted = [t for t in tags if t.lower() in self._tags]
+        if not wanted:
+            return None
+        text = ", ".join(tags)
+        marks: list[Span] = []
+        at = 0
+        for tag in tags:
+            if tag in wanted:
+                marks.append((at, at + len(tag)))
+            at += len(tag) + 2
+        return "tags", text, tuple(marks)
+
+
 def _offsets_of(text: str) -> Callable[[str], Occurrences | None]:
     """A term -> occurrences lookup over ``text`` itself (when it is newer than the index)."""
     import numpy as np
@@ -1701,10 +1757,13 @@ class _Lexicon:
     segment just matches nothing there.
     """
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: Any, vocabulary: Callable[[], list[str]] = list) -> None:
         self._reader = reader
+        self._vocabulary = vocabulary
+        """The corpus's words as written, sorted (read when a fuzzy term first needs them)."""
         self._terms: dict[str, list[str]] = {}
         self._expansions: dict[tuple[Any, ...], list[bytes]] = {}
+        self._distance: dict[tuple[str, str], int] = {}
 
     def holds_text(self, fieldname: str | None) -> bool:
         """Whether the field's terms are UTF-8 text (not encoded numbers or dates)."""
@@ -1742,19 +1801,62 @@ class _Lexicon:
         return self._expansions[key]
 
     def within(self, fieldname: str, text: str, maxdist: int, prefix: int) -> list[bytes]:
-        """Terms within Levenshtein distance ``maxdist`` of ``text`` sharing its first ``prefix``
-        characters: what Whoosh's Levenshtein automaton accepts, found by rapidfuzz in C."""
-        from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
+        """The field's terms a misspelling within ``maxdist`` edits (a transposition is one)
+        stands for, closest and then most frequent first; ``closeness`` weighs each.
+
+        Words are compared as written, not as stems: ``goverment`` is one edit from the word
+        "government", three from its stem "govern". So a stemmed field is expanded through the
+        corpus's surface words (each standing for its stem), and every field through its own
+        terms too (tags, CJK pairs, words absent from the vocabulary).
+        """
 
         def find() -> list[str]:
-            choices = self.terms(fieldname, text[:prefix])
-            found = process.extract(
-                text, choices, scorer=Levenshtein.distance, score_cutoff=maxdist, limit=None
-            )
-            return [term for term, _, _ in found]
+            word = text.lower()
+            found = self._near(word, self.terms(fieldname, word[:prefix]), maxdist)
+            if self.stemmed(fieldname):
+                held = self.terms(fieldname)
+                for surface, distance in self._near(word, self._surface(word[:prefix]), maxdist).items():
+                    term = stem(surface)
+                    at = bisect.bisect_left(held, term)
+                    if at < len(held) and held[at] == term:
+                        found[term] = min(found.get(term, distance), distance)
+            frequency = functools.partial(self._reader.doc_frequency, fieldname)
+            ranked = sorted(found, key=lambda t: (found[t], -frequency(t), t))
+            for term in ranked:
+                self._distance[(fieldname, term)] = found[term]
+            return ranked
 
-        return self.expand(("fuzzy", fieldname, text, maxdist, prefix), find)
+        key = ("fuzzy", fieldname, text, maxdist, prefix)
+        if key not in self._expansions:  # ranked already: the cap keeps the closest
+            self._expansions[key] = [t.encode("utf-8") for t in find()[:MAX_EXPANSIONS]]
+        return self._expansions[key]
+
+    def closeness(self, fieldname: str, term: bytes) -> float:
+        """How much a fuzzy expansion counts: the word itself 1, one edit away 1/2, two 1/3."""
+        return 1.0 / (1 + self._distance.get((fieldname, term.decode("utf-8")), 0))
+
+    def stemmed(self, fieldname: str) -> bool:
+        """Whether the field's terms are stems of the words (title, body, notes)."""
+        try:
+            field = self._reader.schema[fieldname]
+        except KeyError:
+            return False
+        return isinstance(field, fields.TEXT) and isinstance(field.analyzer, LecternAnalyzer)
+
+    def _surface(self, prefix: str) -> list[str]:
+        words = self._vocabulary()
+        if not prefix:
+            return words
+        first = bisect.bisect_left(words, prefix)
+        return words[first : bisect.bisect_left(words, prefix + "\U0010ffff", first)]
+
+    @staticmethod
+    def _near(word: str, choices: list[str], maxdist: int) -> dict[str, int]:
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=maxdist, limit=None)
+        return {term: int(distance) for term, distance, _ in found}
 
 
 def _segment_terms(leaf: Any, fieldname: str) -> list[bytes]:
@@ -2153,13 +2255,13 @@ def _expanded(q: Any, segment: _Segment) -> tuple[Any, Any]:
     scores puts documents with more and rarer matching words first.
     """
     words = [w for w in q._btexts(segment.reader) if w]
-    if len(words) == 1:  # Whoosh then uses the single term's matcher, without the boost
+    if len(words) == 1 and not isinstance(q, _FuzzyTerm):  # Whoosh uses the term's matcher, unboosted
         return segment.term(q.fieldname, words[0])
     matched, scores = segment.empty()
     for word in words:
         found, more = segment.term(q.fieldname, word)
         matched |= found
-        scores += more
+        scores += more * q.lexicon.closeness(q.fieldname, word) if isinstance(q, _FuzzyTerm) else more
     return matched, _boosted(scores, q.boost)
 
 
@@ -2236,6 +2338,8 @@ def _snippet(text: str, starts: Any, ends: Any, width: int = SNIPPET_CHARS) -> t
     if not len(starts):
         head = text[:width]
         return _fold(head) + ("…" if len(text) > width else ""), ()
+    if len(text) <= width:  # a title, a tag list, a short note: all of it
+        return _fold(text), tuple(zip(starts.tolist(), ends.tolist(), strict=True))
     # For each span, how many spans end within ``width`` of its start (ends are sorted too).
     counts = np.searchsorted(ends, starts + width, side="right") - np.arange(len(starts))
     best = int(np.argmax(counts))

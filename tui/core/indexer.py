@@ -39,11 +39,15 @@ from tui.core.results import IndexUnavailable
 
 Emit = Callable[[dict[str, Any]], None]
 FIRST_BATCH_BYTES = 1_000_000
-"""Small, so the first results are searchable within a second or two of a cold start."""
+"""Small, so the first results are searchable within a second of a cold start."""
 BATCH_BYTES = 24_000_000
-PARALLEL_BYTES = 2_000_000
+"""The largest batch: a commit whatever the pace (a fast machine writes fewer, larger segments)."""
+COMMIT_SECONDS = 2.0
+"""The aim for the time between two commits while indexing: what is searchable grows steadily."""
+PARALLEL_BYTES = 8_000_000
 """From this much text a batch is split between this process and a forked helper (two segments);
-below it, the fork and the extra segment cost more than they save."""
+below it, the fork and the extra segment (every segment writes its own term table) cost more
+than they save. Paced batches are smaller than this on most machines."""
 
 
 @dataclass
@@ -260,17 +264,20 @@ def _write_changes(
     catalog = plan.catalog
     removals = list(plan.removed)
     done = done_bytes = 0
-    vocabulary: set[str] = set()
     signatures: dict[str, str] = {}
-    for batch in _batches(plan.to_read):
+    pace = Pace()
+    for batch in _batches(plan.to_read, pace):
+        started = time.perf_counter()
         docs = _read_batch(batch, catalog, report, emit, notes, removals, signatures)
         if docs or removals:
             last = done + len(batch) >= len(plan.to_read)
-            vocabulary |= _commit(folder, catalog, report, docs, removals, notes, signatures, last)
+            _commit(folder, catalog, report, docs, removals, notes, signatures, last)
             removals = []
             emit({"event": "commit", "documents": len(catalog.entries)})
+        batch_bytes = sum(s.size for s in batch)
+        pace.measured(batch_bytes, time.perf_counter() - started)
         done += len(batch)
-        done_bytes += sum(s.size for s in batch)
+        done_bytes += batch_bytes
         emit(
             {
                 "event": "progress",
@@ -282,10 +289,8 @@ def _write_changes(
         )
     if removals:
         _commit(folder, catalog, report, [], removals, None, signatures, True)
-    if vocabulary:
-        _merge_vocabulary(folder / VOCABULARY_NAME, vocabulary)
     if plan.to_read or report.removed:
-        _record(folder, catalog)  # entries touched but not re-indexed, and the vocabulary
+        _record(folder, catalog)  # entries touched but not re-indexed
 
 
 def _commit(
@@ -297,8 +302,9 @@ def _commit(
     notes: Notes | None,
     signatures: dict[str, str],
     merge: bool,
-) -> set[str]:
-    """One index commit, then the catalog saved as its description; the new words.
+) -> None:
+    """One index commit (and the new words in the vocabulary), then the catalog saved as its
+    description.
 
     A document already in the catalog is deleted before it is added again: the catalog is
     proven to list exactly what the index holds, so no document is ever in the index twice.
@@ -319,6 +325,8 @@ def _commit(
         records={doc_id: json.dumps(entry.record(), ensure_ascii=False) for doc_id, entry in entries.items()},
     )
     checkpoint("after-commit")
+    if vocabulary:  # fuzzy terms expand through it: current with every commit, not only at the end
+        _merge_vocabulary(folder / VOCABULARY_NAME, vocabulary)
     for doc_id in removals:
         if catalog.entries.pop(doc_id, None) is not None:
             report.removed += 1
@@ -330,7 +338,6 @@ def _commit(
         catalog.entries[doc.id] = entries[doc.id]
     _record(folder, catalog)
     checkpoint("after-catalog")
-    return vocabulary
 
 
 def _read_batch(
@@ -364,21 +371,47 @@ def _read_batch(
     return docs
 
 
-def _batches(sources: list[SourceFile]) -> Iterator[list[SourceFile]]:
-    """Batches of about ``BATCH_BYTES`` (the first smaller); a last batch that would be under a
-    quarter of that joins the one before: each batch is a commit and, when large, two segments
-    written in parallel, and a small last one would be written alone."""
+class Pace:
+    """How much text the next batch takes, so that a commit lands about every ``COMMIT_SECONDS``.
+
+    The first batch is small (the first results within a second of a cold start); after each
+    commit the rate measured so far (bytes per second of reading, indexing and committing)
+    sizes the next, between ``FIRST_BATCH_BYTES`` and ``BATCH_BYTES``.
+    """
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self.seconds = 0.0
+
+    def measured(self, size: int, seconds: float) -> None:
+        """A batch of ``size`` bytes took ``seconds`` from its first read to its commit."""
+        self.bytes += size
+        self.seconds += seconds
+
+    def next_batch(self) -> int:
+        if not self.bytes or self.seconds <= 0:
+            return FIRST_BATCH_BYTES
+        wanted = int(self.bytes / self.seconds * COMMIT_SECONDS)
+        return max(FIRST_BATCH_BYTES, min(BATCH_BYTES, wanted))
+
+
+def _batches(sources: list[SourceFile], pace: Pace | None = None) -> Iterator[list[SourceFile]]:
+    """Batches of the size ``pace`` asks for (``BATCH_BYTES`` after a smaller first one without
+    it); a last batch that would be under a quarter of the one before joins it: each batch is a
+    commit and, when large, two segments written in parallel, and a small last one would be
+    written alone."""
     batch: list[SourceFile] = []
-    size, first = 0, True
+    size = 0
+    limit = pace.next_batch() if pace else FIRST_BATCH_BYTES
     remaining = sum(s.size for s in sources)
     for source in sources:
         batch.append(source)
         size += source.size
         remaining -= source.size
-        full = size >= (FIRST_BATCH_BYTES if first else BATCH_BYTES)
-        if full and (first or remaining >= BATCH_BYTES // 4):
+        if size >= limit and (not remaining or remaining >= limit // 4):
             yield batch
-            batch, size, first = [], 0, False
+            batch, size = [], 0
+            limit = pace.next_batch() if pace else BATCH_BYTES
     if batch:
         yield batch
 

@@ -41,6 +41,9 @@ class Hit:
     """Text around the densest cluster of hits, newlines folded to spaces."""
     marks: tuple[Span, ...]
     """Hit spans as offsets into ``snippet``."""
+    matched: str = ""
+    """Where the query matched: ``body``; or ``title``, ``note`` or ``tags`` when the text holds no
+    hit, and then ``snippet`` is that field (the notes, the tag list) with its hits marked."""
 
 
 @dataclass(frozen=True)
