@@ -668,3 +668,15 @@ def test_a_document_found_only_by_its_title_tags_or_notes_says_where(tmp_path: P
     assert note.matched == "note" and [note.snippet[s:e] for s, e in note.marks] == ["zeppelin"]
     [body] = ix.search("nothing").hits
     assert body.matched == "body" and body.hits == 1
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date", "title"])
+def test_an_empty_index_answers_nothing_not_damage(tmp_path: Path, sort: str) -> None:
+    """An index with no segment yet (an empty corpus, the first moment of a rebuild) is not damaged."""
+    (tmp_path / "empty").mkdir()
+    build(tmp_path / "index", tmp_path / "empty")
+    ix = Index(tmp_path / "index", load_text)
+    assert ix.search("harbour", sort=sort).total == 0
+    assert ix.hit_spans("a.md", "a harbour", "harbour") == [(2, 9)]
+    with pytest.raises(QueryError):
+        ix.search("date:banana", sort=sort)

@@ -1153,6 +1153,8 @@ class Index:
 
     def _search(self, searcher: Any, text: str, options: dict[str, Any]) -> Results:
         q = self._query(searcher, text)
+        if not searcher.doc_count_all():  # no segment yet (an empty corpus, a fresh rebuild)
+            return Results(query=text, hits=(), total=0)
         try:
             if "sortedby" in options:
                 results = searcher.search(q, **options)
@@ -1183,7 +1185,7 @@ class Index:
     def _hit_spans(self, searcher: Any, doc_id: str, text: str, query_text: str) -> list[Span]:
         q = self._query(searcher, query_text)
         terms = _QueryTerms(q, searcher.reader())
-        docnum = searcher.document_number(id=doc_id)
+        docnum = searcher.document_number(id=doc_id) if searcher.doc_count_all() else None
         if docnum is not None:
             stored = searcher.stored_fields(docnum)
             if stored.get("sha256") == text_sha256(text):

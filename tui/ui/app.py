@@ -16,6 +16,7 @@ from textual.binding import Binding
 from tui.core.library import Library
 from tui.core.paths import Paths
 from tui.core.reading import ReadingPositions
+from tui.core.sanitize import visible
 from tui.core.settings import Settings
 from tui.ui.commands import DocumentCommands
 from tui.ui.screens.annotate import AnnotationDialog
@@ -66,7 +67,7 @@ class LecternApp(App[None]):
         self.push_screen(MainScreen(self.library, self.positions, self._open_first, self.settings.colors))
         for problem in (self.settings.problem, self.positions.problem):
             if problem:
-                self.notify(problem, severity="warning", timeout=10)
+                self.notify(visible(problem), severity="warning", timeout=10, markup=False)
 
     def watch_theme(self, theme: str) -> None:
         if theme != self.settings.theme:
@@ -77,7 +78,8 @@ class LecternApp(App[None]):
         try:
             self.settings.save(self.settings_path)
         except OSError as error:
-            self.call_from_thread(self.notify, f"Could not save settings: {error}", severity="warning")
+            message = visible(f"Could not save settings: {error}")
+            self.call_from_thread(self.notify, message, severity="warning", markup=False)
 
     def action_help(self) -> None:
         groups = [

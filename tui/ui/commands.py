@@ -1,6 +1,9 @@
 """Command palette (ctrl+p): open a document by title, change the list's order.
 
-Themes come from Textual's own "Change theme" command.
+Themes come from Textual's own "Change theme" command. The palette reads a string prompt or
+help text as markup, and titles, paths and tags are data from files: every prompt here is a
+``Content`` built from plain text (matched letters styled by hand) and no help text carries
+data, so a title such as ``[@click=app.quit]`` is only ever shown.
 """
 
 from __future__ import annotations
@@ -10,11 +13,28 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
-from tui.core.sanitize import visible
+from tui.core.sanitize import visible_line
 
 if TYPE_CHECKING:
     from tui.ui.screens.main import MainScreen
+
+
+def highlighted(matcher: Matcher, label: str) -> Content:
+    """``label`` as plain text with the letters the query matched styled (Textual's look)."""
+    content = Content(label)
+    _, offsets = matcher.fuzzy_search.match(matcher.query, label)
+    for offset in offsets:
+        if not label[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+def _document_prompt(matcher: Matcher, label: str, doc_id: str) -> Content:
+    """The title line, matched, over the document's id (where Textual puts help text)."""
+    return Content.assemble(highlighted(matcher, label), "\n", (visible_line(doc_id), "dim"))
 
 
 class DocumentCommands(Provider):
@@ -42,20 +62,24 @@ class DocumentCommands(Provider):
             if score > 0:
                 yield Hit(
                     score,
-                    matcher.highlight(label),
+                    highlighted(matcher, label),
                     partial(screen.set_sort, sort),
+                    text=label,
                     help="Order of the document list",
                 )
         for label, action, help_text in _screen_commands(screen):
             score = matcher.match(label)
             if score > 0:
-                yield Hit(score, matcher.highlight(label), action, help=help_text)
+                yield Hit(score, highlighted(matcher, label), action, text=label, help=help_text)
         for entry in list(screen.entries.values()):
-            label = f"Open: {visible(entry.title)}"
+            label = f"Open: {visible_line(entry.title)}"
             score = matcher.match(label)
             if score > 0:
                 yield Hit(
-                    score, matcher.highlight(label), partial(screen._open, entry.id), help=visible(entry.id)
+                    score,
+                    _document_prompt(matcher, label, entry.id),
+                    partial(screen._open, entry.id),
+                    text=label,
                 )
 
     async def discover(self) -> Hits:
@@ -66,14 +90,17 @@ class DocumentCommands(Provider):
             return
         for sort in ("date", "title"):
             yield DiscoveryHit(
-                f"Sort by {sort}", partial(screen.set_sort, sort), help="Order of the document list"
+                Content(f"Sort by {sort}"), partial(screen.set_sort, sort), help="Order of the document list"
             )
         for label, action, help_text in _screen_commands(screen):
-            yield DiscoveryHit(label, action, help=help_text)
+            yield DiscoveryHit(Content(label), action, text=label, help=help_text)
 
 
 def _screen_commands(screen: MainScreen) -> list[tuple[str, Callable[[], object], str]]:
-    """Annotation commands: the panel, and the list filtered by each annotation tag."""
+    """Annotation commands: the panel, and the list filtered by each annotation tag.
+
+    Labels may hold tags (data); help texts are lectern's own words only.
+    """
     commands: list[tuple[str, Callable[[], object], str]] = [
         ("Show or hide the annotation panel", screen.action_toggle_panel, "Annotations of the open document"),
         ("Browse all annotations", screen.action_browse, "Filter, sort, open, rename tags, label counts"),
@@ -91,7 +118,7 @@ def _screen_commands(screen: MainScreen) -> list[tuple[str, Callable[[], object]
     for tag in screen.known_tags():
         commands.append(
             (
-                f"Documents tagged #{visible(tag)}",
+                f"Documents tagged #{visible_line(tag)}",
                 partial(screen.filter_by_tag, tag),
                 "Filter the list by annotation tag",
             )

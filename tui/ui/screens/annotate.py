@@ -2,6 +2,8 @@
 
 It edits nothing itself: it returns an ``AnnotationForm`` (or None when cancelled) to the screen
 that opened it, which saves through ``tui.core``. With ``tags_only`` it asks for tags alone.
+The quote, note, tags and colour names come from files: they are shown as text (never markup),
+with control characters made visible, so what the fields show is never sent to the terminal raw.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from tui.core.annotations import COLORS, clean_tags
-from tui.core.sanitize import visible
+from tui.core.sanitize import visible, visible_line
 
 QUOTE_PREVIEW = 400
 
@@ -38,7 +40,7 @@ class TagSuggester(Suggester):
 
     def __init__(self, tags: Sequence[str]) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
-        self.tags = sorted(set(tags), key=str.casefold)
+        self.tags = sorted({visible_line(t) for t in tags}, key=str.casefold)
 
     async def get_suggestion(self, value: str) -> str | None:
         head, _, typed = value.rpartition(",")
@@ -89,18 +91,18 @@ class AnnotationDialog(ModalScreen[AnnotationForm | None]):
         self.heading = title
 
     def compose(self) -> ComposeResult:
-        excerpt = visible(" ".join(self.quote.split()))
+        excerpt = visible_line(" ".join(self.quote.split()))
         if len(excerpt) > QUOTE_PREVIEW:
             excerpt = excerpt[: QUOTE_PREVIEW - 1] + "…"
         with Vertical(id="dialog"):
-            yield Label(self.heading, id="dialog-title")
+            yield Label(self.heading, id="dialog-title", markup=False)
             yield Static(Text(f"“{excerpt}”"), id="dialog-quote")
             if not self.tags_only:
                 yield Label("Note (ctrl+s saves)")
-                yield TextArea(self.note, id="dialog-note", soft_wrap=True, show_line_numbers=False)
+                yield TextArea(visible(self.note), id="dialog-note", soft_wrap=True, show_line_numbers=False)
             yield Label("Tags (comma-separated; → accepts a suggestion)")
             yield Input(
-                ", ".join(self.tags),
+                ", ".join(visible_line(t) for t in self.tags),
                 placeholder="e.g. policy, anti-corruption",
                 id="dialog-tags",
                 suggester=TagSuggester(self.known_tags),
@@ -117,9 +119,9 @@ class AnnotationDialog(ModalScreen[AnnotationForm | None]):
                 yield Button("Save", variant="primary", id="dialog-save")
                 yield Button("Cancel", id="dialog-cancel")
 
-    def _color_label(self, color: str, number: int) -> str:
+    def _color_label(self, color: str, number: int) -> Text:
         name = self.color_names.get(color)
-        return f"{number} {color}" + (f" ({name})" if name and name != color else "")
+        return Text(f"{number} {color}" + (f" ({visible_line(name)})" if name and name != color else ""))
 
     def on_mount(self) -> None:
         self.query_one("#dialog-tags" if self.tags_only else "#dialog-note").focus()

@@ -6,6 +6,10 @@ change is one transaction on ``tui.core.annotations.AnnotationStore``, run in or
 saver thread; the result comes back as ``AnnotationsSaved`` and only then is shown, so what the
 reader draws is always what is on disk. ``MainScreen`` builds on it and says what a change means
 for the rest of the screen (list counts, re-indexing notes) through two hooks.
+
+Nearly every message this screen (and the main screen built on it) shows carries data from files:
+titles, paths, tags, notes, reasons quoting a file. So ``notify`` here never reads markup and
+shows every message as one visible line (``visible_line``): no caller can forget.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import replace
 from rich.text import Text
 from textual import on
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Label
 
@@ -30,7 +35,7 @@ from tui.core.annotations import (
     reference,
 )
 from tui.core.documents import Document
-from tui.core.sanitize import visible
+from tui.core.sanitize import visible_line
 from tui.ui.messages import AnnotationsFailed, AnnotationsSaved
 from tui.ui.screens.annotate import AnnotationDialog, AnnotationForm
 from tui.ui.widgets.annotation_panel import AnnotationPanel
@@ -105,6 +110,20 @@ class AnnotatingScreen(Screen[None]):
         """(document, before, after) of each change, newest last."""
         self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annotations")
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Show a toast; literal text unless a caller asks for markup it wrote itself."""
+        if not markup:
+            message = visible_line(message)
+        super().notify(message, title=visible_line(title), severity=severity, timeout=timeout, markup=markup)
+
     def counts_changed(self) -> None:
         """Hook: ``annotation_counts`` or ``annotation_tags`` changed."""
 
@@ -155,7 +174,7 @@ class AnnotatingScreen(Screen[None]):
                 timeout=10,
             )
         if moved_from:
-            self.notify(f"Annotations found from the document's old place: {visible(moved_from)}", timeout=8)
+            self.notify(f"Annotations found from the document's old place: {moved_from}", timeout=8)
         changed = {k: v for k, v in reanchored.items() if k != "anchored"}
         if changed:
             summary = ", ".join(f"{v} {k}" for k, v in sorted(changed.items()))
@@ -175,7 +194,7 @@ class AnnotatingScreen(Screen[None]):
         self.notes_changed()
 
     def on_annotations_failed(self, message: AnnotationsFailed) -> None:
-        self.notify(visible(message.reason), severity="error", timeout=10)
+        self.notify(message.reason, severity="error", timeout=10)
 
     def _change(self, before: Annotation | None, after: Annotation | None, report: str) -> None:
         """Save one change (add: no ``before``; delete: no ``after``) and remember it for undo."""
@@ -315,7 +334,7 @@ class AnnotatingScreen(Screen[None]):
 
     def _color_name(self, color: str) -> str:
         name = self.color_names.get(color)
-        return f"{color} ({visible(name)})" if name and name != color else color
+        return f"{color} ({visible_line(name)})" if name and name != color else color
 
     def action_toggle_panel(self) -> None:
         panel = self.query_one(AnnotationPanel)
@@ -358,5 +377,5 @@ class AnnotatingScreen(Screen[None]):
             return
         parts = [f"✎ {' '.join(found.note.split())}" if found.note else self._color_name(found.color)]
         parts += [f"#{t}" for t in found.tags]
-        label.update(Text(visible("  ".join(parts)), no_wrap=True, overflow="ellipsis"))
+        label.update(Text(visible_line("  ".join(parts)), no_wrap=True, overflow="ellipsis"))
         self.query_one(AnnotationPanel).highlight(found.id)

@@ -1,15 +1,22 @@
-"""Every key binding of the app, grouped by where it applies (``?``)."""
+"""Every key binding of the app, grouped by where it applies (``?``).
+
+Keys come from the user's ``config.yaml`` (a keymap): every cell is a ``rich.text.Text``, so a
+key written as ``[bold]`` shows as typed instead of being read as markup.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from tui.core.sanitize import visible_line
 
 
 class HelpScreen(ModalScreen[None]):
@@ -33,8 +40,9 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("id (for keymap)", style="dim")
         for name, bindings in self.groups:
             for binding in bindings:
-                keys = self.keymap.get(binding.id or "", binding.key)
-                table.add_row(name, _pretty(keys), binding.tooltip or binding.description, binding.id or "")
+                keys = str(self.keymap.get(binding.id or "", binding.key))
+                cells = (name, _pretty(keys), binding.tooltip or binding.description, binding.id or "")
+                table.add_row(*(Text(visible_line(cell)) for cell in cells))
         with VerticalScroll(id="help-body"):
             yield Static(table)
             yield Static(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,19 @@ from textual.worker import get_current_worker
 
 from tui.core.annotations import open_annotations
 from tui.core.catalog import Entry
-from tui.core.documents import Document, Skipped, SourceFile, discover, read_document
+from tui.core.documents import (
+    EXTENSIONS,
+    Document,
+    Skipped,
+    SourceFile,
+    discover,
+    mtime_day,
+    read_document,
+)
 from tui.core.library import Library
 from tui.core.reading import Position, ReadingPositions
-from tui.core.results import IndexUnavailable, QueryError, Results
-from tui.core.sanitize import visible
+from tui.core.results import IndexDamaged, IndexUnavailable, QueryError, Results
+from tui.core.sanitize import visible, visible_line
 from tui.ui.messages import (
     AnnotationsListed,
     CatalogLoaded,
@@ -94,6 +102,8 @@ class MainScreen(AnnotatingScreen):
         self.indexing = False
         self._index: Any = None
         self._index_ready = False
+        self._repairs = 0
+        """Rebuilds asked for since the last search that worked (one is tried, then reported)."""
         self._timer: Timer | None = None
         self._open_first = open_first
 
@@ -101,16 +111,17 @@ class MainScreen(AnnotatingScreen):
         yield Input(
             placeholder='Search: words, "phrases", prefix*, fuzzy~, title: tag: date: lang:', id="search"
         )
-        yield Label("", id="search-message")
+        # Labels that show queries, suggestions and counts: plain text, never markup.
+        yield Label("", id="search-message", markup=False)
         with Horizontal(id="panes"):
             yield DocumentList(id="documents")
             yield Reader(id="reader")
             yield AnnotationPanel(id="annotation-panel")
         with Horizontal(id="status"):
-            yield Label("", id="status-corpus")
+            yield Label("", id="status-corpus", markup=False)
             yield ProgressBar(id="status-progress", show_eta=True)
-            yield Label("", id="status-note")
-            yield Label("", id="status-hit")
+            yield Label("", id="status-note", markup=False)
+            yield Label("", id="status-hit", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -130,6 +141,8 @@ class MainScreen(AnnotatingScreen):
             self.post_message(CatalogLoaded(list(catalog.entries.values()), partial=self.indexing))
         elif discover_if_missing:
             self.post_message(CatalogLoaded(_discover_entries(self.library), partial=True))
+        elif catalog is not None:  # indexed, and nothing readable: the placeholders listed go
+            self.post_message(CatalogLoaded([], partial=self.indexing))
 
     @work(exclusive=True, group="indexer")
     async def run_indexer(self, rebuild: bool = False) -> None:
@@ -180,8 +193,15 @@ class MainScreen(AnnotatingScreen):
                 )
         except QueryError as error:
             self.post_message(SearchFinished(query, None, str(error)))
+        except IndexDamaged as error:
+            self.app.call_from_thread(self.repair_index, str(error))
+            self.post_message(
+                SearchFinished(query, None, "the index was damaged: rebuilding it, results will follow")
+            )
         except IndexUnavailable:
             self.post_message(SearchFinished(query, None, "the index is being built: results will follow"))
+        else:
+            self._repairs = 0
 
     def _open_index(self) -> Any:
         if self._index is None:
@@ -224,6 +244,9 @@ class MainScreen(AnnotatingScreen):
     def find_hits(self, doc_id: str, text: str, query: str, jump: bool) -> None:
         try:
             spans = self._open_index().hit_spans(doc_id, text, query)
+        except IndexDamaged as error:
+            self.app.call_from_thread(self.repair_index, str(error))
+            spans = []
         except (QueryError, IndexUnavailable):
             spans = []
         self.post_message(HitsFound(doc_id, query, spans, jump))
@@ -236,6 +259,22 @@ class MainScreen(AnnotatingScreen):
             self.app.call_from_thread(
                 self.notify, f"Could not save the reading position: {error}", severity="warning"
             )
+
+    def repair_index(self, reason: str) -> None:
+        """A search found the index damaged: rebuild it, once until a search succeeds again."""
+        self._repairs += 1
+        if self._repairs > 1:
+            if self._repairs == 2:
+                self.notify(
+                    f"The index is still damaged after a rebuild ({visible(reason)}). "
+                    "Run 'lectern index --rebuild' from a shell to see why.",
+                    severity="error",
+                    timeout=20,
+                    markup=False,
+                )
+            return
+        self.notify(f"The index was damaged ({visible(reason)}): rebuilding it", timeout=8, markup=False)
+        self.run_indexer(rebuild=True)
 
     # ------------------------------------------------------------------ handlers
 
@@ -258,7 +297,9 @@ class MainScreen(AnnotatingScreen):
             bar.display = True
             bar.update(total=max(event["bytes"], 1), progress=0)
             if event.get("rebuilt") and str(event["rebuilt"]).startswith(("index was", "index format")):
-                self.notify(f"Rebuilding the index: {event['rebuilt']}", timeout=8)
+                self.notify(
+                    f"Rebuilding the index: {visible(str(event['rebuilt']))}", timeout=8, markup=False
+                )
         elif kind == "progress":
             bar.update(progress=event["bytes"])
             self._set_corpus_status(f"indexing {event['done']:,}/{event['total']:,}")
@@ -283,14 +324,26 @@ class MainScreen(AnnotatingScreen):
                     f"Skipped {len(event['skipped'])} file(s): {visible(reasons)}{more}",
                     severity="warning",
                     timeout=10,
+                    markup=False,
                 )
             if self.active_query:
                 self.run_search(self.active_query)
         elif kind == "error":
             self.indexing = False
             bar.display = False
-            self._set_corpus_status("index error")
-            self.notify(f"Indexing failed: {visible(event['message'])}", severity="error", timeout=15)
+            if event.get("index"):  # e.g. a read-only cache: the index as it was still answers
+                self._index_ready = True
+                self._set_corpus_status("index not updated")
+                self.notify(
+                    f"The index could not be updated ({visible(event['message'])}): searching it as it is",
+                    severity="warning",
+                    timeout=15,
+                    markup=False,
+                )
+            else:
+                self._set_corpus_status("index error")
+                failed = f"Indexing failed: {visible(event['message'])}"
+                self.notify(failed, severity="error", timeout=15, markup=False)
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
@@ -308,7 +361,15 @@ class MainScreen(AnnotatingScreen):
         if not self.active_query:
             self.sort = "relevance"
         self.active_query = text
+        if self._nothing_to_search:
+            self._show_nothing_to_search(self.query_one("#search-message", Label))
+            return
         self.run_search(text)
+
+    @property
+    def _nothing_to_search(self) -> bool:
+        """The corpus is indexed and holds no document (an empty folder, or only skipped files)."""
+        return not self.entries and self._index_ready and not self.indexing
 
     @on(Input.Submitted, "#search")
     def search_submitted(self) -> None:
@@ -319,15 +380,18 @@ class MainScreen(AnnotatingScreen):
         if message.query != current:
             return  # a stale answer: a newer search is on its way
         note = self.query_one("#search-message", Label)
+        if self._nothing_to_search:
+            self._show_nothing_to_search(note)
+            return
         if message.results is None:
-            note.update(visible(message.error or ""))
+            note.update(visible_line(message.error or ""))
             note.set_class(True, "-error")
             return
         note.set_class(False, "-error")
         results: Results = message.results
         hint = f"{results.total:,} result{'s' if results.total != 1 else ''} · by {self.sort}"
         if results.suggestion:
-            hint += f" · did you mean: {visible(results.suggestion)}"
+            hint += f" · did you mean: {visible_line(results.suggestion)}"
         note.update(hint)
         rows = [
             Row(
@@ -344,11 +408,18 @@ class MainScreen(AnnotatingScreen):
             for h in results.hits
         ]
         self.query_one(DocumentList).set_rows(
-            rows, snippets=True, empty_message=f"Nothing matches {visible(message.query)!r}."
+            rows, snippets=True, empty_message=f"Nothing matches {visible_line(message.query)!r}."
         )
         reader = self.query_one(Reader)
         if reader.doc_id:
             self.find_hits(reader.doc_id, reader.text, message.query, False)
+
+    def _show_nothing_to_search(self, note: Label) -> None:
+        """An empty corpus: say so in the bar and the list, not that an index is missing."""
+        message = self._no_documents()
+        note.update(message)
+        note.set_class(False, "-error")
+        self.query_one(DocumentList).set_rows([], snippets=True, empty_message=message)
 
     @on(DocumentList.Opened)
     def document_opened(self, message: DocumentList.Opened) -> None:
@@ -433,7 +504,7 @@ class MainScreen(AnnotatingScreen):
         self._clear_search()
         if tag:
             self.query_one("#search-message", Label).update(
-                Text(f"documents with annotations tagged #{visible(tag)} · esc shows all")
+                Text(f"documents with annotations tagged #{visible_line(tag)} · esc shows all")
             )
 
     def action_browse(self) -> None:
@@ -525,12 +596,23 @@ class MainScreen(AnnotatingScreen):
         rows = [
             Row(e.id, e.title, e.date, e.source, e.words, annotations=counts.get(e.id, 0)) for e in entries
         ]
-        self.query_one(DocumentList).set_rows(rows, snippets=False, empty_message="No documents found.")
+        empty = "No documents with annotations of that tag." if self.tag_filter else self._no_documents()
+        self.query_one(DocumentList).set_rows(rows, snippets=False, empty_message=empty)
+
+    def _no_documents(self) -> str:
+        """What an empty corpus lists: still looking, or where nothing readable was found."""
+        where = ", ".join(str(p) for p in self.library.inputs)
+        if self.indexing:
+            return f"Looking for documents in {where}…"
+        return f"No documents in {where}: lectern reads {', '.join(sorted(EXTENSIONS))} files."
 
     def _set_corpus_status(self, state: str | None = None) -> None:
         if state is None:
             state = "indexing…" if self.indexing else "index ready" if self._index_ready else ""
-        count = f"{len(self.entries):,} document{'s' if len(self.entries) != 1 else ''}"
+        total = len(self.entries)
+        count = f"{total:,} document{'s' if total != 1 else ''}"
+        if not total and self._index_ready and not self.indexing:
+            count = "no documents"  # the list says where it looked
         self.query_one("#status-corpus", Label).update(" · ".join(x for x in (count, state) if x))
 
     def _remember_position(self) -> None:
@@ -564,6 +646,6 @@ def _discover_entries(library: Library) -> list[Entry]:
 
 
 def _placeholder(source: SourceFile) -> Entry:
-    day = datetime.fromtimestamp(source.mtime_ns / 1e9, tz=timezone.utc).date().isoformat()
+    day = mtime_day(source.mtime_ns)
     title = " ".join(source.path.stem.replace("_", " ").replace("-", " ").split()) or source.path.name
     return Entry(source.id, str(source.path), source.size, source.mtime_ns, "", title, day, "", "", (), 0)

@@ -1,9 +1,14 @@
-"""Ask which tag to rename, and to what (an existing tag merges the two)."""
+"""Ask which tag to rename, and to what (an existing tag merges the two).
+
+Tags come from annotation files (imports included): every one is shown as text, never markup,
+with control characters made visible; the tag chosen is still the stored one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,6 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select
+
+from tui.core.sanitize import visible_line
 
 
 class RenameTagDialog(ModalScreen[tuple[str, str] | None]):
@@ -30,10 +37,17 @@ class RenameTagDialog(ModalScreen[tuple[str, str] | None]):
         with Vertical(id="dialog"):
             yield Label("Rename or merge a tag across the corpus", id="dialog-title")
             yield Label("Tag")
-            yield Select([(t, t) for t in self.tags], value=self.current, allow_blank=False, id="rename-old")
+            yield Select(
+                [(Text(visible_line(t)), t) for t in self.tags],
+                value=self.current,
+                allow_blank=False,
+                id="rename-old",
+            )
             yield Label("New name (an existing tag merges; empty removes the tag)")
             yield Input(
-                self.current, id="rename-new", suggester=SuggestFromList(self.tags, case_sensitive=False)
+                visible_line(self.current),
+                id="rename-new",
+                suggester=SuggestFromList([visible_line(t) for t in self.tags], case_sensitive=False),
             )
             with Horizontal(id="dialog-buttons"):
                 yield Button("Rename", variant="primary", id="rename-ok")
@@ -44,7 +58,7 @@ class RenameTagDialog(ModalScreen[tuple[str, str] | None]):
 
     @on(Select.Changed, "#rename-old")
     def _old_changed(self, event: Select.Changed) -> None:
-        self.query_one("#rename-new", Input).value = str(event.value)
+        self.query_one("#rename-new", Input).value = visible_line(str(event.value))
 
     @on(Input.Submitted, "#rename-new")
     @on(Button.Pressed, "#rename-ok")

@@ -18,7 +18,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from tui.core.annotations import Annotation
-from tui.core.sanitize import visible
+from tui.core.sanitize import visible_line
 
 EXCERPT = 70
 SWATCH = {"yellow": "#d7b400", "green": "#3fa34d", "blue": "#3d7fd9", "pink": "#d9467f", "orange": "#e07b1f"}
@@ -26,16 +26,16 @@ SWATCH = {"yellow": "#d7b400", "green": "#3fa34d", "blue": "#3d7fd9", "pink": "#
 
 def describe(annotation: Annotation, color_names: Mapping[str, str]) -> Text:
     """The panel entry for one annotation (plain text: document text is never markup)."""
-    quote = visible(" ".join(annotation.target.exact.split()))
+    quote = visible_line(" ".join(annotation.target.exact.split()))
     quote = quote if len(quote) <= EXCERPT else quote[: EXCERPT - 1] + "…"
     entry = Text()
     entry.append("██ ", style=SWATCH.get(annotation.color, ""))
     entry.append(f"“{quote}”")
     if annotation.note:
-        note = visible(" ".join(annotation.note.split()))
+        note = visible_line(" ".join(annotation.note.split()))
         entry.append("\n   " + (note if len(note) <= 2 * EXCERPT else note[: 2 * EXCERPT - 1] + "…"))
-    meta = [color_names.get(annotation.color, annotation.color)]
-    meta += [f"#{visible(t)}" for t in annotation.tags]
+    meta = [visible_line(color_names.get(annotation.color, annotation.color))]
+    meta += [f"#{visible_line(t)}" for t in annotation.tags]
     if annotation.anchor != "anchored":
         meta.append(annotation.anchor.upper() if annotation.anchor == "orphaned" else annotation.anchor)
     entry.append("\n   " + " ".join(meta), style="dim" if annotation.anchor != "orphaned" else "bold red")

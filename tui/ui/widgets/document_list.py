@@ -3,7 +3,8 @@
 Rows have a fixed height (two lines, three with a search snippet), so the row under any screen
 line is a division away and 100,000 documents cost no more to show than ten. Rows come in
 through ``set_rows``; the list keeps the highlighted document across updates when it can and
-tells the screen about highlights and opens through nested messages.
+tells the screen about highlights and opens through nested messages. Every row is data from
+files, so it is built as ``rich.text.Text`` from ``sanitize.visible_line`` (never markup).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.core.sanitize import visible
+from tui.core.sanitize import visible_line, visible_line_spans
 
 WORDS_PER_MINUTE = 230
 
@@ -143,11 +144,12 @@ class DocumentList(ScrollView, can_focus=True):
         width = self.size.width
         base = self.rich_style
         if not self.rows:
-            if y == 1:
-                return self._text_strip(
-                    Text(f"  {self.empty_message}", self.get_component_rich_style("list--empty")), width, base
-                )
-            return Strip.blank(width, base)
+            lines = self._empty_lines(width)
+            return (
+                self._text_strip(lines[y - 1], width, base)
+                if 1 <= y <= len(lines)
+                else Strip.blank(width, base)
+            )
         index, part = divmod(round(self.scroll_y) + y, self.row_height)
         if index >= len(self.rows):
             return Strip.blank(width, base)
@@ -162,15 +164,23 @@ class DocumentList(ScrollView, can_focus=True):
             text = self._snippet_line(row)
         return self._text_strip(text, width, style)
 
+    def _empty_lines(self, width: int) -> list[Text]:
+        """The empty message wrapped to the width: it names a folder, which a narrow list would cut."""
+        message = Text(visible_line(self.empty_message), self.get_component_rich_style("list--empty"))
+        return [Text("  ") + line for line in message.wrap(self.app.console, max(width - 3, 8))]
+
     def _text_strip(self, text: Text, width: int, style: Style) -> Strip:
         text.truncate(width, overflow="ellipsis")
         segments = list(text.render(self.app.console))
         return Strip(segments, text.cell_len).apply_style(style).extend_cell_length(width, style)
 
     def _title_line(self, row: Row, width: int) -> Text:
-        date = f" {row.date} "
+        date = f" {visible_line(row.date)} "
         title = Text(
-            " " + visible(row.title), style=self.get_component_rich_style("list--title"), no_wrap=True, end=""
+            " " + visible_line(row.title),
+            style=self.get_component_rich_style("list--title"),
+            no_wrap=True,
+            end="",
         )
         title.truncate(max(width - len(date), 4), overflow="ellipsis", pad=True)
         title.append(date, self.get_component_rich_style("list--meta"))
@@ -182,7 +192,7 @@ class DocumentList(ScrollView, can_focus=True):
         parts = [f"✎ {row.annotations}" if row.annotations else ""]  # first: a narrow list cuts the end
         if self.snippets:
             parts.append(f"{row.hits} hit{'s' if row.hits != 1 else ''}")
-        parts += [visible(row.source) if row.source else "", length]
+        parts += [visible_line(row.source) if row.source else "", length]
         return Text(
             "  " + " · ".join(p for p in parts if p),
             style=self.get_component_rich_style("list--meta"),
@@ -190,14 +200,15 @@ class DocumentList(ScrollView, can_focus=True):
         )
 
     def _snippet_line(self, row: Row) -> Text:
+        snippet, marks = visible_line_spans(row.snippet, row.marks)
         text = Text(
-            "  " + visible(row.snippet),
+            "  " + snippet,
             style=self.get_component_rich_style("list--snippet"),
             no_wrap=True,
             end="",
         )
         mark = self.get_component_rich_style("list--mark")
-        for start, end in row.marks:
+        for start, end in marks:
             text.stylize(mark, start + 2, end + 2)
         return text
 

@@ -11,6 +11,10 @@ import re
 _WORD = re.compile(r"\w+|[^\w\s]+")
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*(?=\s|$)")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_WORD_CHAR = re.compile(r"\w")
+_WORD_RUN = re.compile(r"\w*")
+_PUNCTUATION_RUN = re.compile(r"[^\w\s]*")
+_CHUNK = 4096
 
 
 def next_word(text: str, offset: int) -> int:
@@ -21,13 +25,35 @@ def next_word(text: str, offset: int) -> int:
 
 
 def previous_word(text: str, offset: int) -> int:
-    """Start of the word before ``offset`` (or of the word the offset is inside)."""
-    low = offset
-    while low > 0:
-        low = max(0, low - 256)
-        starts = [m.start() for m in _WORD.finditer(text, low, offset) if m.start() < offset]
-        if starts and (starts[-1] > low or low == 0):  # a match at ``low`` may be cut short
-            return starts[-1]
+    """Start of the word before ``offset`` (or of the word the offset is inside).
+
+    Walks back in chunks, each read once: first over the blanks, then over the run of word (or
+    punctuation) characters, so a long gap or a long word costs its length, not its square.
+    """
+    end = _after_last_non_space(text, offset)
+    if end == 0:
+        return 0
+    run = _WORD_RUN if _WORD_CHAR.match(text, end - 1) else _PUNCTUATION_RUN
+    start = end
+    while start > 0:
+        low = max(0, start - _CHUNK)
+        found = run.match(text[low:start][::-1])  # a run backwards is a run forwards, reversed
+        length = found.end() if found else 0
+        start -= length
+        if length < _CHUNK:
+            break
+    return start
+
+
+def _after_last_non_space(text: str, offset: int) -> int:
+    """Just after the last non-blank character before ``offset`` (0 when there is none)."""
+    high = offset
+    while high > 0:
+        low = max(0, high - _CHUNK)
+        kept = text[low:high].rstrip()
+        if kept:
+            return low + len(kept)
+        high = low
     return 0
 
 

@@ -5,7 +5,9 @@ a (start, end) code-point range of the document text, wrapped by cell width (wid
 characters count two); every position the widget deals in is such an offset, so search hits,
 the cursor and the reading position survive a re-wrap. Styles for a line are merged from
 Markdown structure, search hits and the cursor when it is drawn. Text is shown literally:
-it becomes a ``rich.text.Text`` (never parsed as markup) after ``sanitize.visible``.
+it becomes a ``rich.text.Text`` (never parsed as markup) after ``sanitize.visible``, which keeps
+every offset; the header's title and metadata are labels (``sanitize.visible_line``). Lines are
+wrapped as displayed, so a control character's stand-in is measured, not the character.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from tui.core.annotations import COLORS, Annotation
-from tui.core.sanitize import visible
+from tui.core.sanitize import visible, visible_line
 from tui.ui.widgets import motions
 
 Span = tuple[int, int]
@@ -41,11 +43,14 @@ _FENCE = re.compile(r"^(```|~~~)[^\n]*\n.*?(?:^\1[ \t]*$|\Z)", re.M | re.S)
 _HEADING = re.compile(r" {0,3}(#{1,6})[ \t]")
 _QUOTE = re.compile(r" {0,3}>")
 _LIST = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]")
+# Every repetition here stops at the next character that could start another match (a backtick,
+# ``*``, ``_``, ``[`` or ``(``), and no two adjacent repetitions can take the same characters: a
+# line costs its length, not its length squared, however many unclosed brackets it holds.
 _INLINE = re.compile(
     r"(?P<code>`[^`\n]+`)"
     r"|(?P<strong>\*\*[^*\n]+\*\*|__[^_\n]+__)"
     r"|(?P<em>(?<![\w*])\*[^*\s][^*\n]*\*(?!\*)|(?<!\w)_[^_\s][^_\n]*_(?!\w))"
-    r"|(?P<link>\[(?P<label>[^\]\n]+)\]\((?P<url>[^)\s]+)[^)\n]*\))"
+    r"|(?P<link>\[(?P<label>[^\[\]\n]+)\]\((?P<url>[^()\s]+)(?:[ \t][^()\n]*)?\))"
 )
 
 
@@ -464,7 +469,7 @@ class Reader(ScrollView, can_focus=True):
         if width == self._wrapped_width:
             return
         self._wrapped_width = width
-        self._starts, self._ends = wrap(self.text, width)
+        self._starts, self._ends = wrap(self._display, width)
         self.virtual_size = Size(width, len(self._starts) + self.header_lines)
         if anchor is not None:
             self.scroll_to_offset(anchor, animate=False)
@@ -504,7 +509,9 @@ class Reader(ScrollView, can_focus=True):
         if index < self.header_lines:
             label, component = self._header[index]
             style = self.get_component_rich_style(component) if component else base
-            text = Text(" " * GUTTER + visible(label), style=style, no_wrap=True, overflow="ellipsis", end="")
+            text = Text(
+                " " * GUTTER + visible_line(label), style=style, no_wrap=True, overflow="ellipsis", end=""
+            )
             text.truncate(width, overflow="ellipsis")
             strip = Strip(text.render(self.app.console), text.cell_len).apply_style(base)
             return strip.extend_cell_length(width, base)
@@ -769,10 +776,12 @@ class Reader(ScrollView, can_focus=True):
     def action_copy_selection(self) -> None:
         span = self.selection
         if span is None:
-            self.notify("Nothing selected: press v and move to select", severity="warning", timeout=3)
+            self.notify(
+                "Nothing selected: press v and move to select", severity="warning", timeout=3, markup=False
+            )
             return
         self.app.copy_to_clipboard(self.text[span[0] : span[1]])
-        self.notify(f"Copied {span[1] - span[0]:,} characters", timeout=2)
+        self.notify(f"Copied {span[1] - span[0]:,} characters", timeout=2, markup=False)
 
     def action_next_annotation(self) -> None:
         after = [a for a in self.annotations if a.start > self.cursor]
