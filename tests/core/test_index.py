@@ -680,3 +680,20 @@ def test_an_empty_index_answers_nothing_not_damage(tmp_path: Path, sort: str) ->
     assert ix.hit_spans("a.md", "a harbour", "harbour") == [(2, 9)]
     with pytest.raises(QueryError):
         ix.search("date:banana", sort=sort)
+
+
+def test_identifiers_are_found_by_their_parts_and_as_written(tmp_path: Path) -> None:
+    corpus = tmp_path / "kernel"
+    corpus.mkdir()
+    (corpus / "locks.md").write_text("# Locks\n\nTake the lock with spin_lock(&dev->lock) first.\n")
+    (corpus / "prose.md").write_text("# Prose\n\nA spin lock waits by spinning.\n")
+    (corpus / "init.md").write_text("# Init\n\nThe __init__ method and MAX_PATH_LEN.\n")
+    folder = tmp_path / "index"
+    build(folder, corpus)
+    ix = Index(folder, load_text)
+    assert set(ids(ix, "spin_lock")) == set(ids(ix, '"spin lock"')) == {"locks.md", "prose.md"}
+    text = (corpus / "locks.md").read_text()
+    spans = ix.hit_spans("locks.md", text, "spin_lock")
+    assert [text[s:e] for s, e in spans] == ["spin_lock"]
+    assert ids(ix, "init") == ["init.md"] and ids(ix, "max_path_len") == ["init.md"]
+    assert ids(ix, '"path len"') == ["init.md"]

@@ -106,10 +106,10 @@ def _patterns() -> _Patterns:
     """The analyzer's regular expressions, compiled when first needed: the CJK ranges make each
     take milliseconds, and the indexer's unchanged check needs none of them."""
     return _Patterns(
-        token=re.compile(f"([{_CJK}]+)|[^\\W{_CJK}]+"),
+        token=re.compile(f"([{_CJK}]+)|[^\\W_{_CJK}]+"),
         latin_word=re.compile(f"[^\\W\\d_{_CJK}]{{3,30}}"),
         plain_word=re.compile(r"(?<![\w:*?~-])([^\W\d_]{3,})(?![\w:*?])"),
-        split=re.compile(f"([{_CJK}]+|[^\\W{_CJK}]+)"),
+        split=re.compile(f"([{_CJK}]+|[^\\W_{_CJK}]+)"),
         cjk=re.compile(f"[{_CJK}]"),
     )
 
@@ -127,7 +127,11 @@ def stem(word: str) -> str:
 
 
 def tokens(text: str) -> Iterator[tuple[str, int, int]]:
-    """Index terms of ``text`` as (term, start, end): stemmed Latin words and CJK bigrams."""
+    """Index terms of ``text`` as (term, start, end): stemmed Latin words and CJK bigrams.
+
+    An underscore separates words, as a hyphen or a dot does: ``spin_lock`` is ``spin`` then
+    ``lock``, so the identifier, the query ``spin_lock`` (a phrase of its parts) and the phrase
+    "spin lock" all find each other."""
     for match in _patterns().token.finditer(text):
         run = match.group(1)
         start = match.start()
