@@ -182,7 +182,8 @@ def test_editing_the_document_between_runs_reanchors(corpus: Path, lectern_home:
     assert text[moved["start"] : moved["end"]] == kept["target"]["exact"]
     fuzzy = rows[changed["id"]]["target"]
     assert "makes it hard for government officials" in text[fuzzy["start"] : fuzzy["end"]]
-    assert fuzzy["exact"] == changed["target"]["exact"]  # the quote as the user made it is kept
+    assert fuzzy["original"] == changed["target"]["exact"]  # the quote as the user made it is kept
+    assert fuzzy["exact"] == text[fuzzy["start"] : fuzzy["end"]]  # and exact is what it covers now
     assert rows[lost["id"]]["target"] == lost["target"]  # orphans are listed, unchanged
 
     [file] = annotation_files(lectern_home)

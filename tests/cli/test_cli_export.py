@@ -1,13 +1,16 @@
 """``lectern export``, ``lectern import`` and ``lectern annotations verify`` through a real
 subprocess: every format to stdout and to a file, the filters, lossless round trips through an
 empty LECTERN_HOME, idempotent re-import, Hypothesis import, refused files that change nothing,
-and verify after the text changed. Annotations are made with the real store API."""
+and verify after the text changed; offsets that index each file (BOM, CRLF, front matter) and
+survive import; two corpora in one home, each with its own copy of an import. Annotations are made
+with the real store API."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import shutil
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +22,7 @@ from tests.cli.helpers import lectern
 from tests.seeds import BELT, CHINA, GARDEN, GARDEN_TEXT
 from tui.core.annotations import Annotation, AnnotationStore, reference
 from tui.core.documents import Document, SourceFile, read_document
+from tui.core.export import path_of_uri
 from tui.core.paths import Paths
 
 CSV_HEAD = [
@@ -31,8 +35,11 @@ CSV_HEAD = [
     "Tags",
     "Color",
     "Document",
-    "Start",
-    "End",
+    "Start (file)",
+    "End (file)",
+    "Date",
+    "SHA256",
+    "Original",
 ]
 W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 
@@ -45,6 +52,11 @@ def ok(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return result
+
+
+def file_text(corpus: Path, doc_id: str) -> str:
+    """A document file's text as the exports that name the file index it (and Python reads it)."""
+    return (corpus / doc_id).read_text(encoding="utf-8-sig")
 
 
 def read(corpus: Path, doc_id: str) -> Document:
@@ -143,7 +155,6 @@ def check_jsonl(text: str, corpus: Path) -> None:
     rows = jsonl(text)
     assert len(rows) == 6 and quotes(rows) == ALL_QUOTES
     by_quote = {r["text"]: r for r in rows}
-    china = read(corpus, CHINA).text
     row = by_quote["reduce corruption"]
     assert (row["document"], row["labels"], row["note"], row["color"]) == (
         CHINA,
@@ -151,8 +162,15 @@ def check_jsonl(text: str, corpus: Path) -> None:
         "key claim",
         "yellow",
     )
-    assert china[row["start"] : row["end"]] == "reduce corruption"
-    assert by_quote["The soil was dry in August"]["anchor"] == "orphaned"
+    assert row["offsets"] == "file" and row["uri"] == (corpus / CHINA).resolve().as_uri()
+    assert file_text(corpus, CHINA)[row["start"] : row["end"]] == "reduce corruption"
+    for passage in rows:
+        if passage["start"] is not None:
+            assert (
+                file_text(corpus, passage["document"])[passage["start"] : passage["end"]] == passage["text"]
+            )
+    orphan = by_quote["The soil was dry in August"]
+    assert (orphan["anchor"], orphan["start"], orphan["end"]) == ("orphaned", None, None)
 
 
 def check_doccano(text: str, corpus: Path) -> None:
@@ -179,24 +197,27 @@ def check_doccano(text: str, corpus: Path) -> None:
 def check_csv(text: str, corpus: Path) -> None:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     rows = list(reader)
-    assert list(reader.fieldnames or [])[:11] == CSV_HEAD
+    assert list(reader.fieldnames or []) == CSV_HEAD
     assert len(rows) == 6 and quotes(rows, "Highlight") == ALL_QUOTES
     row = next(r for r in rows if r["Highlight"] == "Conflux Network")
     belt = read(corpus, BELT)
-    start = belt.text.index("Conflux Network")
+    start = file_text(corpus, BELT).index("Conflux Network")
+    assert start > belt.text.index("Conflux Network")  # the front matter counts: the file is named
     assert row == {
         **row,
         "Title": belt.title,
-        "Author": "Iolite",
+        "Author": "Editors of Iolite",  # its front matter's author (the source, Iolite, is no URL)
         "URL": (corpus / BELT).resolve().as_uri(),
         "Note": "the company",
         "Location": str(start),
         "Tags": "crypto",
         "Color": "blue",
         "Document": BELT,
-        "Start": str(start),
-        "End": str(start + len("Conflux Network")),
+        "Start (file)": str(start),
+        "End (file)": str(start + len("Conflux Network")),
     }
+    china = next(r for r in rows if r["Document"] == CHINA)
+    assert china["Author"] == ""  # the front matter names no author
     assert next(r for r in rows if r["Highlight"] == "reduce corruption")["Tags"] == "graft,policy"
 
 
@@ -210,7 +231,15 @@ def check_w3c(text: str, corpus: Path) -> None:
     for item in items:
         assert item["type"] == "Annotation"
         selectors = {s["type"]: s for s in item["target"]["selector"]}
-        assert set(selectors) == {"TextQuoteSelector", "TextPositionSelector"}
+        if item["lectern:anchor"] == "orphaned":  # in no text: no position to give
+            assert set(selectors) == {"TextQuoteSelector"}
+        else:  # the position indexes the file the source names
+            assert set(selectors) == {"TextQuoteSelector", "TextPositionSelector"}
+            position, quote = selectors["TextPositionSelector"], selectors["TextQuoteSelector"]
+            source = Path(str(path_of_uri(item["target"]["source"])))
+            assert (
+                source.read_text(encoding="utf-8-sig")[position["start"] : position["end"]] == quote["exact"]
+            )
         sources.add(item["target"]["source"])
     assert sources == {(corpus / d).resolve().as_uri() for d in (CHINA, BELT, GARDEN)}
     assert all(s.startswith("file://") for s in sources)
@@ -274,7 +303,7 @@ def test_export_filters_by_tag_colour_and_document(corpus: Path, annotated: dict
     assert exported("--color", "green") == {"China is no exception"}
     assert exported("--doc", BELT) == {"Conflux Network", "Wu Blockchain"}
     nothing = ok("export", str(corpus), "-f", "csv", "--tag", "no-such-tag")
-    assert nothing.stdout.splitlines() == [",".join([*CSV_HEAD, "Date", "SHA256"])]
+    assert nothing.stdout.splitlines() == [",".join(CSV_HEAD)]
     assert "exported 0 passage(s) from 0 document(s)" in nothing.stderr
 
 
@@ -448,14 +477,70 @@ def test_export_without_annotations_is_empty_but_valid(fmt: str, corpus: Path) -
     text = result.stdout
     if fmt == "csv":
         rows = list(csv.reader(io.StringIO(text)))
-        assert rows == [[*CSV_HEAD, "Date", "SHA256"]]
+        assert rows == [CSV_HEAD]
     elif fmt == "w3c":
         collection = json.loads(text)
         assert collection["@context"] == W3C_CONTEXT and collection["total"] == 0
         assert collection["first"]["items"] == []
     elif fmt == "json":
-        assert json.loads(text) == {"format": "lectern", "version": 1, "documents": []}
+        assert json.loads(text) == {"format": "lectern", "version": 1, "offsets": "document", "documents": []}
     elif fmt == "markdown":
         assert text.strip() == "# Annotations"
     else:
         assert text == ""
+
+
+# ---------------------------------------------------------------------- two corpora, one home; offsets in files
+
+
+@pytest.mark.parametrize("fmt", ["json", "w3c"])
+def test_importing_into_a_second_corpus_in_the_same_home_adds_there(
+    fmt: str, corpus: Path, annotated: dict[str, Annotation], lectern_home: Path, tmp_path: Path
+) -> None:
+    second = tmp_path / "second"
+    shutil.copytree(corpus, second)  # the same documents in another folder: another corpus
+    exported = tmp_path / f"annotations.{fmt}"
+    ok("export", str(corpus), "-f", fmt, "-o", str(exported))
+    ok("annotations", "list", str(corpus))  # the first corpus's orphan is saved before the snapshot
+    first_corpus = folder_state(lectern_home)
+
+    imported = ok("import", str(exported), str(second))
+    assert imported.stdout.startswith("imported 6: 6 added, 0 updated, 0 unchanged, 1 kept as orphans")
+    after = folder_state(lectern_home)
+    assert {name: after[name] for name in first_corpus} == first_corpus  # the first corpus is untouched
+    again = ok("import", str(exported), str(second))
+    assert again.stdout.startswith("imported 6: 0 added, 0 updated, 6 unchanged, 1 kept as orphans")
+    assert folder_state(lectern_home) == after
+    into_first = ok("import", str(exported), str(corpus))
+    assert into_first.stdout.startswith("imported 6: 0 added, 0 updated, 6 unchanged")
+
+    def listed(folder: Path) -> dict[str, tuple[str, int, int, str]]:
+        rows = json.loads(ok("annotations", "list", str(folder), "--json").stdout)
+        assert all(Path(r["path"]).is_relative_to(folder.resolve()) for r in rows)
+        return {r["id"]: (r["document"], r["target"]["start"], r["target"]["end"], r["anchor"]) for r in rows}
+
+    assert listed(second) == listed(corpus) and len(listed(second)) == 6  # the same ids, one copy each
+
+
+def test_offsets_of_a_file_with_a_bom_crlf_and_front_matter_survive_export_and_import(
+    corpus: Path, tmp_path: Path
+) -> None:
+    raw = "---\r\ntitle: Ledger 😀\r\nauthor: Ada\r\n---\r\n# Ledger\r\n\r\nThe 𝔸 ledger keeps records.\r\n"
+    (corpus / "ledger.md").write_bytes(b"\xef\xbb\xbf" + raw.encode("utf-8"))
+    annotate(corpus, "ledger.md", "ledger keeps", note="crlf")
+    as_read = file_text(corpus, "ledger.md")
+    row = next(r for r in jsonl(ok("export", str(corpus), "-f", "jsonl").stdout) if r["note"] == "crlf")
+    assert as_read[row["start"] : row["end"]] == "ledger keeps"
+    (record,) = [r for r in csv.DictReader(io.StringIO(ok("export", str(corpus), "-f", "csv").stdout))]
+    assert (record["Author"], as_read[int(record["Location"]) :].startswith("ledger keeps")) == ("Ada", True)
+    exported = tmp_path / "ledger.jsonld"
+    ok("export", str(corpus), "-f", "w3c", "-o", str(exported))
+    (item,) = json.loads(exported.read_text(encoding="utf-8"))["first"]["items"]
+    quote, position = item["target"]["selector"]
+    assert as_read[position["start"] : position["end"]] == quote["exact"] == "ledger keeps"
+    other = tmp_path / "other-home"
+    ok("import", str(exported), str(corpus), home=other)
+    assert (
+        ok("export", str(corpus), "-f", "json", home=other).stdout
+        == ok("export", str(corpus), "-f", "json").stdout
+    )

@@ -1,10 +1,16 @@
 """Exports and import of annotations: every format's shape, lossless round trips through lectern
 JSON and W3C JSON-LD, import of Hypothesis exports, finding documents (by URI, by hash after a
 move, by quote), orphans kept and reported, idempotent re-import, and malformed files refused
-without touching the store. Corpora are small real files in tmp_path with real Annotations."""
+without touching the store. A property writes files with and without front matter, in any line
+ending, UTF-8 with or without a BOM, UTF-16 or UTF-32, with non-ASCII and astral characters, and
+checks that every format's offsets slice what it declares (the file, as a consumer reads it, or
+the embedded text) to the passage, and that importing gives the same spans back. Two corpora in
+one store each get their own copy of an import. Corpora are small real files in tmp_path with
+real Annotations."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -16,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tui.core import indexer
@@ -35,6 +41,7 @@ from tui.core.export import (
     import_annotations,
     left_out,
     path_of_uri,
+    read_document_file,
     select,
 )
 from tui.core.library import Library
@@ -63,7 +70,10 @@ def make_doc(folder: Path, name: str, text: str, title: str, source: str = "") -
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-    return ExportDocument(reference(name, path, text_sha256(text), title), source, text)
+    file = read_document_file(path)
+    assert file is not None and file.text == text
+    ref = reference(name, path, text_sha256(text), title)
+    return ExportDocument(ref, source, text, author=file.author, text_start=file.text_start)
 
 
 def on(doc: ExportDocument, quote: str, occurrence: int = 1, **fields: Any) -> Annotation:
@@ -189,15 +199,18 @@ def test_w3c_export_has_the_fields_the_model_requires(docs: list[ExportDocument]
         assert target["source"].startswith("file:///") and target["source"] in texts
         assert re.fullmatch(r"lectern-(yellow|green|blue|pink|orange)", target["styleClass"])
         assert item["stylesheet"]["type"] == "CssStylesheet"
-        quote, position = target["selector"]
-        assert quote["type"] == "TextQuoteSelector" and position["type"] == "TextPositionSelector"
-        assert isinstance(position["start"], int) and isinstance(position["end"], int)
-        if item["lectern:anchor"] != "orphaned":
+        quote, *positions = target["selector"]
+        assert quote["type"] == "TextQuoteSelector"
+        if item["lectern:anchor"] == "orphaned":  # in no text: lectern's own offsets, no position
+            assert positions == [] and set(item["lectern:textPosition"]) == {"start", "end"}
+        else:
+            (position,) = positions
+            assert position["type"] == "TextPositionSelector" and "lectern:textPosition" not in item
             assert texts[target["source"]][position["start"] : position["end"]] == quote["exact"]
         for body in item.get("body", []):
             assert body["type"] == "TextualBody" and isinstance(body["value"], str)
             assert body["purpose"] in ("commenting", "tagging")
-        assert set(item["lectern:document"]) == {"id", "title", "sha256"}
+        assert set(item["lectern:document"]) == {"id", "title", "sha256", "textStart"}
     noted = next(
         i for i in items if i["motivation"] == "commenting" and "Key decision" in i["body"][0]["value"]
     )
@@ -207,9 +220,7 @@ def test_w3c_export_has_the_fields_the_model_requires(docs: list[ExportDocument]
 def test_csv_has_the_readwise_columns_and_one_row_per_passage(docs: list[ExportDocument]) -> None:
     rows = list(csv.reader(io.StringIO(export(docs, "csv"), newline="")))
     assert tuple(rows[0]) == CSV_COLUMNS
-    assert rows[0][:11] == [
-        "Highlight", "Title", "Author", "URL", "Note", "Location", "Tags", "Color", "Document", "Start", "End",
-    ]  # fmt: skip
+    assert rows[0][:6] == ["Highlight", "Title", "Author", "URL", "Note", "Location"]  # Readwise's
     records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     assert len(records) == sum(len(d.annotations) for d in docs)
     decision = next(r for r in records if r["Highlight"] == "It agreed that blockchain pilots")
@@ -218,18 +229,21 @@ def test_csv_has_the_readwise_columns_and_one_row_per_passage(docs: list[ExportD
     assert decision == {
         "Highlight": "It agreed that blockchain pilots",
         "Title": "Alpha report",
-        "Author": "Committee Press",
-        "URL": file_uri(alpha.ref.path),
+        "Author": "",  # the front matter names none; the source is a publisher, not an author
+        "URL": file_uri(alpha.ref.path),  # the source is no web address
         "Note": "Key decision.\nSee minutes.",
         "Location": str(start),
         "Tags": "policy,money",
         "Color": "yellow",
         "Document": "reports/alpha.md",
-        "Start": str(start),
-        "End": str(start + len("It agreed that blockchain pilots")),
+        "Start (file)": str(start),
+        "End (file)": str(start + len("It agreed that blockchain pilots")),
         "Date": decision["Date"],
         "SHA256": alpha.ref.sha256,
+        "Original": "",
     }
+    orphan = next(r for r in records if r["Highlight"] == "a passage since deleted")
+    assert (orphan["Location"], orphan["Start (file)"], orphan["End (file)"]) == ("", "", "")
     assert any(r["Note"] == "“quoted” note, with, commas" for r in records)
 
 
@@ -273,15 +287,20 @@ def test_jsonl_has_one_labelled_passage_per_line(docs: list[ExportDocument]) -> 
         "labels": ["cjk"],
         "document": "reports/alpha.md",
         "title": "Alpha report",
+        "uri": file_uri(docs[0].ref.path),
         "start": start,
         "end": start + 8,
+        "offsets": "file",
         "sha256": docs[0].ref.sha256,
         "note": "",
         "color": "pink",
         "id": cjk["id"],
         "anchor": "moved",
+        "original": "区块链技术的发展",
     }
     assert all(set(r) >= {"text", "labels", "document", "start", "end", "sha256"} for r in records)
+    orphan = next(r for r in records if r["anchor"] == "orphaned")
+    assert (orphan["text"], orphan["start"], orphan["end"]) == ("a passage since deleted", None, None)
 
 
 def test_jsonl_lines_survive_splitlines(tmp_path: Path) -> None:
@@ -301,8 +320,11 @@ def test_markdown_lists_each_passage_with_note_and_tags(docs: list[ExportDocumen
     assert "> a passage since deleted" in out and "not found in the current text" in out
     for doc in docs:
         for a in doc.annotations:  # offsets and provenance travel with every passage
+            if a.anchor == "orphaned":
+                assert f'"id": "{a.id}", "document": "{doc.ref.id}", "start": null, "end": null' in out
+                continue
             assert f'"id": "{a.id}", "document": "{doc.ref.id}", "start": {a.start}, "end": {a.end}' in out
-            assert f"characters {a.start}–{a.end}" in out
+            assert f"characters {a.start}–{a.end} of the file" in out
 
 
 def test_markdown_full_text_marks_every_passage_even_overlapping_ones(docs: list[ExportDocument]) -> None:
@@ -766,3 +788,212 @@ def test_target_offsets_of_another_text_are_only_a_hint(
         BETA.index("Tomatoes need"),
         BETA.index("Tomatoes need") + 18,
     )
+
+
+# --------------------------------------------------------------------------- offsets: what each export indexes
+
+ENCODINGS = {"utf-8": "utf-8-sig", "utf-8-sig": "utf-8-sig", "utf-16": "utf-16", "utf-32": "utf-32"}
+"""How a file is written, and how a consumer reads it back (Python's text mode: CRLF and CR are LF)."""
+LINE = st.text(st.sampled_from("ab zé中文😀𝔸.,#"), max_size=24)
+
+
+@st.composite
+def document_files(draw: st.DrawFn) -> tuple[str, str, str]:
+    """A document file's text as written (front matter or none, any line ending, non-ASCII and
+    astral characters), the encoding it is written in, and the title in its front matter."""
+    newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    body = newline.join(draw(st.lists(LINE, min_size=1, max_size=8)))
+    title = draw(st.sampled_from(["", "Ünïcode 😀 title"]))
+    front = f"---{newline}title: {title}{newline}author: Ada{newline}---{newline}" if title else ""
+    return front + body, draw(st.sampled_from(sorted(ENCODINGS))), title
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document_files(), st.data())
+def test_every_export_indexes_what_it_says_it_indexes(
+    tmp_path: Path, written: tuple[str, str, str], data: st.DataObject
+) -> None:
+    raw, encoding, _ = written
+    path = tmp_path / "doc.md"
+    path.write_bytes(raw.encode(encoding))
+    file = read_document_file(path)
+    assert file is not None
+    text = file.text
+    spans = data.draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(1, 12)), max_size=5))
+    notes = [
+        Annotation.create(text, s, min(len(text), s + n), sha256=text_sha256(text), tags=["t"])
+        for s, n in spans
+        if text[s : s + n]
+    ]
+    assume(notes)
+    ref = reference("doc.md", path, text_sha256(text), "Doc")
+    doc = ExportDocument(ref, "", text, tuple(notes), text_start=file.text_start)
+    by_id = {a.id: text[a.start : a.end] for a in notes}
+    as_read = path.read_text(encoding=ENCODINGS[encoding])  # the file's text, as a consumer reads it
+
+    for item in json.loads(export([doc], "w3c"))["first"]["items"]:  # W3C: the source file
+        quote, position = item["target"]["selector"]
+        assert as_read[position["start"] : position["end"]] == quote["exact"] == by_id[item["id"][9:]]
+        assert as_read[: position["start"]].endswith(quote["prefix"])
+        assert as_read[position["end"] :].startswith(quote["suffix"])
+    for row in map(json.loads, export([doc], "jsonl").splitlines()):  # jsonl: declared "file"
+        assert (
+            row["offsets"] == "file" and as_read[row["start"] : row["end"]] == row["text"] == by_id[row["id"]]
+        )
+    for row in csv.DictReader(io.StringIO(export([doc], "csv"), newline="")):  # csv: "(file)" columns
+        start, end = int(row["Start (file)"]), int(row["End (file)"])
+        assert as_read[start:end] == row["Highlight"] and row["Location"] == row["Start (file)"]
+    (line,) = map(json.loads, export([doc], "doccano").splitlines())  # doccano: its own text
+    assert line["offsets"] == "text" and line["text"] == text
+    assert {line["text"][s:e] for s, e, _ in line["label"]} == set(by_id.values())
+    for found in re.findall(r"<!-- lectern (.*?) -->", export([doc], "markdown")):  # markdown: the file
+        carried = json.loads(found)
+        assert (
+            carried["offsets"] == "file"
+            and as_read[carried["start"] : carried["end"]] == by_id[carried["id"]]
+        )
+    lectern = json.loads(export([doc], "json"))  # lectern's own: the text after the front matter
+    assert lectern["offsets"] == "document"
+    for a in lectern["documents"][0]["annotations"]:
+        assert text[a["target"]["start"] : a["target"]["end"]] == a["target"]["exact"] == by_id[a["id"]]
+
+    for fmt in ("w3c", "json"):  # and each import puts every passage back on the same characters
+        fresh = AnnotationStore(tmp_path / f"fresh-{fmt}-{uuid.uuid4()}")
+        import_annotations(export([doc], fmt), bare([doc]), fresh)
+        stored = fresh.load(path)
+        assert stored is not None
+        assert {(a.id, a.start, a.end) for a in stored.annotations} == {(a.id, a.start, a.end) for a in notes}
+
+
+def test_front_matter_bom_and_crlf_count_in_file_offsets_only(tmp_path: Path) -> None:
+    path = tmp_path / "crlf.md"
+    raw = (
+        "---\r\ntitle: Ledger\r\nauthor: Ada Lovelace\r\n---\r\n# Ledger\r\n\r\nThe 😀 blockchain ledger.\r\n"
+    )
+    path.write_bytes(codecs.BOM_UTF8 + raw.encode("utf-8"))
+    file = read_document_file(path)
+    assert file is not None
+    assert file.text == "# Ledger\n\nThe 😀 blockchain ledger.\n" and file.author == "Ada Lovelace"
+    assert file.text_start == len("---\ntitle: Ledger\nauthor: Ada Lovelace\n---\n")  # the BOM is not counted
+    doc = ExportDocument(
+        reference("crlf.md", path, text_sha256(file.text), "Ledger"),
+        text=file.text,
+        text_start=file.text_start,
+    )
+    doc = with_annotations(doc, on(doc, "blockchain"))
+    row = json.loads(export([doc], "jsonl"))
+    assert path.read_text(encoding="utf-8-sig")[row["start"] : row["end"]] == "blockchain"
+    assert (row["start"], row["end"]) == (file.text_start + 16, file.text_start + 26)  # 😀 is one
+
+
+def test_an_export_without_the_file_gives_no_offsets_rather_than_wrong_ones(
+    docs: list[ExportDocument],
+) -> None:
+    unread = [replace(d, text=None, text_start=None) for d in docs]
+    assert all(r["start"] is None for r in map(json.loads, export(unread, "jsonl").splitlines()))
+    for item in json.loads(export(unread, "w3c"))["first"]["items"]:
+        assert [s["type"] for s in item["target"]["selector"]] == ["TextQuoteSelector"]
+        assert "textStart" not in item["lectern:document"]
+        assert set(item["lectern:textPosition"]) == {"start", "end"}  # lectern's own, for the import
+    assert "characters" not in export(unread, "markdown")
+
+
+def test_an_older_lectern_w3c_export_with_text_offsets_still_imports_in_place(
+    tmp_path: Path, store: AnnotationStore
+) -> None:
+    text = "# Ledger\n\nThe blockchain ledger keeps records.\n"
+    path = tmp_path / "old.md"
+    path.write_text("---\ntitle: Ledger\n---\n" + text, encoding="utf-8")
+    file = read_document_file(path)
+    assert file is not None and file.text == text
+    doc = ExportDocument(
+        reference("old.md", path, text_sha256(text), "Ledger"), text=text, text_start=file.text_start
+    )
+    note = on(doc, "ledger keeps")
+    payload = json.loads(export([with_annotations(doc, note)], "w3c"))
+    (item,) = payload["first"]["items"]
+    del item["lectern:document"]["textStart"]  # as lectern wrote it before: offsets into the text
+    item["target"]["selector"][1].update(start=note.start, end=note.end)
+    import_annotations(json.dumps(payload), [doc], store)
+    stored = store.load(path)
+    assert stored is not None and [(a.start, a.end, a.anchor) for a in stored.annotations] == [
+        (note.start, note.end, "anchored")
+    ]
+
+
+# --------------------------------------------------------------------------- the passage now, and as first quoted
+
+
+def test_exports_give_the_passage_as_it_is_now_and_the_first_quote(tmp_path: Path) -> None:
+    first = "Alpha beta gamma delta"
+    now = "Alpha beta and gamma delta"
+    doc = make_doc(tmp_path, "q.md", f"Intro.\n\n{now} epsilon.\n", "Q")
+    assert doc.text is not None
+    start = doc.text.index(now)
+    current = Annotation.create(doc.text, start, start + len(now), sha256="made-on-an-older-text", tags=["x"])
+    refound = replace(current, target=replace(current.target, original=first), anchor="fuzzy")
+    # re-anchored before quotes followed the text: the old quote, offsets on the new passage
+    legacy = replace(current, id="legacy", target=replace(current.target, exact=first), anchor="fuzzy")
+    for a in (refound, legacy):
+        exported = with_annotations(doc, a)
+        row = json.loads(export([exported], "jsonl"))
+        assert (row["text"], row["original"]) == (now, first)
+        (item,) = json.loads(export([exported], "w3c"))["first"]["items"]
+        assert (item["target"]["selector"][0]["exact"], item["lectern:original"]) == (now, first)
+        (record,) = csv.DictReader(io.StringIO(export([exported], "csv"), newline=""))
+        assert (record["Highlight"], record["Original"]) == (now, first)
+        assert f"> {now}\n\n*First quoted as:* {first}" in export([exported], "markdown")
+    store = AnnotationStore(tmp_path / "store")
+    import_annotations(export([with_annotations(doc, refound)], "w3c"), bare([doc]), store)
+    stored = store.load(doc.ref.path)
+    assert stored is not None and stored.annotations[0].target.original == first
+
+
+def test_csv_author_and_url_come_from_the_front_matter(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    front = (
+        "---\ntitle: A\nsource: https://example.org/a?b=1\nauthors: [Ada Lovelace, Charles  Babbage]\n---\n"
+    )
+    path.write_text(front + "Engines compute.\n", encoding="utf-8")
+    file = read_document_file(path)
+    assert file is not None and file.author == "Ada Lovelace, Charles Babbage"
+    doc = ExportDocument(
+        reference("a.md", path, text_sha256(file.text), "A"),
+        "https://example.org/a?b=1",
+        file.text,
+        author=file.author,
+        text_start=file.text_start,
+    )
+    (row,) = csv.DictReader(
+        io.StringIO(export([with_annotations(doc, on(doc, "compute"))], "csv"), newline="")
+    )
+    assert (row["Author"], row["URL"]) == ("Ada Lovelace, Charles Babbage", "https://example.org/a?b=1")
+
+
+# --------------------------------------------------------------------------- import: two corpora, one store
+
+
+def test_importing_into_a_second_corpus_adds_there_and_leaves_the_first_alone(
+    docs: list[ExportDocument], store: AnnotationStore, tmp_path: Path
+) -> None:
+    exported = export(docs, "json")
+    first = bare(docs)
+    second = [
+        make_doc(tmp_path / "second", d.ref.id, d.text or "", d.ref.title, d.source) for d in first
+    ]  # the same documents, another folder
+    assert import_annotations(exported, first, store).added == 6
+    first_files = store_state(store)
+
+    report = import_annotations(exported, second, store)
+    assert (report.added, report.updated, report.unchanged) == (6, 0, 0)
+    again = import_annotations(exported, second, store)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 6)
+    assert import_annotations(exported, first, store).unchanged == 6
+    kept = store_state(store)
+    assert all(kept[name] == content for name, content in first_files.items())  # untouched
+    for one, two in zip(first, second, strict=True):
+        a, b = store.load(one.ref.path), store.load(two.ref.path)
+        assert a is not None and b is not None and b.document == two.ref
+        assert [(x.id, x.start, x.end, x.anchor) for x in a.annotations] == [
+            (x.id, x.start, x.end, x.anchor) for x in b.annotations
+        ]  # ids are per document file: the same annotation, one copy in each corpus

@@ -138,6 +138,15 @@ class Annotation:
     def to_dict(self) -> dict[str, Any]:
         """The YAML form (design.md, section 2)."""
         t = self.target
+        target: dict[str, Any] = {
+            "exact": t.exact,
+            "prefix": t.prefix,
+            "suffix": t.suffix,
+            "start": t.start,
+            "end": t.end,
+        }
+        if t.original:  # only once re-anchoring found the passage edited: older files stay as they were
+            target["original"] = t.original
         return {
             "id": self.id,
             "created": self.created,
@@ -145,13 +154,7 @@ class Annotation:
             "color": self.color,
             "note": self.note,
             "tags": list(self.tags),
-            "target": {
-                "exact": t.exact,
-                "prefix": t.prefix,
-                "suffix": t.suffix,
-                "start": t.start,
-                "end": t.end,
-            },
+            "target": target,
             "anchor": self.anchor,
             "sha256": self.sha256,
         }
@@ -185,6 +188,7 @@ class Annotation:
                 suffix=_text(target, "suffix"),
                 start=start,
                 end=end,
+                original=_text(target, "original"),
             ),
             anchor=anchor if anchor in STATUSES else "anchored",  # type: ignore[arg-type]
             sha256=_text(raw, "sha256", MAX_SHORT_CHARS),

@@ -5,38 +5,49 @@ read elsewhere (Markdown), to become labelled data (JSONL, doccano), to go to Re
 services (CSV) or to any tool that speaks the W3C Web Annotation model; and to come back in, from
 lectern's own JSON (a lossless backup), from W3C JSON-LD or from a Hypothesis export.
 
-Exporting is pure. ``gather`` builds ``ExportDocument``s (a corpus document, its current text and
-its annotations) for a Library, ``select`` filters them (``tags``: a passage must have all of
-them; ``color``; ``doc_id``) and ``export(docs, fmt, full_text=False)`` returns the text. Every
-passage carries its document's id and title, the sha256 of the text it was made on
-(``Annotation.sha256``) and its offsets: code points into ``Document.text`` (front matter
-removed), end exclusive. Documents come in id order, passages in ``annotations.ordered`` order,
-so an export is a pure function of the store. The formats (``FORMATS``):
+Exporting is pure. ``gather`` builds ``ExportDocument``s (a corpus document, its current text,
+where that text starts in its file, and its annotations) for a Library, ``select`` filters them
+(``tags``: a passage must have all of them; ``color``; ``doc_id``) and
+``export(docs, fmt, full_text=False)`` returns the text. Every passage carries its document's id
+and title, the sha256 of the text it was made on (``Annotation.sha256``), its text as it is now
+(the quote as first made too, when re-anchoring found it edited) and its offsets, code points, end
+exclusive, into what the format says. A consumer has the file, not lectern's text without front
+matter, so an export that names the file indexes the file (``FILE_TEXT``: the file decoded,
+byte-order mark not counted, line endings as LF, front matter included); one that embeds a text
+indexes that text. A passage that is not in the current text (an orphan, or a document whose text
+cannot be read) gets no offsets rather than wrong ones. Documents come in id order, passages in
+``annotations.ordered`` order, so an export is a pure function of the store. The formats
+(``FORMATS``):
 
 - ``markdown``: per document its title, id, source and file, then each passage as a quote with
-  its note, tags, colour and offsets. With ``full_text`` the whole text follows instead, each
-  passage in ``<mark>`` (overlapping passages are cut where they overlap, so marks never nest) and
-  a numbered footnote with its note after it; passages no longer in the text are listed after it.
-- ``json``: lectern's own lossless form ({"format": "lectern", "version": 1, "documents": [...]}
-  with each document's reference and its annotations as the store keeps them). Export, import into
-  an empty store and export again gives the same string.
-- ``jsonl``: one passage a line (text, labels, document, title, start, end, sha256, note, color,
-  id, anchor), for labelled sets.
+  its note, tags, colour and offsets in the file. With ``full_text`` the whole text follows
+  instead, each passage in ``<mark>`` (overlapping passages are cut where they overlap, so marks
+  never nest) and a numbered footnote with its note after it; passages no longer in the text are
+  listed after it.
+- ``json``: lectern's own lossless form ({"format": "lectern", "version": 1, "offsets":
+  "document", "documents": [...]} with each document's reference and its annotations as the store
+  keeps them: offsets into the document's text after its front matter). Export, import into an
+  empty store and export again gives the same string.
+- ``jsonl``: one passage a line (text, labels, document, title, uri, start, end, offsets: "file",
+  sha256, note, color, id, anchor, original), for labelled sets.
 - ``doccano``: doccano's span format, one document a line: {"text": the document text, "label":
-  [[start, end, tag], ...], "document": id, ...}, one span per tag. Untagged passages, orphaned
-  ones (their offsets are not in the current text) and documents whose text cannot be read are
-  left out; ``left_out`` says which, for the caller to report.
-- ``csv``: one passage a row, columns ``CSV_COLUMNS``: what Readwise-style importers expect
-  (Highlight, Title, Author = the document's source, URL = its file:// URI, Note, Location = the
-  start offset), then Tags (comma-separated), Color, Document, Start, End, Date (created) and
-  SHA256. Rows end in CRLF (RFC 4180): write the text with ``newline=""``.
+  [[start, end, tag], ...], "offsets": "text", "document": id, ...}, one span per tag. Untagged
+  passages, orphaned ones and documents whose text cannot be read are left out; ``left_out`` says
+  which, for the caller to report.
+- ``csv``: one passage a row, columns ``CSV_COLUMNS``: Readwise's (Highlight, Title, Author = the
+  front matter's author or nobody, URL = the source when it is a web address, else the file's
+  file:// URI, Note, Location = the start in the file), then Tags (comma-separated), Color,
+  Document, Start (file), End (file), Date (created), SHA256 and Original (the first quote, when
+  it differs). Rows end in CRLF (RFC 4180): write the text with ``newline=""``.
 - ``w3c``: a W3C Web Annotation JSON-LD AnnotationCollection with one AnnotationPage. Each
   Annotation has a TextualBody per note ("commenting") and tag ("tagging") and a target whose
-  source is the file:// URI, with a TextQuoteSelector and a TextPositionSelector. The colour is
-  the target's ``styleClass`` (``lectern-<color>``, with a CssStylesheet); the document's id,
-  title and sha256, the anchor status and the annotation's sha256 are ``lectern:``-prefixed
-  extension properties (absolute IRIs to a JSON-LD processor, so they survive one), so w3c ->
-  import -> w3c gives the same annotations.
+  source is the file:// URI, with a TextQuoteSelector and a TextPositionSelector into the file
+  (``lectern:offsets`` on the collection says so). The colour is the target's ``styleClass``
+  (``lectern-<color>``, with a CssStylesheet); the document's id, title, sha256 and where its text
+  starts in the file (``textStart``), the anchor status, the annotation's sha256, its first quote
+  and, for a passage with no position, lectern's own offsets are ``lectern:``-prefixed extension
+  properties (absolute IRIs to a JSON-LD processor, so they survive one), so w3c -> import -> w3c
+  gives the same annotations.
 
 Importing (``import_annotations(data, corpus, store)``) first parses and validates the whole file
 (lectern JSON; W3C JSON-LD as a collection, a page, a list or one Annotation; a Hypothesis export,
@@ -49,9 +60,11 @@ siblings were found in. Each is re-anchored to that document's current text (unl
 it is anchored to this very text) and saved with ``AnnotationStore.transact``. What matches no
 document is kept as an orphan under a reference made from what the file says (its path, or
 ``<store>/unmatched/<name>``) and reported: nothing is dropped. Importing is idempotent by
-annotation id: a newer ``modified`` replaces, anything else is left as it is. Foreign ids become
-stable lectern ids (``urn:uuid:`` ids are kept, others are hashed with uuid5), so importing the
-same file twice changes nothing.
+annotation id within a corpus: a newer ``modified`` replaces, anything else is left as it is.
+The store is shared by every corpus, and an id is unique within a corpus, not across corpora: an
+annotation stored for another corpus's document is a copy there, never "already imported" here
+and never moved away (``_in_this_corpus``). Foreign ids become stable lectern ids (``urn:uuid:``
+ids are kept, others are hashed with uuid5), so importing the same file twice changes nothing.
 """
 
 from __future__ import annotations
@@ -85,8 +98,8 @@ from tui.core.annotations import (
     ordered,
     reference,
 )
-from tui.core.documents import BinaryFileError, decode, text_sha256
-from tui.core.library import Library, load_text
+from tui.core.documents import MAX_BYTES, BinaryFileError, decode, split_front_matter, text_sha256
+from tui.core.library import Library
 
 SUFFIXES = {
     "markdown": "md",
@@ -114,11 +127,28 @@ CSV_COLUMNS = (
     "Tags",
     "Color",
     "Document",
-    "Start",
-    "End",
+    "Start (file)",
+    "End (file)",
     "Date",
     "SHA256",
+    "Original",
 )
+"""Readwise's columns first (Highlight, Title, Author, URL, Note, Location), then lectern's."""
+OFFSETS_FILE = "file"
+"""The ``offsets`` of jsonl lines: code points into the document file's text (``FILE_TEXT``)."""
+OFFSETS_TEXT = "text"
+"""The ``offsets`` of doccano lines: code points into the line's own ``text``."""
+OFFSETS_DOCUMENT = "document"
+"""The ``offsets`` of lectern's json: code points into the document's text after its front matter."""
+FILE_TEXT = (
+    "code points into the document file's text: its bytes decoded (UTF-8, or UTF-16/32 as its "
+    "byte-order mark says; the mark is not counted; Windows-1252 when not UTF-8), every line ending "
+    "(CRLF, CR) counted as one LF, front matter included: what Python's open(path, encoding='utf-8-sig')"
+    ".read() gives for a UTF-8 file"
+)
+"""What the offsets of the exports that name a file index (W3C, jsonl, csv, markdown)."""
+MAX_AUTHOR = 500
+"""Characters of an author's name (or names), as for the other front-matter fields."""
 UNKNOWN_TIME = "1970-01-01T00:00:00+00:00"
 """Stands for a time a foreign annotation does not give: fixed, so a re-import changes nothing."""
 UNMATCHED = "unmatched"
@@ -143,10 +173,51 @@ class ExportDocument:
     ref: DocumentRef
     """Id, path, title and the sha256 of the text its annotations are anchored to."""
     source: str = ""
-    """Who published it (front matter ``source``): the CSV's Author."""
+    """Who published it (front matter ``source``): the CSV's URL when it is a web address."""
     text: str | None = None
     """Its current text (full-text Markdown, doccano, import); None when not read or unreadable."""
     annotations: tuple[Annotation, ...] = ()
+    author: str = ""
+    """Who wrote it (front matter ``author`` or ``authors``): the CSV's Author."""
+    text_start: int | None = None
+    """Where ``text`` starts in the file's text (``FILE_TEXT``), after the front matter; None when
+    unknown (no ``text``): the exports that index the file then give no offsets."""
+
+
+@dataclass(frozen=True)
+class DocumentFile:
+    """A document file as the exports index it."""
+
+    text: str
+    """``Document.text``: the body, front matter removed, line endings normalised."""
+    text_start: int
+    """Where ``text`` starts in the file's text (``FILE_TEXT``)."""
+    author: str
+
+
+def read_document_file(path: str | Path) -> DocumentFile | None:
+    """The file's text, where its body starts in it and its author; None when it cannot be read.
+
+    Decoded and normalised as ``tui.core.documents`` reads documents, so ``text`` is
+    ``Document.text`` (a caller checks its sha256) and ``text_start`` plus an offset into it is
+    the same place in the file's text as a consumer of an export reads it (``FILE_TEXT``).
+    """
+    try:
+        if os.stat(path).st_size > MAX_BYTES:
+            return None
+        raw, _ = decode(Path(path).read_bytes())
+    except (OSError, BinaryFileError):
+        return None
+    whole = raw.replace("\r\n", "\n").replace("\r", "\n")
+    meta, body, _ = split_front_matter(whole)
+    return DocumentFile(body, len(whole) - len(body), _author(meta.get("author", meta.get("authors"))))
+
+
+def _author(value: object) -> str:
+    """A front-matter author (a name, or a list of names) as one line."""
+    names = value if isinstance(value, list) else [value]
+    text = ", ".join(" ".join(str(n).split()) for n in names if isinstance(n, (str, int)) and str(n).strip())
+    return text if len(text) <= MAX_AUTHOR else text[: MAX_AUTHOR - 1].rstrip() + "…"
 
 
 def gather(
@@ -155,8 +226,8 @@ def gather(
     """The corpus's documents with their annotations (re-anchored, moved ones adopted), in id order.
 
     An export needs the annotated documents; an import needs every document
-    (``annotated_only=False``) with its text, to find quotes in. A text is read only if it is
-    still the indexed version, so offsets and text always agree.
+    (``annotated_only=False``) with its text, to find quotes in. A text is kept only if it is
+    the one the annotations are anchored to (its sha256), so offsets and text always agree.
     """
     catalog = library.catalog()
     entries = catalog.entries if catalog is not None else {}
@@ -167,8 +238,18 @@ def gather(
         if found is None and annotated_only:
             continue
         ref = found.document if found else reference(entry.id, entry.path, entry.sha256, entry.title)
-        text = load_text(entry.path, entry.sha256) if with_text else None
-        docs.append(ExportDocument(ref, entry.source, text, found.annotations if found else ()))
+        file = read_document_file(entry.path) if with_text else None
+        current = file if file is not None and text_sha256(file.text) == ref.sha256 else None
+        docs.append(
+            ExportDocument(
+                ref,
+                entry.source,
+                current.text if current else None,
+                found.annotations if found else (),
+                author=file.author if file else "",
+                text_start=current.text_start if current else None,
+            )
+        )
     return docs
 
 
@@ -269,7 +350,44 @@ def _current(doc: ExportDocument) -> list[Annotation]:
 def _marks(a: Annotation, text: str, same_text: bool) -> bool:
     if a.anchor == "orphaned" or not 0 <= a.start < a.end <= len(text):
         return False
+    # a fuzzy passage re-anchored before quotes followed the text kept its old quote
     return text[a.start : a.end] == a.target.exact or (a.anchor == "fuzzy" and same_text)
+
+
+@dataclass(frozen=True)
+class _Passage:
+    """A passage as the exports give it: the text at its offsets now, with the context around it."""
+
+    quote: str
+    prefix: str
+    suffix: str
+    span: tuple[int, int] | None
+    """Its offsets into ``ExportDocument.text``; None when it is not in the current text (an
+    orphan, or a document whose text cannot be read): then the quote is the last one known."""
+    original: str
+    """The quote as the annotation was made, when it is not ``quote`` ('' otherwise)."""
+
+
+def _passage(doc: ExportDocument, a: Annotation) -> _Passage:
+    text, t = doc.text, a.target
+    if text is not None and _marks(a, text, text_sha256(text) == doc.ref.sha256):
+        now = target_at(text, a.start, a.end)
+        found = _Passage(now.exact, now.prefix, now.suffix, (a.start, a.end), "")
+    else:
+        found = _Passage(t.exact, t.prefix, t.suffix, None, "")
+    return replace(found, original=t.original_quote) if t.original_quote != found.quote else found
+
+
+def _file_span(doc: ExportDocument, passage: _Passage) -> tuple[int, int] | None:
+    """The passage's offsets into the file's text (``FILE_TEXT``), when both are known."""
+    if passage.span is None or doc.text_start is None:
+        return None
+    return passage.span[0] + doc.text_start, passage.span[1] + doc.text_start
+
+
+def _web_address(source: str) -> bool:
+    parts = urlsplit(source)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def _json_line(value: dict[str, Any]) -> str:
@@ -285,6 +403,7 @@ def _json(docs: list[ExportDocument]) -> str:
     payload = {
         "format": LECTERN_FORMAT,
         "version": EXPORT_VERSION,
+        "offsets": OFFSETS_DOCUMENT,
         "documents": [_json_document(doc) for doc in docs],
     }
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
@@ -308,18 +427,23 @@ def _jsonl(docs: list[ExportDocument]) -> str:
 
 
 def _labelled(doc: ExportDocument, a: Annotation) -> dict[str, Any]:
+    passage = _passage(doc, a)
+    span = _file_span(doc, passage)
     return {
-        "text": a.target.exact,
+        "text": passage.quote,
         "labels": list(a.tags),
         "document": doc.ref.id,
         "title": doc.ref.title,
-        "start": a.start,
-        "end": a.end,
+        "uri": _uri(doc.ref.path),
+        "start": span[0] if span else None,
+        "end": span[1] if span else None,
+        "offsets": OFFSETS_FILE,
         "sha256": a.sha256,
         "note": a.note,
         "color": a.color,
         "id": a.id,
         "anchor": a.anchor,
+        "original": a.target.original_quote,
     }
 
 
@@ -332,6 +456,7 @@ def _doccano(docs: list[ExportDocument]) -> str:
         line = {
             "text": doc.text,
             "label": spans,
+            "offsets": OFFSETS_TEXT,
             "document": doc.ref.id,
             "title": doc.ref.title,
             "sha256": doc.ref.sha256,
@@ -351,21 +476,26 @@ def _csv(docs: list[ExportDocument]) -> str:
     writer = csv.writer(out)  # RFC 4180: CRLF row ends, quotes only where a cell needs them
     writer.writerow(CSV_COLUMNS)
     for doc, a in _passages(docs):
+        passage = _passage(doc, a)
+        span = _file_span(doc, passage)
+        start, end = span if span else ("", "")
+        url = doc.source if _web_address(doc.source) else _uri(doc.ref.path)
         writer.writerow(
             [
-                a.target.exact,
+                passage.quote,
                 doc.ref.title,
-                doc.source,
-                _uri(doc.ref.path),
+                doc.author,
+                url,
                 a.note,
-                a.start,
+                start,
                 ",".join(a.tags),
                 a.color,
                 doc.ref.id,
-                a.start,
-                a.end,
+                start,
+                end,
                 a.created,
                 a.sha256,
+                passage.original,
             ]
         )
     return out.getvalue()
@@ -383,6 +513,7 @@ def _w3c(docs: list[ExportDocument]) -> str:
         "id": f"urn:uuid:{key}",
         "type": "AnnotationCollection",
         "label": "lectern annotations",
+        EXTENSION + "offsets": f"TextPositionSelector: {FILE_TEXT}",
         "total": len(items),
         "first": {
             "id": f"urn:uuid:{uuid.uuid5(key, 'page-1')}",
@@ -395,7 +526,8 @@ def _w3c(docs: list[ExportDocument]) -> str:
 
 
 def _w3c_annotation(doc: ExportDocument, a: Annotation) -> dict[str, Any]:
-    t = a.target
+    passage = _passage(doc, a)
+    span = _file_span(doc, passage)
     item: dict[str, Any] = {
         "id": _urn(a.id),
         "type": "Annotation",
@@ -408,13 +540,13 @@ def _w3c_annotation(doc: ExportDocument, a: Annotation) -> dict[str, Any]:
     bodies += [{"type": "TextualBody", "value": tag, "purpose": "tagging"} for tag in a.tags]
     if bodies:
         item["body"] = bodies
+    quote = {"type": "TextQuoteSelector", "exact": passage.quote}
+    quote.update(prefix=passage.prefix, suffix=passage.suffix)
+    position = {"type": "TextPositionSelector", "start": span[0], "end": span[1]} if span else None
     item["target"] = {
         "source": _uri(doc.ref.path),
         "styleClass": f"lectern-{a.color}",
-        "selector": [
-            {"type": "TextQuoteSelector", "exact": t.exact, "prefix": t.prefix, "suffix": t.suffix},
-            {"type": "TextPositionSelector", "start": t.start, "end": t.end},
-        ],
+        "selector": [quote, position] if position else [quote],
     }
     if a.color in CSS:  # the model asks for a stylesheet wherever a styleClass is used
         item["stylesheet"] = {
@@ -423,7 +555,14 @@ def _w3c_annotation(doc: ExportDocument, a: Annotation) -> dict[str, Any]:
         }
     item[EXTENSION + "anchor"] = a.anchor
     item[EXTENSION + "sha256"] = a.sha256
-    item[EXTENSION + "document"] = {"id": doc.ref.id, "title": doc.ref.title, "sha256": doc.ref.sha256}
+    if passage.original:
+        item[EXTENSION + "original"] = passage.original
+    if position is None:  # no place in the file to point at: lectern's own offsets, for a lossless import
+        item[EXTENSION + "textPosition"] = {"start": a.start, "end": a.end}
+    document: dict[str, Any] = {"id": doc.ref.id, "title": doc.ref.title, "sha256": doc.ref.sha256}
+    if doc.text_start is not None:
+        document["textStart"] = doc.text_start
+    item[EXTENSION + "document"] = document
     return item
 
 
@@ -482,8 +621,11 @@ def _markdown_head(doc: ExportDocument) -> str:
 
 
 def _markdown_passage(doc: ExportDocument, a: Annotation) -> str:
-    quote = "\n".join(f"> {line}".rstrip() for line in a.target.exact.split("\n"))
+    passage = _passage(doc, a)
+    quote = "\n".join(f"> {line}".rstrip() for line in passage.quote.split("\n"))
     parts = [quote or "> (no quoted passage)", ""]
+    if passage.original:
+        parts += [f"*First quoted as:* {_md(passage.original)}", ""]
     if a.note:
         parts += [a.note, ""]
     parts += [_markdown_facts(doc, a), ""]
@@ -495,10 +637,20 @@ def _markdown_facts(doc: ExportDocument, a: Annotation) -> str:
     facts = [a.color]
     if a.tags:
         facts.append("tags: " + ", ".join(_md(t) for t in a.tags))
-    facts.append(f"characters {a.start}–{a.end}")
+    span = _file_span(doc, _passage(doc, a))
+    if span is not None:
+        facts.append(f"characters {span[0]}–{span[1]} of the file")
     if a.anchor != "anchored":
         facts.append("not found in the current text" if a.anchor == "orphaned" else f"anchor {a.anchor}")
-    carried = {"id": a.id, "document": doc.ref.id, "start": a.start, "end": a.end, "sha256": a.sha256}
+    start, end = span if span else (None, None)
+    carried = {
+        "id": a.id,
+        "document": doc.ref.id,
+        "start": start,
+        "end": end,
+        "offsets": OFFSETS_FILE,
+        "sha256": a.sha256,
+    }
     # "--" may not occur inside an HTML comment; as a JSON escape it reads back the same
     comment = json.dumps(carried, ensure_ascii=False).replace("--", "-\\u002d")
     return f"*{' · '.join(facts)}* <!-- lectern {comment} -->"
@@ -859,6 +1011,7 @@ def _lectern_annotation(raw: Any, where: str) -> Annotation:
             suffix=_string(target, "suffix", f"{where}.target"),
             start=start,
             end=end,
+            original=_string(target, "original", f"{where}.target"),
         ),
         anchor=_anchor(entry, "anchor", where) or "anchored",
         sha256=_string(entry, "sha256", where),
@@ -913,7 +1066,7 @@ def _from_w3c(raw: Any, where: str) -> _Incoming:
         raise _fail(where, "has no target")
     motivation = next(iter(_strings(item, "motivation", where)), "")
     note, tags = _w3c_bodies(item, motivation, where)
-    source, target, style = _target(item["target"], f"{where}.target")
+    targeted = _target(item["target"], f"{where}.target")
     doc = _mapping(item.get(EXTENSION + "document", {}), f"{where}.{EXTENSION}document")
     created, modified = _times(_time(item, "created", where), _time(item, "modified", where))
     anchor = _anchor(item, EXTENSION + "anchor", where)
@@ -921,13 +1074,14 @@ def _from_w3c(raw: Any, where: str) -> _Incoming:
         id=_foreign_id(_string(item, "id", where), item),
         created=created,
         modified=modified,
-        color=_color(style.removeprefix("lectern-")),
+        color=_color(targeted.style.removeprefix("lectern-")),
         note=note,
         tags=tags,
-        target=target,
+        target=_lectern_target(item, doc, targeted, where),
         anchor=anchor or "anchored",
         sha256=_string(item, EXTENSION + "sha256", where),
     )
+    source = targeted.source
     return _Incoming(
         annotation,
         doc_id=_string(doc, "id", f"{where}.{EXTENSION}document"),
@@ -937,6 +1091,25 @@ def _from_w3c(raw: Any, where: str) -> _Incoming:
         doc_sha256=_string(doc, "sha256", f"{where}.{EXTENSION}document"),
         trusted_anchor=anchor is not None,
     )
+
+
+def _lectern_target(item: dict[str, Any], doc: dict[str, Any], found: _Targeted, where: str) -> Target:
+    """The passage in lectern's own offsets (into the document's text after its front matter).
+
+    lectern's export gives positions in the file's text with where the text starts in it
+    (``textStart``), and lectern's own offsets where it gives no position (``textPosition``);
+    older exports and other tools give positions that are read as they are (a hint, when they
+    come from another text).
+    """
+    target = replace(found.target, original=_string(item, EXTENSION + "original", where))
+    if found.positioned and "textStart" in doc:
+        shift = _offset(doc, "textStart", f"{where}.{EXTENSION}document")
+        return replace(target, start=max(0, target.start - shift), end=max(0, target.end - shift))
+    if not found.positioned and item.get(EXTENSION + "textPosition") is not None:
+        here = f"{where}.{EXTENSION}textPosition"
+        start, end = _span(_mapping(item[EXTENSION + "textPosition"], here), here)
+        return replace(target, start=start, end=end)
+    return target
 
 
 def _w3c_bodies(item: dict[str, Any], motivation: str, where: str) -> tuple[str, tuple[str, ...]]:
@@ -963,27 +1136,40 @@ def _w3c_body(raw: Any, motivation: str, where: str) -> tuple[str, str]:
     return value, purpose
 
 
-def _target(raw: Any, where: str) -> tuple[str, Target, str]:
+@dataclass(frozen=True)
+class _Targeted:
+    """What an annotation's target says: its source, passage and style class."""
+
+    source: str
+    target: Target
+    style: str = ""
+    positioned: bool = False
+    """Whether a TextPositionSelector gave the offsets (they index the source's text)."""
+
+
+def _target(raw: Any, where: str) -> _Targeted:
     """The source, the passage and the style class of an annotation's (first textual) target."""
     if isinstance(raw, list):
         if not raw:
             raise _fail(where, "is an empty list")
         found = [_target(entry, f"{where}[{i}]") for i, entry in enumerate(raw)]
-        return next((f for f in found if f[1].exact or f[1].end), found[0])
+        return next((f for f in found if f.target.exact or f.positioned), found[0])
     if isinstance(raw, str):  # the whole document, no passage
-        return raw, Target("", "", "", 0, 0), ""
+        return _Targeted(raw, Target("", "", "", 0, 0))
     target = _mapping(raw, where)
     source = _string(target, "source", where) or _string(target, "id", where)
     if not source:
         raise _fail(where, "has no source")
     selectors = target.get("selector")
     listed = [] if selectors is None else selectors if isinstance(selectors, list) else [selectors]
-    return source, _selected(listed, f"{where}.selector"), _string(target, "styleClass", where)
+    passage, positioned = _selected(listed, f"{where}.selector")
+    return _Targeted(source, passage, _string(target, "styleClass", where), positioned)
 
 
-def _selected(selectors: list[Any], where: str) -> Target:
-    """The passage a target's quote and position selectors give (other selectors are ignored)."""
-    exact, prefix, suffix, start, end = "", "", "", 0, 0
+def _selected(selectors: list[Any], where: str) -> tuple[Target, bool]:
+    """The passage a target's quote and position selectors give (other selectors are ignored), and
+    whether a position was given."""
+    exact, prefix, suffix, span = "", "", "", None
     for i, raw in enumerate(selectors):
         if isinstance(raw, str):  # a selector elsewhere, by IRI: nothing to read here
             continue
@@ -993,9 +1179,10 @@ def _selected(selectors: list[Any], where: str) -> Target:
             exact = _string(selector, "exact", here, required=True)
             prefix, suffix = _string(selector, "prefix", here), _string(selector, "suffix", here)
         elif kind == "TextPositionSelector":
-            start, end = _span(selector, here)
+            span = _span(selector, here)
     # offsets from another text (a web page) are only a hint: re-anchoring finds the quote
-    return Target(exact, prefix, suffix, start, end)
+    start, end = span or (0, 0)
+    return Target(exact, prefix, suffix, start, end), span is not None
 
 
 # ----- Hypothesis
@@ -1008,7 +1195,8 @@ def _from_hypothesis(raw: Any, where: str) -> _Incoming:
         raise _fail(where, "is neither a W3C Annotation nor a Hypothesis annotation (no target, no uri)")
     # a reply or a page note has no passage: it targets the page, and is kept as an orphan
     found = row.get("target") or uri
-    source, target, _ = _target(found, f"{where}.target")
+    targeted = _target(found, f"{where}.target")
+    source, target = targeted.source, targeted.target
     hypothesis_id = _string(row, "id", where)
     created, modified = _times(_time(row, "created", where), _time(row, "updated", where))
     document = _mapping(row.get("document") or {}, f"{where}.document")
@@ -1144,7 +1332,7 @@ def import_annotations(
                 missing = "not found in" if item.annotation.target.exact else "it marks no passage of"
                 orphaned.append(f"{_describe(item, False)}: {missing} {doc.ref.id}; kept there as an orphan")
         plan.setdefault(str(store.file_for(ref.path)), _Destination(ref, doc)).annotations.append(annotation)
-    tally = _save(list(plan.values()), store)
+    tally = _save(list(plan.values()), store, corpus)
     return ImportReport(tally.added, tally.updated, tally.unchanged, tuple(orphaned))
 
 
@@ -1240,13 +1428,15 @@ def _describe(item: _Incoming, with_source: bool = True) -> str:
     return f"{what} ({where})" if where else what
 
 
-def _save(destinations: list[_Destination], store: AnnotationStore) -> _Tally:
+def _save(
+    destinations: list[_Destination], store: AnnotationStore, corpus: Sequence[ExportDocument]
+) -> _Tally:
     # Bring each document's stored annotations current first (re-anchored, a moved file adopted),
     # so what is there and what comes in are compared on the same text.
     for dest in destinations:
         if dest.doc is not None and dest.doc.text is not None:
             open_annotations(store, dest.ref, dest.doc.text)
-    elsewhere = {a.id: found for found in store.summaries() for a in found.annotations}
+    elsewhere = _in_this_corpus(store, corpus)
     tally = _Tally()
     for dest in destinations:
         merge = _Merge(dest.annotations, elsewhere, store.file_for(dest.ref.path), store, tally)
@@ -1254,6 +1444,27 @@ def _save(destinations: list[_Destination], store: AnnotationStore) -> _Tally:
         for path, ids in merge.moved.items():  # saved in its new document first, so never lost
             _remove(store, path, ids)
     return tally
+
+
+def _in_this_corpus(store: AnnotationStore, corpus: Sequence[ExportDocument]) -> dict[str, AnnotationSet]:
+    """The annotations an import may find already stored, by id, with the file that holds them.
+
+    The store is shared by every corpus, and ids are unique within a corpus, not across them: the
+    same annotation imported into two corpora (two folders holding the same documents) is one
+    copy in each, and a copy in another corpus is neither "already there" nor moved away. So only
+    the files of this corpus's documents count, and orphans kept for documents that exist
+    nowhere (where an earlier import kept what it could not place), which move to their document
+    once a corpus has it.
+    """
+    mine = {key for doc in corpus for key in _path_keys(doc.ref.path)}
+    found: dict[str, AnnotationSet] = {}
+    for stored in store.summaries():
+        ours = any(key in mine for key in _path_keys(stored.document.path))
+        kept = not ours and not Path(stored.document.path).exists()
+        for a in stored.annotations:
+            if ours or (kept and a.anchor == "orphaned"):
+                found[a.id] = stored
+    return found
 
 
 def _remove(store: AnnotationStore, path: str, ids: set[str]) -> None:
