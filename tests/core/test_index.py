@@ -697,3 +697,16 @@ def test_identifiers_are_found_by_their_parts_and_as_written(tmp_path: Path) -> 
     assert [text[s:e] for s, e in spans] == ["spin_lock"]
     assert ids(ix, "init") == ["init.md"] and ids(ix, "max_path_len") == ["init.md"]
     assert ids(ix, '"path len"') == ["init.md"]
+
+
+def test_the_pace_sizes_batches_for_a_commit_every_few_seconds() -> None:
+    pace = indexer.Pace()
+    assert pace.next_batch() == indexer.FIRST_BATCH_BYTES  # the first results come fast
+    pace.measured(1_000_000, 0.5)  # 2 MB/s so far
+    assert pace.next_batch() == int(2_000_000 * indexer.COMMIT_SECONDS)
+    pace.measured(30_000_000, 20.0)  # a long run: commits space out, up to the most
+    rate = 31_000_000 / 20.5
+    assert pace.next_batch() == min(indexer.BATCH_BYTES, int(rate * indexer.COMMIT_SECONDS_MOST))
+    slow = indexer.Pace()
+    slow.measured(10_000, 5.0)  # a slow machine never goes below the first batch's size
+    assert slow.next_batch() == indexer.FIRST_BATCH_BYTES
