@@ -8,6 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from textual import events
+from textual.app import App
+from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
@@ -23,6 +26,19 @@ SIZE = (120, 36)
 def app_for(inputs: list[Path] | None = None) -> LecternApp:
     """The app as the CLI builds it, under the test's LECTERN_HOME."""
     return make_app(Paths.from_environment(), inputs or [])
+
+
+CHARACTERS = {"slash": "/", "space": " ", "enter": "\r", "escape": "\x1b", "tab": "\t"}
+
+
+def type_ahead(app: App[Any], *keys: str) -> None:
+    """Queue ``keys`` for ``app`` all at once, as a terminal delivers keys typed while the app is
+    busy (starting, say): nothing runs between them, unlike ``pilot.press``, which lets the app
+    settle after each key. Before ``run_test`` they are read first thing, as typed-ahead input is."""
+    for key in keys:
+        name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
+        character = key if len(key) == 1 else CHARACTERS.get(key)
+        app.post_message(events.Key(name, character))
 
 
 async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -51,7 +67,9 @@ async def ready(pilot: Pilot[Any]) -> MainScreen:
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
     screen = main_screen(pilot)
     await wait_until(pilot, lambda: screen._index_ready and not screen.indexing and bool(screen.entries))
-    await wait_until(pilot, lambda: bool(screen.query_one(DocumentList).rows))
+    listed = screen.query_one(DocumentList)
+    # The catalog read after indexing replaces the files listed from disk (a skipped one goes).
+    await wait_until(pilot, lambda: bool(listed.rows) and all(row.indexed for row in listed.rows))
     return screen
 
 

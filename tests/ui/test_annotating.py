@@ -21,6 +21,7 @@ from tests.ui.helpers import SIZE, app_for, main_screen, ready, settle, wait_unt
 from tui.core.annotations import COLORS, Annotation, AnnotationStore
 from tui.core.paths import Paths, bundled_seeds
 from tui.ui.screens.annotate import AnnotationDialog
+from tui.ui.screens.confirm import ConfirmDialog
 from tui.ui.screens.main import MainScreen
 from tui.ui.widgets.annotation_panel import AnnotationPanel
 from tui.ui.widgets.document_list import DocumentList
@@ -737,6 +738,9 @@ async def test_notes_and_annotation_tags_are_searchable_after_reindexing() -> No
         await pilot.press("slash", *"note:quux")
         await wait_until(pilot, lambda: screen.active_query == "note:quux")
         await wait_until(pilot, lambda: [r.id for r in listed.rows] == [CHINA] and listed.snippets)
+        assert listed.rows[0].matched == "note"  # found only through the note: the row says so
+        snippet = "".join(s.text for s in listed.render_line(2))
+        assert snippet.startswith("  note: a quux") and "hit" not in "".join(s.text for s in listed.render_line(1))
         await pilot.press("escape")
         await pilot.press("slash", "ctrl+u")  # clear the query: browsing again
         await wait_until(pilot, lambda: not listed.snippets and len(listed.rows) == 2)
@@ -793,3 +797,131 @@ async def test_a_damaged_annotation_file_is_reported_kept_aside_and_the_app_work
         assert saved(screen) == (made,)
         assert yaml.safe_load(file.read_text(encoding="utf-8"))["annotations"][0]["id"] == made.id
         assert pilot.app.is_running
+
+
+# ---------------------------------------------------------------------- what a selection means
+
+
+KNOWN = "China is known as one of the countries"
+GOAL = "The goal of the project is to develop a public blockchain infrastructure platform"
+REGULATIONS = f"{GOAL} that complies with Chinese regulations."
+
+
+async def test_selections_by_words_and_sentences_annotate_exactly_the_words() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen, reader = await start(pilot, BELT)
+        reader.go_to(reader.text.index(KNOWN))
+        await pilot.press("v", "w", "w")
+        assert reader.text[slice(*reader.selection)] == "China is k"  # as in vim: on the next word
+        await pilot.press("y")
+        assert pilot.app.clipboard == "China is"  # what it means
+        made = await annotate_with(pilot, screen, "h")
+        assert made.target.exact == "China is"
+
+        reader.go_to(reader.text.index(GOAL))
+        await pilot.press("v", "right_parenthesis")
+        assert reader.text[slice(*reader.selection)] == REGULATIONS + " I"
+        await pilot.press("a")
+        form = await dialog(pilot)
+        assert f"“{REGULATIONS}”" in str(form.query_one("#dialog-quote").render())
+        await pilot.press("ctrl+s")
+        await closed(pilot)
+        await wait_until(pilot, lambda: len(saved(screen)) == 2)
+        assert {a.target.exact for a in saved(screen)} == {"China is", REGULATIONS}
+
+
+async def test_e_selects_to_the_end_of_a_word_and_still_edits_when_not_selecting() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen, reader = await start(pilot, BELT)
+        start_offset = reader.text.index(KNOWN)
+        reader.go_to(start_offset)
+        await pilot.press("v", "e", "e", "e")
+        assert reader.text[slice(*reader.selection)] == "China is known"
+        made = await annotate_with(pilot, screen, "h")
+        assert made.target.exact == "China is known"
+        reader.go_to(start_offset + 2)  # in the annotation, not selecting: e edits it
+        await wait_until(pilot, lambda: reader.annotation_under_cursor == made)
+        await pilot.press("e")
+        form = await dialog(pilot)
+        assert "Edit" in str(form.query_one("#dialog-title").render())
+        await pilot.press("escape")
+        await closed(pilot)
+
+
+async def test_a_selection_of_blanks_is_not_annotated() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen, reader = await start(pilot)
+        gap = reader.text.index("\n\n" + SECOND)
+        reader.go_to(gap)
+        await pilot.press("v", "right")  # two newlines
+        await pilot.press("h")
+        assert any("only blanks" in n for n in notes(pilot)) and saved(screen) == ()
+
+
+# ---------------------------------------------------------------------- the panel: r, d, u, ends
+
+
+async def panel_on(pilot: Pilot[Any], screen: MainScreen, annotation: Annotation) -> AnnotationPanel:
+    panel = screen.query_one(AnnotationPanel)
+    if not panel.display:
+        await pilot.press("A")
+    panel.focus()
+    await pilot.press("home", *["down"] * [a.id for a in panel.items].index(annotation.id))
+    assert panel.highlighted_annotation == annotation
+    return panel
+
+
+async def test_r_asks_before_moving_an_annotation_that_still_has_its_passage() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen, reader = await start(pilot)
+        made = await highlight(pilot, screen, reader, FIRST)
+        new_start, new_end = await select(pilot, reader, SECOND)
+        await panel_on(pilot, screen, made)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        question = str(pilot.app.screen.query_one("#confirm-question").render())
+        assert FIRST in question and SECOND in question
+        await pilot.press("n")
+        await closed(pilot)
+        await settle(pilot)
+        assert saved(screen)[0].target.exact == FIRST and reader.selection == (new_start, new_end)
+
+        screen.query_one(AnnotationPanel).focus()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await closed(pilot)
+        await wait_until(pilot, lambda: saved(screen)[0].target.exact == SECOND)
+        assert (saved(screen)[0].start, saved(screen)[0].end) == (new_start, new_end)
+        await pilot.press("u")
+        await wait_until(pilot, lambda: saved(screen)[0].target.exact == FIRST)
+
+
+async def test_d_in_the_panel_deletes_the_highlighted_annotation_and_u_undoes_it() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen, reader = await start(pilot)
+        first = await highlight(pilot, screen, reader, FIRST)
+        second = await highlight(pilot, screen, reader, SECOND)
+        reader.go_to(0)  # the reader's cursor in no annotation: the panel's d is the panel's
+        panel = await panel_on(pilot, screen, second)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: [a.id for a in saved(screen)] == [first.id])
+        assert any("deleted" in n for n in notes(pilot))
+        assert panel.highlighted_annotation == first and screen.focused is panel
+        await pilot.press("u")
+        await wait_until(pilot, lambda: {a.id for a in saved(screen)} == {first.id, second.id})
+        stored = yaml.safe_load(annotation_file(Path(screen.document.path)).read_text(encoding="utf-8"))
+        assert len(stored["annotations"]) == 2
+
+
+async def test_up_and_down_in_the_panel_stop_at_the_ends() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen, reader = await start(pilot)
+        made = [await highlight(pilot, screen, reader, quote) for quote in (FIRST, SECOND, CORRUPTION)]
+        panel = await panel_on(pilot, screen, made[0])
+        await pilot.press("up", "k")
+        assert panel.highlighted_annotation == made[0]  # no wrap to the last
+        await pilot.press("down", "j")
+        assert panel.highlighted_annotation == made[2]
+        await pilot.press("down", "j")
+        assert panel.highlighted_annotation == made[2]  # no wrap to the first

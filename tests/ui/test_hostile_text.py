@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from tests.ui.helpers import SIZE, app_for, main_screen, ready, search, settle, wait_until
 from tui.core.annotations import Annotation, AnnotationStore, reference
@@ -411,3 +411,71 @@ async def test_long_lines_open_and_move_at_once(tmp_path: Path) -> None:
         await pilot.press("v", "b")
         await wait_until(pilot, lambda: reader.cursor == reader.text.index("word"))
         assert time.monotonic() - start < 30, "styling or moving over a long line is super-linear"
+
+
+# ---------------------------------------------------------------------- one-line labels: tabs, bidi, zero-width
+
+LABEL_RAW = re.compile(RAW.pattern[:-1] + "\t\u2066-\u2069\u200b-\u200d\u2060]")
+"""What must never reach the terminal in a label: controls, tabs, bidi controls, zero-width characters."""
+TRICKY = "tab\t\u202ename.md"
+
+
+async def test_tabs_bidi_and_zero_width_characters_never_reach_a_label(tmp_path: Path) -> None:
+    folder = tmp_path / "labels"
+    folder.mkdir()
+    (folder / TRICKY).write_text(
+        '---\ntitle: "Tab\\there \\u202eevil\\u200b title"\nsource: "a\\tsource\\u2066x"\n'
+        'date: "no\\tpe"\ntags: ["t\\tag", "\\u202erev"]\n---\nweasel body\n',
+        encoding="utf-8",
+    )
+    annotate(folder, TRICKY, "weasel body", note="note\twith\u202e a tab", tags=["n\u200bote", "t\tab"])
+    async with app_for([folder]).run_test(size=SIZE, notifications=True) as pilot:
+        screen = await ready(pilot)
+        listed = screen.query_one(DocumentList)
+        for y in range(listed.row_height):  # every line of the row: one line of the list's width
+            strip = listed.render_line(y)
+            assert strip.cell_length == listed.size.width
+            assert not LABEL_RAW.search("".join(s.text for s in strip))
+        assert "Tab here evil title" in row_lines(listed, TRICKY)
+
+        reader = await open_doc(pilot, TRICKY)
+        header = shown(reader).splitlines()[:2]
+        assert not LABEL_RAW.search("\n".join(header)) and "Tab here evil title" in header[0]
+        await wait_until(pilot, lambda: any("no" in plain(t) and "pe" in plain(t) for t in toasts(pilot)))
+        for toast in toasts(pilot):  # the date warning is titled with the file's name
+            assert not LABEL_RAW.search(plain(toast)) and not LABEL_RAW.search(shown(toast))
+        reader.go_to(0)
+        await wait_until(pilot, lambda: reader.annotation_under_cursor is not None)
+        assert not LABEL_RAW.search(plain(screen.query_one("#status-note")))
+
+        await pilot.press("A")
+        panel = screen.query_one(AnnotationPanel)
+        await wait_until(pilot, lambda: panel.option_count == 1)
+        assert not LABEL_RAW.search(plain_prompt(panel.get_option_at_index(0).prompt))
+        await pilot.press("A")
+
+        await pilot.press("ctrl+p", *"open tab")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
+        commands = pilot.app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: commands.option_count >= 1)
+        prompts = [plain_prompt(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
+        assert any("Tab here evil title" in p for p in prompts)
+        assert not any(LABEL_RAW.search(p) for p in prompts)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+
+        await pilot.press("B")
+        await wait_until(pilot, lambda: len(getattr(pilot.app.screen, "records", ())) == 1)
+        browser = pilot.app.screen
+        table = browser.query_one("#browser-table", DataTable)
+        cells = [str(getattr(c, "plain", c)) for c in table.get_row_at(0)]
+        assert any("Tab here evil" in c for c in cells) and any("note with a tab" in c for c in cells)
+        chart = plain(browser.query_one("#browser-chart", Static))
+        assert "t ab" in chart
+        assert not any(LABEL_RAW.search(c) for c in [*cells, chart])
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, RenameTagDialog))
+        await pilot.press("ctrl+u", *"renamed", "enter")  # the toast quotes the old tag
+        await wait_until(pilot, lambda: any("Renamed" in plain(t) for t in toasts(pilot)))
+        assert not any(LABEL_RAW.search(plain(t)) for t in toasts(pilot))
+        still_running(pilot)

@@ -164,3 +164,89 @@ def test_line_motions_stay_on_the_logical_line(case: tuple[str, int]) -> None:
     start, end = motions.line_start(text, offset), motions.line_end(text, offset)
     assert start <= end and "\n" not in text[start:end]
     assert start <= offset or text[offset - 1 : offset] == "\n"
+
+
+# ---------------------------------------------------------------------- e, and the passage a selection means
+
+SENTENCES = "China is known as strict. However, more than 30% hold coins; it's (quite) rare.\n\nNext one."
+
+
+def test_end_of_word_goes_to_the_last_letter_of_the_word_or_the_next_one() -> None:
+    text = SENTENCES
+    assert motions.end_of_word(text, 0) == text.index("a is")  # inside "China": its last letter
+    assert motions.end_of_word(text, text.index("a is")) == text.index("s known")  # already there: next
+    assert motions.end_of_word(text, text.index("strict") + 5) == text.index(". However")  # punctuation
+    assert motions.end_of_word(text, text.index("rare") + 3) == text.index(".\n\nNext")
+    assert motions.end_of_word(text, text.index(".\n\nNext")) == text.index("t one")  # over blank lines
+    assert motions.end_of_word(text, len(text) - 1) == len(text) - 1  # no word after: stays
+    assert motions.end_of_word("", 0) == 0
+
+
+@pytest.mark.parametrize(
+    ("selected", "meant"),
+    [
+        ("China is k", "China is"),  # v w w: the cursor on the next word's first letter
+        ("as strict. H", "as strict."),  # v ): on the next sentence's first letter
+        ("rare.\n\nN", "rare."),  # ) across a paragraph break
+        (" known as ", "known as"),  # blanks around: trimmed
+        ("China is", "China is"),  # exactly the words: kept
+        ("China is kn", "China is kn"),  # two letters in: the user meant them
+        ("is k", "is"),
+        (" k", "k"),  # nothing else selected: the letter is all there is
+        ("30% h", "30%"),
+        ("strict.", "strict."),
+    ],
+)
+def test_passage_is_the_words_the_selection_means(selected: str, meant: str) -> None:
+    start = SENTENCES.index(selected)
+    found = motions.passage(SENTENCES, start, start + len(selected))
+    assert found is not None and SENTENCES[found[0] : found[1]] == meant
+
+
+def test_passage_of_blanks_is_none() -> None:
+    assert motions.passage("a  \n\t b", 1, 6) is None
+    assert motions.passage("", 0, 0) is None
+    assert motions.passage("word", 2, 2) is None
+
+
+WORDY = st.text(alphabet=st.sampled_from([*"ab9Z.,;'", " ", "\n", "\t", "区", "é", "!"]), max_size=200)
+
+
+@st.composite
+def text_and_span(draw: st.DrawFn) -> tuple[str, int, int]:
+    text = draw(WORDY)
+    start = draw(st.integers(0, len(text)))
+    return text, start, draw(st.integers(start, len(text)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_e_lands_on_the_last_character_of_a_word(data: st.DataObject) -> None:
+    text = data.draw(WORDY)
+    offset = data.draw(st.integers(0, len(text)))
+    found = motions.end_of_word(text, offset)
+    later = [m.end() - 1 for m in motions._WORD.finditer(text) if m.end() - 1 > offset]
+    if not later:
+        assert found == offset
+        return
+    assert found > offset and not text[found].isspace()
+    word = next(m for m in motions._WORD.finditer(text) if m.start() <= found < m.end())
+    assert found == word.end() - 1  # the word's last character: the next one starts another, or a blank
+    assert found == later[0] or word.start() > offset  # the nearest word end after the cursor
+
+
+@settings(max_examples=400, deadline=None)
+@given(text_and_span())
+def test_a_passage_starts_and_ends_on_a_non_blank_within_the_selection(case: tuple[str, int, int]) -> None:
+    text, start, end = case
+    found = motions.passage(text, start, end)
+    if found is None:
+        assert not text[start:end].strip()
+        return
+    low, high = found
+    assert start <= low < high <= end
+    assert not text[low].isspace() and not text[high - 1].isspace()
+    assert not text[start:low].strip()  # only blanks left out before
+    left = text[high:end].strip()  # after: blanks, and at most the letter a motion landed on
+    landed = end < len(text) and not text[end].isspace() and text[end - 2].isspace()
+    assert not left or (left == text[end - 1] and landed)

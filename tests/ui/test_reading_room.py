@@ -35,12 +35,13 @@ async def test_search_as_you_type_shows_results_with_snippets() -> None:
         assert screen.focused is listed
 
 
-async def test_enter_in_search_moves_to_the_list_and_clearing_restores_browsing() -> None:
+async def test_enter_in_search_opens_the_top_result_and_clearing_restores_browsing() -> None:
     async with app_for().run_test(size=SIZE) as pilot:
         await ready(pilot)
         screen = await search(pilot, "conflux")
         await pilot.press("enter")
-        assert isinstance(screen.focused, DocumentList)
+        reader = screen.query_one(Reader)
+        await wait_until(pilot, lambda: reader.doc_id == BELT and screen.focused is reader)
         await pilot.press("slash", *["backspace"] * len("conflux"))
         listed = screen.query_one(DocumentList)
         await wait_until(pilot, lambda: not listed.snippets and len(listed.rows) == 2)
@@ -180,8 +181,21 @@ async def test_help_lists_every_binding() -> None:
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "HelpScreen")
         await pilot.pause()
-        text = pilot.app.export_screenshot().replace("&#160;", " ")
-        for binding_id in ("reader.next_hit", "main.search", "list.open", "app.quit"):
+        text = pilot.app.export_screenshot()
+        body = pilot.app.screen.query_one("#help-body")
+        body.scroll_end(animate=False, immediate=True)  # the table is longer than the screen
+        await pilot.pause()
+        text = (text + pilot.app.export_screenshot()).replace("&#160;", " ")
+        for binding_id in (
+            "reader.next_hit",
+            "reader.word_end",
+            "main.search",
+            "main.open_result",
+            "list.open",
+            "app.quit",
+            "panel.delete",
+            "confirm.yes",
+        ):
             assert binding_id in text
         await pilot.press("escape")
         await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "MainScreen")
@@ -283,3 +297,64 @@ async def test_a_new_corpus_lists_placeholders_then_real_titles(tmp_path: Path) 
             pilot, lambda: sorted(r.title for r in listed.rows) == ["Title 0", "Title 1", "Title 2"]
         )
         assert all(r.words for r in listed.rows)
+
+
+async def test_tabs_keep_their_columns_and_each_is_one_code_point(tmp_path: Path) -> None:
+    from textual.geometry import Offset
+    from textual.selection import Selection
+
+    from tui.ui.widgets.reader import GUTTER
+
+    folder = tmp_path / "tabs"
+    folder.mkdir()
+    (folder / "code.md").write_text("# Tabs\n\nid\tname\tsize\n42\tzed\t7\n\tindented\tpadding\n")
+    async with app_for([folder]).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        reader = await open_highlighted(pilot)
+        text = reader.text
+        first = reader.line_of(text.index("id\t"))
+
+        def drawn_line(line: int) -> str:
+            y = line + reader.header_lines - round(reader.scroll_y)
+            return "".join(s.text for s in reader.render_line(y))[GUTTER:]
+
+        rows = [drawn_line(first + k) for k in range(3)]
+        assert rows[0].startswith("id      name    size")
+        assert rows[1].startswith("42      zed     7")
+        assert rows[2].startswith("        indented        padding")
+        assert "\t" not in "".join(rows)
+
+        tab = text.index("\tname")
+        x0 = reader.styles.padding.left + GUTTER
+        y = first + reader.header_lines - round(reader.scroll_y)
+        for cell in (2, 5, 7):  # any cell of the tab's six
+            await pilot.click(Reader, offset=(x0 + cell, y))
+            assert reader.cursor == tab
+        await pilot.click(Reader, offset=(x0 + 8, y))
+        assert reader.cursor == tab + 1  # "name"
+        reader.go_to(tab)
+        await pilot.pause()
+        cursor = reader.get_component_rich_style("reader--cursor")
+        segments = list(reader.render_line(y))
+        reversed_cells = "".join(s.text for s in segments if s.style and s.style.reverse == cursor.reverse)
+        assert reversed_cells == " " * 6  # the cursor covers all of the tab
+
+        await pilot.press("j")  # down a line, same cell column: "42\tzed": the tab there
+        assert reader.cursor == text.index("\tzed")
+        await pilot.press("j")
+        assert reader.cursor == text.index("\tindented")  # cell 2 of a line that starts with a tab
+
+        line = first + 1
+        reader.selection_updated(Selection(Offset(3, line), Offset(8, line)))  # over "42"'s tab spaces
+        assert reader.selection == (text.index("\tzed"), text.index("zed"))
+        reader.set_hits([(text.index("zed"), text.index("zed") + 3)], jump=False)
+        await pilot.pause()
+        hit = reader.get_component_rich_style("reader--hit").bgcolor
+        row = list(reader.render_line(line + reader.header_lines - round(reader.scroll_y)))
+        painted, cells = [], 0
+        for segment in row:
+            if segment.style and segment.style.bgcolor == hit:
+                painted.append((cells - GUTTER, segment.text))
+            cells += segment.cell_length
+        assert painted == [(8, "zed")]
+        assert screen.document is not None and reader.text == screen.document.text  # tabs kept, one each

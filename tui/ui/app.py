@@ -16,12 +16,13 @@ from textual.binding import Binding
 from tui.core.library import Library
 from tui.core.paths import Paths
 from tui.core.reading import ReadingPositions
-from tui.core.sanitize import visible
+from tui.core.sanitize import visible_line
 from tui.core.settings import Settings
 from tui.ui.commands import DocumentCommands
 from tui.ui.screens.annotate import AnnotationDialog
 from tui.ui.screens.annotating import AnnotatingScreen
 from tui.ui.screens.browser import AnnotationBrowser
+from tui.ui.screens.confirm import ConfirmDialog
 from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.main import MainScreen
 from tui.ui.widgets.annotation_panel import AnnotationPanel
@@ -59,15 +60,19 @@ class LecternApp(App[None]):
             library.inputs[0].name if len(library.inputs) == 1 and library.inputs[0].is_file() else None
         )
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
-        self.push_screen(MainScreen(self.library, self.positions, self._open_first, self.settings.colors))
+        # Awaited: the app reads no key (typed ahead, while it starts) before the reading room can
+        # take it; its first paint is the reading room, never an empty screen that drops keys.
+        await self.push_screen(
+            MainScreen(self.library, self.positions, self._open_first, self.settings.colors)
+        )
         for problem in (self.settings.problem, self.positions.problem):
             if problem:
-                self.notify(visible(problem), severity="warning", timeout=10, markup=False)
+                self.notify(visible_line(problem), severity="warning", timeout=10, markup=False)
 
     def watch_theme(self, theme: str) -> None:
         if theme != self.settings.theme:
@@ -78,7 +83,7 @@ class LecternApp(App[None]):
         try:
             self.settings.save(self.settings_path)
         except OSError as error:
-            message = visible(f"Could not save settings: {error}")
+            message = visible_line(f"Could not save settings: {error}")
             self.call_from_thread(self.notify, message, severity="warning", markup=False)
 
     def action_help(self) -> None:
@@ -91,6 +96,7 @@ class LecternApp(App[None]):
             ("annotation panel", AnnotationPanel.BINDINGS),
             ("annotation dialog", AnnotationDialog.BINDINGS),
             ("annotation browser", AnnotationBrowser.BINDINGS),
+            ("confirmation", ConfirmDialog.BINDINGS),
         ]
         self.push_screen(HelpScreen(groups, self.settings.keymap))
 

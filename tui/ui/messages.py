@@ -41,6 +41,8 @@ class SearchFinished(Message):
     query: str
     results: Results | None
     error: str | None = None
+    later: bool = False
+    """No results yet, but they will follow (the index is being built or repaired)."""
 
 
 @dataclass

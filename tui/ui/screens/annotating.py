@@ -25,7 +25,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Label
 
-from tui.core.anchoring import target_at
+from tui.core.anchoring import retarget
 from tui.core.annotations import (
     COLORS,
     Annotation,
@@ -38,8 +38,15 @@ from tui.core.documents import Document
 from tui.core.sanitize import visible_line
 from tui.ui.messages import AnnotationsFailed, AnnotationsSaved
 from tui.ui.screens.annotate import AnnotationDialog, AnnotationForm
+from tui.ui.screens.confirm import ConfirmDialog
 from tui.ui.widgets.annotation_panel import AnnotationPanel
 from tui.ui.widgets.reader import Reader
+
+
+def _excerpt(text: str, limit: int = 120) -> str:
+    """A passage on one line, shortened, safe to show."""
+    flat = visible_line(" ".join(text.split()))
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def document_ref(doc: Document) -> DocumentRef:
@@ -213,14 +220,20 @@ class AnnotatingScreen(Screen[None]):
             self._save_annotations(ref, lambda: self.store.delete(ref, before.id), report)
 
     def _selection_or_hint(self) -> tuple[int, int] | None:
+        """The passage the reader's selection means (its words: ``Reader.passage``), or a hint."""
         reader = self.query_one(Reader)
         if self.document is None or reader.doc_id != self.document.id:
             self.notify("Open a document first", severity="warning", timeout=3)
             return None
-        span = reader.selection
+        span = reader.passage
         if span is None:
+            blank = reader.selection is not None
             self.notify(
-                "Select a passage first: v, then move (or drag with the mouse)", severity="warning", timeout=4
+                "The selection holds only blanks: select some words"
+                if blank
+                else "Select a passage first: v, then move (or drag with the mouse)",
+                severity="warning",
+                timeout=4,
             )
         return span
 
@@ -360,13 +373,33 @@ class AnnotatingScreen(Screen[None]):
 
     @on(AnnotationPanel.Reattach)
     def reattach(self, message: AnnotationPanel.Reattach) -> None:
+        """Move an annotation onto the selection: at once for an orphan (its passage is gone), after
+        a yes for an annotation that still has its passage (its quote would be replaced)."""
         span = self._selection_or_hint()
-        if span is None or self.document is None:
+        document = self.document
+        if span is None or document is None:
             return
         old = message.annotation
-        moved = replace(old, target=target_at(self.document.text, *span), anchor="anchored").edited()
-        self._change(old, moved, "Annotation re-attached")
-        self.query_one(Reader).clear_selection()
+
+        def attach(confirmed: bool | None = True) -> None:
+            if not confirmed or self.document is not document:
+                return
+            target = retarget(old.target, document.text, *span)  # the first quote is kept
+            moved = replace(old, target=target, anchor="anchored").edited()
+            self._change(old, moved, "Annotation re-attached (u undoes)")
+            self.query_one(Reader).clear_selection()
+
+        if old.anchor == "orphaned":
+            attach()
+            return
+        question = Text.assemble(
+            "This annotation still has its passage:\n",
+            (f"“{_excerpt(old.target.exact)}”", "italic"),
+            "\nMove it to the selection, replacing its quote with\n",
+            (f"“{_excerpt(document.text[span[0] : span[1]])}”", "italic"),
+            "?",
+        )
+        self.app.push_screen(ConfirmDialog("Re-attach the annotation?", question, "Move it"), attach)
 
     @on(Reader.AnnotationUnderCursor)
     def annotation_under_cursor(self, message: Reader.AnnotationUnderCursor) -> None:

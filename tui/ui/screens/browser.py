@@ -9,7 +9,9 @@ annotations are read (and re-anchored) in a worker; renaming runs in a worker to
 The annotations of a document that vanished or became unreadable stay listed, with the status
 ``document missing`` (or ``unreadable``); ``enter`` on one explains where they are kept. Every
 note, tag, title and colour name is shown as literal text (``Text``, ``markup=False``): a note
-such as ``[@click=app.quit]`` is words, never markup.
+such as ``[@click=app.quit]`` is words, never markup. Every cell, chart label and message is one
+line (``visible_line``): no control character, bidi override or zero-width character from a
+file reaches the terminal or reorders the row it is in.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from tui.core.annotations import Annotation, AnnotationSet, DocumentStatus, rename_tag
 from tui.core.library import Library
-from tui.core.sanitize import visible
+from tui.core.sanitize import visible_line
 from tui.ui.screens.rename import RenameTagDialog
 from tui.ui.widgets.annotation_panel import SWATCH
 
@@ -111,7 +113,7 @@ def bar_chart(counts: Counter[str], title: str, styles: dict[str, str] | None = 
     for name, count in counts.most_common(20):
         cells = count * BAR_WIDTH / top
         bar = "█" * int(cells) + ("▌" if cells - int(cells) >= 0.5 else "")
-        chart.append(f"  {visible(name)[:14]:<{min(width, 14)}} ")
+        chart.append(f"  {visible_line(name)[:14]:<{min(width, 14)}} ")
         chart.append(bar or "▏", style=(styles or {}).get(name, "cyan"))
         chart.append(f" {count}\n")
     return chart
@@ -119,7 +121,7 @@ def bar_chart(counts: Counter[str], title: str, styles: dict[str, str] | None = 
 
 def _short(text: str, width: int) -> str:
     """One line of at most ``width`` characters, safe to show."""
-    flat = visible(" ".join(text.split()))
+    flat = visible_line(" ".join(text.split()))
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
@@ -198,7 +200,7 @@ class AnnotationBrowser(Screen[Destination | None]):
             for a in found.annotations
         ]
         for problem in self.store.problems:
-            self.notify(visible(problem), severity="warning", timeout=10, markup=False)
+            self.notify(visible_line(problem), severity="warning", timeout=10, markup=False)
         self.store.problems.clear()
         self.refresh_table()
 
@@ -231,7 +233,7 @@ class AnnotationBrowser(Screen[Destination | None]):
         a = record.annotation
         gone = record.document_status != "present" or a.anchor == "orphaned"
         status = Text(record.status, style="bold red" if gone else "")
-        name = visible(self.color_names.get(a.color, a.color))
+        name = visible_line(self.color_names.get(a.color, a.color))
         color = Text("██ ", style=SWATCH.get(a.color, "")) + Text(name)
         return [
             Text(_short(a.target.exact, 30)),
@@ -240,7 +242,7 @@ class AnnotationBrowser(Screen[Destination | None]):
             color,
             status,
             Text(_short(record.title, 24)),
-            Text(visible(a.modified[:16].replace("T", " "))),
+            Text(visible_line(a.modified[:16].replace("T", " "))),
         ]
 
     @on(Input.Changed, "#browser-filter")
@@ -272,7 +274,7 @@ class AnnotationBrowser(Screen[Destination | None]):
         """Why a passage cannot be opened, and where its annotations are kept."""
         kept = self.store.file_for(record.path)
         problem = "is gone from" if record.document_status == "missing" else "cannot be read at"
-        return visible(
+        return visible_line(
             f"“{_short(record.title, 60)}” {problem} {record.path}: its annotations are kept in {kept}"
             " (put the document back, or re-attach them from an export)"
         )
@@ -313,6 +315,7 @@ class AnnotationBrowser(Screen[Destination | None]):
     def on_annotation_browser_renamed(self, message: Renamed) -> None:
         target = f"#{message.new}" if message.new else "nothing (removed)"
         self.notify(
-            f"Renamed #{visible(message.old)} to {visible(target)} on {message.changed} annotation(s)",
+            f"Renamed #{visible_line(message.old)} to {visible_line(target)}"
+            f" on {message.changed} annotation(s)",
             markup=False,
         )

@@ -4,22 +4,36 @@ This screen owns every call into ``tui.core``, always from a worker: the catalog
 are read in threads, the index is searched in an exclusive thread worker (a newer keystroke
 cancels the older search), and the indexer child process is read by an async worker. Results
 come back as messages (``tui.ui.messages``) and only the handlers here touch widgets.
+
+Keys are taken in the order they were typed, from the first paint on: the list has the focus as
+soon as the screen is composed, and the keys that move the focus into or out of the search box
+(``/``, and ``enter`` and ``escape`` in it) are priority bindings, handled as the app reads them,
+so the keys typed after them already go where they lead. ``enter`` in the search box opens the
+top result of the query typed (or the row the user moved to), waiting for it when it has not
+been listed yet: never a row of an older query.
+
+A reading position is stored only when the user moved in the reader (``Reader.moved``): opening
+a document (from the list, the palette, the browser, a click), re-opening it, or the jump to the
+first hit of a search leave the stored one as it was.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, ProgressBar
 from textual.worker import get_current_worker
 
@@ -64,18 +78,46 @@ class MainScreen(AnnotatingScreen):
     """Search, list, read (and annotate: see ``AnnotatingScreen``)."""
 
     CSS_PATH = "main.tcss"
+    AUTO_FOCUS = "#documents"
+    """Focused as the screen is composed, before any key is read: a key typed ahead goes to the
+    list, never to whatever a later ``focus()`` call would take it from."""
     BINDINGS = [  # noqa: RUF012 - Textual's declaration style
+        # A priority binding runs as the app reads the key, so the focus has moved before the
+        # next key is routed: `/` and the letters typed after it land in the search box, in order.
         Binding(
-            "slash", "focus_search", "Search", id="main.search", tooltip="Type a query (search as you type)"
+            "slash",
+            "focus_search",
+            "Search",
+            id="main.search",
+            tooltip="Type a query (search as you type)",
+            priority=True,
         ),
         Binding("s", "cycle_sort", "Sort", id="main.sort", tooltip="Cycle the order of the list"),
         Binding("B", "browse", "Browse", id="main.browse", tooltip="Every annotation of the corpus"),
+        Binding(
+            "enter",
+            "open_result",
+            "Open",
+            show=False,
+            id="main.open_result",
+            tooltip="In the search box: open the top result (or the one moved to in the list)",
+            priority=True,
+        ),
         Binding(
             "escape",
             "leave_search",
             "Leave search",
             show=False,
             id="main.leave_search",
+            tooltip="In the search box: back to the list (and drop the tag filter)",
+            priority=True,
+        ),
+        Binding(
+            "escape",
+            "back_to_list",
+            "Back",
+            show=False,
+            id="main.back_to_list",
             tooltip="Back to the list (and drop the tag filter)",
         ),
     ]
@@ -106,6 +148,13 @@ class MainScreen(AnnotatingScreen):
         """Rebuilds asked for since the last search that worked (one is tried, then reported)."""
         self._timer: Timer | None = None
         self._open_first = open_first
+        self._listed_query = ""
+        """The query the list's rows answer ('' for the browsing rows)."""
+        self._open_top_of: str | None = None
+        """``enter`` was pressed on this query before its results were listed: open the top one then."""
+        self._focus_at_open: Widget | None = None
+        """What had the focus when a document was asked for (it moves to the reader unless the user
+        has gone elsewhere meanwhile)."""
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -127,7 +176,6 @@ class MainScreen(AnnotatingScreen):
     def on_mount(self) -> None:
         self.query_one("#status-progress").display = False
         self.query_one(AnnotationPanel).display = False
-        self.query_one(DocumentList).focus()
         self._set_corpus_status("reading the catalog…")
         self.load_catalog(discover_if_missing=True)
         self.run_indexer()
@@ -196,10 +244,14 @@ class MainScreen(AnnotatingScreen):
         except IndexDamaged as error:
             self.app.call_from_thread(self.repair_index, str(error))
             self.post_message(
-                SearchFinished(query, None, "the index was damaged: rebuilding it, results will follow")
+                SearchFinished(
+                    query, None, "the index was damaged: rebuilding it, results will follow", later=True
+                )
             )
         except IndexUnavailable:
-            self.post_message(SearchFinished(query, None, "the index is being built: results will follow"))
+            self.post_message(
+                SearchFinished(query, None, "the index is being built: results will follow", later=True)
+            )
         else:
             self._repairs = 0
 
@@ -209,7 +261,7 @@ class MainScreen(AnnotatingScreen):
         return self._index
 
     @work(thread=True, exclusive=True, group="document")
-    def load_document(self, entry: Entry, query: str, at: int | None = None) -> None:
+    def load_document(self, entry: Entry, query: str, at: int | None = None, top: int | None = None) -> None:
         path = Path(entry.path)
         try:
             stat = path.stat()
@@ -228,7 +280,10 @@ class MainScreen(AnnotatingScreen):
                 f"annotations of {doc.id} could not be read: {error.strerror or error}"
             )
         problems = self._drain_problems()
-        position = Position(at, at) if at is not None else self.positions.get(entry.id)
+        if at is not None:
+            position: Position | None = Position(at if top is None else top, at)
+        else:
+            position = self.positions.get(entry.id)
         self.post_message(DocumentLoaded(doc, position, "" if at is not None else query, opened, problems))
 
     @work(thread=True, exclusive=True, group="annotation-list")
@@ -350,6 +405,8 @@ class MainScreen(AnnotatingScreen):
         if self._timer is not None:
             self._timer.stop()
         text = event.value.strip()
+        if self._typed != self._open_top_of:  # the box now (this event may be older than the enter)
+            self._open_top_of = None
         if not text:
             self._clear_search()
             return
@@ -371,13 +428,18 @@ class MainScreen(AnnotatingScreen):
         """The corpus is indexed and holds no document (an empty folder, or only skipped files)."""
         return not self.entries and self._index_ready and not self.indexing
 
-    @on(Input.Submitted, "#search")
-    def search_submitted(self) -> None:
-        self.query_one(DocumentList).focus()
+    @property
+    def _typed(self) -> str:
+        """The query in the search box."""
+        return self.query_one("#search", Input).value.strip()
+
+    @property
+    def _listing_is_stale(self) -> bool:
+        """The list still shows the rows of another query than the one typed (its own are coming)."""
+        return bool(self._typed) and self._typed != self._listed_query
 
     def on_search_finished(self, message: SearchFinished) -> None:
-        current = self.query_one("#search", Input).value.strip()
-        if message.query != current:
+        if message.query != self._typed:
             return  # a stale answer: a newer search is on its way
         note = self.query_one("#search-message", Label)
         if self._nothing_to_search:
@@ -386,6 +448,8 @@ class MainScreen(AnnotatingScreen):
         if message.results is None:
             note.update(visible_line(message.error or ""))
             note.set_class(True, "-error")
+            if self._open_top_of == message.query and not message.later:
+                self._open_top_of = None  # nothing to open: the bar says why
             return
         note.set_class(False, "-error")
         results: Results = message.results
@@ -404,12 +468,22 @@ class MainScreen(AnnotatingScreen):
                 h.snippet,
                 h.marks,
                 self.annotation_counts.get(h.id, 0),
+                matched=h.matched,
             )
             for h in results.hits
         ]
-        self.query_one(DocumentList).set_rows(
-            rows, snippets=True, empty_message=f"Nothing matches {visible_line(message.query)!r}."
+        listed = self.query_one(DocumentList)
+        listed.set_rows(
+            rows,
+            snippets=True,
+            empty_message=f"Nothing matches {visible_line(message.query)!r}.",
+            fresh=message.query != self._listed_query,
         )
+        self._listed_query = message.query
+        if self._open_top_of == message.query:
+            self._open_top_of = None
+            if rows:
+                self._open(rows[0].id)
         reader = self.query_one(Reader)
         if reader.doc_id:
             self.find_hits(reader.doc_id, reader.text, message.query, False)
@@ -417,21 +491,41 @@ class MainScreen(AnnotatingScreen):
     def _show_nothing_to_search(self, note: Label) -> None:
         """An empty corpus: say so in the bar and the list, not that an index is missing."""
         message = self._no_documents()
-        note.update(message)
+        note.update(visible_line(message))
         note.set_class(False, "-error")
         self.query_one(DocumentList).set_rows([], snippets=True, empty_message=message)
+        self._listed_query = self.active_query
+        self._open_top_of = None
 
     @on(DocumentList.Opened)
     def document_opened(self, message: DocumentList.Opened) -> None:
-        self._open(message.doc_id)
+        if message.clicked:
+            self._open(message.doc_id)  # the row the user pointed at, whatever the query
+        else:
+            self._after_typing(self._open_listed, message.doc_id)
 
-    def _open(self, doc_id: str, at: int | None = None) -> None:
-        """Open a document: at ``at``, else on the query's first hit, else where it was left."""
+    def _after_typing(self, callback: Callable[..., None], *args: object) -> None:
+        """Call back once the search box has taken the keys typed so far (they are queued in it,
+        and each may change the query): a decision on "the query typed" is made on all of it."""
+        self.query_one("#search", Input).call_later(callback, *args)
+
+    def _open_listed(self, doc_id: str) -> None:
+        """A key asked for a row: on rows about to be replaced by the typed query's, open the top
+        result of that query instead, when it comes."""
+        if self._listing_is_stale:
+            self._open_top_of = self._typed
+        else:
+            self._open(doc_id)
+
+    def _open(self, doc_id: str, at: int | None = None, top: int | None = None) -> None:
+        """Open a document: at ``at`` (with ``top`` the first line shown), else where it was left
+        and then on the query's first hit, if it has one."""
         entry = self.entries.get(doc_id)
         if entry is None:
             return
         self._remember_position()
-        self.load_document(entry, self.active_query, at)
+        self._focus_at_open = self.focused
+        self.load_document(entry, self.active_query, at, top)
 
     def on_document_loaded(self, message: DocumentLoaded) -> None:
         doc: Document = message.document
@@ -439,7 +533,9 @@ class MainScreen(AnnotatingScreen):
         meta = " · ".join(
             x for x in (doc.date, doc.source, doc.language, ", ".join(doc.tags), f"{doc.words:,} words") if x
         )
-        position = message.position if not message.query else None
+        # Where it was left (the first hit of the query, if any, follows): a document the query does
+        # not match opens where the user left it, not at its top.
+        position = message.position
         reader.load(
             doc.id,
             doc.text,
@@ -447,7 +543,8 @@ class MainScreen(AnnotatingScreen):
             position.top if position else 0,
             position.cursor if position else 0,
         )
-        reader.focus()
+        if self.focused is self._focus_at_open or self.focused is None:
+            reader.focus()  # unless the user went elsewhere (typed `/`...) while it loaded
         self.document = doc
         self._show_annotations(message.annotations.annotations if message.annotations else None)
         if message.annotations is not None:
@@ -514,8 +611,9 @@ class MainScreen(AnnotatingScreen):
             self.list_annotations()
             if destination is not None:
                 self._open(destination.doc_id, at=destination.offset)
-            elif self.document is not None:
-                self._open(self.document.id, at=self.query_one(Reader).cursor)
+            elif self.document is not None:  # its annotations may have changed: read them again
+                reader = self.query_one(Reader)
+                self._open(self.document.id, at=reader.cursor, top=reader.top_offset)
 
         self.app.push_screen(AnnotationBrowser(self.library, self.color_names), back)
 
@@ -549,8 +647,45 @@ class MainScreen(AnnotatingScreen):
 
     # ------------------------------------------------------------------ actions
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The search box's own priority keys are off elsewhere: enter and escape in the list, the
+        # reader and the panel are theirs (and the footer shows their bindings, not these).
+        if action in ("open_result", "leave_search"):
+            return self._search_focused
+        return True
+
+    @property
+    def _search_focused(self) -> bool:
+        focused = self.focused
+        return isinstance(focused, Input) and focused.id == "search"
+
+    def action_open_result(self) -> None:
+        """``enter`` in the search box: open the top result of the query typed, or the row the user
+        moved to in its results. The keys typed after it go to the list, so the row is chosen now;
+        the query is read once the box has taken the letters typed before it."""
+        listed = self.query_one(DocumentList)
+        chosen = listed.highlighted.id if listed.moved and listed.highlighted else None
+        self.set_focus(listed)
+        self._after_typing(self._open_result, chosen, self._listed_query)
+
+    def _open_result(self, chosen: str | None, chosen_in: str) -> None:
+        typed = self._typed
+        if not typed:
+            return  # browsing: enter goes to the list
+        if self._listing_is_stale:
+            self._open_top_of = typed  # opened as soon as its results are listed
+            return
+        rows = self.query_one(DocumentList).rows
+        if chosen is not None and chosen_in == typed and any(r.id == chosen for r in rows):
+            self._open(chosen)
+        elif rows:
+            self._open(rows[0].id)
+
     def action_focus_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        box = self.query_one("#search", Input)
+        if self.focused is box:
+            raise SkipAction()  # a `/` typed in the query is a character of it
+        self.set_focus(box)  # now, not after the keys already read (``focus()`` waits its turn)
 
     def action_cycle_sort(self) -> None:
         order = ("relevance", "date", "title") if self.active_query else ("date", "title")
@@ -570,9 +705,12 @@ class MainScreen(AnnotatingScreen):
             self._show_browse_rows()
 
     def action_leave_search(self) -> None:
+        self.action_back_to_list()
+
+    def action_back_to_list(self) -> None:
         if self.tag_filter:
             self.filter_by_tag(None)
-        self.query_one(DocumentList).focus()
+        self.set_focus(self.query_one(DocumentList))
 
     # ------------------------------------------------------------------ helpers
 
@@ -594,10 +732,20 @@ class MainScreen(AnnotatingScreen):
             entries = [e for e in entries if self.tag_filter in self.annotation_tags.get(e.id, ())]
         counts = self.annotation_counts
         rows = [
-            Row(e.id, e.title, e.date, e.source, e.words, annotations=counts.get(e.id, 0)) for e in entries
+            Row(
+                e.id,
+                e.title,
+                e.date,
+                e.source,
+                e.words,
+                annotations=counts.get(e.id, 0),
+                indexed=not _is_placeholder(e),
+            )
+            for e in entries
         ]
         empty = "No documents with annotations of that tag." if self.tag_filter else self._no_documents()
         self.query_one(DocumentList).set_rows(rows, snippets=False, empty_message=empty)
+        self._listed_query = ""
 
     def _no_documents(self) -> str:
         """What an empty corpus lists: still looking, or where nothing readable was found."""
@@ -617,7 +765,7 @@ class MainScreen(AnnotatingScreen):
 
     def _remember_position(self) -> None:
         reader = self.query_one(Reader)
-        if reader.doc_id is not None:
+        if reader.doc_id is not None and reader.moved:
             self.save_position(reader.doc_id, Position(reader.top_offset, reader.cursor))
 
     def on_unmount(self) -> None:
@@ -630,7 +778,7 @@ class MainScreen(AnnotatingScreen):
     def remember_position_now(self) -> None:
         """Save the open document's position synchronously (on quit, when workers are ending)."""
         reader = self.query_one(Reader)
-        if reader.doc_id is not None:
+        if reader.doc_id is not None and reader.moved:
             with contextlib.suppress(OSError):
                 self.positions.set(reader.doc_id, Position(reader.top_offset, reader.cursor))
 
@@ -646,6 +794,13 @@ def _discover_entries(library: Library) -> list[Entry]:
 
 
 def _placeholder(source: SourceFile) -> Entry:
+    """A file found on disk, before the index holds it: no sha256 (and no length) yet."""
     day = mtime_day(source.mtime_ns)
     title = " ".join(source.path.stem.replace("_", " ").replace("-", " ").split()) or source.path.name
     return Entry(source.id, str(source.path), source.size, source.mtime_ns, "", title, day, "", "", (), 0)
+
+
+def _is_placeholder(entry: Entry) -> bool:
+    """Whether ``entry`` came from discovery (``_placeholder``), not from the catalog: every indexed
+    document has a sha256, the empty one included."""
+    return not entry.sha256

@@ -3,7 +3,7 @@
 Each entry shows the colour, a quote excerpt, the note, the tags and how the annotation was
 anchored. ``enter`` asks to jump to it; ``r`` asks to re-attach it (an orphan, typically) to the
 reader's selection; ``d`` asks to delete it. Data comes in through ``show``; requests go out as
-nested messages.
+nested messages. Moving stops at the first and last entries, as in the document list.
 """
 
 from __future__ import annotations
@@ -58,8 +58,17 @@ class AnnotationPanel(OptionList):
     """A list of one document's annotations."""
 
     BINDINGS = [  # noqa: RUF012 - Textual's declaration style
+        Binding("j,down", "cursor_down", "Down", show=False, id="panel.down", tooltip="Next annotation"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="panel.up", tooltip="Previous annotation"),
         Binding(
-            "r", "reattach", "Re-attach", id="panel.reattach", tooltip="Attach to the reader's selection"
+            "r",
+            "reattach",
+            "Re-attach",
+            id="panel.reattach",
+            tooltip="Move to the reader's selection (asks first unless it is an orphan)",
+        ),
+        Binding(
+            "d", "delete", "Delete", id="panel.delete", tooltip="Delete the highlighted annotation (u undoes)"
         ),
     ]
     DEFAULT_CSS = """
@@ -103,6 +112,7 @@ class AnnotationPanel(OptionList):
         self._built = True
         self.items = tuple(sorted(self.items, key=lambda a: (a.anchor == "orphaned", a.start, a.end)))
         keep_id = self._highlighted_id
+        keep_index = self.highlighted or 0
         self.clear_options()
         if not self.items:
             self.add_option(
@@ -111,7 +121,8 @@ class AnnotationPanel(OptionList):
             return
         self.add_options([Option(describe(a, self._color_names), id=a.id) for a in self.items])
         ids = [a.id for a in self.items]
-        self.highlighted = ids.index(keep_id) if keep_id in ids else 0
+        # The entry that was highlighted, or (deleted) the one that took its place.
+        self.highlighted = ids.index(keep_id) if keep_id in ids else min(keep_index, len(ids) - 1)
 
     @property
     def highlighted_annotation(self) -> Annotation | None:
@@ -136,6 +147,14 @@ class AnnotationPanel(OptionList):
         annotation = self.highlighted_annotation
         if annotation is not None:
             self.post_message(self.Jump(self, annotation))
+
+    def action_cursor_down(self) -> None:
+        if self.highlighted is None or self.highlighted < self.option_count - 1:
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.highlighted is None or self.highlighted > 0:
+            super().action_cursor_up()
 
     def action_reattach(self) -> None:
         annotation = self.highlighted_annotation

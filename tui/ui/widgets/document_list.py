@@ -2,9 +2,10 @@
 
 Rows have a fixed height (two lines, three with a search snippet), so the row under any screen
 line is a division away and 100,000 documents cost no more to show than ten. Rows come in
-through ``set_rows``; the list keeps the highlighted document across updates when it can and
-tells the screen about highlights and opens through nested messages. Every row is data from
-files, so it is built as ``rich.text.Text`` from ``sanitize.visible_line`` (never markup).
+through ``set_rows``: a new listing (a new query) starts on its first row; an update of the same
+listing (more results, a re-sort, a re-count) keeps the document the user moved to, when it is
+still listed. Highlights and opens go out as nested messages. Every row is data from files, so
+it is built as ``rich.text.Text`` from ``sanitize.visible_line`` (never markup).
 """
 
 from __future__ import annotations
@@ -38,7 +39,15 @@ class Row:
     snippet: str = ""
     marks: tuple[tuple[int, int], ...] = ()
     annotations: int = 0
+    matched: str = ""
+    """Where the query matched (``Hit.matched``): ``title``, ``tags`` or ``note`` when the text holds
+    no hit and ``snippet`` is that field."""
+    indexed: bool = True
+    """False for a file found on disk that the index does not hold yet (its length is unknown)."""
 
+
+WHERE = {"title": "in title: ", "tags": "tag: ", "note": "note: "}
+"""The snippet line's prefix for a document found through a field other than its text."""
 
 class DocumentList(ScrollView, can_focus=True):
     """Documents or search results; ``enter`` or a click opens one."""
@@ -55,6 +64,7 @@ class DocumentList(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {  # noqa: RUF012
         "list--title",
         "list--meta",
+        "list--where",
         "list--snippet",
         "list--mark",
         "list--cursor",
@@ -64,6 +74,7 @@ class DocumentList(ScrollView, can_focus=True):
     DocumentList { background: $surface; overflow-x: hidden; }
     DocumentList > .list--title { text-style: bold; }
     DocumentList > .list--meta { color: $text-muted; }
+    DocumentList > .list--where { color: $text-muted; text-style: italic; }
     DocumentList > .list--snippet { color: $text; }
     DocumentList > .list--mark { background: $warning 35%; text-style: bold; }
     DocumentList > .list--cursor { background: $boost; }
@@ -83,11 +94,11 @@ class DocumentList(ScrollView, can_focus=True):
             return self.document_list
 
     class Opened(Message):
-        """The user asked to read a document."""
+        """The user asked to read a document: the highlighted one (a key), or one they clicked."""
 
-        def __init__(self, document_list: DocumentList, doc_id: str) -> None:
+        def __init__(self, document_list: DocumentList, doc_id: str, clicked: bool = False) -> None:
             super().__init__()
-            self.document_list, self.doc_id = document_list, doc_id
+            self.document_list, self.doc_id, self.clicked = document_list, doc_id, clicked
 
         @property
         def control(self) -> DocumentList:
@@ -103,6 +114,8 @@ class DocumentList(ScrollView, can_focus=True):
         """Whether rows carry a snippet line (while a query is active)."""
         self.empty_message = "No documents."
         self.lines_rendered = 0
+        self.moved = False
+        """Whether the user moved the cursor in this listing (then updates keep it on that document)."""
 
     @property
     def row_height(self) -> int:
@@ -114,11 +127,15 @@ class DocumentList(ScrollView, can_focus=True):
         """The highlighted row, if any."""
         return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
 
-    def set_rows(self, rows: list[Row], snippets: bool, empty_message: str = "No documents.") -> None:
-        """Replace the rows, keeping the highlighted document when it is still listed."""
-        keep = self.highlighted.id if self.highlighted else None
+    def set_rows(
+        self, rows: list[Row], snippets: bool, empty_message: str = "No documents.", fresh: bool = False
+    ) -> None:
+        """Replace the rows. ``fresh``: a new listing (a new query), highlighted from its first row;
+        otherwise the document the user moved to stays highlighted while it is listed."""
+        keep = self.highlighted.id if self.highlighted and self.moved and not fresh else None
         self.rows, self.snippets, self.empty_message = rows, snippets, empty_message
         position = next((i for i, r in enumerate(rows) if r.id == keep), None) if keep else None
+        self.moved = position is not None
         self.cursor = position if position is not None else 0
         self.virtual_size = Size(self.size.width, len(rows) * self.row_height)
         if position is None:
@@ -188,9 +205,12 @@ class DocumentList(ScrollView, can_focus=True):
 
     def _meta_line(self, row: Row) -> Text:
         minutes = max(1, round(row.words / WORDS_PER_MINUTE))
-        length = f"{row.words:,} words · {minutes} min" if row.words else "not indexed yet"
+        if not row.indexed:
+            length = "not indexed yet"
+        else:
+            length = f"{row.words:,} words · {minutes} min" if row.words else "empty"
         parts = [f"✎ {row.annotations}" if row.annotations else ""]  # first: a narrow list cuts the end
-        if self.snippets:
+        if self.snippets and (row.hits or row.matched not in WHERE):  # else the snippet says where
             parts.append(f"{row.hits} hit{'s' if row.hits != 1 else ''}")
         parts += [visible_line(row.source) if row.source else "", length]
         return Text(
@@ -201,15 +221,14 @@ class DocumentList(ScrollView, can_focus=True):
 
     def _snippet_line(self, row: Row) -> Text:
         snippet, marks = visible_line_spans(row.snippet, row.marks)
-        text = Text(
-            "  " + snippet,
-            style=self.get_component_rich_style("list--snippet"),
-            no_wrap=True,
-            end="",
-        )
+        text = Text("  ", style=self.get_component_rich_style("list--snippet"), no_wrap=True, end="")
+        if not row.hits and row.matched in WHERE:  # found through its title, tags or the user's notes
+            text.append(WHERE[row.matched], self.get_component_rich_style("list--where"))
+        shift = len(text)
+        text.append(snippet)
         mark = self.get_component_rich_style("list--mark")
         for start, end in marks:
-            text.stylize(mark, start + 2, end + 2)
+            text.stylize(mark, start + shift, end + shift)
         return text
 
     # ------------------------------------------------------------------ moving
@@ -224,6 +243,7 @@ class DocumentList(ScrollView, can_focus=True):
                 top = row * self.row_height - round(self.scroll_y)
                 self.refresh(Region(0, top, self.size.width, self.row_height))
             self.post_message(self.Highlighted(self, self.rows[index].id))
+        self.moved = True
         self._reveal_cursor()
 
     def _reveal_cursor(self) -> None:
@@ -250,7 +270,7 @@ class DocumentList(ScrollView, can_focus=True):
         index = (round(self.scroll_y) + event.y) // self.row_height
         if 0 <= index < len(self.rows):
             self._set_cursor(index)
-            self.post_message(self.Opened(self, self.rows[index].id))
+            self.post_message(self.Opened(self, self.rows[index].id, clicked=True))
 
     def on_resize(self, _: events.Resize) -> None:
         self.virtual_size = Size(self.size.width, len(self.rows) * self.row_height)

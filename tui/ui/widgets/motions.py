@@ -1,7 +1,13 @@
-"""Cursor motions over plain text, as offsets: words, sentences, paragraphs.
+"""Cursor motions over plain text, as offsets: words, sentences, paragraphs; and the passage a
+selection means.
 
-Pure functions, so the reader's keyboard selection (``w b ( ) { }``) is tested without a
+Pure functions, so the reader's keyboard selection (``w b e ( ) { }``) is tested without a
 terminal and behaves the same on any width: motions work on the text, not on wrapped lines.
+
+A keyboard selection holds the character under the cursor, so ``v w`` and ``v )`` end on the first
+letter of the next word or sentence, as in vim. ``passage`` is what such a selection means when
+it is used (annotated, copied): the words, without that letter and without blanks around them.
+It only ever shrinks the selection, so nothing is saved that the user did not see selected.
 """
 
 from __future__ import annotations
@@ -61,6 +67,43 @@ def word_end(text: str, offset: int) -> int:
     """End (exclusive) of the word at or after ``offset``."""
     match = _WORD.search(text, offset)
     return match.end() if match else len(text)
+
+
+def end_of_word(text: str, offset: int) -> int:
+    """The last character of the word ending after ``offset`` (vim's ``e``): of the word the
+    cursor is in, or of the next one when it is on a word's last character already (``offset``
+    when no word ends after it). Punctuation runs are words, as for ``next_word``."""
+    match = _WORD.search(text, offset + 1)
+    return match.end() - 1 if match else offset
+
+
+def passage(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The words a selection ``[start, end)`` means: None when it holds only blanks.
+
+    When its last character is the first of a word that goes on past it (after a blank), the
+    cursor landed there by moving a word or sentence on (``v w``, ``v )``): that letter is
+    dropped. Blanks at either end are trimmed. The result lies within ``[start, end)``.
+    """
+    start, end = max(start, 0), min(end, len(text))
+    if (
+        end - start >= 2
+        and end < len(text)
+        and text[end - 2].isspace()
+        and not text[end - 1].isspace()
+        and not text[end].isspace()
+    ):
+        dropped = _trim(text, start, end - 1)
+        if dropped is not None:
+            return dropped
+    return _trim(text, start, end)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
 
 
 def next_sentence(text: str, offset: int) -> int:

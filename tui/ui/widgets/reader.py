@@ -2,12 +2,17 @@
 
 Only visible lines are rendered (``render_line``). The layout is a list of visual lines, each
 a (start, end) code-point range of the document text, wrapped by cell width (wide CJK
-characters count two); every position the widget deals in is such an offset, so search hits,
-the cursor and the reading position survive a re-wrap. Styles for a line are merged from
-Markdown structure, search hits and the cursor when it is drawn. Text is shown literally:
-it becomes a ``rich.text.Text`` (never parsed as markup) after ``sanitize.visible``, which keeps
-every offset; the header's title and metadata are labels (``sanitize.visible_line``). Lines are
-wrapped as displayed, so a control character's stand-in is measured, not the character.
+characters count two, a tab runs to the next tab stop: see ``layout``); every position the
+widget deals in is such an offset, so search hits, the cursor and the reading position survive
+a re-wrap. Styles for a line are merged from Markdown structure, search hits and the cursor
+when it is drawn. Text is shown literally: it becomes a ``rich.text.Text`` (never parsed as
+markup) after ``sanitize.visible``, which keeps every offset; the header's title and metadata
+are labels (``sanitize.visible_line``). Lines are wrapped as displayed, so a control
+character's stand-in is measured, not the character.
+
+The reading position is the reader's own: ``moved`` says whether the user moved the cursor or
+scrolled since the document was loaded, so opening, re-rendering or a jump to the first hit of a
+search (which nobody asked for) never replaces the position the screen has stored.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rich.cells import get_character_cell_size
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -28,12 +32,14 @@ from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollDown, ScrollTo, ScrollUp
 from textual.selection import Selection
 from textual.strip import Strip
 
 from tui.core.annotations import COLORS, Annotation
 from tui.core.sanitize import visible, visible_line
 from tui.ui.widgets import motions
+from tui.ui.widgets.layout import cell_of, drawn, drawn_span, offset_at_cell, offset_at_drawn, wrap
 
 Span = tuple[int, int]
 GUTTER = 2
@@ -54,68 +60,18 @@ _INLINE = re.compile(
 )
 
 
-def cell_width(char: str) -> int:
-    """Cells a character takes on the terminal (wide CJK: 2)."""
-    return 1 if char.isascii() else get_character_cell_size(char)
+class _LineText(Text):
+    """One visual line as drawn, painted by document offsets (``layout.drawn_span`` maps them)."""
 
+    def __init__(self, shown: str, index: list[int] | None, start: int, end: int, style: Style) -> None:
+        super().__init__(shown, style=style, no_wrap=True, end="")
+        self._index, self._start, self._end = index, start, end
 
-def wrap(text: str, width: int) -> tuple[list[int], list[int]]:
-    """Visual lines of ``text`` at ``width`` cells, as parallel lists of start and end offsets.
-
-    Breaks after the last space that fits, else mid-word; the newline itself belongs to no line.
-    """
-    width = max(width, 4)
-    starts: list[int] = []
-    ends: list[int] = []
-    pos, length = 0, len(text)
-    while True:
-        newline = text.find("\n", pos)
-        line_end = length if newline < 0 else newline
-        _wrap_line(text, pos, line_end, width, starts, ends)
-        if newline < 0:
-            return starts, ends
-        pos = newline + 1
-
-
-def _wrap_line(text: str, start: int, end: int, width: int, starts: list[int], ends: list[int]) -> None:
-    if end - start <= width and (end == start or text[start:end].isascii()):
-        starts.append(start)
-        ends.append(end)
-        return
-    if text[start:end].isascii():
-        while end - start > width:
-            cut = text.rfind(" ", start, start + width + 1)
-            if cut <= start:
-                starts.append(start)
-                ends.append(start + width)
-                start += width
-            else:
-                starts.append(start)
-                ends.append(cut)
-                start = cut + 1
-        starts.append(start)
-        ends.append(end)
-        return
-    cells, space, line_start = 0, -1, start
-    for i in range(start, end):
-        char = text[i]
-        size = cell_width(char)
-        if cells + size > width and i > line_start:
-            if space > line_start:
-                starts.append(line_start)
-                ends.append(space)
-                line_start = space + 1
-            else:
-                starts.append(line_start)
-                ends.append(i)
-                line_start = i
-            cells = sum(cell_width(c) for c in text[line_start:i])
-            space = -1
-        cells += size
-        if char == " ":
-            space = i
-    starts.append(line_start)
-    ends.append(end)
+    def paint(self, style: Style, low: int, high: int) -> None:
+        """Style the code points ``[low, high)`` of the document where they are on this line."""
+        span = drawn_span(self._index, self._start, self._end, low, high)
+        if span is not None:
+            self.stylize(style, *span)
 
 
 @dataclass(frozen=True)
@@ -164,6 +120,14 @@ class Reader(ScrollView, can_focus=True):
             tooltip="Drop the selection",
         ),
         Binding("w", "word(1)", "Word", show=False, id="reader.word", tooltip="Next word"),
+        Binding(
+            "e",
+            "word_end",
+            "Word end",
+            show=False,
+            id="reader.word_end",
+            tooltip="End of the word (while selecting; else e edits the annotation under the cursor)",
+        ),
         Binding(
             "right_parenthesis",
             "sentence(1)",
@@ -368,19 +332,23 @@ class Reader(ScrollView, can_focus=True):
         self.selection_anchor: int | None = None
         """Where a keyboard selection (``v``) started; None when not selecting by keyboard."""
         self._mouse_selection: Span | None = None
+        self.moved = False
+        """Whether the user moved the cursor or scrolled since the document was loaded (only then
+        is the reading position worth saving)."""
 
     # ------------------------------------------------------------------ data in
 
     def load(self, doc_id: str, text: str, header: Header, top: int = 0, cursor: int = 0) -> None:
         """Show a document, scrolled so ``top`` is the first visible offset."""
         self.doc_id, self.text = doc_id, text
-        self._display = visible(text).replace("\t", " ")
+        self._display = visible(text)  # tabs kept: ``layout`` gives each the cells to its tab stop
         self._header = [(header.title, "reader--title"), (header.meta, "reader--meta"), ("", "")]
         self._fences = (
             [(m.start(), m.end()) for m in _FENCE.finditer(text)] if "```" in text or "~~~" in text else []
         )
         self.hits, self.current_hit = [], -1
         self.selection_anchor = self._mouse_selection = None
+        self.moved = False
         self.set_annotations(())
         self._block_style.cache_clear()
         self._inline_spans.cache_clear()
@@ -392,11 +360,12 @@ class Reader(ScrollView, can_focus=True):
         self.post_message(self.HitChanged(self, -1, 0))
 
     def set_hits(self, hits: Sequence[Span], jump: bool) -> None:
-        """Highlight ``hits``; with ``jump``, put the cursor on the first one."""
+        """Highlight ``hits``; with ``jump``, put the cursor on the first one (unless the user has
+        moved since the document was loaded: then the cursor stays where they put it)."""
         self.hits = list(hits)
         self.current_hit = -1
-        if jump and self.hits:
-            self._go_to_hit(0)
+        if jump and self.hits and not self.moved:
+            self._go_to_hit(0, by_user=False)
         else:
             self.post_message(self.HitChanged(self, -1, len(self.hits)))
         self.refresh()
@@ -418,6 +387,14 @@ class Reader(ScrollView, can_focus=True):
             return (low, min(high + 1, len(self.text))) if self.text else None
         return self._mouse_selection
 
+    @property
+    def passage(self) -> Span | None:
+        """The words the selection means (``motions.passage``: the first letter of the next word a
+        motion landed on dropped, blanks trimmed), for annotating and copying; None when there is
+        no selection or it holds only blanks."""
+        span = self.selection
+        return motions.passage(self.text, *span) if span else None
+
     def clear_selection(self) -> None:
         """Drop any selection."""
         had = self.selection is not None
@@ -438,13 +415,18 @@ class Reader(ScrollView, can_focus=True):
         holding = [a for a in self.annotations_between(offset, offset + 1) if a.start <= offset < a.end]
         return min(holding, key=lambda a: a.end - a.start) if holding else None
 
-    def go_to(self, offset: int) -> None:
-        """Put the cursor on ``offset`` and scroll it into view (a third from the top)."""
+    def go_to(self, offset: int, by_user: bool = True) -> None:
+        """Put the cursor on ``offset`` and scroll it into view (a third from the top).
+
+        ``by_user``: the user asked for this place (an annotation chosen in the panel, a hit with
+        ``n``), so it is a reading position worth keeping.
+        """
+        self.moved = self.moved or by_user
         self.cursor = min(max(offset, 0), len(self.text))
         line = self.line_of(self.cursor) + self.header_lines
         height = self.scrollable_content_region.height
         if not (self.scroll_y <= line < self.scroll_y + height):
-            self.scroll_to(y=max(line - height // 3, 0), animate=False, immediate=True)
+            self.scroll_to(y=max(line - height // 3, 0), animate=False, immediate=True, force=True)
 
     def _update_annotation_under_cursor(self) -> None:
         found = self.annotation_at(self.cursor)
@@ -493,7 +475,10 @@ class Reader(ScrollView, can_focus=True):
         """Scroll so the line holding ``offset`` is at the top (the header shows at offset 0)."""
         line = self.line_of(offset)
         y = 0 if offset <= 0 or line == 0 else line + self.header_lines
-        self.scroll_to(y=y, animate=animate, immediate=True)
+        # Forced: right after a load the scrollbars are not laid out yet, and an unforced scroll
+        # of a reader that had no scrollbar does nothing (a document opened from the palette
+        # showed its top, not where it was left).
+        self.scroll_to(y=y, animate=animate, immediate=True, force=True)
 
     def _keep_cursor_visible(self) -> None:
         y = self.line_of(self.cursor) + self.header_lines
@@ -523,32 +508,22 @@ class Reader(ScrollView, can_focus=True):
 
     def _render_text_line(self, line: int, width: int, base: Style) -> Strip:
         start, end = self._starts[line], self._ends[line]
-        text = Text(self._display[start:end], style=base, no_wrap=True, end="")
+        shown, index = drawn(self._display, start, end)
+        text = _LineText(shown, index, start, end, base)
         logical = self.text.rfind("\n", 0, start) + 1
         block = self._block_style(logical)
         if block:
             text.stylize(self.get_component_rich_style(block))
         for s, e, component in self._inline_spans(logical):
-            if s < end and e > start:
-                text.stylize(
-                    self.get_component_rich_style(component), max(s, start) - start, min(e, end) - start
-                )
+            text.paint(self.get_component_rich_style(component), s, e)
         noted = self._stylize_annotations(text, start, end)
         self._stylize_hits(text, start, end)
         selection = self.selection
-        if selection and selection[0] < end and selection[1] > start:
-            text.stylize(
-                self.get_component_rich_style("reader--selection"),
-                max(selection[0], start) - start,
-                min(selection[1], end) - start,
-            )
+        if selection:
+            text.paint(self.get_component_rich_style("reader--selection"), *selection)
         if self.has_focus and start <= self.cursor <= end:
             if self.cursor < end:
-                text.stylize(
-                    self.get_component_rich_style("reader--cursor"),
-                    self.cursor - start,
-                    self.cursor - start + 1,
-                )
+                text.paint(self.get_component_rich_style("reader--cursor"), self.cursor, self.cursor + 1)
             elif self.cursor == end:
                 text.append(" ", self.get_component_rich_style("reader--cursor"))
         body = Strip(list(text.render(self.app.console)), text.cell_len).apply_style(base)
@@ -560,7 +535,7 @@ class Reader(ScrollView, can_focus=True):
         joined = Strip.join([margin, body]).extend_cell_length(width, base).crop(0, width)
         return joined.apply_offsets(-GUTTER, line)
 
-    def _stylize_annotations(self, text: Text, start: int, end: int) -> Annotation | None:
+    def _stylize_annotations(self, text: _LineText, start: int, end: int) -> Annotation | None:
         """Colour the annotations on a line; the first one with a note (for the margin bar).
 
         Longer annotations are painted first, so one nested in (or starting with) another shows.
@@ -570,15 +545,14 @@ class Reader(ScrollView, can_focus=True):
             return None
         current = self.annotation_under_cursor.id if self.annotation_under_cursor else None
         for annotation in sorted(here, key=lambda a: a.start - a.end) if len(here) > 1 else here:
-            low, high = max(annotation.start, start) - start, min(annotation.end, end) - start
-            text.stylize(self.get_component_rich_style(f"reader--{annotation.color}"), low, high)
+            low, high = annotation.start, annotation.end
+            text.paint(self.get_component_rich_style(f"reader--{annotation.color}"), low, high)
             if annotation.id == current:
-                text.stylize(
-                    self.get_component_rich_style("reader--annotation-current", partial=True), low, high
-                )
+                current_style = self.get_component_rich_style("reader--annotation-current", partial=True)
+                text.paint(current_style, low, high)
         return next((a for a in here if a.note), None)
 
-    def _stylize_hits(self, text: Text, start: int, end: int) -> None:
+    def _stylize_hits(self, text: _LineText, start: int, end: int) -> None:
         if not self.hits:
             return
         first = max(bisect_right(self.hits, (start, start)) - 1, 0)
@@ -591,7 +565,7 @@ class Reader(ScrollView, can_focus=True):
                 style = (
                     self.get_component_rich_style("reader--current-hit") if (s, e) == current else hit_style
                 )
-                text.stylize(style, max(s, start) - start, min(e, end) - start)
+                text.paint(style, s, e)
 
     @lru_cache(maxsize=4096)  # noqa: B019 - cleared on every load; the widget lives as long as the app
     def _block_style(self, logical: int) -> str:
@@ -649,11 +623,17 @@ class Reader(ScrollView, can_focus=True):
     def on_blur(self) -> None:
         self.refresh()
 
+    def _move(self, offset: int) -> None:
+        """Put the cursor where the user moved it (keys, a click): a position worth saving."""
+        self.moved = True
+        self.cursor = offset
+
     def _move_lines(self, delta: int) -> None:
+        """Up or down by visual lines, staying in the same cell column (past tabs and wide characters)."""
         line = self.line_of(self.cursor)
-        column = self.cursor - self._starts[line]
+        column = cell_of(self._display, self._starts[line], self.cursor)
         target = min(max(line + delta, 0), len(self._starts) - 1)
-        self.cursor = min(self._starts[target] + column, self._ends[target])
+        self._move(offset_at_cell(self._display, self._starts[target], self._ends[target], column))
 
     def action_cursor_down(self) -> None:
         self._move_lines(1)
@@ -662,10 +642,10 @@ class Reader(ScrollView, can_focus=True):
         self._move_lines(-1)
 
     def action_cursor_left(self) -> None:
-        self.cursor = max(self.cursor - 1, 0)
+        self._move(max(self.cursor - 1, 0))
 
     def action_cursor_right(self) -> None:
-        self.cursor = min(self.cursor + 1, len(self.text))
+        self._move(min(self.cursor + 1, len(self.text)))
 
     def action_page_down(self) -> None:
         page = max(self.scrollable_content_region.height - 1, 1)
@@ -679,48 +659,59 @@ class Reader(ScrollView, can_focus=True):
 
     def action_top(self) -> None:
         self.scroll_to(y=0, animate=False, immediate=True)
-        self.cursor = 0
+        self._move(0)
 
     def action_bottom(self) -> None:
         self.scroll_end(animate=False, immediate=True)
-        self.cursor = self._starts[-1] if self._starts else 0
+        self._move(self._starts[-1] if self._starts else 0)
 
     def action_next_hit(self) -> None:
         if self.hits:
             after = bisect_right(self.hits, (self.cursor, len(self.text) + 1))
             if self.current_hit >= 0 and self.hits[self.current_hit][0] == self.cursor:
                 after = self.current_hit + 1
-            self._go_to_hit(after % len(self.hits))
+            self._go_to_hit(after % len(self.hits), by_user=True)
 
     def action_previous_hit(self) -> None:
         if self.hits:
             before = bisect_right(self.hits, (self.cursor, -1)) - 1
-            self._go_to_hit(before % len(self.hits))
+            self._go_to_hit(before % len(self.hits), by_user=True)
 
-    def _go_to_hit(self, index: int) -> None:
+    def _go_to_hit(self, index: int, by_user: bool) -> None:
         self.current_hit = index
-        self.go_to(self.hits[index][0])
+        self.go_to(self.hits[index][0], by_user=by_user)
         self.refresh()
         self.post_message(self.HitChanged(self, index, len(self.hits)))
 
     def on_click(self, event: events.Click) -> None:
         offset = self.offset_at(event.x, event.y)
         if offset is not None:
-            self.cursor = offset
+            self._move(offset)
+
+    # Scrolling with the wheel or the scrollbar moves the reading position as keys do.
+
+    def on_mouse_scroll_down(self, _: events.MouseScrollDown) -> None:
+        self.moved = True
+
+    def on_mouse_scroll_up(self, _: events.MouseScrollUp) -> None:
+        self.moved = True
+
+    def on_scroll_to(self, _: ScrollTo) -> None:
+        self.moved = True
+
+    def on_scroll_up(self, _: ScrollUp) -> None:
+        self.moved = True
+
+    def on_scroll_down(self, _: ScrollDown) -> None:
+        self.moved = True
 
     def offset_at(self, x: int, y: int) -> int | None:
         """The text offset under a point of the widget, or None outside the text."""
         line = round(self.scroll_y) + y - self.header_lines
         if not 0 <= line < len(self._starts):
             return None
-        start, end = self._starts[line], self._ends[line]
         column = x - self.styles.padding.left - GUTTER + round(self.scroll_x)
-        cells = 0
-        for i in range(start, end):
-            cells += cell_width(self._display[i])
-            if cells > column:
-                return i
-        return end
+        return offset_at_cell(self._display, self._starts[line], self._ends[line], column)
 
     # ------------------------------------------------------------------ selecting
 
@@ -740,27 +731,32 @@ class Reader(ScrollView, can_focus=True):
 
     def action_back(self) -> None:
         if self.selection_anchor is not None:
-            self.cursor = motions.previous_word(self.text, self.cursor)
+            self._move(motions.previous_word(self.text, self.cursor))
         else:
             self.action_page_up()
 
     def action_word(self, direction: int) -> None:
         move = motions.next_word if direction > 0 else motions.previous_word
-        self.cursor = min(move(self.text, self.cursor), max(len(self.text) - 1, 0))
+        self._move(min(move(self.text, self.cursor), max(len(self.text) - 1, 0)))
+
+    def action_word_end(self) -> None:
+        if self.selection_anchor is None:
+            raise SkipAction()  # not selecting: e edits the annotation under the cursor
+        self._move(min(motions.end_of_word(self.text, self.cursor), max(len(self.text) - 1, 0)))
 
     def action_sentence(self, direction: int) -> None:
         move = motions.next_sentence if direction > 0 else motions.previous_sentence
-        self.cursor = min(move(self.text, self.cursor), max(len(self.text) - 1, 0))
+        self._move(min(move(self.text, self.cursor), max(len(self.text) - 1, 0)))
 
     def action_paragraph(self, direction: int) -> None:
         move = motions.next_paragraph if direction > 0 else motions.previous_paragraph
-        self.cursor = min(move(self.text, self.cursor), max(len(self.text) - 1, 0))
+        self._move(min(move(self.text, self.cursor), max(len(self.text) - 1, 0)))
 
     def action_line_start(self) -> None:
-        self.cursor = motions.line_start(self.text, self.cursor)
+        self._move(motions.line_start(self.text, self.cursor))
 
     def action_line_end(self) -> None:
-        self.cursor = motions.line_end(self.text, self.cursor)
+        self._move(motions.line_end(self.text, self.cursor))
 
     def action_extend(self, direction: str) -> None:
         if self.selection_anchor is None:
@@ -774,7 +770,7 @@ class Reader(ScrollView, can_focus=True):
         }[direction]()
 
     def action_copy_selection(self) -> None:
-        span = self.selection
+        span = self.passage
         if span is None:
             self.notify(
                 "Nothing selected: press v and move to select", severity="warning", timeout=3, markup=False
@@ -815,4 +811,5 @@ class Reader(ScrollView, can_focus=True):
 
     def _offset_of(self, point: Offset) -> int:
         line = min(max(point.y, 0), len(self._starts) - 1)
-        return min(self._starts[line] + max(point.x, 0), self._ends[line])
+        start, end = self._starts[line], self._ends[line]
+        return offset_at_drawn(drawn(self._display, start, end)[1], start, end, point.x)
