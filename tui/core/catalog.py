@@ -22,7 +22,7 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,7 +142,9 @@ class Catalog:
         """True when the index's files are exactly as this catalog lists them (a stat each)."""
         if not self.files or self.generation is None:
             return False
-        return self.generation == toc_generation(folder) and _same_stats(self.files, index_stats(folder))
+        stats = index_stats(folder)  # one listing serves both: the TOC's name carries the generation
+        generation = _generation_of(Path(name).name for name in stats)
+        return self.generation == generation and _same_stats(self.files, stats)
 
 
 def read_files(folder: Path) -> dict[str, FileState] | None:
@@ -176,9 +178,12 @@ def _files_of(header: dict[str, Any]) -> dict[str, FileState] | None:
 def toc_generation(folder: Path) -> int | None:
     """The newest generation of the index in ``folder``, from its file names (no Whoosh)."""
     try:
-        names = os.listdir(folder / WHOOSH_DIR)
+        return _generation_of(os.listdir(folder / WHOOSH_DIR))
     except OSError:
         return None
+
+
+def _generation_of(names: Iterable[str]) -> int | None:
     found = [int(m.group(1)) for m in map(_TOC.match, names) if m]
     return max(found) if found else None
 
