@@ -291,11 +291,11 @@ def test_flat_postings_round_trip(tmp_path: Path) -> None:
     assert title is not None and [part.tolist() for part in title] == [[1], [3.0]]
     assert flat.postings(b"body\0d") is None and flat.occurrences(b"") is None
     assert flat.postings(b"title\0a") is None and flat.postings(b"b") is None
-    positions = flat.positions_of(b"body\0a")
-    assert positions is not None
-    found = [[part.tolist() for part in parts] for parts in flat.in_documents(positions, [0, 1, 2])]
+    in_documents = flat.in_documents(b"body\0a", [0, 1, 2])
+    assert in_documents is not None
+    found = [[part.tolist() for part in parts] for parts in in_documents]
     assert found == [[[0], [0], [1]], [[], [], []], [[1, 3], [2, 6], [3, 7]]]
-    assert flat.in_documents(positions, []) == []
+    assert flat.in_documents(b"body\0a", []) == [] and flat.in_documents(b"body\0d", [0]) is None
 
 
 @pytest.mark.parametrize("limit", [0, 10**9], ids=["binary search", "bitmap"])

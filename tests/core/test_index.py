@@ -513,7 +513,7 @@ def test_lexicon_reads_every_term_of_a_field(ix: Index) -> None:
     lexicon = index._Lexicon(reader)
     for field in ("body", "title", "tags", "id", "note"):
         assert lexicon.terms(field) == sorted({t.decode() for t in reader.lexicon(field)}), field
-    assert lexicon.terms("body", "blockch") == ["blockchain"]
+    assert lexicon.terms("body", "blockch") == ["blockchain", "blockchain-based"]  # part, whole
 
 
 @pytest.mark.parametrize(
@@ -528,13 +528,42 @@ def test_body_postings_round_trip(occurrences: list[tuple[int, int, int]]) -> No
     assert body_format.decode_frequency(value) == len(occurrences)
 
 
-def test_term_offsets_are_the_tokens() -> None:
-    texts = ["İstanbul Blockchains 区块链 x", "Ünïcode ΣΑΣ straße", CJK_DOC, "a1b2 __x__ co-op", "ΟΔΟΣ.ΤΕΛΟΣ"]
-    for text in texts:
-        expected: dict[str, list[int]] = {}
-        for pos, (term, start, end) in enumerate(tokens(text)):
-            expected.setdefault(term, []).extend((pos, start, end))
-        assert index.term_offsets(text) == expected
+TOKEN_TEXTS = [
+    "İstanbul Blockchains 区块链 x", "Ünïcode ΣΑΣ straße", CJK_DOC, "a1b2 __x__ co-op", "ΟΔΟΣ.ΤΕΛΟΣ",
+    "call spin_lock(x) then getElementById, HTTPServer and URLs in os.path on 2023-05-06",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", TOKEN_TEXTS)
+def test_term_offsets_are_the_index_tokens(text: str) -> None:
+    expected: dict[str, list[int]] = {}
+    for term, pos, start, end in index.index_tokens(text):
+        expected.setdefault(term, []).extend((pos, start, end))
+    assert index.term_offsets(text) == expected
+
+
+WORDISH = st.sampled_from(
+    ["spin", "lock", "get", "Element", "By", "Id", "HTTP", "Server", "URLs", "x", "42", "é", "区块", "ΣΑΣ"]
+)
+JOINS = st.sampled_from(["", "_", ".", "-", " ", ", ", "\n", "(", "__"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(WORDISH, JOINS), max_size=12))
+def test_index_tokens_are_the_parts_plus_each_compound_whole(pairs: list[tuple[str, str]]) -> None:
+    text = "".join(word + join for word, join in pairs)
+    parts = list(tokens(text))
+    found = index.index_tokens(text)
+    positions = [p for _, p, _, _ in found]
+    assert positions == sorted(positions)
+    by_position = {p: (s, e) for p, (_, s, e) in enumerate(parts)}
+    for term, pos, start, end in found:
+        part_start, _ = by_position[pos]
+        assert start == part_start  # a whole stands where its first part does
+        if (term, start, end) not in parts:  # a whole: several parts, joined or humped
+            inside = [p for p in parts if start <= p[1] and p[2] <= end]
+            assert len(inside) >= 2 and (inside[0][1], inside[-1][2]) == (start, end)
+    assert len(found) - len(parts) == len(index._wholes(text))
 
 
 def test_hits_read_the_indexed_file_and_refuse_a_changed_one(library: tuple[Path, Path], ix: Index) -> None:
@@ -651,7 +680,9 @@ def test_a_document_found_only_by_its_title_tags_or_notes_says_where(tmp_path: P
     corpus = tmp_path / "docs"
     corpus.mkdir()
     doc = corpus / "a.md"
-    doc.write_text("---\ntitle: Harbour lights\ntags: [lighthouse, coast]\n---\nNothing in the text itself.\n")
+    doc.write_text(
+        "---\ntitle: Harbour lights\ntags: [lighthouse, coast]\n---\nNothing in the text itself.\n"
+    )
     text = "Nothing in the text itself.\n"
     store = AnnotationStore(tmp_path / "annotations")
     ref = reference("a.md", doc, text_sha256(text), "Harbour lights")
@@ -661,7 +692,12 @@ def test_a_document_found_only_by_its_title_tags_or_notes_says_where(tmp_path: P
     ix = Index(folder, load_text)
 
     [title] = ix.search("harbour").hits
-    assert (title.matched, title.hits, title.snippet, title.marks) == ("title", 0, "Harbour lights", ((0, 7),))
+    assert (title.matched, title.hits, title.snippet, title.marks) == (
+        "title",
+        0,
+        "Harbour lights",
+        ((0, 7),),
+    )
     [tag] = ix.search("tag:coast").hits
     assert (tag.matched, tag.snippet, tag.marks) == ("tags", "lighthouse, coast", ((12, 17),))
     [note] = ix.search("zeppelin").hits
@@ -710,3 +746,42 @@ def test_the_pace_sizes_batches_for_a_commit_every_few_seconds() -> None:
     slow = indexer.Pace()
     slow.measured(10_000, 5.0)  # a slow machine never goes below the first batch's size
     assert slow.next_batch() == indexer.FIRST_BATCH_BYTES
+
+
+def test_identifiers_are_found_whole_and_by_their_parts(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    texts = {
+        "code.md": "Call spin_lock(&q->lock) before document.getElementById(id) in os.path.join.",
+        "prose.md": "Take the spin lock, then get the element by its id.",
+        "camel.md": "An XMLHttpRequest and a spinLock.",
+    }
+    for name, text in texts.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    build(tmp_path / "index", corpus)
+    ix = Index(tmp_path / "index", load_text)
+    found = {q: sorted(ids(ix, q)) for q in texts_queries()}
+    assert found == {
+        "spin_lock": ["camel.md", "code.md", "prose.md"],  # the phrase of its parts
+        '"spin lock"': ["camel.md", "code.md", "prose.md"],
+        "spinlock": ["camel.md"],  # the camelCase word whole
+        "getelementbyid": ["code.md"],
+        "getElementById": ["code.md"],  # the phrase "get element by id": not the prose
+        '"element by id"': ["code.md"],
+        "xmlhttprequest": ["camel.md"],
+        '"http request"': ["camel.md"],
+        "os.path.join": ["code.md"],
+        "spin_lo*": ["code.md"],
+        "os.pa*": ["code.md"],
+    }
+    spans = ix.hit_spans("code.md", texts["code.md"], "getelementbyid")
+    assert [texts["code.md"][s:e] for s, e in spans] == ["getElementById"]
+    spans = ix.hit_spans("code.md", texts["code.md"], '"spin lock"')
+    assert [texts["code.md"][s:e] for s, e in spans] == ["spin_lock"]
+
+
+def texts_queries() -> list[str]:
+    return [
+        "spin_lock", '"spin lock"', "spinlock", "getelementbyid", "getElementById", '"element by id"',
+        "xmlhttprequest", '"http request"', "os.path.join", "spin_lo*", "os.pa*",
+    ]  # fmt: skip

@@ -31,7 +31,7 @@ from tui.core.documents import Document, SourceFile
 from tui.core.storage import atomic_write_text
 
 CATALOG_NAME = "catalog.json"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """The index format (``tui.core.index``'s schema, analyzer and files): bump it with any change
 to what is written, and every existing index is rebuilt. Kept here so that the start-up check
 can compare it without importing Whoosh."""

@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import accumulate, pairwise
-from operator import add, sub
+from operator import add, itemgetter, sub
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -99,6 +99,12 @@ class _Patterns(NamedTuple):
     split: re.Pattern[str]
     """``token`` as one group, for ``re.split``."""
     cjk: re.Pattern[str]
+    compound: re.Pattern[str]
+    """Words joined by ``_``, ``.`` or ``-`` (``spin_lock``, ``os.path``, ``2020-01-19``)."""
+    camel: re.Pattern[str]
+    """Where a camelCase word has a boundary inside (``get|Element``, ``HTTP|Server``)."""
+    camel_boundary: re.Pattern[str]
+    """The same boundaries, zero-width, to split at."""
 
 
 @functools.cache
@@ -111,6 +117,9 @@ def _patterns() -> _Patterns:
         plain_word=re.compile(r"(?<![\w:*?~-])([^\W\d_]{3,})(?![\w:*?])"),
         split=re.compile(f"([{_CJK}]+|[^\\W_{_CJK}]+)"),
         cjk=re.compile(f"[{_CJK}]"),
+        compound=re.compile(f"[^\\W_{_CJK}]+(?:[._-][^\\W_{_CJK}]+)+"),
+        camel=re.compile(r"[a-z][A-Z]|[A-Z][A-Z][a-z]{2}"),
+        camel_boundary=re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2})"),
     )
 
 
@@ -127,16 +136,23 @@ def stem(word: str) -> str:
 
 
 def tokens(text: str) -> Iterator[tuple[str, int, int]]:
-    """Index terms of ``text`` as (term, start, end): stemmed Latin words and CJK bigrams.
+    """Words of ``text`` as (term, start, end), split into their parts: stemmed Latin words and
+    CJK bigrams. This is how a query reads its words.
 
-    An underscore separates words, as a hyphen or a dot does: ``spin_lock`` is ``spin`` then
-    ``lock``, so the identifier, the query ``spin_lock`` (a phrase of its parts) and the phrase
-    "spin lock" all find each other."""
-    for match in _patterns().token.finditer(text):
+    ``_``, ``.`` and ``-`` separate words, and so does a camelCase hump: ``spin_lock`` is
+    ``spin`` then ``lock``, ``getElementById`` is ``get element by id``. A query word written
+    so becomes the phrase of its parts, which finds the identifier and the words in prose."""
+    patterns = _patterns()
+    humps = patterns.camel.search(text) is not None
+    for match in patterns.token.finditer(text):
         run = match.group(1)
         start = match.start()
         if run is None:
-            yield stem(match.group().lower()), start, match.end()
+            word = match.group()
+            if humps and patterns.camel.search(word):
+                yield from _camel_parts(word, start)
+            else:
+                yield stem(word.lower()), start, match.end()
         elif len(run) == 1:
             yield run, start, start + 1
         else:
@@ -144,22 +160,75 @@ def tokens(text: str) -> Iterator[tuple[str, int, int]]:
                 yield run[i : i + 2], start + i, start + i + 2
 
 
+def _camel_parts(word: str, start: int) -> Iterator[tuple[str, int, int]]:
+    at = 0
+    for boundary in [*(m.start() for m in _patterns().camel_boundary.finditer(word)), len(word)]:
+        if boundary > at:
+            yield stem(word[at:boundary].lower()), start + at, start + boundary
+        at = boundary
+
+
+def index_tokens(text: str) -> list[tuple[str, int, int, int]]:
+    """The terms ``text`` is indexed under, as (term, position, start, end), in position order.
+
+    Each word's parts (``tokens``), and each compound word whole (``spin_lock``, ``os.path``,
+    ``getElementById``) at the position of its first part: a phrase of the parts and the
+    whole word written without humps (``getelementbyid``) both find it."""
+    parts = list(tokens(text))
+    found = [(term, pos, start, end) for pos, (term, start, end) in enumerate(parts)]
+    wholes = _wholes(text)
+    if wholes:
+        starts = [start for _, start, _ in parts]
+        for start, end in wholes:
+            found.append(
+                (_whole_term(text[start:end].lower()), bisect.bisect_left(starts, start), start, end)
+            )
+        found.sort(key=itemgetter(1))
+    return found
+
+
+def _whole_term(word: str) -> str:
+    """A camelCase word is stemmed like the one word a query would write it as; a joined one
+    is kept as written (a query reads it as a phrase; only ``spin_lo*`` and the like reach it)."""
+    return word if _JOINERS.intersection(word) else stem(word)
+
+
+_JOINERS = frozenset("._-")
+
+
+def _wholes(text: str) -> list[tuple[int, int]]:
+    """Spans of the compound words of ``text``: joined by separators, or camelCase."""
+    patterns = _patterns()
+    spans = {m.span() for m in patterns.compound.finditer(text)}
+    if patterns.camel.search(text):
+        for match in patterns.token.finditer(text):
+            if match.lastindex is None and patterns.camel.search(match.group()):
+                spans.add(match.span())
+    return sorted(span for span in spans if span[1] - span[0] <= MAX_WORD_CHARS)
+
+
 def term_offsets(text: str) -> dict[str, list[int]]:
     """Each term of ``text`` with its occurrences flattened: position, start, end, position, ...
 
-    The same terms as ``tokens``, written out inline: this runs once per token of every
-    indexed document, where each saved call counts.
+    The same terms as ``index_tokens``; a text without compound words (most prose) is
+    tokenised inline, as this runs once per token of every document.
     """
     lower = text.lower()
+    patterns = _patterns()
     # A letter that lower-cases to two would shift offsets; a capital sigma lower-cases by what
     # stands around it (word-final or not), and ``tokens`` lower-cases one word at a time.
-    if len(lower) != len(text) or "Σ" in text:
+    if (
+        len(lower) != len(text)
+        or "Σ" in text
+        or patterns.compound.search(lower) is not None
+        or patterns.camel.search(text) is not None
+    ):
         return _term_offsets_slowly(text)
     found: dict[str, list[int]] = {}
     entry_of = found.get
     stems = _stems
     pos = 0
-    for match in _patterns().token.finditer(lower):
+    for match in patterns.token.finditer(lower):
         if match.lastindex is not None:  # a CJK run
             pos = _add_cjk_run(found, match.group(1), match.start(), pos)
             continue
@@ -176,7 +245,7 @@ def term_offsets(text: str) -> dict[str, list[int]]:
 
 def _term_offsets_slowly(text: str) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
-    for pos, (term, start, end) in enumerate(tokens(text)):
+    for term, pos, start, end in index_tokens(text):
         found.setdefault(term, []).extend((pos, start, end))
     return found
 
@@ -215,12 +284,18 @@ class LecternAnalyzer(Analyzer):  # type: ignore[misc]
             token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
             return
-        for pos, (term, start, end) in enumerate(tokens(value), start_pos):
+        # A query reads a compound word as the phrase of its parts; the index holds both.
+        found = (
+            [(term, pos, start, end) for pos, (term, start, end) in enumerate(tokens(value))]
+            if mode == "query"
+            else index_tokens(value)
+        )
+        for term, pos, start, end in found:
             token.text, token.boost, token.stopped = term, 1.0, False
             if keeporiginal:
                 token.original = value[start:end]
             if positions:
-                token.pos = pos
+                token.pos = start_pos + pos
             if chars:
                 token.startchar, token.endchar = start_char + start, start_char + end
             yield token
@@ -589,12 +664,13 @@ class _BodyPool:
     def __init__(self, boost: float) -> None:
         self.boost = boost
         self.lengths: dict[int, int] = {}
-        """Each document's number of body tokens (positions run from 0 to this)."""
+        """Per document, a bound on its body positions (for ``.lps`` bases): its number of
+        occurrences when added, one past its last position when merged."""
         self._term_ids: dict[str, int] = {}
         self._word_ids: dict[str, int] = {}
         self._documents: list[int] = []
-        self._parts: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
-        """Per document added: its term numbers, token starts and token ends."""
+        self._parts: tuple[list[Any], list[Any], list[Any], list[Any]] = ([], [], [], [])
+        """Per document added: its occurrences' term numbers, positions, starts and ends."""
         self._merged: tuple[list[int], ...] = ([], [], [], [], [])
         """Postings of merged segments, flat: term, document, position, start, end."""
         self._vocabulary: set[str] = set()
@@ -603,12 +679,18 @@ class _BodyPool:
         return self._term_ids.setdefault(term, len(self._term_ids))
 
     def add_text(self, docnum: int, text: str) -> int:
-        """A document's body; its number of tokens."""
+        """A document's body; its number of occurrences (its length, as Whoosh counts it: a
+        compound word counts as its parts and itself)."""
         import numpy as np
 
         lower = text.lower()
         patterns = _patterns()
-        if len(lower) == len(text) and "Σ" not in text and patterns.cjk.search(lower) is None:
+        if (
+            len(lower) == len(text)
+            and "Σ" not in text
+            and patterns.cjk.search(lower) is None
+            and patterns.camel.search(text) is None
+        ):
             pieces = patterns.split.split(lower)
             words = pieces[1::2]
             word_ids = self._word_ids
@@ -618,17 +700,41 @@ class _BodyPool:
             sizes = np.fromiter(map(len, pieces), dtype=np.int32, count=len(pieces))
             bounds = np.cumsum(sizes, dtype=np.int32)
             starts, ends = bounds[0:-1:2], bounds[1::2]
+            positions = np.arange(len(ids), dtype=np.int32)
+            wholes = self._joined_words(lower, starts)
+            if wholes is not None:
+                ids, positions, starts, ends = (
+                    np.concatenate([column, more]).astype(np.int32)
+                    for column, more in zip((ids, positions, starts, ends), wholes, strict=True)
+                )
         else:
-            found = list(tokens(text))
+            found = index_tokens(text)
             self._vocabulary |= vocabulary_of(text)
-            ids = np.asarray([self._term_id(term) for term, _, _ in found], dtype=np.int32)
-            offsets = np.asarray([(start, end) for _, start, end in found], dtype=np.int32)
-            starts, ends = offsets.reshape(-1, 2).T
-        for part, column in zip(self._parts, (ids, starts, ends), strict=True):
+            ids = np.asarray([self._term_id(term) for term, _, _, _ in found], dtype=np.int32)
+            columns = np.asarray([occurrence[1:] for occurrence in found], dtype=np.int32).reshape(-1, 3)
+            positions, starts, ends = columns.T
+        for part, column in zip(self._parts, (ids, positions, starts, ends), strict=True):
             part.append(column)
         self._documents.append(docnum)
         self.lengths[docnum] = len(ids)
         return len(ids)
+
+    def _joined_words(self, lower: str, starts: Any) -> tuple[Any, Any, Any, Any] | None:
+        """The compound words joined by separators in ``lower``, as columns: term numbers,
+        positions (their first part's, from the parts' sorted ``starts``), starts and ends."""
+        import numpy as np
+
+        spans = [m.span() for m in _patterns().compound.finditer(lower)]
+        spans = [(a, b) for a, b in spans if b - a <= MAX_WORD_CHARS]
+        if not spans:
+            return None
+        word_ids = self._word_ids
+        words = [lower[a:b] for a, b in spans]
+        for word in set(words).difference(word_ids):
+            word_ids[word] = self._term_id(word)
+        bounds = np.asarray(spans, dtype=np.int32).reshape(-1, 2)
+        ids = np.fromiter(map(word_ids.__getitem__, words), dtype=np.int32, count=len(words))
+        return ids, np.searchsorted(starts, bounds[:, 0]), bounds[:, 0], bounds[:, 1]
 
     def add_posting(self, docnum: int, term: str, triples: list[tuple[int, int, int]]) -> None:
         """One posting of a segment being merged in: (position, start, end) triples."""
@@ -692,13 +798,11 @@ class _BodyPool:
         import numpy as np
 
         sizes = np.asarray([len(ids) for ids in self._parts[0]], dtype=np.int64)
-        before = np.cumsum(sizes) - sizes
-        ids, starts, ends = (
+        ids, positions, starts, ends = (
             np.concatenate(part) if part else np.zeros(0, dtype=np.int32) for part in self._parts
         )
         docnums = np.repeat(np.asarray(self._documents, dtype=np.int32), sizes)
-        positions = (np.arange(len(ids)) - np.repeat(before, sizes)).astype(np.int32)
-        self._parts, self._documents = ([], [], []), []
+        self._parts, self._documents = ([], [], [], []), []
         if self._merged[0]:
             more = [np.asarray(column, dtype=np.int32) for column in self._merged]
             self._merged = ([], [], [], [], [])
@@ -1543,12 +1647,10 @@ def _flat_occurrences(segment: _Segment, words: Iterable[str], local: list[int])
     assert flat is not None
     found: dict[int, _Occurrences] = defaultdict(dict)
     for word in words:
-        positions = flat.positions_of(_flat_key("body", word.encode("utf-8")))
-        if positions is None:
+        in_documents = flat.in_documents(_flat_key("body", word.encode("utf-8")), local)
+        if in_documents is None:
             continue
-        if len(positions) and int(positions[-1]) >= flat.span:
-            raise ValueError("a position past the segment's span")
-        for docnum, occurrences in zip(local, flat.in_documents(positions, local), strict=True):
+        for docnum, occurrences in zip(local, in_documents, strict=True):
             if len(occurrences[0]):
                 found[docnum][word] = occurrences
     return found

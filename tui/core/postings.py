@@ -4,7 +4,8 @@ Whoosh stores a term's documents, weights and encoded positions together in pick
 blocks, then scores one document at a time in Python: a common word costs milliseconds to
 decompress and more to score. This file (``<segment>.lps``) keeps, for each term of the searched
 fields, the document numbers, weights and occurrence counts as plain little-endian arrays, and
-for the body also the positions and each token's character offsets. A query maps them (no copy,
+for the body also the positions and each occurrence's character offsets (a compound word and
+its first part share a position, each with its own offsets). A query maps them (no copy,
 no decoding), scores a posting list in one numpy expression, checks a phrase against sorted
 positions, and finds a hit document's offsets with two binary searches. Whoosh's own postings
 stay complete and are what answers whenever this file is missing or damaged.
@@ -17,8 +18,8 @@ Layout, little-endian: ``MAGIC``; a header (key, posting, position and document 
 of positions, the size of the key bytes, the width of a token length); then uint32 ids, float32
 weights, uint32 counts (per posting), uint32 positions, uint64 posting and position starts (per
 key, plus one), uint64 key offsets (per key, plus one) and the key bytes, uint64 document bases
-(per document, plus one), then per position the token's uint32 start and uint16 (or uint32)
-length in characters; ``MAGIC`` again.
+(per document, plus one), then per occurrence (as ``positions``) the uint32 start and uint16
+(or uint32) length in characters; ``MAGIC`` again.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-MAGIC = b"LPS2"
+MAGIC = b"LPS3"
 SUFFIX = ".lps"
 _HEADER = struct.Struct("<4sQQQQQQQ")
 _MAX_POSITION = (1 << 32) - 2
@@ -113,10 +114,7 @@ def write(path: Path, segment: FlatSegment) -> bool:
         ):
             handle.write(part if isinstance(part, bytes) else part.data)
         for values, dtype in ((starts, "<u4"), (token_lengths, "<u2" if width == 2 else "<u4")):
-            by_position = np.zeros(span, dtype=dtype)
-            by_position[positions] = values
-            handle.write(by_position.data)
-            del by_position
+            handle.write(np.asarray(values).astype(dtype).data)
         handle.write(MAGIC)  # the end: a cut or extended file is refused, not misread
     temporary.replace(path)
     return True
@@ -151,7 +149,7 @@ class FlatPostings:
             + 24 * (keys + 1)
             + names
             + 8 * (docs + 1)
-            + (4 + width) * span
+            + (4 + width) * positions
             + len(MAGIC)
         )
         if width not in (2, 4) or len(self._map) != expected or self._map[-len(MAGIC) :] != MAGIC:
@@ -170,7 +168,7 @@ class FlatPostings:
         # Read with ``_read``, not through the mapping: a hit touches a few scattered pages, and
         # each mapped page fault brings its neighbours into this process's resident set too.
         self._char_starts_at, self._length_type = offset, np.dtype("<u2" if width == 2 else "<u4")
-        self._char_lengths_at = offset + 4 * span
+        self._char_lengths_at = offset + 4 * positions
         self._sample: list[bytes] | None = None
         self.doc_count = docs
         self.span = span
@@ -228,16 +226,17 @@ class FlatPostings:
         first, last = int(self._position_starts[i]), int(self._position_starts[i + 1])
         return self.ids[start:end], self.counts[start:end], self.positions[first:last]
 
-    def positions_of(self, key: bytes) -> Any | None:
-        """The key's (segment-wide, sorted) positions."""
+    def in_documents(self, key: bytes, docs: Sequence[int]) -> list[tuple[Any, Any, Any]] | None:
+        """The key's occurrences in each of ``docs``: positions within the document, and the
+        characters' starts and ends (empty arrays where it has none); None if the segment
+        lacks the key. ValueError if the file holds impossible numbers."""
         i = self._find(key)
         if i is None:
             return None
-        return self.positions[int(self._position_starts[i]) : int(self._position_starts[i + 1])]
-
-    def in_documents(self, positions: Any, docs: Sequence[int]) -> list[tuple[Any, Any, Any]]:
-        """Of a key's ``positions``, those in each of ``docs``: positions within the document,
-        and the tokens' character starts and ends (empty arrays where it has none)."""
+        offset = int(self._position_starts[i])
+        positions = self.positions[offset : int(self._position_starts[i + 1])]
+        if len(positions) and int(positions[-1]) >= self.span:
+            raise ValueError(f"{self._path.name}: a position past the segment's span")
         docs_at = np.asarray(docs, dtype=np.int64)
         bases = self.bases[docs_at].astype(np.int64)
         # Probes of the positions' own type: a mixed-type search would copy the whole array.
@@ -245,19 +244,18 @@ class FlatPostings:
         lasts = np.searchsorted(positions, self.bases[docs_at + 1].astype(positions.dtype)).tolist()
         empty = np.zeros(0, dtype=np.int64)
         found: list[tuple[Any, Any, Any]] = []
+        size = self._length_type.itemsize
         for base, first, last in zip(bases.tolist(), firsts, lasts, strict=True):
             if first == last:
                 found.append((empty, empty, empty))
                 continue
             at = positions[first:last].astype(np.int64)
-            low, count = int(at[0]), int(at[-1]) + 1 - int(at[0])
-            if low + count > self.span or not bool((at[1:] > at[:-1]).all()):
-                raise ValueError(f"{self._path.name}: positions out of order or past the span")
-            starts = _read(self._handle, self._char_starts_at + 4 * low, count, _START)
-            size = self._length_type.itemsize
+            if not bool((at[1:] >= at[:-1]).all()):
+                raise ValueError(f"{self._path.name}: positions out of order")
+            count, low = last - first, offset + first
+            starts = _read(self._handle, self._char_starts_at + 4 * low, count, _START).astype(np.int64)
             lengths = _read(self._handle, self._char_lengths_at + size * low, count, self._length_type)
-            starts = starts[at - low].astype(np.int64)
-            found.append((at - base, starts, starts + lengths[at - low]))
+            found.append((at - base, starts, starts + lengths))
         return found
 
 
