@@ -34,7 +34,7 @@ from tui.core.documents import EXTENSIONS
 from tui.core.export import FORMATS
 from tui.core.library import Library, read_text
 from tui.core.paths import HOME_VARIABLE, Paths
-from tui.core.results import IndexUnavailable, QueryError, Results
+from tui.core.search import IndexUnavailable, QueryError, Results
 from tui.core.sanitize import visible
 
 SUBCOMMANDS = ("index", "search", "paths", "annotations", "export", "import")

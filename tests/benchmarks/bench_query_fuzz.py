@@ -43,7 +43,7 @@ def bench(work: Path, documents: int, megabytes: float, count: int, seed: int) -
     os.environ["LECTERN_HOME"] = str(work / "home")
     from tui.core.library import Library
     from tui.core.paths import Paths
-    from tui.core.results import QueryError
+    from tui.core.search import QueryError
 
     corpus = generate(work / "corpus", documents=documents, total_mb=megabytes)
     library = Library.open(Paths.from_environment(), [corpus])

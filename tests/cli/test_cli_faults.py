@@ -35,7 +35,7 @@ from tui.cli import main
 from tui.core.documents import EXTENSIONS
 from tui.core.library import Library
 from tui.core.paths import HOME_VARIABLE, Paths
-from tui.core.results import IndexUnavailable
+from tui.core.search import IndexUnavailable
 
 TUI = [sys.executable, "-m", "tui"]
 EMPTY_EXPORT = '{"format": "lectern", "version": 1, "documents": []}'
@@ -481,7 +481,7 @@ def rebuilds(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
 def damaged_searches(monkeypatch: pytest.MonkeyPatch, failures: int) -> None:
     """``Index.search`` raises IndexUnavailable for its first ``failures`` calls."""
-    from tui.core.index import Index
+    from tui.core.search.whoosh.searcher import Index
 
     original = Index.search
     calls = iter(range(failures + 1000))

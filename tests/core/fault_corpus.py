@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from tui.core.index import Index
 from tui.core.library import load_text
+from tui.core.search.whoosh.searcher import Index
 
 WORDS = [
     "river",

@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 
 from tests.seeds import CHINA
 from tui.core import annotations as annotations_module
-from tui.core import index as index_module
 from tui.core import indexer
 from tui.core.anchoring import Target, target_at
 from tui.core.annotations import (
@@ -41,6 +40,7 @@ from tui.core.annotations import (
 from tui.core.documents import text_sha256
 from tui.core.library import Library, read_text
 from tui.core.paths import Paths
+from tui.core.search.whoosh import WhooshBackend
 from tui.core.storage import atomic_write_text
 
 REPO = Path(__file__).resolve().parents[2]
@@ -927,8 +927,8 @@ def test_notes_and_tags_are_indexed_with_their_document(
         calls.append("writer")
         raise AssertionError("an unchanged run must not open a writer")
 
-    monkeypatch.setattr(index_module, "write", no_writer)
-    monkeypatch.setattr(index_module, "create", no_writer)
+    monkeypatch.setattr(WhooshBackend, "write", no_writer)
+    monkeypatch.setattr(WhooshBackend, "create", no_writer)
     third = sync(library)
     assert (third.indexed, third.updated, third.unchanged, third.removed) == (0, 0, 2, 0) and calls == []
     assert (catalog.stat().st_mtime_ns, catalog.stat().st_ino) == (before.st_mtime_ns, before.st_ino)

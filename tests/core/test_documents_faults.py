@@ -58,7 +58,7 @@ def assert_sound(doc: Document) -> None:
     """What the index and the UI rely on, whatever the file held."""
     assert isinstance(doc, Document)
     assert re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", doc.date), doc.date
-    datetime.fromisoformat(doc.date)  # what tui.core.index does with it
+    datetime.fromisoformat(doc.date)  # what the search schema does with it
     for label, limit in ((doc.title, MAX_TITLE), (doc.source, 500), (doc.language, 500)):
         assert isinstance(label, str) and len(label) <= limit
         assert not LINE_BREAKS.search(label) and label == label.strip()

@@ -1,11 +1,11 @@
 """The catalog: what the index holds, kept as plain JSON beside it, and proof that it does.
 
 One entry per indexed document: where it was (path, size, mtime) and what it was (sha256 and
-the metadata the document list shows). It serves two hot paths without importing Whoosh: the
-start-up check and the first paint of the document list.
+the metadata the document list shows). It serves two hot paths without importing the search
+engine: the start-up check and the first paint of the document list.
 
 Catalog and index are one truth. The catalog names the index *generation* it describes (the
-number of Whoosh's table of contents, ``_MAIN_<n>.toc``) and every file of that generation with
+backend's newest commit, read from its file names) and every file of that generation with
 its size, mtime and CRC-32. The indexer saves it after each commit; a run killed between the two
 leaves a catalog one generation behind, which the next run notices and repairs from the index's
 stored entries. The start-up check trusts an index whose files are as listed (a ``stat`` each);
@@ -20,24 +20,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tui.core.documents import Document, SourceFile
+from tui.core.search import VOCABULARY_NAME, backend
 from tui.core.storage import atomic_write_text
 
 CATALOG_NAME = "catalog.json"
-SCHEMA_VERSION = 7
-"""The index format (``tui.core.index``'s schema, analyzer and files): bump it with any change
-to what is written, and every existing index is rebuilt. Kept here so that the start-up check
-can compare it without importing Whoosh."""
-WHOOSH_DIR = "whoosh"
-VOCABULARY_NAME = "vocabulary.txt"
-_TOC = re.compile(r"_MAIN_(\d+)\.toc\Z")
 _CHUNK = 1 << 20
 
 FileState = list[int]
@@ -96,7 +89,7 @@ class Catalog:
     schema: int
     entries: dict[str, Entry]
     generation: int | None = None
-    """The Whoosh generation (``_MAIN_<n>.toc``) the entries describe; None: not yet known."""
+    """The backend's commit the entries describe; None: not yet known."""
     files: dict[str, FileState] | None = None
     """The index's files (see ``index_files``) as they were when the catalog was saved."""
 
@@ -143,7 +136,7 @@ class Catalog:
         if not self.files or self.generation is None:
             return False
         stats = index_stats(folder)  # one listing serves both: the TOC's name carries the generation
-        generation = _generation_of(Path(name).name for name in stats)
+        generation = backend().generation(Path(name).name for name in stats)
         return self.generation == generation and _same_stats(self.files, stats)
 
 
@@ -176,24 +169,20 @@ def _files_of(header: dict[str, Any]) -> dict[str, FileState] | None:
 
 
 def toc_generation(folder: Path) -> int | None:
-    """The newest generation of the index in ``folder``, from its file names (no Whoosh)."""
+    """The newest generation of the index in ``folder``, from its file names (no engine import)."""
     try:
-        return _generation_of(os.listdir(folder / WHOOSH_DIR))
+        return backend().generation(os.listdir(folder / backend().folder))
     except OSError:
         return None
 
 
-def _generation_of(names: Iterable[str]) -> int | None:
-    found = [int(m.group(1)) for m in map(_TOC.match, names) if m]
-    return max(found) if found else None
-
-
 def index_stats(folder: Path) -> dict[str, tuple[int, int]]:
     """Size and mtime of every file of the index in ``folder`` by its name relative to the folder
-    (Whoosh's files and the spelling vocabulary; lock and temp files aside)."""
+    (the backend's files and the spelling vocabulary; lock and temp files aside)."""
     found: dict[str, tuple[int, int]] = {}
-    for sub in (folder / WHOOSH_DIR, folder):
-        prefix = "" if sub == folder else f"{WHOOSH_DIR}/"
+    engine = backend().folder
+    for sub in (folder / engine, folder):
+        prefix = "" if sub == folder else f"{engine}/"
         try:
             with os.scandir(sub) as entries:
                 for entry in entries:
@@ -213,7 +202,7 @@ def _is_index_file(name: str, top: bool) -> bool:
 
 def index_files(folder: Path, known: Mapping[str, FileState] | None = None) -> dict[str, FileState]:
     """``index_stats`` with each file's CRC-32; read only for files not already ``known`` with
-    the same size and mtime (Whoosh never rewrites a file under the same name)."""
+    the same size and mtime (the backend never rewrites a file under the same name)."""
     found: dict[str, FileState] = {}
     for name, (size, mtime) in index_stats(folder).items():
         previous = (known or {}).get(name)

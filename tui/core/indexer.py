@@ -32,10 +32,11 @@ from typing import Any
 
 from tui.core import catalog as catalog_format
 from tui.core.annotations import AnnotationStore
-from tui.core.catalog import VOCABULARY_NAME, WHOOSH_DIR, Catalog, Entry
+from tui.core.catalog import Catalog, Entry
 from tui.core.documents import Document, Skipped, SourceFile, discover, read_document
 from tui.core.faults import checkpoint
-from tui.core.results import IndexUnavailable
+from tui.core.search import VOCABULARY_NAME, backend
+from tui.core.search.types import IndexUnavailable
 
 Emit = Callable[[dict[str, Any]], None]
 FIRST_BATCH_BYTES = 1_000_000
@@ -180,23 +181,22 @@ def check_index(folder: Path) -> tuple[Catalog | None, str | None, str | None]:
     are deleted, and the entries are read back from the documents the index holds (a run killed
     after a commit left the catalog behind; an outside copy may have replaced the index).
     """
-    if not (folder / WHOOSH_DIR).exists():
+    if not (folder / backend().folder).exists():
         had_one = (folder / catalog_format.CATALOG_NAME).exists()
         return None, "index folder missing" if had_one else "no index yet", None
     catalog = Catalog.load(folder)
     if catalog is None:
         return None, "index catalog missing or damaged", None
-    version = catalog_format.SCHEMA_VERSION
+    version = backend().schema_version
     if catalog.schema != version:
         return None, f"index format changed (version {catalog.schema} -> {version})", None
     if catalog.describes(folder):
         return catalog, None, None
-    from tui.core import index  # Whoosh: only when the files are not as the catalog left them
 
     try:
-        index.collect_garbage(folder)
-        index.check(folder)
-        stored = index.stored_entries(folder)
+        backend().collect_garbage(folder)
+        backend().check(folder)
+        stored = backend().stored_entries(folder)
     except IndexUnavailable as error:
         return None, f"index was unreadable ({error})", None
     files = catalog.files or {}
@@ -233,13 +233,12 @@ def _entries_of(stored: list[tuple[str, str]]) -> dict[str, Entry] | None:
 def wipe(folder: Path) -> Catalog:
     """An empty index and catalog. The catalog goes first: a run killed half-way through never
     leaves a catalog that claims documents over a wiped index."""
-    from tui.core import index  # Whoosh: only when the index is written or checked
 
     (folder / catalog_format.CATALOG_NAME).unlink(missing_ok=True)
     checkpoint("wipe")
     (folder / VOCABULARY_NAME).unlink(missing_ok=True)
-    index.create(folder)
-    catalog = Catalog(catalog_format.SCHEMA_VERSION, {})
+    backend().create(folder)
+    catalog = Catalog(backend().schema_version, {})
     _record(folder, catalog)
     return catalog
 
@@ -253,7 +252,7 @@ def _record(folder: Path, catalog: Catalog) -> None:
 
 def remove_stale_temp_files(folder: Path) -> None:
     """Temp files of a killed run (the indexer holds the writer lock: none is in use)."""
-    for sub in (folder, folder / WHOOSH_DIR):
+    for sub in (folder, folder / backend().folder):
         with contextlib.suppress(OSError):
             for path in sub.iterdir():
                 if not path.name.endswith(".tmp"):
@@ -315,13 +314,12 @@ def _commit(
     A document already in the catalog is deleted before it is added again: the catalog is
     proven to list exactly what the index holds, so no document is ever in the index twice.
     """
-    from tui.core import index  # Whoosh: only when there is something to write
 
     entries = {doc.id: Entry.of(doc, signatures.get(doc.id, "")) for doc in docs}
     replaced = [d.id for d in docs if d.id in catalog.entries]
     parallel = sum(len(d.text) for d in docs) >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
     checkpoint("before-commit")
-    vocabulary = index.write(
+    vocabulary = backend().write(
         folder,
         removals + replaced,
         docs,

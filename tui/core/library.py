@@ -25,7 +25,7 @@ from tui.core.documents import Document, SourceFile, read_document
 from tui.core.paths import Paths, bundled_seeds
 
 if TYPE_CHECKING:
-    from tui.core.index import Index
+    from tui.core.search import SearchIndex
 
 
 @dataclass(frozen=True)
@@ -83,11 +83,11 @@ class Library:
         roots = self.inputs if with_missing else ()
         return corpus_annotations(store, self.references(), lambda ref: read_text(ref.path), roots)
 
-    def open_index(self) -> Index:
-        """A searcher over the index; imports Whoosh, so call it off the UI thread."""
-        from tui.core.index import Index
+    def open_index(self) -> SearchIndex:
+        """A searcher over the index; imports the engine, so call it off the UI thread."""
+        from tui.core.search import open_index
 
-        return Index(self.index_dir, load_text)
+        return open_index(self.index_dir, load_text)
 
 
 def read_text(path: str) -> str | None:

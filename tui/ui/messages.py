@@ -15,7 +15,7 @@ from tui.core.annotations import AnnotationSet, Opened
 from tui.core.catalog import Entry
 from tui.core.documents import Document
 from tui.core.reading import Position
-from tui.core.results import Results
+from tui.core.search import Results
 
 
 @dataclass

@@ -50,7 +50,7 @@ from tui.core.documents import (
 )
 from tui.core.library import Library
 from tui.core.reading import Position, ReadingPositions
-from tui.core.results import IndexDamaged, IndexUnavailable, QueryError, Results
+from tui.core.search import IndexDamaged, IndexUnavailable, QueryError, Results
 from tui.core.sanitize import visible, visible_line
 from tui.ui.messages import (
     AnnotationsListed,

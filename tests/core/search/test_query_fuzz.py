@@ -10,11 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.core.fault_corpus import make_corpus
-from tests.core.query_fuzz import random_query
+from tests.core.search.query_fuzz import random_query
 from tui.core import indexer
-from tui.core.index import Index
 from tui.core.library import load_text
-from tui.core.results import QueryError
+from tui.core.search import QueryError
+from tui.core.search.whoosh.lexicon import Lexicon
+from tui.core.search.whoosh.searcher import Index
 
 BUDGET_SECONDS = 10.0
 """Far above any query's time here (milliseconds): only a runaway expansion would reach it."""
@@ -72,12 +73,13 @@ def test_the_quoted_odd_queries_answer_or_say_why(ix: Index, q: str) -> None:
 
 
 def test_a_broad_expansion_keeps_the_most_frequent_words(ix: Index, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tui.core import index
 
-    monkeypatch.setattr(index, "MAX_EXPANSIONS", 3)
+    from tui.core.search.whoosh import lexicon
+
+    monkeypatch.setattr(lexicon, "MAX_EXPANSIONS", 3)
 
     def expansion_and_frequencies(searcher: object) -> tuple[list[bytes], dict[bytes, int]]:
-        lexicon = index._Lexicon(searcher.reader())  # type: ignore[attr-defined]
+        lexicon = Lexicon(searcher.reader())  # type: ignore[attr-defined]
         every = lexicon.terms("body", "")
         kept = lexicon.expand(("prefix", "body", ""), lambda: every)
         reader = searcher.reader()  # type: ignore[attr-defined]

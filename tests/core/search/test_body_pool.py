@@ -8,7 +8,9 @@ from array import array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.core import index
+from tui.core.search.analysis import term_offsets, vocabulary_of
+from tui.core.search.whoosh.pool import BodyPool, cut_values, encode_all
+from tui.core.search.whoosh.schema import encode_occurrences
 
 PIECES = [
     "alpha", "Beta", "GAMMA", "running", "runs", "x", "v2_beta", "42", "é", "İ", "ß", "ǅ",
@@ -17,7 +19,7 @@ PIECES = [
 ]  # fmt: skip
 
 
-def occurrences_of(pool: index._BodyPool) -> dict[str, list[int]]:
+def occurrences_of(pool: BodyPool) -> dict[str, list[int]]:
     """The pool's postings flattened the way ``term_offsets`` gives them."""
     grouped = pool.grouped()
     assert grouped is not None
@@ -36,18 +38,18 @@ def occurrences_of(pool: index._BodyPool) -> dict[str, list[int]]:
 @given(st.lists(st.sampled_from(PIECES), max_size=40))
 def test_the_array_tokeniser_finds_what_term_offsets_finds(pieces: list[str]) -> None:
     text = "".join(pieces)
-    pool = index._BodyPool(1.0)
-    offsets = index.term_offsets(text)
+    pool = BodyPool(1.0)
+    offsets = term_offsets(text)
     assert pool.add_text(0, text) == sum(len(flat) // 3 for flat in offsets.values())
     positions = {pos for flat in offsets.values() for pos in flat[0::3]}
     assert positions == set(range(len(positions)))  # a compound shares its first part's
-    assert occurrences_of(pool) == index.term_offsets(text)
+    assert occurrences_of(pool) == term_offsets(text)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(PIECES), max_size=20), min_size=1, max_size=5))
 def test_postings_group_by_term_then_document(texts: list[list[str]]) -> None:
-    pool = index._BodyPool(2.0)
+    pool = BodyPool(2.0)
     for docnum, pieces in enumerate(texts):
         pool.add_text(docnum, "".join(pieces))
     grouped = pool.grouped()
@@ -58,7 +60,7 @@ def test_postings_group_by_term_then_document(texts: list[list[str]]) -> None:
         ids = grouped.ids[first:last].tolist()
         assert ids == sorted(set(ids)), term
         for docnum, count in zip(ids, grouped.counts[first:last].tolist(), strict=True):
-            expected = index.term_offsets("".join(texts[docnum]))[term.decode("utf-8")]
+            expected = term_offsets("".join(texts[docnum]))[term.decode("utf-8")]
             assert count == len(expected) // 3
     assert grouped.weights.tolist() == (grouped.counts * 2.0).tolist()
 
@@ -78,20 +80,20 @@ def test_all_postings_encode_as_encode_does(postings: list[list[tuple[int, int, 
         flats.append(flat)
     counts = array("q", [len(flat) // 3 for flat in flats])
     columns = [array("q", [n for flat in flats for n in flat[i::3]]) for i in range(3)]
-    values = index._values(*index._encode_all(counts, *columns))
-    assert values == [index._encode(f, len(f) // 3) for f in flats]
+    values = cut_values(*encode_all(counts, *columns))
+    assert values == [encode_occurrences(f, len(f) // 3) for f in flats]
 
 
 def test_the_vocabulary_is_vocabulary_of_each_text() -> None:
     texts = ["Alpha beta_2 gammas 42", "区块链 İstanbul naïve", "x yz " + "a" * 35]
-    pool = index._BodyPool(1.0)
+    pool = BodyPool(1.0)
     for docnum, text in enumerate(texts):
         pool.add_text(docnum, text)
-    assert pool.vocabulary() == set().union(*map(index.vocabulary_of, texts))
+    assert pool.vocabulary() == set().union(*map(vocabulary_of, texts))
 
 
 def test_merged_postings_out_of_order_are_sorted() -> None:
-    pool = index._BodyPool(1.0)
+    pool = BodyPool(1.0)
     pool.add_text(0, "alpha beta")
     pool.add_posting(2, "alpha", [(0, 0, 5), (3, 20, 25)])
     pool.add_posting(1, "alpha", [(1, 6, 11)])

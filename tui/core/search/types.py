@@ -1,11 +1,12 @@
 """What a search returns, and why it may not: plain types, importable without Whoosh.
 
-The UI imports these on its first paint; only ``tui.core.index`` (loaded later, in a worker)
-imports Whoosh.
+The UI imports these on its first paint; the backend (loaded later, in a worker) imports its
+engine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 Span = tuple[int, int]
@@ -54,3 +55,7 @@ class Results:
     hits: tuple[Hit, ...]
     total: int
     suggestion: str | None = None
+
+
+TextLoader = Callable[[str, str], str | None]
+"""(path, sha256) -> the document text if it is still that version, else None."""

@@ -22,6 +22,7 @@ from tests.core.fault_corpus import answers, make_corpus
 from tui.core import catalog as catalog_format
 from tui.core import indexer
 from tui.core.faults import VARIABLE
+from tui.core.search.whoosh.writing import stored_entries
 
 
 def run_indexer(index_dir: Path, corpus: Path, rebuild: bool = False, fault: str | None = None) -> int:
@@ -34,9 +35,8 @@ def run_indexer(index_dir: Path, corpus: Path, rebuild: bool = False, fault: str
 
 
 def index_ids(index_dir: Path) -> list[str]:
-    from tui.core import index
 
-    return sorted(doc_id for doc_id, _ in index.stored_entries(index_dir))
+    return sorted(doc_id for doc_id, _ in stored_entries(index_dir))
 
 
 @pytest.fixture(scope="module")

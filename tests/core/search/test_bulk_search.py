@@ -1,4 +1,4 @@
-"""The bulk query evaluator (``index._top`` over the flat ``.lps`` postings of ``tui.core.postings``):
+"""The bulk query evaluator (``top_documents`` over the flat ``.lps`` postings of ``tui.core.search.flat.postings``):
 the same documents, totals and scores as Whoosh's own search, Whoosh's postings when a segment's
 file is missing or damaged, phrases that never span two documents, and hit spans and snippets."""
 
@@ -16,10 +16,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.core import index, postings
 from tui.core.documents import Document, SourceFile, read_document
-from tui.core.index import Index, merge_spans, tokens
 from tui.core.library import load_text
+from tui.core.search.analysis import tokens
+from tui.core.search.flat import postings
+from tui.core.search.highlight import SNIPPET_CHARS, merge_spans
+from tui.core.search.whoosh import FOLDER
+from tui.core.search.whoosh.bulk import top_documents
+from tui.core.search.whoosh.searcher import Index
+from tui.core.search.whoosh.writing import create, write
 
 WORDS = ("alpha", "beta", "gamma", "delta", "zeta", "that")  # each is its own stem
 EXTRA = ("kiwi", "lemon", "mango")
@@ -71,7 +76,7 @@ def assert_same_as_whoosh(ix: Index) -> None:
     assert all(s.flat is not None for s in segments)  # the .lps files answer, not the fallback
     for text in EXACT + EXPANDED:
         q = ix._query(searcher, text)
-        ours, total = index._top(q, segments, None)
+        ours, total = top_documents(q, segments, None)
         theirs = searcher.search(q, limit=None, optimize=False)
         expected = {r.docnum: r.score for r in theirs}
         got = dict(ours)
@@ -85,7 +90,7 @@ def assert_same_as_whoosh(ix: Index) -> None:
         assert not wrong, text
         best = sorted(ours, key=lambda pair: (-pair[1], pair[0]))
         assert ours == best
-        assert index._top(q, segments, 3) == (best[:3], total), text
+        assert top_documents(q, segments, 3) == (best[:3], total), text
 
 
 @pytest.fixture
@@ -94,12 +99,12 @@ def folder(tmp_path: Path) -> Path:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     folder = tmp_path / "ix"
-    index.create(folder)
+    create(folder)
     docs = generated(corpus, 40, seed=7)
-    index.write(folder, [], docs[:20], merge=False)
-    index.write(folder, [], docs[20:], merge=False)
+    write(folder, [], docs[:20], merge=False)
+    write(folder, [], docs[20:], merge=False)
     replaced = [make_doc(corpus, "d05", "that that zeta kiwi", 5), make_doc(corpus, "d31", "lemon alpha", 31)]
-    index.write(folder, ["d03.md", "d04.md", "d05.md", "d27.md", "d31.md"], replaced, merge=False)
+    write(folder, ["d03.md", "d04.md", "d05.md", "d27.md", "d31.md"], replaced, merge=False)
     return folder
 
 
@@ -122,13 +127,13 @@ def test_merged_segments_get_flat_postings_too(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     folder = tmp_path / "ix"
-    index.create(folder)
+    create(folder)
     counts = []
     for batch in range(7):
         docs = generated(corpus, 4, seed=batch, first=4 * batch)
         removed = [f"d{4 * batch - 3:02d}.md"] if batch >= 2 else []
-        index.write(folder, removed, docs, merge=True)
-        counts.append(len(list((folder / index.WHOOSH_DIR).glob("*.pst"))))
+        write(folder, removed, docs, merge=True)
+        counts.append(len(list((folder / FOLDER).glob("*.pst"))))
     assert max(counts) >= 5 and counts[-1] < max(counts)  # Whoosh merged the small segments
     ix = Index(folder, load_text)
     try:
@@ -174,7 +179,7 @@ def test_a_missing_or_damaged_file_falls_back_to_whoosh(folder: Path, damage: An
             segments = ix._segments_of(searcher)
             found = {}
             for text in queries:
-                ours, total = index._top(ix._query(searcher, text), segments, None)
+                ours, total = top_documents(ix._query(searcher, text), segments, None)
                 ids = {(h.id, h.hits, h.snippet, h.marks) for h in ix.search(text, limit=100).hits}
                 found[text] = ([(d, round(s, 6)) for d, s in ours], total, ids)
             return found, [s.flat is None for s in segments]
@@ -183,7 +188,7 @@ def test_a_missing_or_damaged_file_falls_back_to_whoosh(folder: Path, damage: An
 
     before, fallbacks = answers()
     assert fallbacks == [False] * 3
-    files = sorted((folder / index.WHOOSH_DIR).glob(f"*{postings.SUFFIX}"))
+    files = sorted((folder / FOLDER).glob(f"*{postings.SUFFIX}"))
     assert len(files) == 3
     for path in files:
         changed = damage(path.read_bytes())
@@ -203,9 +208,9 @@ def test_a_phrase_never_spans_two_documents(tmp_path: Path) -> None:
     # Written together; or in six one-document segments, merged into one by the last write.
     for batches in ([[a, b]], [[a], [b], *[[f] for f in filler]]):
         folder = tmp_path / f"ix{len(batches)}"
-        index.create(folder)
+        create(folder)
         for n, batch in enumerate(batches):
-            index.write(folder, [], batch, merge=n == len(batches) - 1)
+            write(folder, [], batch, merge=n == len(batches) - 1)
         ix = Index(folder, load_text)
         try:
             searcher = ix._current()
@@ -219,7 +224,7 @@ def test_a_phrase_never_spans_two_documents(tmp_path: Path) -> None:
             ]:
                 assert {h.id for h in ix.search(text).hits} == expected, text
                 q = ix._query(searcher, text)
-                assert index._top(q, ix._segments_of(searcher), None)[1] == len(expected), text
+                assert top_documents(q, ix._segments_of(searcher), None)[1] == len(expected), text
         finally:
             ix.close()
 
@@ -239,17 +244,17 @@ def test_phrases_find_the_documents_that_hold_them(
 ) -> None:
     texts = [" ".join(words).capitalize() + "." for words in bodies]
     docs = [
-        index.IndexedDocument(f"d{n}", Path(f"d{n}"), "x", "2020-01-01", "", "en", (), text, "", 0, 0)
+        Document(f"d{n}", Path(f"d{n}"), "x", "2020-01-01", "", "en", (), text, "", 0, 0)
         for n, text in enumerate(texts)
     ]
     wanted = [t for t, _, _ in tokens(" ".join(phrase))]
     expected = {d.id for d in docs if contains([t for t, _, _ in tokens(d.text)], wanted)}
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
-        index.create(folder)
+        create(folder)
         for part in (docs[:split], docs[split:]):
             if part:
-                index.write(folder, [], part, merge=False)
+                write(folder, [], part, merge=False)
         ix = Index(folder, load_text)
         try:
             assert all(s.flat is not None for s in ix._segments_of(ix._current()))
@@ -343,10 +348,10 @@ def test_hits_and_snippet_marks_of_a_phrase(tmp_path: Path, phrase: str) -> None
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     folder = tmp_path / "ix"
-    index.create(folder)
+    create(folder)
     docs = [make_doc(corpus, f"h{n}", text, n) for n, text in enumerate(HIT_TEXTS)]
-    index.write(folder, [], docs[:3], merge=False)
-    index.write(folder, [], docs[3:], merge=False)
+    write(folder, [], docs[:3], merge=False)
+    write(folder, [], docs[3:], merge=False)
     words = phrase.split()
     expected: dict[str, list[tuple[int, int]]] = {}
     for doc in docs:
@@ -372,5 +377,5 @@ def test_hits_and_snippet_marks_of_a_phrase(tmp_path: Path, phrase: str) -> None
         for start, end in hit.marks:  # a phrase, or overlapping ones merged: "that that that"
             marked = [t for t, _, _ in tokens(hit.snippet[start:end])]
             assert marked[: len(words)] == words == marked[-len(words) :], (hit.id, hit.snippet[start:end])
-        if len(text) <= index.SNIPPET_CHARS:  # the whole text: every span, where it stands
+        if len(text) <= SNIPPET_CHARS:  # the whole text: every span, where it stands
             assert hit.marks == tuple(expected[hit.id]) and hit.snippet == text.replace("\n", " ")

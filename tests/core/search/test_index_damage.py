@@ -18,7 +18,7 @@ import pytest
 
 from tests.core.fault_corpus import answers, make_corpus
 from tui.core import indexer
-from tui.core.results import IndexDamaged
+from tui.core.search import IndexDamaged
 
 
 def _pick(kind: str) -> Callable[[Path], Path]:

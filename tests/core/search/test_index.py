@@ -14,10 +14,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.seeds import BELT, CHINA
-from tui.core import index, indexer
-from tui.core.index import Index, QueryError, make_snippet, merge_spans, tokens
+from tui.core import indexer
 from tui.core.library import load_text
-from tui.core.results import IndexUnavailable
+from tui.core.search import IndexUnavailable
+from tui.core.search.analysis import compound_spans, index_tokens, stem, term_offsets, tokens
+from tui.core.search.highlight import make_snippet, merge_spans
+from tui.core.search.types import QueryError
+from tui.core.search.whoosh import FOLDER, SCHEMA_VERSION, WhooshBackend, parallel
+from tui.core.search.whoosh import schema as whoosh_schema
+from tui.core.search.whoosh.codec import FastWriter, add_all, make_codec
+from tui.core.search.whoosh.lexicon import Lexicon
+from tui.core.search.whoosh.parallel import can_fork
+from tui.core.search.whoosh.parse import parse_query, walk_query
+from tui.core.search.whoosh.schema import BodyFormat
+from tui.core.search.whoosh.scoring import FastPhrase
+from tui.core.search.whoosh.searcher import Index
+from tui.core.search.whoosh.writing import check, create, fields_of, write
 
 CJK_DOC = """---
 title: 区块链与プロジェクト
@@ -215,7 +227,7 @@ def test_unchanged_corpus_opens_no_writer(
     def forbidden(*_: Any, **__: Any) -> None:
         raise AssertionError("a writer was opened for an unchanged corpus")
 
-    monkeypatch.setattr(index, "write", forbidden)
+    monkeypatch.setattr(WhooshBackend, "write", forbidden)
     report = build(folder, corpus)["report"]
     assert (report.indexed, report.updated, report.removed, report.unchanged) == (0, 0, 0, 3)
 
@@ -226,7 +238,7 @@ def test_touched_but_identical_file_is_not_reindexed(
     folder, corpus = library
     path = corpus / CHINA
     path.write_bytes(path.read_bytes())  # new mtime, same content
-    monkeypatch.setattr(index, "write", lambda *a, **k: pytest.fail("re-indexed an identical file"))
+    monkeypatch.setattr(WhooshBackend, "write", lambda *a, **k: pytest.fail("re-indexed an identical file"))
     assert build(folder, corpus)["report"].unchanged == 3
 
 
@@ -252,18 +264,16 @@ def test_file_turned_binary_is_removed_and_reported(library: tuple[Path, Path], 
 
 
 def test_schema_bump_rebuilds(library: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    from tui.core import catalog
-
     folder, corpus = library
-    monkeypatch.setattr(catalog, "SCHEMA_VERSION", index.SCHEMA_VERSION + 1)
-    monkeypatch.setattr(index, "SCHEMA_VERSION", index.SCHEMA_VERSION + 1)
+    monkeypatch.setattr(WhooshBackend, "schema_version", SCHEMA_VERSION + 1)
+    monkeypatch.setattr(whoosh_schema, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     report = build(folder, corpus)["report"]
     assert report.rebuilt and "format changed" in report.rebuilt and report.indexed == 3
 
 
 def test_corrupt_index_is_rebuilt_and_reported_once(library: tuple[Path, Path]) -> None:
     folder, corpus = library
-    for part in (folder / index.WHOOSH_DIR).iterdir():
+    for part in (folder / FOLDER).iterdir():
         if part.suffix in (".seg", ".toc"):
             part.write_bytes(b"garbage" * 10)
     report = build(folder, corpus)["report"]
@@ -279,13 +289,13 @@ def test_an_index_as_the_last_run_left_it_is_not_opened_again(
 
     folder, corpus = library
     checked: list[Path] = []
-    real_check = index.check
-    monkeypatch.setattr(index, "check", lambda f: checked.append(f) or real_check(f))
+    real_check = check
+    monkeypatch.setattr(WhooshBackend, "check", lambda _, f: checked.append(f) or real_check(f))
     catalog = Catalog.load(folder)
     assert catalog is not None and catalog.files and all(name in catalog.files for name in catalog.files)
     assert build(folder, corpus)["report"].rebuilt is None and checked == []
     # Any change to a file of the index (here only its time) and it is opened and checked again.
-    some_file = next(p for p in (folder / index.WHOOSH_DIR).iterdir() if p.suffix == ".pst")
+    some_file = next(p for p in (folder / FOLDER).iterdir() if p.suffix == ".pst")
     os.utime(some_file, ns=(some_file.stat().st_atime_ns, some_file.stat().st_mtime_ns + 10**9))
     assert build(folder, corpus)["report"].rebuilt is None and checked == [folder]
     assert build(folder, corpus)["report"].rebuilt is None and checked == [folder]  # recorded again
@@ -377,32 +387,32 @@ def test_fast_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
     docs = _documents(corpus)
     written = {}
     for name, make in (
-        ("whoosh", lambda ix: SegmentWriter(ix, compound=False, codec=index.make_codec())),
-        ("fast", index._FastWriter),
+        ("whoosh", lambda ix: SegmentWriter(ix, compound=False, codec=make_codec())),
+        ("fast", FastWriter),
     ):
         folder = tmp_path / name
-        index.create(folder)
-        writer = make(whoosh_index.open_dir(str(folder / index.WHOOSH_DIR)))
+        create(folder)
+        writer = make(whoosh_index.open_dir(str(folder / FOLDER)))
         for doc in docs:
-            writer.add_document(**index._fields_of(doc, "a note", ("label",)))
+            writer.add_document(**fields_of(doc, "a note", ("label",)))
         writer.commit(merge=False)
         written[name] = {
             f.name.split(".", 1)[1]: f.read_bytes()
-            for f in (folder / index.WHOOSH_DIR).iterdir()
+            for f in (folder / FOLDER).iterdir()
             if f.suffix in (".pst", ".trm", ".col")
         }
     assert written["fast"] == written["whoosh"] and "pst" in written["fast"]
 
 
 def test_two_writer_processes_index_what_one_does(tmp_path: Path) -> None:
-    if not index._can_fork():
+    if not can_fork():
         pytest.skip("no fork on this platform")
     docs = _documents(_corpus_with_common_words(tmp_path / "c"))
     results = {}
     for procs in (1, 2):
         folder = tmp_path / f"ix{procs}"
-        index.create(folder)
-        vocabulary = index.write(folder, [], docs, procs=procs)
+        create(folder)
+        vocabulary = write(folder, [], docs, procs=procs)
         assert vocabulary >= {"alpha", "kappa"}
         ix = Index(folder, load_text)
         results[procs] = {
@@ -410,7 +420,7 @@ def test_two_writer_processes_index_what_one_does(tmp_path: Path) -> None:
         }
         ix.close()
     assert results[1] == results[2] and all(results[1].values())
-    assert len(list((tmp_path / "ix2" / index.WHOOSH_DIR).glob("*.pst"))) == 2
+    assert len(list((tmp_path / "ix2" / FOLDER).glob("*.pst"))) == 2
 
 
 def test_scores_are_whoosh_bm25f(ix: Index) -> None:
@@ -418,9 +428,7 @@ def test_scores_are_whoosh_bm25f(ix: Index) -> None:
     from whoosh import scoring
 
     searcher = ix._current()
-    with whoosh_index.open_dir(str(ix.folder / index.WHOOSH_DIR)).searcher(
-        weighting=scoring.BM25F()
-    ) as plain:
+    with whoosh_index.open_dir(str(ix.folder / FOLDER)).searcher(weighting=scoring.BM25F()) as plain:
         for q in [
             "blockchain",
             "china government",
@@ -449,9 +457,9 @@ def test_phrases_match_what_whoosh_phrases_match(tmp_path: Path) -> None:
         "区块链",
         '"doc 7"',
     ]:
-        whoosh_query = index.parse_query(text, searcher.schema)
+        whoosh_query = parse_query(text, searcher.schema)
         ours = ix._query(searcher, text)
-        assert any(isinstance(n, index._Phrase) for n in index._walk(ours)), text
+        assert any(isinstance(n, FastPhrase) for n in walk_query(ours)), text
         expected = [(r.docnum, r.score) for r in searcher.search(whoosh_query, limit=None, optimize=False)]
         assert [(r.docnum, r.score) for r in searcher.search(ours, limit=None, optimize=False)] == expected, (
             text
@@ -465,7 +473,7 @@ def test_fuzzy_terms_expand_to_what_whoosh_finds_and_the_words_as_written(ix: In
     from rapidfuzz.distance import OSA
 
     searcher = ix._current()
-    lexicon = index._Lexicon(searcher.reader(), ix._surface_words)
+    lexicon = Lexicon(searcher.reader(), ix._surface_words)
     for text, maxdist, prefix in [
         ("blokchain", 1, 0),
         ("goverment", 1, 0),
@@ -479,7 +487,7 @@ def test_fuzzy_terms_expand_to_what_whoosh_finds_and_the_words_as_written(ix: In
             whoosh_found.update(t.encode() for t in leaf.terms_within("body", text, maxdist, prefix=prefix))
         ours = lexicon.within("body", text, maxdist, prefix)
         assert whoosh_found <= set(ours), text
-        near_words = {index.stem(w) for w in ix._surface_words() if OSA.distance(text, w) <= maxdist}
+        near_words = {stem(w) for w in ix._surface_words() if OSA.distance(text, w) <= maxdist}
         for term in set(ours) - whoosh_found:
             decoded = term.decode()
             assert OSA.distance(text, decoded) <= maxdist or decoded in near_words, (text, decoded)
@@ -510,7 +518,7 @@ def test_fuzzy_expansions_rank_the_closest_word_first(tmp_path: Path) -> None:
 
 def test_lexicon_reads_every_term_of_a_field(ix: Index) -> None:
     reader = ix._current().reader()
-    lexicon = index._Lexicon(reader)
+    lexicon = Lexicon(reader)
     for field in ("body", "title", "tags", "id", "note"):
         assert lexicon.terms(field) == sorted({t.decode() for t in reader.lexicon(field)}), field
     assert lexicon.terms("body", "blockch") == ["blockchain", "blockchain-based"]  # part, whole
@@ -521,7 +529,7 @@ def test_lexicon_reads_every_term_of_a_field(ix: Index) -> None:
     [[(0, 0, 5)], [(3, 10, 14), (9, 40, 52)], [(70_000, 400_000, 400_007)], [(1, 2, 3), (2, 70_000, 70_100)]],
 )
 def test_body_postings_round_trip(occurrences: list[tuple[int, int, int]]) -> None:
-    body_format = index.BodyFormat()
+    body_format = BodyFormat()
     value = body_format.encode(occurrences)
     assert body_format.decode_characters(value) == occurrences
     assert body_format.decode_positions(value) == [p for p, _, _ in occurrences]
@@ -537,9 +545,9 @@ TOKEN_TEXTS = [
 @pytest.mark.parametrize("text", TOKEN_TEXTS)
 def test_term_offsets_are_the_index_tokens(text: str) -> None:
     expected: dict[str, list[int]] = {}
-    for term, pos, start, end in index.index_tokens(text):
+    for term, pos, start, end in index_tokens(text):
         expected.setdefault(term, []).extend((pos, start, end))
-    assert index.term_offsets(text) == expected
+    assert term_offsets(text) == expected
 
 
 WORDISH = st.sampled_from(
@@ -553,7 +561,7 @@ JOINS = st.sampled_from(["", "_", ".", "-", " ", ", ", "\n", "(", "__"])
 def test_index_tokens_are_the_parts_plus_each_compound_whole(pairs: list[tuple[str, str]]) -> None:
     text = "".join(word + join for word, join in pairs)
     parts = list(tokens(text))
-    found = index.index_tokens(text)
+    found = index_tokens(text)
     positions = [p for _, p, _, _ in found]
     assert positions == sorted(positions)
     by_position = {p: (s, e) for p, (_, s, e) in enumerate(parts)}
@@ -563,7 +571,7 @@ def test_index_tokens_are_the_parts_plus_each_compound_whole(pairs: list[tuple[s
         if (term, start, end) not in parts:  # a whole: several parts, joined or humped
             inside = [p for p in parts if start <= p[1] and p[2] <= end]
             assert len(inside) >= 2 and (inside[0][1], inside[-1][2]) == (start, end)
-    assert len(found) - len(parts) == len(index._wholes(text))
+    assert len(found) - len(parts) == len(compound_spans(text))
 
 
 def test_hits_read_the_indexed_file_and_refuse_a_changed_one(library: tuple[Path, Path], ix: Index) -> None:
@@ -580,7 +588,7 @@ def test_hits_read_the_indexed_file_and_refuse_a_changed_one(library: tuple[Path
 def test_an_index_with_an_older_schema_is_unavailable(
     library: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(index, "SCHEMA_VERSION", index.SCHEMA_VERSION + 1)
+    monkeypatch.setattr(whoosh_schema, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(IndexUnavailable, match="older format"):
         Index(library[0], load_text).search("blockchain")
 
@@ -620,10 +628,10 @@ def test_yaml_is_loaded_safely() -> None:
 def test_merged_segments_keep_their_postings(tmp_path: Path) -> None:
     docs = _documents(_corpus_with_common_words(tmp_path / "c", documents=6))
     folder = tmp_path / "ix"
-    index.create(folder)
+    create(folder)
     for n, doc in enumerate(docs):  # five one-document segments, merged by the last commit
-        index.write(folder, [], [doc], merge=n == 5)
-    assert len(list((folder / index.WHOOSH_DIR).glob("*.pst"))) == 1
+        write(folder, [], [doc], merge=n == 5)
+    assert len(list((folder / FOLDER).glob("*.pst"))) == 1
     ix = Index(folder, load_text)
     assert len(ids(ix, "alpha", limit=100)) == 6
     text = docs[3].text
@@ -633,26 +641,26 @@ def test_merged_segments_keep_their_postings(tmp_path: Path) -> None:
 
 
 def test_a_failed_helper_process_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not index._can_fork():
+    if not can_fork():
         pytest.skip("no fork on this platform")
     docs = _documents(_corpus_with_common_words(tmp_path / "c", documents=20))
     folder = tmp_path / "ix"
-    index.create(folder)
-    index.write(folder, [], docs[:2])
-    parent, add_all = os.getpid(), index._add_all
+    create(folder)
+    write(folder, [], docs[:2])
+    parent, real_add_all = os.getpid(), add_all
 
     def failing_in_the_helper(writer: Any, documents: list[dict[str, Any]]) -> set[str]:
         if os.getpid() != parent:
             raise OSError("disk full")
-        return add_all(writer, documents)
+        return real_add_all(writer, documents)
 
-    monkeypatch.setattr(index, "_add_all", failing_in_the_helper)
+    monkeypatch.setattr(parallel, "add_all", failing_in_the_helper)
     with pytest.raises(RuntimeError, match="disk full"):
-        index.write(folder, [], docs[2:], procs=2)
+        write(folder, [], docs[2:], procs=2)
     monkeypatch.undo()
-    assert index.check(folder) == 2
-    index.write(folder, [], docs[2:], procs=2)  # the lock was released
-    assert index.check(folder) == 20
+    assert check(folder) == 2
+    write(folder, [], docs[2:], procs=2)  # the lock was released
+    assert check(folder) == 20
 
 
 def test_a_segment_file_gone_mid_search_is_retried(ix: Index, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,293 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+from whoosh import query
+from whoosh.reading import TermNotFound
+from whoosh.system import _INT_SIZE
+
+from tui.core.search.query import SEARCH_FIELDS
+from tui.core.search.whoosh.parse import LexiconFuzzyTerm, LexiconPrefix, LexiconWildcard
+from tui.core.search.whoosh.scoring import FastPhrase
+
+
+class Segment:
+    """One segment of a searcher, as the bulk evaluator reads it.
+
+    Body postings come from the segment's flat ``.lps`` file when it has one; other fields (and
+    the body without that file) from Whoosh's posting blocks, read whole. Scores are Whoosh's
+    BM25F (``Scorer``): the same numbers, computed for a posting list at a time.
+    """
+
+    def __init__(self, top: Any, searcher: Any, offset: int, folder: Path) -> None:
+        import numpy as np
+
+        from tui.core.search.flat.postings import SUFFIX, FlatPostings
+
+        self.np = np
+        self.top, self.searcher, self.offset = top, searcher, offset
+        self.reader = searcher.reader()
+        self.size = int(self.reader.doc_count_all())
+        self.live = np.ones(self.size, dtype=bool)
+        segment = self.reader.segment()
+        deleted = list(segment.deleted_docs()) if segment.has_deletions() else []
+        self.live[np.asarray(deleted, dtype=np.int64)] = False
+        self.flat: FlatPostings | None = None
+        try:
+            self.flat = FlatPostings(folder / segment.make_filename(SUFFIX))
+        except (OSError, ValueError):  # none written, or damaged: Whoosh's postings answer
+            self.flat = None
+        else:
+            if self.flat.doc_count != self.size:
+                self.close()
+        self._norms: dict[str, Any] = {}
+
+    def close(self) -> None:
+        """Let go of the ``.lps`` file: Whoosh's postings answer for this segment from now on."""
+        if self.flat is not None:
+            self.flat.close()
+            self.flat = None
+
+    def fits(self, ids: Any, positions: Any = None) -> bool:
+        """Whether numbers read from the ``.lps`` file are possible here; if not, the file is
+        damaged in a way its sizes and magic numbers do not show, and it is let go."""
+        flat = self.flat
+        assert flat is not None
+        ok = (not len(ids) or int(ids.max()) < self.size) and (
+            positions is None or not len(positions) or int(positions.max()) < flat.span
+        )
+        if not ok:
+            self.close()
+        return ok
+
+    def empty(self) -> tuple[Any, Any]:
+        return self.np.zeros(self.size, dtype=bool), self.np.zeros(self.size)
+
+    def postings(self, fieldname: str, tbytes: bytes) -> tuple[Any, Any] | None:
+        """A term's document numbers and weights in this segment."""
+        if self.flat is not None and fieldname in SEARCH_FIELDS:
+            found = self.flat.postings(flat_key(fieldname, tbytes))
+            if found is None or self.fits(found[0]):
+                return found
+        try:
+            return read_postings(self.reader, fieldname, tbytes)
+        except (KeyError, TermNotFound):  # not in this segment (one look-up, not two)
+            return None
+
+    def documents_with(self, fieldname: str, tbytes: bytes) -> int:
+        """How many live documents hold the term."""
+        found = self.postings(fieldname, tbytes)
+        return 0 if found is None else int(self.live[found[0]].sum())
+
+    def term(self, fieldname: str, tbytes: bytes, boost: float = 1.0) -> tuple[Any, Any]:
+        np = self.np
+        matched, scores = self.empty()
+        found = self.postings(fieldname, tbytes)
+        if found is None or not len(found[0]):
+            return matched, scores
+        ids, weights = found[0], found[1].astype(np.float64)
+        if self.top.schema[fieldname].scorable:
+            weighting = self.top.weighting
+            idf = self.top.idf(fieldname, tbytes)
+            values = idf * ((weights * (weighting.K1 + 1)) / (weights + self._norm(fieldname)[ids]))
+        else:
+            values = weights
+        matched[ids] = True
+        scores[ids] = values * boost if boost != 1.0 else values
+        return matched, scores
+
+    def _norm(self, fieldname: str) -> Any:
+        """``K1 * (1 - B + B * length / average length)`` for each document: BM25F's denominator."""
+        norm = self._norms.get(fieldname)
+        if norm is None:
+            weighting = self.top.weighting
+            B, K1 = weighting.B, weighting.K1
+            avgfl = self.top.avg_field_length(fieldname) or 1
+            lengths = self.np.asarray(weighting._lengths_of(self.reader, fieldname), dtype=self.np.float64)
+            norm = self._norms[fieldname] = K1 * ((1 - B) + B * lengths / avgfl)
+        return norm
+
+
+def flat_key(fieldname: str, tbytes: bytes) -> bytes:
+    from tui.core.search.flat.postings import key
+
+    return key(fieldname, tbytes)
+
+
+def read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[Any, Any]:
+    """A term's document numbers and weights from the W3 codec's blocks, read in one piece.
+
+    Whoosh's matcher decodes the same blocks one posting at a time; only ids and weights are
+    needed here (values are decompressed with them: they share the block).
+    """
+    import numpy as np
+
+    info = reader._terms.term_info(fieldname, tbytes)
+    if info.is_inlined():
+        ids, weights, _ = info.inlined_postings()
+        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+    length = info._length[0] if isinstance(info._length, tuple) else info._length  # Whoosh keeps a 1-tuple
+    data = reader._terms._postfile.get(info._offset, length)
+    stream = io.BytesIO(data)
+    stream.seek(_INT_SIZE)  # the postings' magic number
+    id_parts, weight_parts = [], []
+    while True:
+        (size,) = BLOCK_LENGTH.unpack(stream.read(BLOCK_LENGTH.size))
+        start = stream.tell()
+        count, _, _, compression, _, _ = pickle.load(stream)
+        raw = data[stream.tell() : start + abs(size)]
+        deltas, weights, _ = pickle.loads(zlib.decompress(raw) if compression else raw)
+        id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
+        if weights is None or isinstance(weights, float):
+            weight_parts.append(np.full(count, 1.0 if weights is None else weights))
+        else:
+            weight_parts.append(np.asarray(weights, dtype=np.float64))
+        if size < 0:  # the last block
+            break
+        stream.seek(start + size)
+    return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+BLOCK_LENGTH = struct.Struct("!i")
+
+
+def evaluate(q: Any, segment: Segment) -> tuple[Any, Any]:
+    """The documents of ``segment`` that ``q`` matches (a mask) and their scores.
+
+    Combines masks and score arrays as Whoosh's matchers combine documents: AND and OR add
+    their children's scores, NOT and AND NOT take none from the excluded side.
+    """
+    kind = type(q)
+    if kind is query.And or kind is query.Or:
+        parts = [evaluate(child, segment) for child in q.subqueries]
+        if not parts:
+            return segment.empty()
+        masks = [m for m, _ in parts]
+        combine = segment.np.logical_and if kind is query.And else segment.np.logical_or
+        matched = combine.reduce(masks)
+        scores = sum(s for _, s in parts)
+        return matched, _boosted(scores * matched, q.boost)
+    if kind is query.Not:  # Whoosh's inverse matcher scores 1 for each document it matches
+        matched, _ = evaluate(q.query, segment)
+        matched = ~matched & segment.live
+        return matched, matched.astype(segment.np.float64)
+    if kind is query.AndNot:
+        (matched, scores), (excluded, _) = evaluate(q.a, segment), evaluate(q.b, segment)
+        matched = matched & ~excluded
+        return matched, _boosted(scores * matched, q.boost)
+    if kind is query.AndMaybe:
+        (matched, scores), (_, extra) = evaluate(q.a, segment), evaluate(q.b, segment)
+        return matched, _boosted((scores + extra) * matched, q.boost)
+    if kind is query.Term:
+        try:
+            tbytes = segment.top.schema[q.fieldname].to_bytes(q.text)
+        except (KeyError, ValueError):
+            return segment.empty()
+        return segment.term(q.fieldname, tbytes, q.boost)
+    if kind is FastPhrase and q.fieldname in SEARCH_FIELDS and segment.flat is not None:
+        return _phrase(q, segment) if q.fieldname == "body" else _phrase_elsewhere(q, segment)
+    if kind in (LexiconPrefix, LexiconWildcard, LexiconFuzzyTerm):
+        return _expanded(q, segment)
+    return _with_whoosh(q, segment)
+
+
+def _boosted(scores: Any, boost: float) -> Any:
+    return scores * boost if boost != 1.0 else scores
+
+
+def _phrase(q: Any, segment: Segment) -> tuple[Any, Any]:
+    from tui.core.search.flat.postings import phrase_documents
+
+    flat = segment.flat
+    assert flat is not None
+    words = [segment.top.schema["body"].to_bytes(w) for w in q.words]
+    found = [f for w in words if (f := flat.occurrences(flat_key("body", w))) is not None]
+    if not all(segment.fits(ids, positions) for ids, _, positions in found):
+        return _with_whoosh(q, segment)
+    matched, scores = segment.empty()
+    if not words or len(found) != len(words):
+        return matched, scores
+    matched[phrase_documents(found, flat.span)] = True
+    for word in words:  # scored as the intersection of its words (each repeat counts), like FastPhrase
+        scores += segment.term("body", word)[1]
+    return matched, _boosted(scores * matched, q.boost)
+
+
+def _phrase_elsewhere(q: Any, segment: Segment) -> tuple[Any, Any]:
+    """A phrase in a field stored without positions here: Whoosh's matcher checks it, unless
+    its words share no document (the usual case, and far cheaper to see)."""
+    field = segment.top.schema[q.fieldname]
+    shared = None
+    for word in q.words:
+        found = segment.postings(q.fieldname, field.to_bytes(word))
+        if found is None:
+            return segment.empty()
+        shared = found[0] if shared is None else segment.np.intersect1d(shared, found[0])
+        if not len(shared):
+            return segment.empty()
+    return _with_whoosh(q, segment)
+
+
+def _expanded(q: Any, segment: Segment) -> tuple[Any, Any]:
+    """A prefix, wildcard or fuzzy term: the OR of its expansions, each scored by BM25F.
+
+    Deliberately not Whoosh's "constant score" here, which gives each document 1, or BM25F,
+    depending on how many expansions a segment happens to hold: ranking by the expansions'
+    scores puts documents with more and rarer matching words first.
+    """
+    words = [w for w in q._btexts(segment.reader) if w]
+    if len(words) == 1 and not isinstance(q, LexiconFuzzyTerm):  # Whoosh uses the term's matcher, unboosted
+        return segment.term(q.fieldname, words[0])
+    matched, scores = segment.empty()
+    for word in words:
+        found, more = segment.term(q.fieldname, word)
+        matched |= found
+        scores += more * q.lexicon.closeness(q.fieldname, word) if isinstance(q, LexiconFuzzyTerm) else more
+    return matched, _boosted(scores, q.boost)
+
+
+def _with_whoosh(q: Any, segment: Segment) -> tuple[Any, Any]:
+    """Any other query (dates, ranges, title phrases): Whoosh's matcher, walked to the end."""
+    matched, scores = segment.empty()
+    matcher = q.matcher(segment.searcher)
+    ids, values = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        values.append(matcher.score())
+        matcher.next()
+    if ids:
+        matched[ids] = True
+        scores[ids] = values
+    return matched, scores
+
+
+def top_documents(q: Any, segments: list[Segment], limit: int | None) -> tuple[list[tuple[int, float]], int]:
+    """The ``limit`` best (docnum, score) pairs, best first (ties: lower docnum, as Whoosh), and
+    how many documents matched."""
+    import numpy as np
+
+    docs, scores = [], []
+    for segment in segments:
+        matched, values = evaluate(q, segment)
+        ids = np.flatnonzero(matched & segment.live)
+        docs.append(ids + segment.offset)
+        scores.append(values[ids])
+    all_docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
+    all_scores = np.concatenate(scores) if scores else np.zeros(0)
+    limit = len(all_docs) if limit is None else limit
+    if 0 < limit < len(all_docs):
+        keep = np.argpartition(-all_scores, limit - 1)[:limit]
+        cutoff = all_scores[keep].min()
+        keep = np.flatnonzero(all_scores >= cutoff)  # every tie at the cut, for a stable order
+        all_docs, all_scores, total = all_docs[keep], all_scores[keep], len(all_docs)
+    else:
+        total = len(all_docs)
+    order = np.lexsort((all_docs, -all_scores))[:limit]
+    return [(int(all_docs[i]), float(all_scores[i])) for i in order], total

@@ -1,0 +1,184 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh import qparser, query
+
+from tui.core.search.query import (
+    DATE_HELP,
+    FIELD_ALIASES,
+    FIELDS_HELP,
+    QUERY_FIELDS,
+    SEARCH_FIELDS,
+    check_text,
+)
+from tui.core.search.types import QueryError
+from tui.core.search.whoosh.lexicon import Lexicon
+from tui.core.search.whoosh.scoring import FastPhrase
+
+
+def make_parser(schema: Any) -> Any:
+    """Lectern's query parser for ``schema`` (reusable: it keeps no state between parses)."""
+    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.AndGroup)
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    return parser
+
+
+def parse_query(text: str, schema: Any, parser: Any = None) -> Any:
+    """Parse with lectern's syntax; QueryError explains anything that cannot run.
+
+    Every check that a query can fail is made here, before it runs: an exception while a parsed
+    query runs means the index is damaged, never that the query was odd.
+    """
+    stripped = " ".join(text.split())
+    check_text(stripped, schema)
+    try:
+        q = (parser or make_parser(schema)).parse(stripped)
+    except Exception as error:  # Whoosh raises assorted types on odd input
+        problem: str | None = f"cannot understand the query: {error}"
+    else:
+        problem = first_error(q)
+    if problem:
+        raise QueryError(DATE_HELP if "date:" in stripped.lower() else problem)
+    q = q.accept(drop_phrases_on_keywords).normalize()
+    if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
+        raise QueryError("nothing to search for in that query (only operators or stop characters)")
+    if only_negative(q):
+        raise QueryError("a query cannot only exclude: add a word to look for")
+    for node in walk_query(q):
+        check_node(node, schema)
+    return q
+
+
+def check_node(node: Any, schema: Any) -> None:
+    """QueryError for a parsed node that could not run (Whoosh would raise while running it)."""
+    if isinstance(node, query.TermRange):  # a range of words: most of the vocabulary, slowly
+        raise QueryError("a range [a to b] works on dates only: date:[2019 to 2021]")
+    if isinstance(node, query.Every):
+        raise QueryError(
+            "* alone matches everything: type a few letters before it (clear the search to list all)"
+        )
+    fieldname = getattr(node, "fieldname", None)
+    if fieldname is not None and fieldname not in QUERY_FIELDS:
+        raise QueryError(f"{fieldname}: is not a field you can search: {FIELDS_HELP}")
+    if isinstance(node, query.Wildcard) and str(node.text).startswith(("*", "?")):
+        raise QueryError("a wildcard cannot come first in a word: type a few letters before *")
+    if fieldname == "date" and node.is_leaf() and not isinstance(node, query.RangeMixin):
+        try:
+            schema["date"].to_bytes(node.text)
+        except Exception as error:  # Whoosh's date parser raises a bare Exception
+            raise QueryError(DATE_HELP) from error
+
+
+def drop_phrases_on_keywords(q: Any) -> Any:
+    """A phrase spread over the fields also lands on ``tags``, which has no positions."""
+    if isinstance(q, query.Phrase) and q.fieldname == "tags":
+        return query.NullQuery
+    return q
+
+
+def walk_query(q: Any) -> Iterator[Any]:
+    yield q
+    if q.is_leaf():
+        return
+    for child in q.children():
+        yield from walk_query(child)
+
+
+def first_error(q: Any) -> str | None:
+    for node in walk_query(q):
+        error = getattr(node, "error", None)
+        if error:
+            return f"cannot understand part of the query: {error}"
+    return None
+
+
+def only_negative(q: Any) -> bool:
+    if isinstance(q, query.Not):
+        return True
+    if isinstance(q, query.And):
+        return all(only_negative(c) for c in q.children())
+    return False
+
+
+def positive_leaves(q: Any) -> Iterator[tuple[str, str, Any]]:
+    """(field, kind, payload) for each leaf not under a NOT: kind is term, phrase or multi."""
+    if isinstance(q, query.Not):
+        return
+    if isinstance(q, query.AndNot):
+        yield from positive_leaves(q.a)
+        return
+    if isinstance(q, query.Phrase):
+        yield q.fieldname, "phrase", tuple(q.words)
+    elif isinstance(q, (query.MultiTerm, query.FuzzyTerm)):
+        yield q.fieldname, "multi", q
+    elif isinstance(q, query.Term):
+        yield q.fieldname, "term", q.text
+    elif not q.is_leaf():
+        for child in q.children():
+            yield from positive_leaves(child)
+
+
+class LexiconFuzzyTerm(query.FuzzyTerm):  # type: ignore[misc]
+    """A fuzzy term expanded in the lexicon, the same way for searching and for hit spans."""
+
+    lexicon: Lexicon
+
+    def _btexts(self, ixreader: Any) -> list[bytes]:
+        return self.lexicon.within(self.fieldname, self.text, self.maxdist, self.prefixlength)
+
+
+class LexiconPrefix(query.Prefix):  # type: ignore[misc]
+    """A prefix expanded in the lexicon (a slice of its sorted terms)."""
+
+    lexicon: Lexicon
+
+    def _btexts(self, ixreader: Any) -> list[bytes]:
+        key = ("prefix", self.fieldname, self.text)
+        return self.lexicon.expand(key, lambda: self.lexicon.terms(self.fieldname, self.text))
+
+
+class LexiconWildcard(query.Wildcard):  # type: ignore[misc]
+    """A wildcard expanded in the lexicon: its terms with the literal prefix, matched whole."""
+
+    lexicon: Lexicon
+
+    def _btexts(self, ixreader: Any) -> list[bytes]:
+        def find() -> list[str]:
+            pattern = re.compile(self._get_pattern())
+            candidates = self.lexicon.terms(self.fieldname, self._find_prefix(self.text))
+            return [term for term in candidates if pattern.match(term)]
+
+        return self.lexicon.expand(("wildcard", self.fieldname, self.text), find)
+
+
+def use_lexicon(q: Any, lexicon: Lexicon) -> Any:
+    """``q`` with its fuzzy, prefix, wildcard and phrase nodes replaced by lectern's own."""
+
+    def swap(node: Any) -> Any:
+        kind = type(node)
+        if kind is query.Phrase and node.slop == 1:
+            return FastPhrase(
+                node.fieldname, node.words, slop=1, boost=node.boost, char_ranges=node.char_ranges
+            )
+        if not lexicon.holds_text(getattr(node, "fieldname", None)):
+            return node  # numbers and dates: Whoosh's own expansion, whatever it makes of them
+        if kind is query.FuzzyTerm:
+            new: Any = LexiconFuzzyTerm(
+                node.fieldname, node.text, node.boost, node.maxdist, node.prefixlength
+            )
+        elif kind is query.Prefix:
+            new = LexiconPrefix(node.fieldname, node.text, node.boost)
+        elif kind is query.Wildcard:
+            new = LexiconWildcard(node.fieldname, node.text, node.boost)
+        else:
+            return node
+        new.lexicon = lexicon
+        return new
+
+    return q.accept(swap)

@@ -1,0 +1,152 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from whoosh import matching, query, scoring
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN as _LENGTHS_COLUMN
+from whoosh.util import make_binary_tree
+from whoosh.util.numeric import byte_to_length
+
+
+class Weighting(scoring.BM25F):  # type: ignore[misc]
+    """Whoosh's BM25F, with each segment's field lengths read once per searcher.
+
+    Whoosh's scorer looks a document's field length up through several calls and a file read
+    for every posting it scores; here it is a list index. Scores are the same numbers.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lengths: dict[tuple[int, str], tuple[Any, list[int]]] = {}
+
+    def scorer(self, searcher: Any, fieldname: str, text: Any, qf: float = 1) -> Any:
+        if not searcher.schema[fieldname].scorable:
+            return super().scorer(searcher, fieldname, text, qf=qf)
+        lengths = self._lengths_of(searcher.reader(), fieldname)
+        return Scorer(searcher, fieldname, text, self.B, self.K1, lengths, qf=qf)
+
+    def _lengths_of(self, reader: Any, fieldname: str) -> list[int]:
+        key = (id(reader), fieldname)
+        if key not in self._lengths:  # the reader is kept with its lengths, so ids stay unique
+            self._lengths[key] = (reader, field_lengths(reader, fieldname))
+        return self._lengths[key][1]
+
+
+class Scorer(scoring.BM25FScorer):  # type: ignore[misc]
+    """``BM25FScorer`` over a list of the segment's field lengths; the same formula and order."""
+
+    def __init__(
+        self, searcher: Any, fieldname: str, text: Any, B: float, K1: float, lengths: list[int], qf: float = 1
+    ) -> None:
+        super().__init__(searcher, fieldname, text, B, K1, qf=qf)
+        self.dfl = lengths.__getitem__
+        self._k1_plus_1 = K1 + 1
+        self._one_minus_b = 1 - B
+
+    def score(self, matcher: Any) -> float:
+        tf = matcher.weight()
+        fl = self.dfl(matcher.id())
+        B, K1 = self.B, self.K1
+        return float(
+            self.idf * ((tf * self._k1_plus_1) / (tf + K1 * (self._one_minus_b + B * fl / self.avgfl)))
+        )
+
+
+def field_lengths(reader: Any, fieldname: str) -> list[int]:
+    """Each document's length in ``fieldname``, as Whoosh stores it (one byte, approximate).
+
+    Reads the W3 codec's length column in one piece; any other reader is asked per document.
+    """
+    count = reader.doc_count_all()
+    try:
+        column = reader._perdoc._cached_reader(f"_{fieldname}_len", _LENGTHS_COLUMN)
+        data = column._dbfile.get(column._basepos, column._count) if column is not None else b""
+    except AttributeError:
+        return [reader.doc_field_length(d, fieldname, 1) or 0 for d in range(count)]
+    if column is None:  # no lengths written: Whoosh's scorer then uses 1
+        return [1] * count
+    return [byte_to_length(b) for b in data] + [0] * (count - len(data))
+
+
+class FastPhrase(query.Phrase):  # type: ignore[misc]
+    """An exact phrase (slop 1), checked with set arithmetic on the words' positions.
+
+    Whoosh runs phrases through SpanNear2, which builds a Python object per occurrence of each
+    word in each candidate document. This matches the same documents with the same scores
+    (the intersection of the words' postings, as SpanNear2 scores it).
+    """
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        schema = searcher.schema
+        if self.fieldname not in schema or not schema[self.fieldname].format.supports("positions"):
+            return super().matcher(searcher, context)  # nothing, or Whoosh's error message
+        field = schema[self.fieldname]
+        words = [field.to_bytes(w) for w in self.words]
+        reader = searcher.reader()
+        if not all((self.fieldname, w) in reader for w in words):
+            return matching.NullMatcher()
+        matchers = [query.Term(self.fieldname, w).matcher(searcher, context) for w in words]
+        m: Any = PhraseMatcher(matchers, words, field.format.decode_positions)
+        return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
+
+
+class PhraseMatcher(matching.WrappingMatcher):  # type: ignore[misc]
+    """The documents of an intersection where the words stand at consecutive positions.
+
+    Scores are the intersection's, one matcher per word as SpanNear2 has; a word repeated in
+    the phrase has its positions decoded once per document.
+    """
+
+    def __init__(self, matchers: list[Any], words: list[bytes], decode: Callable[[bytes], list[int]]) -> None:
+        super().__init__(make_binary_tree(matching.IntersectionMatcher, matchers))
+        self._matchers, self._words, self._decode = matchers, words, decode
+        offsets: dict[bytes, tuple[Any, list[int]]] = {}
+        for offset, (word, matcher) in enumerate(zip(words, matchers, strict=True)):
+            offsets.setdefault(word, (matcher, []))[1].append(offset)
+        self._offsets = list(offsets.values())
+        self._find()
+
+    def _find(self) -> None:
+        child = self.child
+        while child.is_active() and not self._in_order():
+            child.next()
+
+    def _in_order(self) -> bool:
+        """Whether some position p has the phrase's word i at p + i, for every i."""
+        starts: set[int] | None = None
+        for matcher, offsets in self._offsets:
+            positions = self._decode(matcher.value())
+            for offset in offsets:
+                shifted = map((-offset).__add__, positions)
+                if starts is None:
+                    starts = set(shifted)
+                else:
+                    starts.intersection_update(shifted)
+                if not starts:
+                    return False
+        return True
+
+    def copy(self) -> PhraseMatcher:
+        return PhraseMatcher([m.copy() for m in self._matchers], self._words, self._decode)
+
+    def replace(self, minquality: float = 0) -> Any:
+        return self if self.is_active() else matching.NullMatcher()
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def next(self) -> None:
+        self.child.next()
+        self._find()
+
+    def skip_to(self, docnum: int) -> None:
+        self.child.skip_to(docnum)
+        self._find()
+
+    def all_ids(self) -> Iterator[int]:
+        while self.is_active():
+            yield self.id()
+            self.next()

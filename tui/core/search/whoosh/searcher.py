@@ -1,0 +1,303 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from whoosh import index, query
+from whoosh.index import EmptyIndexError
+
+from tui.core import catalog as catalog_format
+from tui.core.documents import read_body, text_sha256
+from tui.core.search import VOCABULARY_NAME
+from tui.core.search.analysis import stem
+from tui.core.search.highlight import offsets_in_text, snippet_of, span_pairs
+from tui.core.search.query import plain_words
+from tui.core.search.types import Hit, IndexDamaged, IndexUnavailable, QueryError, Results, Span, TextLoader
+from tui.core.search.whoosh import FOLDER
+from tui.core.search.whoosh.bulk import Segment, top_documents
+from tui.core.search.whoosh.lexicon import Lexicon
+from tui.core.search.whoosh.parse import make_parser, parse_query, use_lexicon
+from tui.core.search.whoosh.schema import schema_mark
+from tui.core.search.whoosh.scoring import Weighting
+from tui.core.search.whoosh.spans import DocumentOccurrences, Elsewhere, QueryTerms
+
+_T = TypeVar("_T")
+
+
+class Index:
+    """A read-only view of one corpus index; safe to share between threads.
+
+    Opens a new searcher whenever the indexer has committed since (never ``refresh()``).
+    """
+
+    def __init__(self, folder: Path, load_text: TextLoader) -> None:
+        self.folder = folder
+        self._load_text = load_text
+        self._lock = threading.Lock()
+        self._ix: Any = None
+        self._searcher: Any = None
+        self._vocabulary: list[str] | None = None
+        self._parser: Any = None
+        self._lexicon: Lexicon | None = None
+        self._segments: list[Segment] | None = None
+        self._verified: set[str] = set()
+        """Index files whose checksum this process has checked."""
+
+    def close(self) -> None:
+        """Release the searcher's files."""
+        with self._lock:
+            self._drop_searcher()
+
+    def _current(self) -> Any:
+        try:
+            if self._ix is None:
+                self._ix = index.open_dir(str(self.folder / FOLDER))
+            if self._searcher is None or not self._searcher.up_to_date():
+                if self._searcher is not None:
+                    self._searcher.close()
+                self._forget_segments()
+                self._verify_files()
+                self._searcher = self._ix.searcher(weighting=Weighting())
+                self._vocabulary = self._parser = None
+                self._lexicon = Lexicon(self._searcher.reader(), self._surface_words)
+        except IndexUnavailable:
+            self._drop_searcher()
+            raise
+        except EmptyIndexError as error:
+            self._drop_searcher()
+            raise IndexUnavailable("there is no index yet") from error
+        except Exception as error:
+            self._drop_searcher()
+            raise IndexDamaged(f"{type(error).__name__}: {error}") from error
+        if schema_mark() not in self._searcher.schema:  # postings it would misread
+            self._drop_searcher()
+            raise IndexUnavailable("the index has an older format: it is rebuilt at the next update")
+        return self._searcher
+
+    def _verify_files(self) -> None:
+        """Check, once per file, that each index file the catalog lists is byte for byte what was
+        written (CRC), so that no search believes a damaged file. Whoosh's files are written once
+        under their name; the vocabulary is rewritten in place, so it is checked only while its
+        size and mtime are still those the catalog recorded."""
+        listed = catalog_format.read_files(self.folder) or {}
+        stats = catalog_format.index_stats(self.folder)
+        names = [
+            name
+            for name, state in listed.items()
+            if name not in self._verified
+            and name in stats
+            and (name.startswith(f"{FOLDER}/") or tuple(state[:2]) == stats[name])
+        ]
+        problem = catalog_format.verify_files(self.folder, listed, names)
+        if problem is not None:
+            raise IndexDamaged(problem)
+        self._verified.update(names)
+
+    def _query(self, searcher: Any, text: str) -> Any:
+        """``parse_query``, then lectern's own fuzzy, prefix and phrase queries swapped in."""
+        if self._parser is None:
+            self._parser = make_parser(searcher.schema)
+        assert self._lexicon is not None  # set with the searcher
+        return use_lexicon(parse_query(text, searcher.schema, self._parser), self._lexicon)
+
+    def doc_count(self) -> int:
+        """Documents in the index now."""
+        with self._lock:
+            return int(self._current().doc_count())
+
+    def search(self, text: str, limit: int = 20, sort: str = "relevance") -> Results:
+        """Run a query: ranked (or sorted) hits with snippets, and a suggestion when few hit."""
+        # optimize=False: Whoosh's block-skipping top-N search cannot count its matches and
+        # would run the query a second time for the exact total.
+        options: dict[str, Any] = {"limit": limit, "optimize": False}
+        if sort == "date":
+            options.update(sortedby="date", reverse=True)
+        elif sort == "title":
+            options.update(sortedby="title_sort")
+        elif sort != "relevance":
+            raise QueryError(f"unknown sort {sort!r}: use relevance, date or title")
+        return self._run(lambda searcher: self._search(searcher, text, options))
+
+    def _search(self, searcher: Any, text: str, options: dict[str, Any]) -> Results:
+        q = self._query(searcher, text)
+        if not searcher.doc_count_all():  # no segment yet (an empty corpus, a fresh rebuild)
+            return Results(query=text, hits=(), total=0)
+        try:
+            if "sortedby" in options:
+                results = searcher.search(q, **options)
+                found, total = [(r.docnum, r.score) for r in results], len(results)
+            else:
+                found, total = top_documents(q, self._segments_of(searcher), options["limit"])
+        except query.QueryError as error:
+            raise QueryError(f"cannot run that query: {error}") from error
+        terms = QueryTerms(q, searcher.reader())
+        hits = self._hits(searcher, terms, found, Elsewhere(q, searcher.reader()))
+        # A misspelling~ that found something needs no "did you mean"; one that found nothing does.
+        wanted = total == 0 if "~" in text else total < 3
+        suggestion = self._suggest(searcher, text) if wanted else None
+        return Results(query=text, hits=hits, total=total, suggestion=suggestion)
+
+    def _segments_of(self, searcher: Any) -> list[Segment]:
+        if self._segments is None:
+            folder = self.folder / FOLDER
+            self._segments = [
+                Segment(searcher, sub, offset, folder) for sub, offset in searcher.leaf_searchers()
+            ]
+        return self._segments
+
+    def hit_spans(self, doc_id: str, text: str, query_text: str) -> list[Span]:
+        """Where ``query_text`` matches in ``text`` (the current text of ``doc_id``)."""
+        return self._run(lambda searcher: self._hit_spans(searcher, doc_id, text, query_text))
+
+    def _hit_spans(self, searcher: Any, doc_id: str, text: str, query_text: str) -> list[Span]:
+        q = self._query(searcher, query_text)
+        terms = QueryTerms(q, searcher.reader())
+        docnum = searcher.document_number(id=doc_id) if searcher.doc_count_all() else None
+        if docnum is not None:
+            stored = searcher.stored_fields(docnum)
+            if stored.get("sha256") == text_sha256(text):
+                found = terms.occurrences_in(self._segments_of(searcher), [docnum]).get(docnum, {})
+                return span_pairs(terms.spans(found.get))
+        return span_pairs(terms.spans(offsets_in_text(text)))
+
+    def _run(self, action: Callable[[Any], _T]) -> _T:
+        """``action`` on the current searcher, under the lock; again on a fresh searcher if a
+        segment file vanished under it. Any other failure to read the index is IndexDamaged.
+
+        Segments are not compound, so a searcher opens some of their files only when first
+        needed; a merge committed by the indexer meanwhile deletes the files it replaced.
+        """
+        with self._lock:
+            for attempt in range(2):
+                try:
+                    return action(self._current())
+                except (QueryError, IndexUnavailable):
+                    raise
+                except FileNotFoundError as error:
+                    self._drop_searcher()
+                    if attempt:
+                        raise IndexDamaged(f"an index file is missing: {error}") from error
+                except Exception as error:  # damage shows as any exception type (zlib, struct, ...)
+                    self._drop_searcher()
+                    self._verified.clear()
+                    raise IndexDamaged(f"{type(error).__name__}: {error}") from error
+        raise AssertionError("unreachable")
+
+    def _drop_searcher(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._forget_segments()
+        self._searcher = self._ix = None
+
+    def _forget_segments(self) -> None:
+        for segment in self._segments or ():
+            segment.close()
+        self._segments = None
+
+    def _hits(
+        self, searcher: Any, terms: QueryTerms, found: list[tuple[int, Any]], elsewhere: Elsewhere
+    ) -> tuple[Hit, ...]:
+        docnums = sorted(docnum for docnum, _ in found)
+        occurrences = terms.occurrences_in(self._segments_of(searcher), docnums)
+        return tuple(
+            self._hit(searcher.stored_fields(docnum), score, terms, occurrences.get(docnum, {}), elsewhere)
+            for docnum, score in found
+        )
+
+    def _hit(
+        self,
+        stored: dict[str, Any],
+        score: Any,
+        terms: QueryTerms,
+        found: DocumentOccurrences,
+        elsewhere: Elsewhere,
+    ) -> Hit:
+        text = self._text_of(stored)
+        hits = 0
+        snippet: str = ""
+        marks: tuple[Span, ...] = ()
+        matched = ""
+        if text is not None:  # None: changed or gone since indexing; show no stale offsets
+            starts, ends = terms.spans(found.get)
+            snippet, marks = snippet_of(text, starts, ends)
+            hits = len(starts)
+            matched = "body" if hits else ""
+        if not hits:  # found through its title, tags or notes: show that, not the opening lines
+            where = elsewhere.match(stored)
+            if where is not None:
+                matched, snippet, marks = where
+        date = stored.get("date")
+        return Hit(
+            id=stored["id"],
+            title=stored.get("title", ""),
+            path=stored["path"],
+            date=date.date().isoformat() if isinstance(date, datetime) else "",
+            source=stored.get("source", ""),
+            tags=tuple(t for t in stored.get("tags", "").split(",") if t),
+            score=float(score) if isinstance(score, (int, float)) else 0.0,  # sort keys are not scores
+            hits=hits,
+            snippet=snippet,
+            marks=marks,
+            matched=matched,
+        )
+
+    def _text_of(self, stored: dict[str, Any]) -> str | None:
+        """The document's text if its file is still the indexed version, else None.
+
+        An unchanged size and mtime (what the catalog trusts too) spare parsing the front matter
+        and hashing the text; a touched file is compared by content.
+        """
+        path = stored["path"]
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        if (stat.st_size, stat.st_mtime_ns) == (stored.get("size"), stored.get("mtime_ns")):
+            return read_body(Path(path))
+        return self._load_text(path, stored["sha256"])
+
+    def _surface_words(self) -> list[str]:
+        """The vocabulary (words as written in the bodies), sorted; read once per searcher."""
+        if self._vocabulary is None:
+            self._vocabulary = sorted(read_vocabulary(self.folder))
+        return self._vocabulary
+
+    def _suggest(self, searcher: Any, text: str) -> str | None:
+        from rapidfuzz import fuzz, process
+
+        vocabulary = self._surface_words()
+        segments = self._segments_of(searcher)
+
+        @functools.cache
+        def frequency(word: str) -> int:
+            term = stem(word).encode("utf-8")
+            return sum(s.documents_with(field, term) for s in segments for field in ("body", "title"))
+
+        most = 2 * int(searcher.doc_count())  # a word in every body and every title
+        changed = text
+        for word in plain_words(text):
+            own = frequency(word)
+            if 3 * own >= most:  # no other word can be three times as common
+                continue
+            found = process.extract(word, vocabulary, scorer=fuzz.ratio, score_cutoff=75, limit=8)
+            # A rarer word is only worth replacing by one that is clearly more common.
+            better = [c for c, _, _ in found if stem(c) != stem(word) and frequency(c) > 3 * own]
+            if better:
+                best = max(better, key=lambda c: (fuzz.ratio(word, c), frequency(c)))
+                changed = re.sub(rf"(?<![\w:]){re.escape(word)}\b", best, changed, count=1, flags=re.I)
+        return changed if changed != text else None
+
+
+def read_vocabulary(folder: Path) -> list[str]:
+    try:
+        return (folder / VOCABULARY_NAME).read_text(encoding="utf-8").split()
+    except OSError:
+        return []

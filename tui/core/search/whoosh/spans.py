@@ -1,0 +1,211 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import bisect
+import io
+import pickle
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
+from typing import Any
+
+from whoosh.reading import TermNotFound
+from whoosh.system import _INT_SIZE
+
+from tui.core.search.highlight import (
+    Occurrences,
+    Postings,
+    merge_sorted,
+    offsets_in_text,
+    phrase_spans,
+    snippet_of,
+)
+from tui.core.search.types import Span
+from tui.core.search.whoosh.bulk import BLOCK_LENGTH, Segment, flat_key
+from tui.core.search.whoosh.parse import positive_leaves
+from tui.core.search.whoosh.schema import decode_numbers
+
+DocumentOccurrences = dict[str, Occurrences]
+
+
+"""A document's occurrences of some terms."""
+
+
+class QueryTerms:
+    """The terms and phrases a query looks for in one field (the body unless told), with
+    wildcards expanded in the index."""
+
+    def __init__(self, q: Any, reader: Any, fieldname: str = "body") -> None:
+        self.terms: set[str] = set()
+        self.phrases: list[tuple[str, ...]] = []
+        for field, kind, payload in positive_leaves(q):
+            if field != fieldname:
+                continue
+            if kind == "term":
+                self.terms.add(payload)
+            elif kind == "phrase":
+                self.phrases.append(payload)
+            else:
+                self.terms.update(expanded_terms(payload, reader))
+
+    def spans(self, postings: Postings) -> tuple[Any, Any]:
+        """Merged, sorted hit spans given a term -> occurrences lookup: their starts and ends."""
+        import numpy as np
+
+        starts: list[Any] = []
+        ends: list[Any] = []
+        for term in self.terms:
+            occurrences = postings(term)
+            if occurrences is not None:
+                starts.append(occurrences[1])
+                ends.append(occurrences[2])
+        for words in self.phrases:
+            phrase_starts, phrase_ends = phrase_spans(words, postings)
+            starts.append(phrase_starts)
+            ends.append(phrase_ends)
+        if len(starts) == 1:
+            return merge_sorted(starts[0], ends[0])
+        if not starts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return merge_sorted(np.concatenate(starts), np.concatenate(ends))
+
+    def occurrences_in(
+        self, segments: list[Segment], docnums: Sequence[int]
+    ) -> dict[int, DocumentOccurrences]:
+        """The stored occurrences of every word of the query in each of the sorted ``docnums``.
+
+        From a segment's flat postings, two binary searches per word and document; else only
+        the Whoosh posting blocks that hold those documents are decompressed.
+        """
+        found: dict[int, DocumentOccurrences] = defaultdict(dict)
+        words = self.terms.union(*self.phrases)
+        for segment in segments:
+            end = segment.offset + segment.size
+            local = [d - segment.offset for d in docnums if segment.offset <= d < end]
+            if not local:
+                continue
+            if segment.flat is not None:
+                try:
+                    in_segment = flat_occurrences(segment, words, local)
+                except ValueError:  # impossible numbers in the file: Whoosh's postings answer
+                    segment.close()
+                else:
+                    for docnum, occurrences in in_segment.items():
+                        found[docnum + segment.offset].update(occurrences)
+                    continue
+            for word in words:
+                try:
+                    for docnum, value in values_at(segment.reader, "body", word.encode("utf-8"), local):
+                        found[docnum + segment.offset][word] = decoded(value)
+                except (KeyError, TermNotFound):  # not in this segment
+                    continue
+        return found
+
+
+def flat_occurrences(
+    segment: Segment, words: Iterable[str], local: list[int]
+) -> dict[int, DocumentOccurrences]:
+    """``occurrences_in`` for one segment from its ``.lps`` file: two binary searches and a
+    read per word and document. ValueError if the file holds impossible numbers."""
+    flat = segment.flat
+    assert flat is not None
+    found: dict[int, DocumentOccurrences] = defaultdict(dict)
+    for word in words:
+        in_documents = flat.in_documents(flat_key("body", word.encode("utf-8")), local)
+        if in_documents is None:
+            continue
+        for docnum, occurrences in zip(local, in_documents, strict=True):
+            if len(occurrences[0]):
+                found[docnum][word] = occurrences
+    return found
+
+
+def values_at(
+    reader: Any, fieldname: str, tbytes: bytes, docnums: Sequence[int]
+) -> Iterator[tuple[int, bytes]]:
+    """(docnum, encoded value) for each of the sorted ``docnums`` the term's postings hold.
+
+    Walks the W3 codec's block headers and decompresses only the blocks holding those documents.
+    """
+    info = reader._terms.term_info(fieldname, tbytes)
+    if info.is_inlined():
+        ids, _, values = info.inlined_postings()
+        wanted = set(docnums)
+        yield from ((d, v) for d, v in zip(ids, values, strict=False) if d in wanted)
+        return
+    postfile = reader._terms._postfile
+    position = info._offset + _INT_SIZE  # after the postings' magic number
+    i = 0
+    while i < len(docnums):
+        head = io.BytesIO(postfile.get(position, 64))
+        (size,) = BLOCK_LENGTH.unpack(head.read(BLOCK_LENGTH.size))
+        _, last_id, _, compression, _, _ = pickle.load(head)
+        block_end = position + BLOCK_LENGTH.size + abs(size)
+        if docnums[i] <= last_id:
+            start = position + head.tell()
+            raw = postfile.get(start, block_end - start)
+            deltas, _, values = pickle.loads(zlib.decompress(raw) if compression else raw)
+            ids = list(accumulate(deltas))
+            for j in range(bisect.bisect_left(ids, docnums[i]), len(ids)):
+                while i < len(docnums) and docnums[i] < ids[j]:
+                    i += 1
+                if i == len(docnums):
+                    return
+                if docnums[i] == ids[j]:
+                    yield ids[j], values[j]
+                    i += 1
+            while i < len(docnums) and docnums[i] <= last_id:
+                i += 1
+        if size < 0:  # the last block
+            return
+        position = block_end
+
+
+def decoded(value: bytes) -> Occurrences:
+    """A body posting's positions, starts and ends (see ``encode_occurrences``)."""
+    import numpy as np
+
+    numbers, n = decode_numbers(value)
+    flat = np.asarray(numbers, dtype=np.int64)
+    starts = np.cumsum(flat[n : 2 * n])
+    return np.cumsum(flat[:n]), starts, starts + flat[2 * n :]
+
+
+class Elsewhere:
+    """Where a document matched when its text holds no hit: its title, its tags or the user's
+    notes, with the matching words marked (the same analyzer finds them)."""
+
+    def __init__(self, q: Any, reader: Any) -> None:
+        self._title = QueryTerms(q, reader, "title")
+        self._note = QueryTerms(q, reader, "note")
+        self._tags = QueryTerms(q, reader, "tags").terms
+
+    def match(self, stored: dict[str, Any]) -> tuple[str, str, tuple[Span, ...]] | None:
+        """(field, text, marks in it), or None when nothing there matches either."""
+        for field, terms in (("title", self._title), ("note", self._note)):
+            value = str(stored.get(field) or "")
+            if value and (terms.terms or terms.phrases):
+                starts, ends = terms.spans(offsets_in_text(value))
+                if len(starts):
+                    return (field, *snippet_of(value, starts, ends))
+        tags = [t for t in str(stored.get("tags") or "").split(",") if t]
+        wanted = [t for t in tags if t.lower() in self._tags]
+        if not wanted:
+            return None
+        text = ", ".join(tags)
+        marks: list[Span] = []
+        at = 0
+        for tag in tags:
+            if tag in wanted:
+                marks.append((at, at + len(tag)))
+            at += len(tag) + 2
+        return "tags", text, tuple(marks)
+
+
+def expanded_terms(q: Any, reader: Any) -> list[str]:
+    try:
+        return [t.decode("utf-8") if isinstance(t, bytes) else t for t in q._btexts(reader)]
+    except Exception:  # an expansion that cannot run simply finds nothing to highlight
+        return []
