@@ -61,8 +61,6 @@ _MAX_DATE_CHARS = 64
 _MAX_INT_BITS = 10_000  # str() of a bigger int is refused (Python 3.11+) or slow (3.10)
 _EPOCH = date(1970, 1, 1).toordinal()
 _NS_PER_DAY = 86_400 * 10**9
-_PlainLoader: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-"""Builds every scalar as a string: cannot fail on a value, only on the YAML itself."""
 
 
 @dataclass(frozen=True)
@@ -138,12 +136,6 @@ def discover(paths: Sequence[Path]) -> tuple[list[SourceFile], list[Skipped]]:
             doc_id = _unique(prefix + rel, seen_ids)
             found.append(SourceFile(doc_id, path, stat.st_size, stat.st_mtime_ns))
     return found, skipped
-
-
-def corpus_roots(paths: Sequence[Path]) -> list[Path]:
-    """The folders that anchor a corpus: each folder given, or the folder of each file given."""
-    roots = [(p if p.is_dir() else p.parent).resolve() for p in map(Path, paths)]
-    return list(dict.fromkeys(roots))
 
 
 def _unique(doc_id: str, seen: set[str]) -> str:
@@ -321,7 +313,7 @@ def _load_front_matter(block: str) -> tuple[Any, str | None]:
 
 def _load_plainly(block: str) -> tuple[Any, str | None]:
     try:
-        return yaml.load(block, Loader=_PlainLoader), None  # builds str, list and dict only
+        return load_yaml_safely(block, plain=True), None  # builds str, list and dict only
     except yaml.YAMLError as error:
         return None, _yaml_problem(error)
     except Exception as error:  # e.g. RecursionError: the body is still read and indexed

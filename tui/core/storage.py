@@ -139,17 +139,21 @@ def bounded_loader(base: Any) -> Any:
 
 
 _BoundedLoader: Any = bounded_loader(_SafeLoader)
+_BoundedPlainLoader: Any = bounded_loader(getattr(yaml, "CBaseLoader", yaml.BaseLoader))
+"""Builds every scalar as a string: cannot fail on a value, only on the YAML itself."""
 
 
-def load_yaml_safely(text: str) -> Any:
+def load_yaml_safely(text: str, *, plain: bool = False) -> Any:
     """``yaml.safe_load`` (through libyaml when available), bounded: plain Python objects only.
+    ``plain`` builds every scalar as a string (front matter whose values will not build).
 
     Raises ``YAMLRefused`` (a ``yaml.YAMLError``) for aliases that expand beyond
     ``MAX_ALIAS_NODES`` nodes or ``MAX_ALIAS_CHARS`` characters, for recursive aliases, and for
     nesting deeper than ``MAX_DEPTH``; any other YAML error as PyYAML raises it.
     """
     try:
-        loader = _BoundedLoader(text)  # libyaml encodes the text first: a lone surrogate fails here
+        # libyaml encodes the text first: a lone surrogate fails here
+        loader = (_BoundedPlainLoader if plain else _BoundedLoader)(text)
     except UnicodeError as error:
         raise YAMLRefused(f"YAML text cannot be read: {_first_line(error)}") from None
     try:

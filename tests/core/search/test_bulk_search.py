@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from tui.core.documents import Document, SourceFile, read_document
 from tui.core.library import load_text
+from tui.core.search import phrases
 from tui.core.search.analysis import tokens
 from tui.core.search.flat import postings
-from tui.core.search.highlight import SNIPPET_CHARS, merge_spans
+from tui.core.search.highlight import SNIPPET_CHARS
 from tui.core.search.whoosh import FOLDER
 from tui.core.search.whoosh.bulk import top_documents
 from tui.core.search.whoosh.searcher import Index
@@ -305,7 +306,7 @@ def test_flat_postings_round_trip(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("limit", [0, 10**9], ids=["binary search", "bitmap"])
 def test_phrase_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
-    monkeypatch.setattr(postings, "_SEARCH_LIMIT", limit)
+    monkeypatch.setattr(phrases, "_SEARCH_LIMIT", limit)
     flat = flat_file(tmp_path)
 
     def phrase(*words: bytes) -> list[int]:
@@ -379,3 +380,14 @@ def test_hits_and_snippet_marks_of_a_phrase(tmp_path: Path, phrase: str) -> None
             assert marked[: len(words)] == words == marked[-len(words) :], (hit.id, hit.snippet[start:end])
         if len(text) <= SNIPPET_CHARS:  # the whole text: every span, where it stands
             assert hit.marks == tuple(expected[hit.id]) and hit.snippet == text.replace("\n", " ")
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The obvious merge, as the reference: sort, then join spans that overlap."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +19,7 @@ from tui.core import indexer
 from tui.core.library import load_text
 from tui.core.search import IndexUnavailable
 from tui.core.search.analysis import compound_spans, index_tokens, stem, term_offsets, tokens
-from tui.core.search.highlight import make_snippet, merge_spans
+from tui.core.search.highlight import merge_sorted, snippet_of
 from tui.core.search.types import QueryError
 from tui.core.search.whoosh import FOLDER, SCHEMA_VERSION, WhooshBackend, parallel
 from tui.core.search.whoosh import schema as whoosh_schema
@@ -201,15 +202,18 @@ def test_snippet_comes_from_anywhere_in_a_long_document(tmp_path: Path) -> None:
     assert [hit.snippet[s:e] for s, e in hit.marks] == ["zanzibar"]
 
 
-def test_make_snippet_prefers_the_densest_window() -> None:
+def test_the_snippet_is_the_densest_window() -> None:
     text = "alpha " * 100 + "beta gamma beta gamma beta " + "alpha " * 100
-    spans = [(m.start(), m.end()) for m in re.finditer("beta", text)]
-    snippet, marks = make_snippet(text, spans)
+    spans = np.asarray([(m.start(), m.end()) for m in re.finditer("beta", text)])
+    snippet, marks = snippet_of(text, spans[:, 0], spans[:, 1])
     assert len(marks) == 3 and all(snippet[s:e] == "beta" for s, e in marks)
 
 
-def test_merge_spans() -> None:
-    assert merge_spans([(5, 9), (0, 3), (2, 4), (9, 10)]) == [(0, 4), (5, 9), (9, 10)]
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(1, 10)), max_size=30))
+def test_spans_merge_like_the_obvious_merge(pairs: list[tuple[int, int]]) -> None:
+    spans = [(start, start + size) for start, size in pairs]
+    starts, ends = merge_sorted(np.asarray([s for s, _ in spans]), np.asarray([e for _, e in spans]))
+    assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == merge_spans(spans)
 
 
 def test_cjk_tokens_are_bigrams_with_offsets() -> None:
@@ -793,3 +797,41 @@ def texts_queries() -> list[str]:
         "spin_lock", '"spin lock"', "spinlock", "getelementbyid", "getElementById", '"element by id"',
         "xmlhttprequest", '"http request"', "os.path.join", "spin_lo*", "os.pa*",
     ]  # fmt: skip
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The obvious merge, as the reference: sort, then join spans that overlap."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def test_the_index_pickles_only_public_stable_names(library: tuple[Path, Path]) -> None:
+    """The table of contents pickles lectern classes by module and name: renaming one is a
+    format change, so they must be public names that import where the pickle says."""
+    import importlib
+    import pickletools
+
+    toc = next((library[0] / FOLDER).glob("*.toc")).read_bytes()
+    strings: list[str] = []
+    at = toc.find(b"\x80")
+    while at >= 0:  # the table holds several pickles (the schema's, then the segments')
+        try:
+            ops = list(pickletools.genops(toc[at:]))
+        except Exception:  # a 0x80 byte inside other data: not a pickle's start
+            at = toc.find(b"\x80", at + 1)
+            continue
+        strings += [arg for _, arg, _ in ops if isinstance(arg, str)]
+        at = toc.find(b"\x80", at + ops[-1][2] + 1)
+    named = {arg for arg in strings if arg.startswith("tui.")}
+    found = {  # protocol 2 writes "module name" as one GLOBAL argument, 4+ as two strings
+        tuple(arg.split(" ")) if " " in arg else (arg, strings[strings.index(arg) + 1]) for arg in named
+    }
+    assert {name for _, name in found} >= {"BodyField", "BodyFormat", "LecternAnalyzer", "LecternCodec"}
+    assert all(module.startswith("tui.core.search.whoosh.") for module, _ in found)
+    for module, name in found:
+        assert not name.startswith("_") and isinstance(getattr(importlib.import_module(module), name), type)

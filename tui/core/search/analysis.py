@@ -1,4 +1,11 @@
-"""TODO docstring."""
+"""The one tokeniser: how text becomes index terms, for every path that writes or reads them.
+
+Latin words are lower-cased and Porter-stemmed; Han, Kana and Hangul runs become overlapping
+bigrams; ``_ . -`` and camelCase humps split compound words into parts, and the index also
+holds each compound whole at its first part's position. Queries (``tokens``), the writers
+(``index_tokens``, ``term_offsets``, the array tokeniser of ``whoosh.pool``) and highlighting
+all use these functions, and tests hold the fast paths to the reference ones.
+"""
 
 from __future__ import annotations
 

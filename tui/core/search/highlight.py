@@ -1,11 +1,18 @@
-"""TODO docstring."""
+"""Where a query matched, as code-point spans, and the snippet that shows the most of them.
+
+Spans come from an occurrence lookup (term -> positions, starts, ends): the index's stored
+offsets when the text is the indexed version, else ``offsets_in_text`` over the text itself
+with the same analyzer. Phrases are found by consecutive positions, so what the search matched
+is exactly what the reader highlights.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tui.core.search.analysis import term_offsets
+from tui.core.search.phrases import phrase_starts
 from tui.core.search.types import Span
 
 SNIPPET_CHARS = 180
@@ -43,17 +50,14 @@ def phrase_spans(words: Sequence[str], postings: Postings) -> tuple[Any, Any]:
     found = [f for f in map(postings, words) if f is not None]
     if not found or len(found) != len(words):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    first = found[0]
-    ok = np.ones(len(first[0]), dtype=np.bool_)
-    for i, (positions, _, _) in enumerate(found[1:], 1):
-        ok &= np.isin(first[0] + i, positions)
-    last_positions, _, last_ends = found[-1]
-    at = np.searchsorted(last_positions, first[0][ok] + len(words) - 1)
-    return first[1][ok], last_ends[at]
+    starts = phrase_starts([positions for positions, _, _ in found])
+    (first_positions, first_starts, _), (last_positions, _, last_ends) = found[0], found[-1]
+    begin = first_starts[np.searchsorted(first_positions, starts)]
+    return begin, last_ends[np.searchsorted(last_positions, starts + len(words) - 1)]
 
 
 def merge_sorted(starts: Any, ends: Any) -> tuple[Any, Any]:
-    """Sort spans (their starts and ends) and merge the overlapping ones, as ``merge_spans``."""
+    """Sort spans (their starts and ends) and merge the overlapping ones, without overlaps."""
     import numpy as np
 
     if not len(starts) or bool((starts[1:] >= ends[:-1]).all()):  # in order, apart
@@ -72,30 +76,9 @@ def span_pairs(spans: tuple[Any, Any]) -> list[Span]:
     return list(zip(spans[0].tolist(), spans[1].tolist(), strict=True))
 
 
-def merge_spans(spans: Iterable[Span]) -> list[Span]:
-    """Sort and merge overlapping spans."""
-    merged: list[Span] = []
-    for start, end in sorted(spans):
-        if merged and start < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def make_snippet(text: str, spans: Any, width: int = SNIPPET_CHARS) -> tuple[str, tuple[Span, ...]]:
-    """The window of ``text`` with the most hits (anywhere in the text), and their marks.
-
-    ``spans`` are sorted, merged (start, end) pairs: a list or an (n, 2) array.
-    """
-    import numpy as np
-
-    pairs = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
-    return snippet_of(text, pairs[:, 0], pairs[:, 1], width)
-
-
 def snippet_of(text: str, starts: Any, ends: Any, width: int = SNIPPET_CHARS) -> tuple[str, tuple[Span, ...]]:
-    """``make_snippet`` for spans given as their (sorted) starts and ends."""
+    """The window of ``text`` with the most hits (anywhere in the text), and their marks;
+    the hits are sorted, merged spans given as their starts and ends."""
     import numpy as np
 
     if not len(starts):

@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""What a query may ask, checked on its text before any engine sees it.
+
+The limits (length, word length, fuzzy distance, expansions) and the fields a user may name
+are lectern's, not the backend's: a query refused here is refused the same way by any engine,
+and an exception while a checked query runs can only mean a damaged index.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The flat postings format (``.lps``): a segment's postings as arrays numpy reads in place."""

@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from tui.core.search.phrases import phrase_anchor
+
 MAGIC = b"LPS3"
 SUFFIX = ".lps"
 _HEADER = struct.Struct("<4sQQQQQQQ")
@@ -42,9 +44,6 @@ _MAX_POSITION = (1 << 32) - 2
 """Positions are uint32; a segment with more tokens than that gets no file (Whoosh answers)."""
 _START = np.dtype("<u4")
 _KEY_STRIDE = 32
-_SEARCH_LIMIT = 64
-"""A phrase word with fewer positions than the span over this is checked by binary search; a
-commoner one by a bitmap of the span."""
 
 
 @dataclass(frozen=True)
@@ -271,30 +270,10 @@ def _read(handle: Any, offset: int, count: int, dtype: Any) -> Any:
 
 
 def phrase_documents(words: Sequence[tuple[Any, Any, Any]], span: int) -> Any:
-    """The documents where word ``i`` of the phrase stands at ``p + i``; ``words`` are
-    ``occurrences`` results. The rarest word anchors; the others are looked up by binary search
-    in their sorted positions, or in a bitmap when they are common."""
-    anchor = min(range(len(words)), key=lambda i: len(words[i][2]))
-    ids, counts, positions = words[anchor]
-    starts = positions.astype(np.int64) - anchor
-    found = np.ones(len(starts), dtype=bool)
-    for i, (_, _, others) in enumerate(words):
-        if i == anchor:
-            continue
-        found &= _holds(others, starts + i, span + len(words) + 1)
-        if not found.any():
-            return np.zeros(0, dtype=np.uint32)
+    """The documents where the phrase stands; ``words`` are ``occurrences`` results, their
+    positions segment-wide (a phrase cannot cross from one document into the next)."""
+    anchor, found = phrase_anchor([positions for _, _, positions in words], span)
+    if not found.any():
+        return np.zeros(0, dtype=np.uint32)
+    ids, counts, _ = words[anchor]
     return np.unique(np.repeat(ids, counts)[found])
-
-
-def _holds(positions: Any, wanted: Any, size: int) -> Any:
-    """Which of ``wanted`` are among the sorted ``positions`` (a negative one never is)."""
-    if len(wanted) * _SEARCH_LIMIT < size:
-        probes = np.where(wanted >= 0, wanted, 0).astype(positions.dtype)  # the same type: no copy
-        at = np.searchsorted(positions, probes)
-        inside = (at < len(positions)) & (wanted >= 0)
-        return inside & (positions[np.where(inside, at, 0)] == probes)
-    marks = np.zeros(size, dtype=bool)
-    marks[positions] = True
-    inside = wanted >= 0
-    return inside & marks[np.where(inside, wanted, 0)]

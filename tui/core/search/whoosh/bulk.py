@@ -1,19 +1,21 @@
-"""TODO docstring."""
+"""Relevance search over whole posting lists: a parsed query evaluated as numpy arrays.
+
+Whoosh scores one document at a time in Python. Here each segment's flat postings give a node's
+documents and BM25F scores in one expression; And, Or, Not and phrases combine masks and score
+arrays, and any node this does not know runs through Whoosh's matcher for that segment.
+"""
 
 from __future__ import annotations
 
-import io
-import pickle
-import struct
-import zlib
 from pathlib import Path
 from typing import Any
 
 from whoosh import query
 from whoosh.reading import TermNotFound
-from whoosh.system import _INT_SIZE
 
 from tui.core.search.query import SEARCH_FIELDS
+from tui.core.search.ranking import bm25, length_norm
+from tui.core.search.whoosh.blocks import ids_and_weights
 from tui.core.search.whoosh.parse import LexiconFuzzyTerm, LexiconPrefix, LexiconWildcard
 from tui.core.search.whoosh.scoring import FastPhrase
 
@@ -77,7 +79,7 @@ class Segment:
             if found is None or self.fits(found[0]):
                 return found
         try:
-            return read_postings(self.reader, fieldname, tbytes)
+            return ids_and_weights(self.reader, fieldname, tbytes)
         except (KeyError, TermNotFound):  # not in this segment (one look-up, not two)
             return None
 
@@ -94,9 +96,8 @@ class Segment:
             return matched, scores
         ids, weights = found[0], found[1].astype(np.float64)
         if self.top.schema[fieldname].scorable:
-            weighting = self.top.weighting
             idf = self.top.idf(fieldname, tbytes)
-            values = idf * ((weights * (weighting.K1 + 1)) / (weights + self._norm(fieldname)[ids]))
+            values = bm25(weights, self._norm(fieldname)[ids], idf, self.top.weighting.K1)
         else:
             values = weights
         matched[ids] = True
@@ -108,10 +109,9 @@ class Segment:
         norm = self._norms.get(fieldname)
         if norm is None:
             weighting = self.top.weighting
-            B, K1 = weighting.B, weighting.K1
-            avgfl = self.top.avg_field_length(fieldname) or 1
-            lengths = self.np.asarray(weighting._lengths_of(self.reader, fieldname), dtype=self.np.float64)
-            norm = self._norms[fieldname] = K1 * ((1 - B) + B * lengths / avgfl)
+            average = self.top.avg_field_length(fieldname) or 1
+            lengths = self.np.asarray(weighting.lengths_of(self.reader, fieldname), dtype=self.np.float64)
+            norm = self._norms[fieldname] = length_norm(lengths, average, weighting.B, weighting.K1)
         return norm
 
 
@@ -119,43 +119,6 @@ def flat_key(fieldname: str, tbytes: bytes) -> bytes:
     from tui.core.search.flat.postings import key
 
     return key(fieldname, tbytes)
-
-
-def read_postings(reader: Any, fieldname: str, tbytes: bytes) -> tuple[Any, Any]:
-    """A term's document numbers and weights from the W3 codec's blocks, read in one piece.
-
-    Whoosh's matcher decodes the same blocks one posting at a time; only ids and weights are
-    needed here (values are decompressed with them: they share the block).
-    """
-    import numpy as np
-
-    info = reader._terms.term_info(fieldname, tbytes)
-    if info.is_inlined():
-        ids, weights, _ = info.inlined_postings()
-        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
-    length = info._length[0] if isinstance(info._length, tuple) else info._length  # Whoosh keeps a 1-tuple
-    data = reader._terms._postfile.get(info._offset, length)
-    stream = io.BytesIO(data)
-    stream.seek(_INT_SIZE)  # the postings' magic number
-    id_parts, weight_parts = [], []
-    while True:
-        (size,) = BLOCK_LENGTH.unpack(stream.read(BLOCK_LENGTH.size))
-        start = stream.tell()
-        count, _, _, compression, _, _ = pickle.load(stream)
-        raw = data[stream.tell() : start + abs(size)]
-        deltas, weights, _ = pickle.loads(zlib.decompress(raw) if compression else raw)
-        id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
-        if weights is None or isinstance(weights, float):
-            weight_parts.append(np.full(count, 1.0 if weights is None else weights))
-        else:
-            weight_parts.append(np.asarray(weights, dtype=np.float64))
-        if size < 0:  # the last block
-            break
-        stream.seek(start + size)
-    return np.concatenate(id_parts), np.concatenate(weight_parts)
-
-
-BLOCK_LENGTH = struct.Struct("!i")
 
 
 def evaluate(q: Any, segment: Segment) -> tuple[Any, Any]:

@@ -1,4 +1,10 @@
-"""TODO docstring."""
+"""The segment writer: Whoosh's codec fed from lectern's pools, and the ``.lps`` beside it.
+
+``FastWriter`` stands in for Whoosh's ``SegmentWriter`` pool: it fills Whoosh's posting blocks
+itself and pickles them with protocol 5, then writes the flat postings file from the same
+pooled arrays. The classes here are pickled into the index's table of contents by name: keep
+the names, or bump ``SCHEMA_VERSION``.
+"""
 
 from __future__ import annotations
 

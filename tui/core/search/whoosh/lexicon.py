@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""Every term of a field, sorted, per searcher: what prefix, wildcard and fuzzy terms expand to.
+
+Whoosh walks its term table for each expansion. The lexicon reads it once per segment, answers
+prefixes with a binary search, fuzzy words with rapidfuzz over the corpus's surface words
+(ranked by closeness, then frequency), and keeps at most ``MAX_EXPANSIONS`` terms.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""A forked helper that writes a second segment beside the main writer.
+
+Indexing is CPU-bound Python; with two or more processors, half the text goes to a child that
+writes its own segment and sends back its name and vocabulary. A failure or a kill in either
+leaves no commit, so the index stays as it was.
+"""
 
 from __future__ import annotations
 

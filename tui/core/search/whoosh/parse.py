@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""lectern's query syntax on Whoosh's parser: parse, check every node, use the lexicon.
+
+``parse_query`` refuses anything that could fail while running (see ``tui.core.search.query``),
+drops phrases on keyword fields, and swaps fuzzy, prefix and wildcard nodes for ones that
+expand against the per-searcher ``Lexicon`` (bounded, by closeness and frequency).
+"""
 
 from __future__ import annotations
 

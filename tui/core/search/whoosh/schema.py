@@ -1,4 +1,10 @@
-"""TODO docstring."""
+"""The index schema, the analyzer Whoosh calls, and the body's posting format.
+
+``LecternAnalyzer`` and ``BodyFormat`` wrap ``tui.core.search.analysis`` so that Whoosh's
+parser and writer see lectern's terms; the body format stores positions and character offsets
+as small delta-encoded arrays instead of Whoosh's pickles. These classes are pickled into the
+index by name: keep the names, or bump ``SCHEMA_VERSION``.
+"""
 
 from __future__ import annotations
 

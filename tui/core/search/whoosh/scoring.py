@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""Whoosh's BM25F and phrase matching, made fast for the nodes that run through Whoosh.
+
+``Weighting`` caches field lengths per reader and scores a block at a time; ``FastPhrase``
+checks positions from the body's compact encoding. The bulk evaluator scores the same way, and
+tests hold both to Whoosh's own results.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,9 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN as _LENGTHS_COLUMN
 from whoosh.util import make_binary_tree
 from whoosh.util.numeric import byte_to_length
 
+from tui.core.search.phrases import phrase_anchor
+from tui.core.search.ranking import K1, B, bm25, length_norm
+
 
 class Weighting(scoring.BM25F):  # type: ignore[misc]
     """Whoosh's BM25F, with each segment's field lengths read once per searcher.
@@ -19,16 +27,16 @@ class Weighting(scoring.BM25F):  # type: ignore[misc]
     """
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(B=B, K1=K1)
         self._lengths: dict[tuple[int, str], tuple[Any, list[int]]] = {}
 
     def scorer(self, searcher: Any, fieldname: str, text: Any, qf: float = 1) -> Any:
         if not searcher.schema[fieldname].scorable:
             return super().scorer(searcher, fieldname, text, qf=qf)
-        lengths = self._lengths_of(searcher.reader(), fieldname)
+        lengths = self.lengths_of(searcher.reader(), fieldname)
         return Scorer(searcher, fieldname, text, self.B, self.K1, lengths, qf=qf)
 
-    def _lengths_of(self, reader: Any, fieldname: str) -> list[int]:
+    def lengths_of(self, reader: Any, fieldname: str) -> list[int]:
         key = (id(reader), fieldname)
         if key not in self._lengths:  # the reader is kept with its lengths, so ids stay unique
             self._lengths[key] = (reader, field_lengths(reader, fieldname))
@@ -43,16 +51,10 @@ class Scorer(scoring.BM25FScorer):  # type: ignore[misc]
     ) -> None:
         super().__init__(searcher, fieldname, text, B, K1, qf=qf)
         self.dfl = lengths.__getitem__
-        self._k1_plus_1 = K1 + 1
-        self._one_minus_b = 1 - B
 
     def score(self, matcher: Any) -> float:
-        tf = matcher.weight()
-        fl = self.dfl(matcher.id())
-        B, K1 = self.B, self.K1
-        return float(
-            self.idf * ((tf * self._k1_plus_1) / (tf + K1 * (self._one_minus_b + B * fl / self.avgfl)))
-        )
+        norm = length_norm(self.dfl(matcher.id()), self.avgfl, self.B, self.K1)
+        return float(bm25(matcher.weight(), norm, self.idf, self.K1))
 
 
 def field_lengths(reader: Any, fieldname: str) -> list[int]:
@@ -103,10 +105,9 @@ class PhraseMatcher(matching.WrappingMatcher):  # type: ignore[misc]
     def __init__(self, matchers: list[Any], words: list[bytes], decode: Callable[[bytes], list[int]]) -> None:
         super().__init__(make_binary_tree(matching.IntersectionMatcher, matchers))
         self._matchers, self._words, self._decode = matchers, words, decode
-        offsets: dict[bytes, tuple[Any, list[int]]] = {}
-        for offset, (word, matcher) in enumerate(zip(words, matchers, strict=True)):
-            offsets.setdefault(word, (matcher, []))[1].append(offset)
-        self._offsets = list(offsets.values())
+        self._first_matcher: dict[bytes, Any] = {}
+        for word, matcher in zip(words, matchers, strict=True):
+            self._first_matcher.setdefault(word, matcher)
         self._find()
 
     def _find(self) -> None:
@@ -116,18 +117,9 @@ class PhraseMatcher(matching.WrappingMatcher):  # type: ignore[misc]
 
     def _in_order(self) -> bool:
         """Whether some position p has the phrase's word i at p + i, for every i."""
-        starts: set[int] | None = None
-        for matcher, offsets in self._offsets:
-            positions = self._decode(matcher.value())
-            for offset in offsets:
-                shifted = map((-offset).__add__, positions)
-                if starts is None:
-                    starts = set(shifted)
-                else:
-                    starts.intersection_update(shifted)
-                if not starts:
-                    return False
-        return True
+        decoded = {word: self._decode(matcher.value()) for word, matcher in self._first_matcher.items()}
+        positions = [decoded[word] for word in self._words]
+        return all(positions) and bool(phrase_anchor(positions)[1].any())
 
     def copy(self) -> PhraseMatcher:
         return PhraseMatcher([m.copy() for m in self._matchers], self._words, self._decode)

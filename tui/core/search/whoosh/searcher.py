@@ -1,4 +1,10 @@
-"""TODO docstring."""
+"""``Index``: the ``SearchIndex`` over a Whoosh index folder, safe to share between threads.
+
+It opens a fresh searcher whenever the indexer has committed, checks each file's CRC once per
+process before believing it, and turns any failure while reading into ``IndexDamaged``. A
+search ranks whole posting lists (``bulk``), builds hits with snippets and matched fields, and
+suggests spellings from the corpus vocabulary when nothing is found.
+"""
 
 from __future__ import annotations
 

@@ -1,18 +1,17 @@
-"""TODO docstring."""
+"""A query's terms per field, and their stored occurrences in the hit documents.
+
+``QueryTerms`` collects what a parsed query looks for (terms, phrases, expansions);
+``occurrences_in`` reads the occurrences from a segment's ``.lps`` file (two binary searches),
+else only the Whoosh posting blocks that hold the documents.
+"""
 
 from __future__ import annotations
 
-import bisect
-import io
-import pickle
-import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from whoosh.reading import TermNotFound
-from whoosh.system import _INT_SIZE
 
 from tui.core.search.highlight import (
     Occurrences,
@@ -23,7 +22,8 @@ from tui.core.search.highlight import (
     snippet_of,
 )
 from tui.core.search.types import Span
-from tui.core.search.whoosh.bulk import BLOCK_LENGTH, Segment, flat_key
+from tui.core.search.whoosh.blocks import values_at
+from tui.core.search.whoosh.bulk import Segment, flat_key
 from tui.core.search.whoosh.parse import positive_leaves
 from tui.core.search.whoosh.schema import decode_numbers
 
@@ -120,47 +120,6 @@ def flat_occurrences(
             if len(occurrences[0]):
                 found[docnum][word] = occurrences
     return found
-
-
-def values_at(
-    reader: Any, fieldname: str, tbytes: bytes, docnums: Sequence[int]
-) -> Iterator[tuple[int, bytes]]:
-    """(docnum, encoded value) for each of the sorted ``docnums`` the term's postings hold.
-
-    Walks the W3 codec's block headers and decompresses only the blocks holding those documents.
-    """
-    info = reader._terms.term_info(fieldname, tbytes)
-    if info.is_inlined():
-        ids, _, values = info.inlined_postings()
-        wanted = set(docnums)
-        yield from ((d, v) for d, v in zip(ids, values, strict=False) if d in wanted)
-        return
-    postfile = reader._terms._postfile
-    position = info._offset + _INT_SIZE  # after the postings' magic number
-    i = 0
-    while i < len(docnums):
-        head = io.BytesIO(postfile.get(position, 64))
-        (size,) = BLOCK_LENGTH.unpack(head.read(BLOCK_LENGTH.size))
-        _, last_id, _, compression, _, _ = pickle.load(head)
-        block_end = position + BLOCK_LENGTH.size + abs(size)
-        if docnums[i] <= last_id:
-            start = position + head.tell()
-            raw = postfile.get(start, block_end - start)
-            deltas, _, values = pickle.loads(zlib.decompress(raw) if compression else raw)
-            ids = list(accumulate(deltas))
-            for j in range(bisect.bisect_left(ids, docnums[i]), len(ids)):
-                while i < len(docnums) and docnums[i] < ids[j]:
-                    i += 1
-                if i == len(docnums):
-                    return
-                if docnums[i] == ids[j]:
-                    yield ids[j], values[j]
-                    i += 1
-            while i < len(docnums) and docnums[i] <= last_id:
-                i += 1
-        if size < 0:  # the last block
-            return
-        position = block_end
 
 
 def decoded(value: bytes) -> Occurrences:

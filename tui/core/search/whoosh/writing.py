@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""Writing a Whoosh index: create, check, collect an interrupted run's files, and commit.
+
+``write`` is one commit of deletions and additions; with two processors a forked helper
+(``parallel``) writes a second segment from half the text while this process writes the first.
+Any damage found while opening is ``IndexUnavailable``, so the indexer rebuilds.
+"""
 
 from __future__ import annotations
 
