@@ -24,6 +24,7 @@ from tui.core.search.flat import postings
 from tui.core.search.highlight import SNIPPET_CHARS
 from tui.core.search.whoosh import FOLDER
 from tui.core.search.whoosh.bulk import top_documents
+from tui.core.search.whoosh.parse import to_tree
 from tui.core.search.whoosh.searcher import Index
 from tui.core.search.whoosh.writing import create, write
 
@@ -77,7 +78,7 @@ def assert_same_as_whoosh(ix: Index) -> None:
     assert all(s.flat is not None for s in segments)  # the .lps files answer, not the fallback
     for text in EXACT + EXPANDED:
         q = ix._query(searcher, text)
-        ours, total = top_documents(q, segments, None)
+        ours, total = top_documents(to_tree(q), segments, None)
         theirs = searcher.search(q, limit=None, optimize=False)
         expected = {r.docnum: r.score for r in theirs}
         got = dict(ours)
@@ -91,7 +92,7 @@ def assert_same_as_whoosh(ix: Index) -> None:
         assert not wrong, text
         best = sorted(ours, key=lambda pair: (-pair[1], pair[0]))
         assert ours == best
-        assert top_documents(q, segments, 3) == (best[:3], total), text
+        assert top_documents(to_tree(q), segments, 3) == (best[:3], total), text
 
 
 @pytest.fixture
@@ -180,7 +181,7 @@ def test_a_missing_or_damaged_file_falls_back_to_whoosh(folder: Path, damage: An
             segments = ix._segments_of(searcher)
             found = {}
             for text in queries:
-                ours, total = top_documents(ix._query(searcher, text), segments, None)
+                ours, total = top_documents(to_tree(ix._query(searcher, text)), segments, None)
                 ids = {(h.id, h.hits, h.snippet, h.marks) for h in ix.search(text, limit=100).hits}
                 found[text] = ([(d, round(s, 6)) for d, s in ours], total, ids)
             return found, [s.flat is None for s in segments]
@@ -225,7 +226,7 @@ def test_a_phrase_never_spans_two_documents(tmp_path: Path) -> None:
             ]:
                 assert {h.id for h in ix.search(text).hits} == expected, text
                 q = ix._query(searcher, text)
-                assert top_documents(q, ix._segments_of(searcher), None)[1] == len(expected), text
+                assert top_documents(to_tree(q), ix._segments_of(searcher), None)[1] == len(expected), text
         finally:
             ix.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,14 @@ from tui.core.library import load_text
 from tui.core.search import IndexUnavailable
 from tui.core.search.analysis import compound_spans, index_tokens, stem, term_offsets, tokens
 from tui.core.search.highlight import merge_sorted, snippet_of
+from tui.core.search.query import Expansion, Group, Native, Not, Phrase, Term, positive_leaves
 from tui.core.search.types import QueryError
 from tui.core.search.whoosh import FOLDER, SCHEMA_VERSION, WhooshBackend, parallel
 from tui.core.search.whoosh import schema as whoosh_schema
 from tui.core.search.whoosh.codec import FastWriter, add_all, make_codec
 from tui.core.search.whoosh.lexicon import Lexicon
 from tui.core.search.whoosh.parallel import can_fork
-from tui.core.search.whoosh.parse import parse_query, walk_query
+from tui.core.search.whoosh.parse import parse_query, to_tree, to_whoosh, walk_query
 from tui.core.search.whoosh.schema import BodyFormat
 from tui.core.search.whoosh.scoring import FastPhrase
 from tui.core.search.whoosh.searcher import Index
@@ -835,3 +837,38 @@ def test_the_index_pickles_only_public_stable_names(library: tuple[Path, Path]) 
     assert all(module.startswith("tui.core.search.whoosh.") for module, _ in found)
     for module, name in found:
         assert not name.startswith("_") and isinstance(getattr(importlib.import_module(module), name), type)
+
+
+QUERIES_BY_KIND = {
+    "blockchain": Term,
+    "china government": Group,
+    "china OR belt": Group,
+    "china NOT belt": Not,
+    '"one belt"': Phrase,
+    '"one belt"~2': Phrase,
+    "conflu*": Expansion,
+    "b?lt": Expansion,
+    "blokchain~": Expansion,
+    "title:blockchain": Term,
+    "date:2020": Native,
+}
+
+
+@pytest.mark.parametrize("text", list(QUERIES_BY_KIND))
+def test_queries_parse_into_lecterns_tree(ix: Index, text: str) -> None:
+    """Ranking and highlighting walk lectern's tree; only what it does not name stays Whoosh's."""
+    searcher = ix._current()
+    tree = to_tree(ix._query(searcher, text))
+    kinds = {type(node) for node in nodes(tree)}
+    assert QUERIES_BY_KIND[text] in kinds, tree
+    if Native not in kinds:
+        assert list(positive_leaves(tree)) and to_tree(to_whoosh(tree, ix._lexicon_of())) == tree
+
+
+def nodes(tree: Any) -> Iterator[Any]:
+    yield tree
+    for child in getattr(tree, "children", ()):
+        yield from nodes(child)
+    for name in ("child", "positive", "negative", "required", "optional"):
+        if hasattr(tree, name):
+            yield from nodes(getattr(tree, name))

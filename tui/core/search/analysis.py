@@ -19,11 +19,7 @@ from typing import NamedTuple
 from tui.core.search.porter import stem as porter_stem
 
 MAX_WORD_CHARS = 80
-
-
 """Whoosh's parser and fuzzy expansion are quadratic in word length; longer words are refused."""
-
-
 _CJK = (
     "\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
     "\ua960-\ua97f\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f"

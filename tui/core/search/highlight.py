@@ -16,14 +16,8 @@ from tui.core.search.phrases import phrase_starts
 from tui.core.search.types import Span
 
 SNIPPET_CHARS = 180
-
-
 Occurrences = tuple[Any, Any, Any]
-
-
 """One term in one document: numpy arrays of its positions, start and end offsets."""
-
-
 Postings = Callable[[str], "Occurrences | None"]
 
 

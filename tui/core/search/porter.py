@@ -46,8 +46,6 @@ _step3list = {
     "ful": "",
     "ness": "",
 }
-
-
 _cons = "[^aeiou]"
 _vowel = "[aeiouy]"
 _cons_seq = "[^aeiouy]+"

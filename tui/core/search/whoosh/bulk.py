@@ -10,14 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from whoosh import query
 from whoosh.reading import TermNotFound
 
-from tui.core.search.query import SEARCH_FIELDS
+from tui.core.search.query import SEARCH_FIELDS, AndMaybe, AndNot, Expansion, Group, Node, Not, Phrase, Term
 from tui.core.search.ranking import bm25, length_norm
 from tui.core.search.whoosh.blocks import ids_and_weights
-from tui.core.search.whoosh.parse import LexiconFuzzyTerm, LexiconPrefix, LexiconWildcard
-from tui.core.search.whoosh.scoring import FastPhrase
+from tui.core.search.whoosh.lexicon import Lexicon
+from tui.core.search.whoosh.parse import expand, to_whoosh
 
 
 class Segment:
@@ -28,13 +27,13 @@ class Segment:
     BM25F (``Scorer``): the same numbers, computed for a posting list at a time.
     """
 
-    def __init__(self, top: Any, searcher: Any, offset: int, folder: Path) -> None:
+    def __init__(self, top: Any, searcher: Any, offset: int, folder: Path, lexicon: Lexicon) -> None:
         import numpy as np
 
         from tui.core.search.flat.postings import SUFFIX, FlatPostings
 
         self.np = np
-        self.top, self.searcher, self.offset = top, searcher, offset
+        self.top, self.searcher, self.offset, self.lexicon = top, searcher, offset, lexicon
         self.reader = searcher.reader()
         self.size = int(self.reader.doc_count_all())
         self.live = np.ones(self.size, dtype=bool)
@@ -121,51 +120,54 @@ def flat_key(fieldname: str, tbytes: bytes) -> bytes:
     return key(fieldname, tbytes)
 
 
-def evaluate(q: Any, segment: Segment) -> tuple[Any, Any]:
-    """The documents of ``segment`` that ``q`` matches (a mask) and their scores.
+def evaluate(node: Node, segment: Segment) -> tuple[Any, Any]:
+    """The documents of ``segment`` that ``node`` matches (a mask) and their scores.
 
     Combines masks and score arrays as Whoosh's matchers combine documents: AND and OR add
     their children's scores, NOT and AND NOT take none from the excluded side.
     """
-    kind = type(q)
-    if kind is query.And or kind is query.Or:
-        parts = [evaluate(child, segment) for child in q.subqueries]
+    if isinstance(node, Group):
+        parts = [evaluate(child, segment) for child in node.children]
         if not parts:
             return segment.empty()
-        masks = [m for m, _ in parts]
-        combine = segment.np.logical_and if kind is query.And else segment.np.logical_or
-        matched = combine.reduce(masks)
+        combine = segment.np.logical_and if node.op == "and" else segment.np.logical_or
+        matched = combine.reduce([m for m, _ in parts])
         scores = sum(s for _, s in parts)
-        return matched, _boosted(scores * matched, q.boost)
-    if kind is query.Not:  # Whoosh's inverse matcher scores 1 for each document it matches
-        matched, _ = evaluate(q.query, segment)
+        return matched, _boosted(scores * matched, node.boost)
+    if isinstance(node, Not):  # Whoosh's inverse matcher scores 1 for each document it matches
+        matched, _ = evaluate(node.child, segment)
         matched = ~matched & segment.live
         return matched, matched.astype(segment.np.float64)
-    if kind is query.AndNot:
-        (matched, scores), (excluded, _) = evaluate(q.a, segment), evaluate(q.b, segment)
+    if isinstance(node, AndNot):
+        (matched, scores), (excluded, _) = evaluate(node.positive, segment), evaluate(node.negative, segment)
         matched = matched & ~excluded
-        return matched, _boosted(scores * matched, q.boost)
-    if kind is query.AndMaybe:
-        (matched, scores), (_, extra) = evaluate(q.a, segment), evaluate(q.b, segment)
-        return matched, _boosted((scores + extra) * matched, q.boost)
-    if kind is query.Term:
+        return matched, _boosted(scores * matched, node.boost)
+    if isinstance(node, AndMaybe):
+        (matched, scores), (_, extra) = evaluate(node.required, segment), evaluate(node.optional, segment)
+        return matched, _boosted((scores + extra) * matched, node.boost)
+    if isinstance(node, Term):
         try:
-            tbytes = segment.top.schema[q.fieldname].to_bytes(q.text)
+            tbytes = segment.top.schema[node.field].to_bytes(node.text)
         except (KeyError, ValueError):
             return segment.empty()
-        return segment.term(q.fieldname, tbytes, q.boost)
-    if kind is FastPhrase and q.fieldname in SEARCH_FIELDS and segment.flat is not None:
-        return _phrase(q, segment) if q.fieldname == "body" else _phrase_elsewhere(q, segment)
-    if kind in (LexiconPrefix, LexiconWildcard, LexiconFuzzyTerm):
-        return _expanded(q, segment)
-    return _with_whoosh(q, segment)
+        return segment.term(node.field, tbytes, node.boost)
+    if (
+        isinstance(node, Phrase)
+        and node.slop == 1
+        and node.field in SEARCH_FIELDS
+        and segment.flat is not None
+    ):
+        return _phrase(node, segment) if node.field == "body" else _phrase_elsewhere(node, segment)
+    if isinstance(node, Expansion):
+        return _expanded(node, segment)
+    return _with_whoosh(node, segment)
 
 
 def _boosted(scores: Any, boost: float) -> Any:
     return scores * boost if boost != 1.0 else scores
 
 
-def _phrase(q: Any, segment: Segment) -> tuple[Any, Any]:
+def _phrase(q: Phrase, segment: Segment) -> tuple[Any, Any]:
     from tui.core.search.flat.postings import phrase_documents
 
     flat = segment.flat
@@ -183,13 +185,13 @@ def _phrase(q: Any, segment: Segment) -> tuple[Any, Any]:
     return matched, _boosted(scores * matched, q.boost)
 
 
-def _phrase_elsewhere(q: Any, segment: Segment) -> tuple[Any, Any]:
+def _phrase_elsewhere(q: Phrase, segment: Segment) -> tuple[Any, Any]:
     """A phrase in a field stored without positions here: Whoosh's matcher checks it, unless
     its words share no document (the usual case, and far cheaper to see)."""
-    field = segment.top.schema[q.fieldname]
+    field = segment.top.schema[q.field]
     shared = None
     for word in q.words:
-        found = segment.postings(q.fieldname, field.to_bytes(word))
+        found = segment.postings(q.field, field.to_bytes(word))
         if found is None:
             return segment.empty()
         shared = found[0] if shared is None else segment.np.intersect1d(shared, found[0])
@@ -198,28 +200,28 @@ def _phrase_elsewhere(q: Any, segment: Segment) -> tuple[Any, Any]:
     return _with_whoosh(q, segment)
 
 
-def _expanded(q: Any, segment: Segment) -> tuple[Any, Any]:
+def _expanded(q: Expansion, segment: Segment) -> tuple[Any, Any]:
     """A prefix, wildcard or fuzzy term: the OR of its expansions, each scored by BM25F.
 
     Deliberately not Whoosh's "constant score" here, which gives each document 1, or BM25F,
     depending on how many expansions a segment happens to hold: ranking by the expansions'
     scores puts documents with more and rarer matching words first.
     """
-    words = [w for w in q._btexts(segment.reader) if w]
-    if len(words) == 1 and not isinstance(q, LexiconFuzzyTerm):  # Whoosh uses the term's matcher, unboosted
-        return segment.term(q.fieldname, words[0])
+    words = [w for w in expand(q, segment.lexicon) if w]
+    if len(words) == 1 and q.kind != "fuzzy":  # Whoosh uses the term's matcher, unboosted
+        return segment.term(q.field, words[0])
     matched, scores = segment.empty()
     for word in words:
-        found, more = segment.term(q.fieldname, word)
+        found, more = segment.term(q.field, word)
         matched |= found
-        scores += more * q.lexicon.closeness(q.fieldname, word) if isinstance(q, LexiconFuzzyTerm) else more
+        scores += more * segment.lexicon.closeness(q.field, word) if q.kind == "fuzzy" else more
     return matched, _boosted(scores, q.boost)
 
 
-def _with_whoosh(q: Any, segment: Segment) -> tuple[Any, Any]:
+def _with_whoosh(node: Node, segment: Segment) -> tuple[Any, Any]:
     """Any other query (dates, ranges, title phrases): Whoosh's matcher, walked to the end."""
     matched, scores = segment.empty()
-    matcher = q.matcher(segment.searcher)
+    matcher = to_whoosh(node, segment.lexicon).matcher(segment.searcher)
     ids, values = [], []
     while matcher.is_active():
         ids.append(matcher.id())
@@ -231,14 +233,16 @@ def _with_whoosh(q: Any, segment: Segment) -> tuple[Any, Any]:
     return matched, scores
 
 
-def top_documents(q: Any, segments: list[Segment], limit: int | None) -> tuple[list[tuple[int, float]], int]:
+def top_documents(
+    tree: Node, segments: list[Segment], limit: int | None
+) -> tuple[list[tuple[int, float]], int]:
     """The ``limit`` best (docnum, score) pairs, best first (ties: lower docnum, as Whoosh), and
     how many documents matched."""
     import numpy as np
 
     docs, scores = [], []
     for segment in segments:
-        matched, values = evaluate(q, segment)
+        matched, values = evaluate(tree, segment)
         ids = np.flatnonzero(matched & segment.live)
         docs.append(ids + segment.offset)
         scores.append(values[ids])

@@ -19,6 +19,15 @@ from tui.core.search.query import (
     FIELDS_HELP,
     QUERY_FIELDS,
     SEARCH_FIELDS,
+    AndMaybe,
+    AndNot,
+    Expansion,
+    Group,
+    Native,
+    Node,
+    Not,
+    Phrase,
+    Term,
     check_text,
 )
 from tui.core.search.types import QueryError
@@ -111,22 +120,61 @@ def only_negative(q: Any) -> bool:
     return False
 
 
-def positive_leaves(q: Any) -> Iterator[tuple[str, str, Any]]:
-    """(field, kind, payload) for each leaf not under a NOT: kind is term, phrase or multi."""
-    if isinstance(q, query.Not):
-        return
-    if isinstance(q, query.AndNot):
-        yield from positive_leaves(q.a)
-        return
-    if isinstance(q, query.Phrase):
-        yield q.fieldname, "phrase", tuple(q.words)
-    elif isinstance(q, (query.MultiTerm, query.FuzzyTerm)):
-        yield q.fieldname, "multi", q
-    elif isinstance(q, query.Term):
-        yield q.fieldname, "term", q.text
-    elif not q.is_leaf():
-        for child in q.children():
-            yield from positive_leaves(child)
+def to_tree(q: Any) -> Node:
+    """lectern's tree for a parsed (``use_lexicon``) query; Whoosh's node where it has no name."""
+    kind = type(q)
+    if kind is query.And or kind is query.Or:
+        op: Any = "and" if kind is query.And else "or"
+        return Group(op, tuple(map(to_tree, q.subqueries)), q.boost)
+    if kind is query.Not:
+        return Not(to_tree(q.query))
+    if kind is query.AndNot:
+        return AndNot(to_tree(q.a), to_tree(q.b), q.boost)
+    if kind is query.AndMaybe:
+        return AndMaybe(to_tree(q.a), to_tree(q.b), q.boost)
+    if kind is query.Term and isinstance(q.text, str):
+        return Term(q.fieldname, q.text, q.boost)
+    if kind is FastPhrase or kind is query.Phrase:
+        return Phrase(q.fieldname, tuple(q.words), q.boost, q.slop)
+    if kind is LexiconPrefix or kind is LexiconWildcard:
+        return Expansion(q.fieldname, "prefix" if kind is LexiconPrefix else "wildcard", q.text, q.boost)
+    if kind is LexiconFuzzyTerm:
+        return Expansion(q.fieldname, "fuzzy", q.text, q.boost, q.maxdist, q.prefixlength)
+    return Native(q)
+
+
+def to_whoosh(node: Node, lexicon: Lexicon) -> Any:
+    """Whoosh's query for a tree node, with lectern's phrase and expansion nodes."""
+    if isinstance(node, Native):
+        return node.node
+    if isinstance(node, Group):
+        kind = query.And if node.op == "and" else query.Or
+        return kind([to_whoosh(child, lexicon) for child in node.children], boost=node.boost)
+    if isinstance(node, Not):
+        return query.Not(to_whoosh(node.child, lexicon))
+    if isinstance(node, AndNot):
+        return query.AndNot(to_whoosh(node.positive, lexicon), to_whoosh(node.negative, lexicon))
+    if isinstance(node, AndMaybe):
+        return query.AndMaybe(to_whoosh(node.required, lexicon), to_whoosh(node.optional, lexicon))
+    if isinstance(node, Term):
+        return query.Term(node.field, node.text, boost=node.boost)
+    if isinstance(node, Phrase):
+        kind = FastPhrase if node.slop == 1 else query.Phrase
+        return kind(node.field, list(node.words), slop=node.slop, boost=node.boost)
+    found: Any
+    if node.kind == "fuzzy":
+        found = LexiconFuzzyTerm(node.field, node.text, node.boost, node.distance, node.prefix)
+    else:
+        kind = LexiconPrefix if node.kind == "prefix" else LexiconWildcard
+        found = kind(node.field, node.text, node.boost)
+    found.lexicon = lexicon
+    return found
+
+
+def expand(node: Expansion, lexicon: Lexicon) -> list[bytes]:
+    """The terms an expansion stands for (bounded, most frequent first kept)."""
+    found: list[bytes] = to_whoosh(node, lexicon)._btexts(None)
+    return found
 
 
 class LexiconFuzzyTerm(query.FuzzyTerm):  # type: ignore[misc]

@@ -20,8 +20,6 @@ from tui.core.search.analysis import MAX_WORD_CHARS, compiled_patterns, index_to
 from tui.core.search.whoosh.schema import BODY_FORMAT
 
 TermPostings = tuple["array[int]", "array[float]", list[bytes]]
-
-
 """One term's postings in a segment: document numbers, weights, encoded values."""
 
 
@@ -216,8 +214,6 @@ def grouped_in_order(keys: Any, docnums: Any, positions: Any) -> bool:
 
 
 ENCODE_CHUNK = 1 << 16
-
-
 """Postings encoded per numpy pass: bounds the temporary arrays (about 100 bytes per occurrence)."""
 
 

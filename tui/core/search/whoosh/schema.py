@@ -144,8 +144,6 @@ def encode_occurrences(flat: list[int], count: int) -> bytes:
 
 
 _SINGLE = struct.Struct("<HHH")
-
-
 _SINGLE_HEADER = bytes(pack_uint(1) + b"H")
 
 

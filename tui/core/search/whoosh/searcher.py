@@ -30,7 +30,7 @@ from tui.core.search.types import Hit, IndexDamaged, IndexUnavailable, QueryErro
 from tui.core.search.whoosh import FOLDER
 from tui.core.search.whoosh.bulk import Segment, top_documents
 from tui.core.search.whoosh.lexicon import Lexicon
-from tui.core.search.whoosh.parse import make_parser, parse_query, use_lexicon
+from tui.core.search.whoosh.parse import make_parser, parse_query, to_tree, use_lexicon
 from tui.core.search.whoosh.schema import schema_mark
 from tui.core.search.whoosh.scoring import Weighting
 from tui.core.search.whoosh.spans import DocumentOccurrences, Elsewhere, QueryTerms
@@ -111,8 +111,11 @@ class Index:
         """``parse_query``, then lectern's own fuzzy, prefix and phrase queries swapped in."""
         if self._parser is None:
             self._parser = make_parser(searcher.schema)
+        return use_lexicon(parse_query(text, searcher.schema, self._parser), self._lexicon_of())
+
+    def _lexicon_of(self) -> Lexicon:
         assert self._lexicon is not None  # set with the searcher
-        return use_lexicon(parse_query(text, searcher.schema, self._parser), self._lexicon)
+        return self._lexicon
 
     def doc_count(self) -> int:
         """Documents in the index now."""
@@ -134,6 +137,7 @@ class Index:
 
     def _search(self, searcher: Any, text: str, options: dict[str, Any]) -> Results:
         q = self._query(searcher, text)
+        tree = to_tree(q)
         if not searcher.doc_count_all():  # no segment yet (an empty corpus, a fresh rebuild)
             return Results(query=text, hits=(), total=0)
         try:
@@ -141,11 +145,11 @@ class Index:
                 results = searcher.search(q, **options)
                 found, total = [(r.docnum, r.score) for r in results], len(results)
             else:
-                found, total = top_documents(q, self._segments_of(searcher), options["limit"])
+                found, total = top_documents(tree, self._segments_of(searcher), options["limit"])
         except query.QueryError as error:
             raise QueryError(f"cannot run that query: {error}") from error
-        terms = QueryTerms(q, searcher.reader())
-        hits = self._hits(searcher, terms, found, Elsewhere(q, searcher.reader()))
+        lexicon = self._lexicon_of()
+        hits = self._hits(searcher, QueryTerms(tree, lexicon), found, Elsewhere(tree, lexicon))
         # A misspelling~ that found something needs no "did you mean"; one that found nothing does.
         wanted = total == 0 if "~" in text else total < 3
         suggestion = self._suggest(searcher, text) if wanted else None
@@ -155,7 +159,8 @@ class Index:
         if self._segments is None:
             folder = self.folder / FOLDER
             self._segments = [
-                Segment(searcher, sub, offset, folder) for sub, offset in searcher.leaf_searchers()
+                Segment(searcher, sub, offset, folder, self._lexicon_of())
+                for sub, offset in searcher.leaf_searchers()
             ]
         return self._segments
 
@@ -164,8 +169,7 @@ class Index:
         return self._run(lambda searcher: self._hit_spans(searcher, doc_id, text, query_text))
 
     def _hit_spans(self, searcher: Any, doc_id: str, text: str, query_text: str) -> list[Span]:
-        q = self._query(searcher, query_text)
-        terms = QueryTerms(q, searcher.reader())
+        terms = QueryTerms(to_tree(self._query(searcher, query_text)), self._lexicon_of())
         docnum = searcher.document_number(id=doc_id) if searcher.doc_count_all() else None
         if docnum is not None:
             stored = searcher.stored_fields(docnum)

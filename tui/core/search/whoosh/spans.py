@@ -21,15 +21,15 @@ from tui.core.search.highlight import (
     phrase_spans,
     snippet_of,
 )
+from tui.core.search.query import Expansion, Node, Phrase, Term, positive_leaves
 from tui.core.search.types import Span
 from tui.core.search.whoosh.blocks import values_at
 from tui.core.search.whoosh.bulk import Segment, flat_key
-from tui.core.search.whoosh.parse import positive_leaves
+from tui.core.search.whoosh.lexicon import Lexicon
+from tui.core.search.whoosh.parse import expand
 from tui.core.search.whoosh.schema import decode_numbers
 
 DocumentOccurrences = dict[str, Occurrences]
-
-
 """A document's occurrences of some terms."""
 
 
@@ -37,18 +37,18 @@ class QueryTerms:
     """The terms and phrases a query looks for in one field (the body unless told), with
     wildcards expanded in the index."""
 
-    def __init__(self, q: Any, reader: Any, fieldname: str = "body") -> None:
+    def __init__(self, tree: Node, lexicon: Lexicon, fieldname: str = "body") -> None:
         self.terms: set[str] = set()
         self.phrases: list[tuple[str, ...]] = []
-        for field, kind, payload in positive_leaves(q):
-            if field != fieldname:
+        for leaf in positive_leaves(tree):
+            if leaf.field != fieldname:
                 continue
-            if kind == "term":
-                self.terms.add(payload)
-            elif kind == "phrase":
-                self.phrases.append(payload)
+            if isinstance(leaf, Term):
+                self.terms.add(leaf.text)
+            elif isinstance(leaf, Phrase):
+                self.phrases.append(leaf.words)
             else:
-                self.terms.update(expanded_terms(payload, reader))
+                self.terms.update(_expansion(leaf, lexicon))
 
     def spans(self, postings: Postings) -> tuple[Any, Any]:
         """Merged, sorted hit spans given a term -> occurrences lookup: their starts and ends."""
@@ -132,14 +132,21 @@ def decoded(value: bytes) -> Occurrences:
     return np.cumsum(flat[:n]), starts, starts + flat[2 * n :]
 
 
+def _expansion(leaf: Expansion, lexicon: Lexicon) -> list[str]:
+    try:
+        return [term.decode("utf-8") for term in expand(leaf, lexicon)]
+    except Exception:  # an expansion that cannot run simply finds nothing to highlight
+        return []
+
+
 class Elsewhere:
     """Where a document matched when its text holds no hit: its title, its tags or the user's
     notes, with the matching words marked (the same analyzer finds them)."""
 
-    def __init__(self, q: Any, reader: Any) -> None:
-        self._title = QueryTerms(q, reader, "title")
-        self._note = QueryTerms(q, reader, "note")
-        self._tags = QueryTerms(q, reader, "tags").terms
+    def __init__(self, tree: Node, lexicon: Lexicon) -> None:
+        self._title = QueryTerms(tree, lexicon, "title")
+        self._note = QueryTerms(tree, lexicon, "note")
+        self._tags = QueryTerms(tree, lexicon, "tags").terms
 
     def match(self, stored: dict[str, Any]) -> tuple[str, str, tuple[Span, ...]] | None:
         """(field, text, marks in it), or None when nothing there matches either."""
@@ -161,10 +168,3 @@ class Elsewhere:
                 marks.append((at, at + len(tag)))
             at += len(tag) + 2
         return "tags", text, tuple(marks)
-
-
-def expanded_terms(q: Any, reader: Any) -> list[str]:
-    try:
-        return [t.decode("utf-8") if isinstance(t, bytes) else t for t in q._btexts(reader)]
-    except Exception:  # an expansion that cannot run simply finds nothing to highlight
-        return []
