@@ -2,7 +2,8 @@
 
 ``lectern [PATH...]`` opens the Textual app (imported only in that branch, so the scripting
 subcommands start fast and never load Textual). ``index``, ``search`` and ``paths`` work on the
-same index and the same rules as the app. With no PATH, the bundled seeds are used.
+same index and the same rules as the app. With no PATH, the bundled seeds are used. Options and
+paths come in any order (``lectern search foo ~/notes --limit 3``), as people type them.
 
 Scripts and pipelines depend on the exit status and on stderr being one readable line, so
 ``main`` turns every failure into ``lectern: ...`` and a status, never a traceback.
@@ -17,7 +18,7 @@ import os
 import signal
 import stat
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -31,11 +32,10 @@ from tui.core.annotations import (
     open_annotations,
 )
 from tui.core.documents import EXTENSIONS
-from tui.core.export import FORMATS
 from tui.core.library import Library, read_text
 from tui.core.paths import HOME_VARIABLE, Paths
-from tui.core.search import IndexUnavailable, QueryError, Results
 from tui.core.sanitize import visible
+from tui.core.search import IndexUnavailable, QueryError, Results
 
 SUBCOMMANDS = ("index", "search", "paths", "annotations", "export", "import")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -79,8 +79,8 @@ def _terminated(signum: int, _frame: object) -> None:
 
 def _dispatch(args: list[str]) -> int:
     if not args or args[0] not in SUBCOMMANDS:
-        return _open_reader(_reader_parser().parse_args(args).paths)
-    parsed = _subcommand_parser().parse_args(args)
+        return _open_reader(_reader_parser().parse_intermixed_args(args).paths)
+    parsed = _parse_subcommand(args)
     problem = _input_problem(getattr(parsed, "paths", ()))
     if problem is not None:
         _say(problem)
@@ -154,53 +154,128 @@ def _reader_parser() -> argparse.ArgumentParser:
 
 
 def _subcommand_parser() -> argparse.ArgumentParser:
+    """Every subcommand, for ``lectern --help`` and for argparse's own errors (an unknown action)."""
     parser = argparse.ArgumentParser(prog="lectern")
     commands = parser.add_subparsers(dest="command", required=True)
-    index = commands.add_parser("index", help="bring the index up to date and report")
-    index.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    index.add_argument("--rebuild", action="store_true", help="rebuild the index from scratch")
-    search = commands.add_parser("search", help="search the corpus")
-    search.add_argument("query")
-    search.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    search.add_argument("--limit", type=_positive, default=10)
-    search.add_argument("--sort", choices=("relevance", "date", "title"), default="relevance")
-    search.add_argument("--json", action="store_true", help="print a JSON list of results")
-    commands.add_parser("paths", help="where config, data and cache live")
-    _annotations_parser(commands.add_parser("annotations", help="list, add or verify annotations"))
-    export = commands.add_parser(
-        "export", help="export annotations (markdown, json, jsonl, doccano, csv, w3c)"
-    )
-    export.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    export.add_argument("--format", "-f", required=True, choices=FORMATS)
-    export.add_argument("--tag", action="append", default=[], metavar="T", help="only passages with this tag")
-    export.add_argument("--color", choices=COLORS, help="only passages in this colour")
-    export.add_argument("--doc", metavar="ID", help="only this document")
-    export.add_argument("--full-text", action="store_true", help="markdown: whole documents, passages marked")
-    export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: stdout)")
-    imported = commands.add_parser("import", help="import lectern json, W3C JSON-LD or a Hypothesis export")
-    imported.add_argument("file", type=Path, metavar="FILE")
-    imported.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    for name, (summary, build) in _LEAVES.items():
+        if name == "annotations":
+            actions = commands.add_parser(name, help=summary).add_subparsers(dest="action", required=True)
+            for action, (action_summary, action_build) in _ANNOTATION_LEAVES.items():
+                action_build(actions.add_parser(action, help=action_summary))
+        else:
+            build(commands.add_parser(name, help=summary))
     return parser
 
 
-def _annotations_parser(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="action", required=True)
-    listing = actions.add_parser("list", help="every annotation of the corpus")
-    listing.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    listing.add_argument("--doc", metavar="ID", help="only this document")
-    listing.add_argument("--tag", action="append", default=[], metavar="T", help="only with this tag")
-    listing.add_argument("--json", action="store_true", help="print a JSON list")
-    add = actions.add_parser("add", help="annotate a passage of a document")
-    add.add_argument("doc", metavar="DOC_ID")
-    add.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    add.add_argument("--exact", required=True, help="the passage, quoted exactly")
-    add.add_argument("--occurrence", type=_positive, default=1, metavar="N", help="which occurrence (1)")
-    add.add_argument("--note", default="")
-    add.add_argument("--tag", action="append", default=[], metavar="T")
-    add.add_argument("--color", choices=COLORS, default=COLORS[0])
-    verify = actions.add_parser("verify", help="annotations whose document changed since they were made")
-    verify.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    verify.add_argument("--json", action="store_true", help="print a JSON list")
+def _parse_subcommand(args: list[str]) -> argparse.Namespace:
+    """Parse ``lectern SUBCOMMAND ...`` with options and paths in any order.
+
+    argparse's subparsers stop a ``PATH...`` list at the first option, so ``search foo --limit 3
+    ~/notes`` would leave ``~/notes`` unrecognised; ``parse_intermixed_args`` takes them in any
+    order but refuses subparsers. So the subcommand (and the ``annotations`` action) is read by
+    hand and its own parser, standalone, reads the rest.
+    """
+    command, rest = args[0], args[1:]
+    summary, build = _LEAVES[command]
+    prog, action = f"lectern {command}", None
+    if command == "annotations":
+        if not rest or rest[0] not in _ANNOTATION_LEAVES:
+            return _subcommand_parser().parse_args(args)  # argparse says what is missing
+        action, rest = rest[0], rest[1:]
+        summary, build = _ANNOTATION_LEAVES[action]
+        prog = f"{prog} {action}"
+    parser = argparse.ArgumentParser(prog=prog, description=summary)
+    build(parser)
+    parsed = parser.parse_intermixed_args(rest)
+    parsed.command = command
+    if action is not None:
+        parsed.action = action
+    return parsed
+
+
+def _paths_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="folders or files (default: bundled seeds)"
+    )
+
+
+def _index_arguments(parser: argparse.ArgumentParser) -> None:
+    _paths_argument(parser)
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the index from scratch")
+
+
+def _search_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("query")
+    _paths_argument(parser)
+    parser.add_argument("--limit", type=_positive, default=10)
+    parser.add_argument("--sort", choices=("relevance", "date", "title"), default="relevance")
+    parser.add_argument("--json", action="store_true", help="print a JSON list of results")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print the index report on stderr (else only when a file is skipped for the first time)",
+    )
+
+
+def _no_arguments(_: argparse.ArgumentParser) -> None:
+    pass
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    from tui.core.exchange import FORMATS  # the formats' modules load only for a subcommand
+
+    _paths_argument(parser)
+    parser.add_argument("--format", "-f", required=True, choices=FORMATS)
+    parser.add_argument("--tag", action="append", default=[], metavar="T", help="only passages with this tag")
+    parser.add_argument("--color", choices=COLORS, help="only passages in this colour")
+    parser.add_argument("--doc", metavar="ID", help="only this document")
+    parser.add_argument("--full-text", action="store_true", help="markdown: whole documents, passages marked")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: stdout)")
+
+
+def _import_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE")
+    _paths_argument(parser)
+
+
+def _list_arguments(parser: argparse.ArgumentParser) -> None:
+    _paths_argument(parser)
+    parser.add_argument("--doc", metavar="ID", help="only this document")
+    parser.add_argument("--tag", action="append", default=[], metavar="T", help="only with this tag")
+    parser.add_argument("--json", action="store_true", help="print a JSON list")
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("doc", metavar="DOC_ID")
+    _paths_argument(parser)
+    parser.add_argument("--exact", required=True, help="the passage, quoted exactly")
+    parser.add_argument("--occurrence", type=_positive, default=1, metavar="N", help="which occurrence (1)")
+    parser.add_argument("--note", default="")
+    parser.add_argument("--tag", action="append", default=[], metavar="T")
+    parser.add_argument("--color", choices=COLORS, default=COLORS[0])
+
+
+def _verify_arguments(parser: argparse.ArgumentParser) -> None:
+    _paths_argument(parser)
+    parser.add_argument("--json", action="store_true", help="print a JSON list")
+
+
+_Build = Callable[[argparse.ArgumentParser], None]
+_LEAVES: dict[str, tuple[str, _Build]] = {
+    "index": ("bring the index up to date and report", _index_arguments),
+    "search": ("search the corpus", _search_arguments),
+    "paths": ("where config, data and cache live", _no_arguments),
+    "annotations": ("list, add or verify annotations", _no_arguments),
+    "export": ("export annotations (markdown, json, jsonl, doccano, csv, w3c)", _export_arguments),
+    "import": ("import lectern json, W3C JSON-LD or a Hypothesis export", _import_arguments),
+}
+"""Each subcommand: its summary and what adds its arguments (``annotations`` has actions)."""
+_ANNOTATION_LEAVES: dict[str, tuple[str, _Build]] = {
+    "list": ("every annotation of the corpus", _list_arguments),
+    "add": ("annotate a passage of a document", _add_arguments),
+    "verify": ("annotations whose document changed since they were made", _verify_arguments),
+}
 
 
 def _positive(text: str) -> int:
@@ -240,6 +315,7 @@ def _index(args: argparse.Namespace, paths: Paths) -> int:
         _say(f"indexing failed: {visible(outcome['message'])}")
         return EXIT_FAILED
     _print_report(outcome, sys.stdout)
+    _remember_report(library, _report_lines(outcome))
     _note_if_empty(library, outcome["documents"])
     return EXIT_OK
 
@@ -316,14 +392,54 @@ def _print_report(done: dict[str, Any], out: TextIO) -> None:
     if done.get("rebuilt") and done["rebuilt"] not in ("no index yet", "rebuild requested"):
         out.write(f"note: index rebuilt: {done['rebuilt']}\n")
     out.write(
-        f"indexed {done['indexed']}, updated {done['updated']}, removed {done['removed']}, "
-        f"unchanged {done['unchanged']}, skipped {len(done['skipped'])} "
-        f"({done['documents']} documents in the index, {done['seconds']:.2f} s)\n"
+        f"indexed {done['indexed']:,}, updated {done['updated']:,}, removed {done['removed']:,}, "
+        f"unchanged {done['unchanged']:,}, skipped {len(done['skipped']):,} "
+        f"({_counted(done['documents'], 'document')} in the index, {done['seconds']:,.2f} s)\n"
     )
     for item in done["skipped"]:
         out.write(f"  skipped {visible(item['path'])}: {item['reason']}\n")
     for item in done["problems"]:
         out.write(f"  warning {visible(item['path'])}: {visible(item['problem'])}\n")
+
+
+def _report_lines(done: dict[str, Any]) -> set[str]:
+    """What a report says about single files (skipped, warnings): what ``_reported`` remembers."""
+    return {f"skipped {item['path']}: {item['reason']}" for item in done["skipped"]} | {
+        f"warning {item['path']}: {item['problem']}" for item in done["problems"]
+    }
+
+
+def _reported_file(library: Library) -> Path:
+    return library.paths.cache / "reported" / f"{library.index_dir.name}.json"
+
+
+def _reported(library: Library) -> set[str]:
+    """The file lines the last report of this corpus's index showed (empty when unknown)."""
+    try:
+        lines = json.loads(_reported_file(library).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {line for line in lines if isinstance(line, str)} if isinstance(lines, list) else set()
+
+
+def _remember_report(library: Library, lines: set[str]) -> None:
+    """Keep what this report showed, so the next ``search`` does not repeat it.
+
+    The same skipped files are found on every run; a script that searches in a loop wants its
+    stderr for news. Not being able to write the record (a read-only cache) only means the
+    report is shown again.
+    """
+    if lines == _reported(library):
+        return
+    from tui.core.storage import atomic_write_text
+
+    with contextlib.suppress(OSError):
+        atomic_write_text(_reported_file(library), json.dumps(sorted(lines), ensure_ascii=False))
+
+
+def _counted(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 hit``, ``2 hits``, ``400,000 hits``: a count as people write it."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
 # --------------------------------------------------------------------------- search
@@ -334,8 +450,11 @@ def _search(args: argparse.Namespace, paths: Paths) -> int:
     done = _update(library, progress=sys.stderr.isatty())
     if done is None:
         return EXIT_FAILED
-    if done["skipped"] or done["problems"] or (done.get("rebuilt") or "").startswith("index was"):
+    lines = _report_lines(done)
+    news = bool(lines - _reported(library)) or (done.get("rebuilt") or "").startswith("index was")
+    if args.verbose or news:
         _print_report(done, sys.stderr)
+    _remember_report(library, lines)
     try:
         results = _query(library, args) if done["documents"] else Results(args.query, (), 0)
     except QueryError as error:
@@ -392,13 +511,13 @@ def _as_json(hit: Any) -> dict[str, Any]:
 def _print_results(results: Any, sort: str, out: TextIO) -> None:
     color = out.isatty() and "NO_COLOR" not in os.environ
     shown = len(results.hits)
-    noun = "result" if results.total == 1 else "results"
-    out.write(f"{results.total} {noun} for {visible(results.query)!r}")
-    out.write(f" (showing {shown}, by {sort})\n" if shown < results.total else f" (by {sort})\n")
+    out.write(f"{_counted(results.total, 'result')} for {visible(results.query)!r}")
+    out.write(f" (showing {shown:,}, by {sort})\n" if shown < results.total else f" (by {sort})\n")
     if results.suggestion:
         out.write(f"did you mean: {visible(results.suggestion)}\n")
     for number, hit in enumerate(results.hits, 1):
-        meta = " · ".join(x for x in (hit.date, visible(hit.source), f"{hit.hits} hits") if x)
+        hits = _counted(hit.hits, "hit") if hit.hits else ""  # a title or tag match has none in the text
+        meta = " · ".join(x for x in (hit.date, visible(hit.source), hits) if x)
         out.write(f"\n{number:>3}. {_bold(visible(hit.title), color)}  {meta}\n")
         out.write(f"     {visible(hit.id)}\n")
         if hit.snippet:
@@ -460,15 +579,15 @@ def _verify_annotations(args: argparse.Namespace, library: Library, store: Annot
         status, mark = (a.anchor, "") if kept == "present" else (kept, f"  [document {kept}]")
         print(f"{status:<9} {visible(found.document.id)}:{where}  “{visible(quote)}”{mark}")
     changed = [a.anchor for found, a in rows if found.document_status == "present"]
-    counts = ", ".join(f"{changed.count(s)} {s}" for s in sorted(set(changed)))
+    counts = ", ".join(f"{changed.count(s):,} {s}" for s in sorted(set(changed)))
     print(
-        f"{len(changed)} annotation(s) made on another version of their document"
+        f"{_counted(len(changed), 'annotation')} made on another version of their document"
         + (f": {counts}" if changed else ""),
         file=sys.stderr,
     )
     if len(rows) > len(changed):
         gone = len(rows) - len(changed)
-        print(f"{gone} annotation(s) of a missing or unreadable document", file=sys.stderr)
+        print(f"{_counted(gone, 'annotation')} of a missing or unreadable document", file=sys.stderr)
     return EXIT_OK
 
 
@@ -493,8 +612,8 @@ def _list_annotations(args: argparse.Namespace, library: Library, store: Annotat
             print(f"    note: {visible(' '.join(a.note.split()))}")
     missing = sum(found.document_status != "present" for found, _ in rows)
     print(
-        f"{len(rows)} annotation{'s' if len(rows) != 1 else ''}"
-        + (f" ({missing} of a missing or unreadable document)" if missing else ""),
+        _counted(len(rows), "annotation")
+        + (f" ({missing:,} of a missing or unreadable document)" if missing else ""),
         file=sys.stderr,
     )
     return EXIT_OK
@@ -533,7 +652,8 @@ def _add_annotation(args: argparse.Namespace, library: Library, store: Annotatio
     for _ in range(args.occurrence):
         start = text.find(args.exact, start + 1) if args.exact else -1
         if start < 0:
-            _say(f"{visible(args.doc)} has fewer than {args.occurrence} occurrence(s) of that passage")
+            fewer = _counted(args.occurrence, "occurrence")
+            _say(f"{visible(args.doc)} has fewer than {fewer} of that passage")
             return EXIT_USAGE
     annotation = Annotation.create(
         text,
@@ -559,7 +679,7 @@ def _add_annotation(args: argparse.Namespace, library: Library, store: Annotatio
 
 
 def _export(args: argparse.Namespace, paths: Paths) -> int:
-    from tui.core.export import export, gather, left_out, select
+    from tui.core.exchange import export, gather, left_out, select
 
     library = Library.open(paths, args.paths)
     if _update(library) is None:
@@ -581,14 +701,15 @@ def _export(args: argparse.Namespace, paths: Paths) -> int:
             return EXIT_FAILED
     where = f" to {args.output}" if args.output else ""
     print(
-        f"exported {passages} passage(s) from {len(docs)} document(s) as {args.format}{where}",
+        f"exported {_counted(passages, 'passage')} from {_counted(len(docs), 'document')}"
+        f" as {args.format}{where}",
         file=sys.stderr,
     )
     return EXIT_OK
 
 
 def _import(args: argparse.Namespace, paths: Paths) -> int:
-    from tui.core.export import ImportFormatError, gather, import_annotations
+    from tui.core.exchange import ImportFormatError, gather, import_annotations
 
     try:
         data = args.file.read_bytes()
@@ -610,8 +731,8 @@ def _import(args: argparse.Namespace, paths: Paths) -> int:
         return EXIT_FAILED
     _report_problems(store)
     print(
-        f"imported {report.total}: {report.added} added, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {len(report.orphaned)} kept as orphans"
+        f"imported {report.total:,}: {report.added:,} added, {report.updated:,} updated, "
+        f"{report.unchanged:,} unchanged, {len(report.orphaned):,} kept as orphans"
     )
     for line in report.orphaned:
         print(f"  orphan: {visible(line)}")

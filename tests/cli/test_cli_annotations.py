@@ -110,12 +110,15 @@ def test_long_quote_and_note_are_shortened_in_text_listing(corpus: Path) -> None
             ["no-such-doc.md", "--exact", "blockchain"],
             "lectern: no readable document 'no-such-doc.md' in this corpus",
         ),
-        ([CHINA, "--exact", "this passage is nowhere"], f"lectern: {CHINA} has fewer than 1 occurrence(s)"),
+        (
+            [CHINA, "--exact", "this passage is nowhere"],
+            f"lectern: {CHINA} has fewer than 1 occurrence of that passage",
+        ),
         (
             [CHINA, "--exact", "corruption", "--occurrence", "99"],
-            f"lectern: {CHINA} has fewer than 99 occurrence(s)",
+            f"lectern: {CHINA} has fewer than 99 occurrences of that passage",
         ),
-        ([CHINA, "--exact", ""], f"lectern: {CHINA} has fewer than 1 occurrence(s)"),
+        ([CHINA, "--exact", ""], f"lectern: {CHINA} has fewer than 1 occurrence of that passage"),
     ],
     ids=["unknown doc", "missing passage", "too few occurrences", "empty passage"],
 )
@@ -354,7 +357,7 @@ def test_annotations_of_a_vanished_or_unreadable_document_stay_listed_and_marked
     assert verify.returncode == 0, verify.stderr
     assert sorted(line.split()[0] for line in verify.stdout.splitlines()) == ["missing", "unreadable"]
     assert f"missing   {CHINA}:{start}-{end}  “blockchain”  [document missing]" in verify.stdout.splitlines()
-    assert "2 annotation(s) of a missing or unreadable document" in verify.stderr
+    assert "2 annotations of a missing or unreadable document" in verify.stderr
     as_json = json.loads(lectern("annotations", "verify", str(corpus), "--json").stdout)
     assert sorted(r["document_status"] for r in as_json) == ["missing", "unreadable"]
     assert snapshot(lectern_home) == before  # listed, never rewritten or deleted

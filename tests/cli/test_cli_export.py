@@ -22,7 +22,7 @@ from tests.cli.helpers import lectern
 from tests.seeds import BELT, CHINA, GARDEN, GARDEN_TEXT
 from tui.core.annotations import Annotation, AnnotationStore, reference
 from tui.core.documents import Document, SourceFile, read_document
-from tui.core.export import path_of_uri
+from tui.core.exchange import path_of_uri
 from tui.core.paths import Paths
 
 CSV_HEAD = [
@@ -267,7 +267,7 @@ def test_export_every_format_to_stdout_and_to_a_file(
 ) -> None:
     printed = ok("export", str(corpus), "-f", fmt)
     CHECKS[fmt](printed.stdout, corpus)
-    assert "exported 6 passage(s) from 3 document(s)" in printed.stderr
+    assert "exported 6 passages from 3 documents" in printed.stderr
     if fmt == "doccano":
         assert f"{BELT}: left out 1 untagged passage(s)" in printed.stderr
         assert f"{GARDEN}: left out 1 passage(s) no longer in the text" in printed.stderr
@@ -304,7 +304,7 @@ def test_export_filters_by_tag_colour_and_document(corpus: Path, annotated: dict
     assert exported("--doc", BELT) == {"Conflux Network", "Wu Blockchain"}
     nothing = ok("export", str(corpus), "-f", "csv", "--tag", "no-such-tag")
     assert nothing.stdout.splitlines() == [",".join(CSV_HEAD)]
-    assert "exported 0 passage(s) from 0 document(s)" in nothing.stderr
+    assert "exported 0 passages from 0 documents" in nothing.stderr
 
 
 # ---------------------------------------------------------------------- round trips and import
@@ -314,7 +314,7 @@ def test_json_export_import_into_an_empty_home_exports_the_same(
     corpus: Path, annotated: dict[str, Annotation], tmp_path: Path
 ) -> None:
     first = ok("export", str(corpus), "-f", "json", "-o", str(tmp_path / "backup.json"))
-    assert "exported 6 passage(s)" in first.stderr
+    assert "exported 6 passages" in first.stderr
     other = tmp_path / "other-home"
     imported = ok("import", str(tmp_path / "backup.json"), str(corpus), home=other)
     lines = imported.stdout.splitlines()
@@ -446,7 +446,7 @@ def test_verify_lists_annotations_whose_document_changed(corpus: Path, lectern_h
     annotate(corpus, BELT, "Conflux Network")
     unchanged = ok("annotations", "verify", str(corpus))
     assert unchanged.stdout == ""
-    assert unchanged.stderr.strip() == "0 annotation(s) made on another version of their document"
+    assert unchanged.stderr.strip() == "0 annotations made on another version of their document"
 
     path = corpus / CHINA
     raw = path.read_text(encoding="utf-8")
@@ -463,7 +463,7 @@ def test_verify_lists_annotations_whose_document_changed(corpus: Path, lectern_h
     assert "“As blockchain technology continues to mature”" in statuses["moved"]
     assert f"{CHINA}:no longer in the text" in statuses["orphaned"]
     assert edited.stderr.strip() == (
-        "3 annotation(s) made on another version of their document: 1 fuzzy, 1 moved, 1 orphaned"
+        "3 annotations made on another version of their document: 1 fuzzy, 1 moved, 1 orphaned"
     )
     as_json = json.loads(ok("annotations", "verify", str(corpus), "--json").stdout)
     assert sorted(r["anchor"] for r in as_json) == ["fuzzy", "moved", "orphaned"]
@@ -473,7 +473,7 @@ def test_verify_lists_annotations_whose_document_changed(corpus: Path, lectern_h
 @pytest.mark.parametrize("fmt", list(CHECKS))
 def test_export_without_annotations_is_empty_but_valid(fmt: str, corpus: Path) -> None:
     result = ok("export", str(corpus), "-f", fmt)
-    assert "exported 0 passage(s) from 0 document(s)" in result.stderr
+    assert "exported 0 passages from 0 documents" in result.stderr
     text = result.stdout
     if fmt == "csv":
         rows = list(csv.reader(io.StringIO(text)))

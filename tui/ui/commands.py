@@ -105,7 +105,7 @@ def _screen_commands(screen: MainScreen) -> list[tuple[str, Callable[[], object]
         ("Show or hide the annotation panel", screen.action_toggle_panel, "Annotations of the open document"),
         ("Browse all annotations", screen.action_browse, "Filter, sort, open, rename tags, label counts"),
     ]
-    from tui.core.export import FORMATS  # only when the palette opens: not on the first paint
+    from tui.core.exchange import FORMATS  # only when the palette opens: not on the first paint
 
     for fmt in FORMATS:
         commands.append(

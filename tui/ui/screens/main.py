@@ -620,7 +620,7 @@ class MainScreen(AnnotatingScreen):
     @work(thread=True, group="export")
     def export_annotations(self, fmt: str) -> None:
         """Write every annotation of the corpus in ``fmt`` to a new file, and say where."""
-        from tui.core.export import SUFFIXES, export, gather
+        from tui.core.exchange import SUFFIXES, export, gather
 
         docs = gather(self.library, self.store)
         text = export(docs, fmt)
