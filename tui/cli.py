@@ -267,7 +267,7 @@ _LEAVES: dict[str, tuple[str, _Build]] = {
     "search": ("search the corpus", _search_arguments),
     "paths": ("where config, data and cache live", _no_arguments),
     "annotations": ("list, add or verify annotations", _no_arguments),
-    "export": ("export annotations (markdown, json, jsonl, doccano, csv, w3c)", _export_arguments),
+    "export": ("export annotations (the --format choices list the formats)", _export_arguments),
     "import": ("import lectern json, W3C JSON-LD or a Hypothesis export", _import_arguments),
 }
 """Each subcommand: its summary and what adds its arguments (``annotations`` has actions)."""
