@@ -54,7 +54,8 @@ def compiled_patterns() -> _Patterns:
         plain_word=re.compile(r"(?<![\w:*?~-])([^\W\d_]{3,})(?![\w:*?])"),
         split=re.compile(f"([{_CJK}]+|[^\\W_{_CJK}]+)"),
         cjk=re.compile(f"[{_CJK}]"),
-        compound=re.compile(f"[^\\W_{_CJK}]+(?:[._-][^\\W_{_CJK}]+)+"),
+        # From a word's start only: tried inside a word, it would scan the rest again.
+        compound=re.compile(f"(?<![^\\W_{_CJK}])[^\\W_{_CJK}]+(?:[._-][^\\W_{_CJK}]+)+"),
         camel=re.compile(r"[a-z][A-Z]|[A-Z][A-Z][a-z]{2}"),
         camel_boundary=re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2})"),
     )
@@ -127,10 +128,11 @@ def index_tokens(text: str) -> list[tuple[str, int, int, int]]:
 def _whole_term(word: str) -> str:
     """A camelCase word is stemmed like the one word a query would write it as; a joined one
     is kept as written (a query reads it as a phrase; only ``spin_lo*`` and the like reach it)."""
-    return word if _JOINERS.intersection(word) else stem(word)
+    return word if JOINERS.intersection(word) else stem(word)
 
 
-_JOINERS = frozenset("._-")
+JOINERS = frozenset("._-")
+"""What joins the parts of a compound word (one of them, between two words)."""
 
 
 def compound_spans(text: str) -> list[tuple[int, int]]:

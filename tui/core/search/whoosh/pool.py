@@ -16,7 +16,14 @@ from typing import Any
 
 from whoosh.system import _INT_SIZE
 
-from tui.core.search.analysis import MAX_WORD_CHARS, compiled_patterns, index_tokens, stem, vocabulary_of
+from tui.core.search.analysis import (
+    JOINERS,
+    MAX_WORD_CHARS,
+    compiled_patterns,
+    index_tokens,
+    stem,
+    vocabulary_of,
+)
 from tui.core.search.whoosh.schema import BODY_FORMAT
 
 TermPostings = tuple["array[int]", "array[float]", list[bytes]]
@@ -93,7 +100,7 @@ class BodyPool:
             bounds = np.cumsum(sizes, dtype=np.int32)
             starts, ends = bounds[0:-1:2], bounds[1::2]
             positions = np.arange(len(ids), dtype=np.int32)
-            wholes = self._joined_words(lower, starts)
+            wholes = self._joined_words(lower, pieces, starts, ends)
             if wholes is not None:
                 ids, positions, starts, ends = (
                     np.concatenate([column, more]).astype(np.int32)
@@ -111,22 +118,27 @@ class BodyPool:
         self.lengths[docnum] = len(ids)
         return len(ids)
 
-    def _joined_words(self, lower: str, starts: Any) -> tuple[Any, Any, Any, Any] | None:
-        """The compound words joined by separators in ``lower``, as columns: term numbers,
-        positions (their first part's, from the parts' sorted ``starts``), starts and ends."""
+    def _joined_words(self, lower: str, pieces: list[str], starts: Any, ends: Any) -> tuple[Any, ...] | None:
+        """The compound words of ``lower`` (words joined by one ``_``, ``.`` or ``-``, as
+        ``analysis.compound_spans`` finds them) as columns: term numbers, positions (their
+        first part's), starts and ends. From the split's separators, without another scan."""
         import numpy as np
 
-        spans = [m.span() for m in compiled_patterns().compound.finditer(lower)]
-        spans = [(a, b) for a, b in spans if b - a <= MAX_WORD_CHARS]
-        if not spans:
+        between = pieces[2:-1:2]  # the separator after word k, before word k + 1
+        joined = np.fromiter(map(JOINERS.__contains__, between), dtype=np.int8, count=len(between))
+        if not joined.any():
             return None
+        edges = np.diff(np.concatenate(([0], joined, [0])))
+        first, last = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        begin, end = starts[first], ends[last]
+        short = (end - begin) <= MAX_WORD_CHARS
+        first, begin, end = first[short], begin[short], end[short]
         word_ids = self._word_ids
-        words = [lower[a:b] for a, b in spans]
+        words = [lower[a:b] for a, b in zip(begin.tolist(), end.tolist(), strict=True)]
         for word in set(words).difference(word_ids):
             word_ids[word] = self._term_id(word)
-        bounds = np.asarray(spans, dtype=np.int32).reshape(-1, 2)
         ids = np.fromiter(map(word_ids.__getitem__, words), dtype=np.int32, count=len(words))
-        return ids, np.searchsorted(starts, bounds[:, 0]), bounds[:, 0], bounds[:, 1]
+        return ids, first.astype(np.int32), begin, end
 
     def add_posting(self, docnum: int, term: str, triples: list[tuple[int, int, int]]) -> None:
         """One posting of a segment being merged in: (position, start, end) triples."""
