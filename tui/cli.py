@@ -749,9 +749,10 @@ def _import(args: argparse.Namespace, paths: Paths) -> int:
 
 def _paths(_: argparse.Namespace, paths: Paths) -> int:
     redirected = os.environ.get(HOME_VARIABLE)
-    print(f"config  {paths.config}")
-    print(f"data    {paths.data}")
-    print(f"cache   {paths.cache}")
+    print(f"config     {paths.config}")
+    print(f"data       {paths.data}")
+    print(f"cache      {paths.cache}")
+    print(f"converted  {paths.converted}  (EPUB, HTML and PDF texts, part of the cache)")
     if redirected:
         print(f"(all three under {HOME_VARIABLE}={redirected})")
     return EXIT_OK

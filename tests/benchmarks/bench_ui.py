@@ -13,7 +13,14 @@ measures, beside a Textual peer run in the same process and the same run:
   (``Reader.action_page_down`` plus the ``render_line`` calls of the next frame); peer:
   Textual's TextArea (read-only, soft wrap) loading the same text and paging down;
 - resident memory (``ru_maxrss``) after opening the corpus and the 5 MB document, measured in
-  a separate process; peer: the minimal app, also in its own process.
+  a separate process; peer: the minimal app, also in its own process;
+- first paint in a real terminal: ``lectern`` (``python -m tui`` on the bundled seeds, index
+  built) and a minimal Textual app, each started in a fresh tmux session of 120x36; the time from
+  starting the command until ``tmux capture-pane`` shows its first screen (a seed title, or the
+  minimal app's text). This is what a user waits for: interpreter start, imports, the app's
+  start-up and the terminal drawing, which the headless figures above leave out. Both get
+  bytecode caches (in a temporary ``PYTHONPYCACHEPREFIX``, as an installed package has them)
+  and one warm-up run; the target is 1.5x the minimal app. ``--terminal-only`` runs just this.
 
 Every timing is the median of several runs unless it says p95. Nothing asserts on time.
 Options: ``--documents N --mb M`` for another corpus size, ``--keep DIR`` to keep the files.
@@ -27,6 +34,8 @@ import contextlib
 import json
 import os
 import resource
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,7 +60,8 @@ from tests.benchmarks.pilot import POLL, RenderClock, main_screen, wait_for  # n
 from tui.core.library import Library  # noqa: E402
 from tui.core.paths import Paths  # noqa: E402
 from tui.ui.app import LecternApp, make_app  # noqa: E402
-from tui.ui.screens.main import SEARCH_DELAY, MainScreen  # noqa: E402
+from tui.ui.controllers.search import SEARCH_DELAY  # noqa: E402
+from tui.ui.screens.main import MainScreen  # noqa: E402
 from tui.ui.widgets.document_list import DocumentList  # noqa: E402
 from tui.ui.widgets.reader import Reader  # noqa: E402
 
@@ -64,6 +74,27 @@ TARGETS = {
     "page_down": 0.016,
     "memory_mb": 150.0,
 }
+TERMINAL_RATIO = 1.5
+"""lectern on screen within this many times the minimal Textual app, in the same terminal."""
+TERMINAL_RUNS = 9
+TERMINAL_POLL = 0.01
+"""Seconds between two ``tmux capture-pane`` calls (each is a process: polling harder steals CPU)."""
+SEED_TITLE = "China Shifts Focus"
+SEARCH_BOX = "Search:"
+"""The search box's placeholder: the reading room is on screen (its list may still be filling)."""
+MINIMAL_TEXT = "Hello from a minimal Textual app."
+MINIMAL_SCRIPT = f"""
+from textual.app import App
+from textual.widgets import Static
+
+
+class Minimal(App[None]):
+    def compose(self):
+        yield Static({MINIMAL_TEXT!r})
+
+
+Minimal().run()
+"""
 PAINT_RUNS = 5
 COLD_RUNS = 3
 KEY_ROUNDS = 2
@@ -266,7 +297,7 @@ async def lectern_keystrokes(paths: Paths, corpus: Path, queries: list[str]) -> 
         clock.install(listed)
         marks: dict[str, Any] = {}
         original_set_rows = listed.set_rows
-        original_start = screen._start_search
+        original_start = screen.searching.start
 
         def set_rows(rows: Any, snippets: bool, empty_message: str = "No documents.") -> None:
             marks["rows"] = (time.perf_counter(), screen.active_query, snippets)
@@ -278,7 +309,7 @@ async def lectern_keystrokes(paths: Paths, corpus: Path, queries: list[str]) -> 
             original_start(text)
 
         listed.set_rows = set_rows  # type: ignore[method-assign]
-        screen._start_search = start_search  # type: ignore[method-assign]
+        screen.searching.start = start_search  # type: ignore[method-assign]
         await pilot.press("slash")
         await wait_for(pilot, lambda: search.has_focus)
 
@@ -463,6 +494,110 @@ def index_now(library: Library, rebuild: bool = False) -> dict[str, Any]:
     return done
 
 
+# --------------------------------------------------------------------------- a real terminal
+
+
+class Tmux:
+    """Sessions on a private tmux server (its own socket), so the user's tmux is never touched."""
+
+    def __init__(self, work: Path) -> None:
+        self.socket = str(work / "tmux.sock")
+        self.count = 0
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True, check=False)
+
+    def __enter__(self) -> Tmux:
+        # a server that stays up between runs: starting one is not part of an app's start-up
+        self.run("new-session", "-d", "-s", "keep", "-x", "40", "-y", "10", "sleep 3600")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.run("kill-server")
+
+    def paint(self, command: str, *markers: str, timeout: float = 30.0) -> list[float]:
+        """Seconds from starting ``command`` in a 120x36 session until each of ``markers`` is on
+        screen (in the order given)."""
+        self.count += 1
+        name = f"paint-{self.count}"
+        seen: list[float] = []
+        started = time.perf_counter()
+        self.run("new-session", "-d", "-s", name, "-x", "120", "-y", "36", command)
+        try:
+            while len(seen) < len(markers):
+                shown = self.run("capture-pane", "-p", "-t", name).stdout
+                while len(seen) < len(markers) and markers[len(seen)] in shown:
+                    seen.append(time.perf_counter() - started)
+                if time.perf_counter() - started > timeout:
+                    raise SystemExit(f"{markers[len(seen)]!r} never appeared; the screen was:\n{shown}")
+                time.sleep(TERMINAL_POLL)
+        finally:
+            self.run("kill-session", "-t", name)
+            time.sleep(0.5)  # let the app and its indexer child go before the next run
+        return seen
+
+
+def terminal_first_paint(work: Path, runs: int = TERMINAL_RUNS) -> dict[str, list[float]]:
+    """First-paint times in tmux, ``runs`` of each app, alternating: ``minimal``; ``lectern``, its
+    reading room on screen (the search box); ``lectern titles``, the documents listed."""
+    if shutil.which("tmux") is None:
+        raise SystemExit("tmux is not installed: the terminal first paint needs it")
+    script = work / "minimal_app.py"
+    script.write_text(MINIMAL_SCRIPT, encoding="utf-8")
+    home = work / "terminal-home"
+    python = shlex.quote(sys.executable)
+    env = (
+        "env -u PYTHONDONTWRITEBYTECODE"
+        f" PYTHONPYCACHEPREFIX={shlex.quote(str(work / 'pycache'))}"
+        f" LECTERN_HOME={shlex.quote(str(home))}"
+    )
+    commands = {
+        "lectern": (f"cd {shlex.quote(str(ROOT))} && {env} {python} -m tui", (SEARCH_BOX, SEED_TITLE)),
+        "minimal": (f"{env} {python} {shlex.quote(str(script))}", (MINIMAL_TEXT,)),
+    }
+    index_now(Library.open(paths_under(home), []))
+    times: dict[str, list[float]] = {"lectern": [], "lectern titles": [], "minimal": []}
+    with Tmux(work) as tmux:
+        for name, (command, markers) in commands.items():
+            log(f"terminal first paint: warming up {name} (bytecode cache) …")
+            tmux.paint(command, *markers)
+        for run in range(runs):
+            for name, (command, markers) in commands.items():
+                seen = tmux.paint(command, *markers)
+                times[name].append(seen[0])
+                if name == "lectern":
+                    times["lectern titles"].append(seen[1])
+            log(
+                f"  run {run + 1}/{runs}: lectern {times['lectern'][-1]:.3f} s"
+                f" (titles {times['lectern titles'][-1]:.3f} s), minimal {times['minimal'][-1]:.3f} s"
+            )
+    return times
+
+
+def terminal_rows(work: Path, runs: int = TERMINAL_RUNS) -> tuple[list[Row], str]:
+    times = terminal_first_paint(work, runs)
+    floor = median(times["minimal"])
+    rows = [
+        Row(
+            f"first paint in tmux {name}",
+            median(times[key]),
+            floor,
+            TERMINAL_RATIO * floor,
+            "s",
+            note=f"median of {runs}; target {TERMINAL_RATIO}x the minimal app",
+        )
+        for key, name in (("lectern", "(reading room on screen)"), ("lectern titles", "(seed titles listed)"))
+    ]
+    lines = [
+        f"{key}: median {median(values):.3f} s, min {min(values):.3f}, max {max(values):.3f}"
+        + (f", {median(values) / floor:.2f}x the minimal app" if key != "minimal" else "")
+        for key, values in times.items()
+    ]
+    ratio = median(times["lectern"]) / floor
+    verdict = f"target {TERMINAL_RATIO:.1f}x: {'met' if ratio <= TERMINAL_RATIO else 'missed'}"
+    return rows, "terminal first paint (tmux 120x36): " + "; ".join(lines) + f" ({verdict})"
+
+
 def bench(work: Path, documents: int, megabytes: float) -> None:
     started = time.perf_counter()
     rows: list[Row] = []
@@ -519,6 +654,11 @@ def bench(work: Path, documents: int, megabytes: float) -> None:
             note=f"median of {COLD_RUNS}; the indexer child starts a full build alongside",
         )
     )
+
+    # A real terminal --------------------------------------------------------------------------
+    terminal, terminal_summary = terminal_rows(work)
+    rows.extend(terminal)
+    notes.append(terminal_summary)
 
     # Keystrokes -------------------------------------------------------------------------------
     queries = [*TYPED_QUERIES, *phrases(corpus, 1)]
@@ -646,11 +786,21 @@ def main() -> None:
         "--memory-child", choices=("lectern", "lectern-search", "floor"), help=argparse.SUPPRESS
     )
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--terminal-only", action="store_true", help="only the first paint in tmux (lectern vs minimal app)"
+    )
+    parser.add_argument("--runs", type=int, default=TERMINAL_RUNS, help="runs of each app in tmux")
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         os.environ["LECTERN_HOME"] = str(args.home)
         memory_child(args.memory_child, args.home, args.corpus)
+    elif args.terminal_only:
+        with tempfile.TemporaryDirectory(prefix="lectern-bench-tmux-") as work:
+            os.environ["LECTERN_HOME"] = str(Path(work) / "terminal-home")
+            terminal, summary = terminal_rows(Path(work), args.runs)
+            print(table(terminal, "minimal app"))
+            print(summary)
     elif args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
         bench(args.keep, args.documents, args.mb)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import lectern
+from tui.core.paths import HOME_VARIABLE, Paths
 
 
 def test_paths_are_under_lectern_home(lectern_home: Path) -> None:
@@ -17,6 +18,8 @@ def test_paths_are_under_lectern_home(lectern_home: Path) -> None:
     assert result.returncode == 0
     for name in ("config", "data", "cache"):
         assert f"{name}" in result.stdout and str(lectern_home / name) in result.stdout
+    converted = next(line for line in result.stdout.splitlines() if line.startswith("converted "))
+    assert converted.split()[1] == str(Paths.from_environment({HOME_VARIABLE: str(lectern_home)}).converted)
 
 
 def test_index_reports_and_is_incremental(corpus: Path) -> None:

@@ -40,6 +40,8 @@ CSV_HEAD = [
     "Date",
     "SHA256",
     "Original",
+    "Offsets",
+    "Extractor",
 ]
 W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 

@@ -27,6 +27,21 @@ async def reader_with_hits(pilot: Pilot[Any]) -> None:
     await pilot.press("n")
 
 
+async def searching_while_reading(pilot: Pilot[Any]) -> None:
+    """A document open and a new query typed: the results get the room, the reader a strip."""
+    await ready(pilot)
+    await open_highlighted(pilot)
+    await search(pilot, "corruption")
+
+
+async def list_hidden(pilot: Pilot[Any]) -> None:
+    """Reading with the list hidden (``\\``): the reader has the whole width."""
+    await reader_with_hits(pilot)
+    await pilot.press("backslash")
+    await settle(pilot)
+    await pilot.pause()
+
+
 async def annotated(pilot: Pilot[Any]) -> None:
     """A document with a note (yellow) and a highlight (green), the panel open."""
     from tui.ui.widgets.reader import Reader
@@ -58,6 +73,14 @@ async def browser(pilot: Pilot[Any]) -> None:
     await wait_until(pilot, lambda: len(getattr(pilot.app.screen, "records", ())) == 2)
 
 
+async def outline(pilot: Pilot[Any]) -> None:
+    """The outline of a rendered Markdown document (``o``)."""
+    await reader_with_hits(pilot)
+    await pilot.press("o")
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "OutlineScreen")
+    await settle(pilot)
+
+
 async def help_screen(pilot: Pilot[Any]) -> None:
     await ready(pilot)
     await pilot.press("question_mark")
@@ -71,6 +94,12 @@ STATES: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
     "help": help_screen,
     "annotated": annotated,
     "browser": browser,
+    "searching_while_reading": searching_while_reading,
+    "list_hidden": list_hidden,
+    "outline": outline,
 }
-SNAPSHOTS = ("library", "search", "reader", "help", "annotated")
+SNAPSHOTS = ("library", "search", "reader", "help", "annotated", "searching_while_reading", "list_hidden", "outline")
 """States whose SVG is compared in tests (the browser shows modification times, so it is not)."""
+NARROW = (80, 24)
+NARROW_SNAPSHOTS = ("library", "search", "reader", "annotated")
+"""States also compared (and shown in the README) at 80×24: the panes must fit there too."""

@@ -21,7 +21,16 @@ from tests.ui.helpers import SIZE, app_for, main_screen, ready, settle, wait_unt
 from tui.core.annotations import Annotation, AnnotationStore, reference
 from tui.core.documents import Document, SourceFile, read_document
 from tui.core.paths import Paths
-from tui.ui.screens.browser import AnnotationBrowser
+from tui.core.sanitize import visible_line
+from tui.ui.screens.browser import (
+    CELL_PADDING,
+    CHARTS_MIN_WIDTH,
+    COLUMNS,
+    SCROLLBAR,
+    AnnotationBrowser,
+    column_widths,
+)
+from tui.ui.screens.export import ExportDialog, write_export
 from tui.ui.screens.main import MainScreen
 from tui.ui.screens.rename import RenameTagDialog
 from tui.ui.widgets.reader import Reader
@@ -115,9 +124,9 @@ def chart_counts(text: str, section: str) -> dict[str, int]:
     body = text.split(section + "\n", 1)[1].split("\n\n", 1)[0]
     found = {}
     for line in body.splitlines():
-        match = re.match(r"\s+(\S.*?)\s+[█▌▏]+\s+(\d+)$", line)
+        match = re.match(r"\s+(\S.*?)\s+[█▌▏]+\s+([\d,]+)$", line)
         assert match, line
-        found[match.group(1)] = int(match.group(2))
+        found[match.group(1)] = int(match.group(2).replace(",", ""))
     return found
 
 
@@ -163,8 +172,8 @@ async def test_b_lists_every_annotation_of_the_corpus_with_charts(
             "colour": "██ blue",
             "status": "anchored",
         }
-        assert cells["document"].startswith("Chinese government")
-        assert cells["modified"] == made["conflux"].modified[:16].replace("T", " ")
+        assert cells["document"].startswith("Chinese gov")  # cut to its share of 120 columns
+        assert cells["modified"] == made["conflux"].modified[:10]  # 120 columns: the date alone
 
         text = chart(browser)
         assert chart_counts(text, "Per tag") == {"policy": 3, "garden": 2, "graft": 1, "crypto": 1}
@@ -208,6 +217,104 @@ async def test_filter_by_words_tag_colour_and_status(made: dict[str, Annotation]
         await set_filter(pilot, browser, "")
         await wait_until(pilot, lambda: table(browser).row_count == 6)
         assert "6 of 6" in title(browser)
+
+
+# ---------------------------------------------------------------------- columns fit the width
+
+LONG = {"quote": 300, "note": 60, "tags": 40, "colour": 9, "status": 8, "document": 80, "modified": 16}
+"""A corpus with long values in every column."""
+
+
+def used(widths: dict[str, int]) -> int:
+    """Cells the table needs across for ``widths``: content, padding, the scrollbar."""
+    return sum(widths.values()) + 2 * CELL_PADDING * len(COLUMNS) + SCROLLBAR
+
+
+@pytest.mark.parametrize("width", [80, 88, 100, 120, 168, 200, 300])
+def test_column_widths_fill_the_width_exactly(width: int) -> None:
+    widths = column_widths(width, LONG)
+    assert list(widths) == list(COLUMNS)
+    assert used(widths) == width
+    assert widths["document"] >= 10 and widths["quote"] >= 12
+
+
+def test_the_quote_takes_what_is_left_and_grows_with_the_terminal() -> None:
+    quotes = [column_widths(width, LONG)["quote"] for width in (80, 120, 168, 200, 300)]
+    assert quotes == sorted(quotes) and len(set(quotes)) == len(quotes)
+    assert column_widths(200, LONG)["quote"] >= 60  # not ~30 at any width
+    short = {**LONG, "document": 12, "note": 4, "tags": 6}
+    widths = column_widths(200, short)
+    assert (widths["document"], widths["note"], widths["tags"]) == (12, 4, 6)  # no more than they hold
+    assert used(widths) == 200  # the quote has the rest
+    assert column_widths(200, short)["quote"] > column_widths(200, LONG)["quote"]
+
+
+def test_dates_lose_the_time_before_the_quote_loses_room() -> None:
+    assert column_widths(120, LONG)["modified"] == 10
+    assert column_widths(200, LONG)["modified"] == 16
+
+
+def column_spans(browser: AnnotationBrowser) -> dict[str, tuple[int, int]]:
+    """Where each column starts and ends across the table, in cells."""
+    grid, x, spans = table(browser), 0, {}
+    for key, column in grid.columns.items():
+        width = column.get_render_width(grid)
+        spans[str(key.value)] = (x, x + width)
+        x += width
+    return spans
+
+
+def header_line(pilot: Pilot[Any]) -> str:
+    """The screen's line with the table's headers."""
+    lines = [strip.text for strip in pilot.app.screen._compositor.render_strips()]
+    return next(line for line in lines if "Quote" in line and "Note" in line)
+
+
+async def assert_columns_fit(pilot: Pilot[Any], browser: AnnotationBrowser, width: int) -> dict[str, int]:
+    """Every column inside the table's width, no horizontal scrolling, every header on screen."""
+    await wait_until(pilot, lambda: browser.size.width == width)
+    grid = table(browser)
+    await wait_until(pilot, lambda: column_spans(browser)["modified"][1] <= grid.size.width)
+    assert grid.max_scroll_x == 0
+    assert not grid.show_horizontal_scrollbar
+    line = header_line(pilot)
+    for name in ("Quote", "Note", "Tags", "Colour", "Status", "Document", "Modified"):
+        assert name in line, (name, line)
+    charts = browser.query_one("#browser-charts")
+    assert charts.display == (width >= CHARTS_MIN_WIDTH)
+    return {key: end - start for key, (start, end) in column_spans(browser).items()}
+
+
+@pytest.mark.parametrize("width", [80, 120, 200])
+async def test_columns_fit_the_terminal_and_the_document_is_visible(
+    made: dict[str, Annotation], corpus: Path, width: int
+) -> None:
+    async with app_for([corpus]).run_test(size=(width, 36)) as pilot:
+        browser = await open_browser(pilot)
+        spans = await assert_columns_fit(pilot, browser, width)
+        title = str(table(browser).get_row(made["conflux"].id)[5])
+        assert title.startswith("Chinese")  # the document column shows the title
+        if width >= 120:
+            assert str(table(browser).get_row(made["conflux"].id)[0]) == "Conflux Network"
+        if width == 200:
+            assert spans["quote"] >= 60
+
+
+async def test_columns_are_fitted_again_when_the_terminal_is_resized(
+    made: dict[str, Annotation], corpus: Path
+) -> None:
+    async with app_for([corpus]).run_test(size=(80, 36)) as pilot:
+        browser = await open_browser(pilot)
+        narrow = await assert_columns_fit(pilot, browser, 80)
+        table(browser).move_cursor(row=3)
+        chosen = table(browser).cursor_row
+        await pilot.resize_terminal(200, 40)
+        wide = await assert_columns_fit(pilot, browser, 200)
+        assert wide["quote"] > narrow["quote"] and wide["document"] > narrow["document"]
+        assert table(browser).cursor_row == chosen  # the row the user was on stays chosen
+        await pilot.resize_terminal(120, 36)
+        middle = await assert_columns_fit(pilot, browser, 120)
+        assert narrow["quote"] < middle["quote"] < wide["quote"]
 
 
 # ---------------------------------------------------------------------- sorting
@@ -334,7 +441,7 @@ async def test_r_renames_a_tag_everywhere_and_onto_an_existing_tag_merges(
 
         await rename(pilot, browser, "graft", "bribery")
         await wait_until(pilot, lambda: any("Renamed #graft to #bribery" in n.message for n in notes))
-        assert any(n.message == "Renamed #graft to #bribery on 1 annotation(s)" for n in notes)
+        assert any(n.message == "Renamed #graft to #bribery on 1 annotation" for n in notes)
         await wait_until(pilot, lambda: row_ids(browser, made) == [])  # nothing is tagged graft now
         on_disk = stored()
         assert on_disk[made["corruption"].id].tags == ("bribery", "policy")
@@ -343,7 +450,7 @@ async def test_r_renames_a_tag_everywhere_and_onto_an_existing_tag_merges(
 
         await rename(pilot, browser, "garden", "policy")  # policy exists: the two merge
         await wait_until(pilot, lambda: any("Renamed #garden to #policy" in n.message for n in notes))
-        assert any(n.message == "Renamed #garden to #policy on 2 annotation(s)" for n in notes)
+        assert any(n.message == "Renamed #garden to #policy on 2 annotations" for n in notes)
         on_disk = stored()
         assert on_disk[made["tomatoes"].id].tags == ("policy",)  # not ("policy", "policy")
         assert on_disk[made["soil"].id].tags == ("policy",)
@@ -356,7 +463,7 @@ async def test_r_renames_a_tag_everywhere_and_onto_an_existing_tag_merges(
 
         await rename(pilot, browser, "crypto", "")  # an empty name removes the tag
         await wait_until(pilot, lambda: any("Renamed #crypto" in n.message for n in notes))
-        assert any(n.message == "Renamed #crypto to nothing (removed) on 1 annotation(s)" for n in notes)
+        assert any(n.message == "Renamed #crypto to nothing (removed) on 1 annotation" for n in notes)
         assert stored()[made["conflux"].id].tags == ()
 
         await set_filter(pilot, browser, "")
@@ -366,6 +473,28 @@ async def test_r_renames_a_tag_everywhere_and_onto_an_existing_tag_merges(
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
         screen = main_screen(pilot)  # the reading room's tags (completion, palette filter) follow
         await wait_until(pilot, lambda: screen.known_tags() == ["bribery", "policy"])
+
+
+def centre_offset(widget: Any, size: tuple[int, int]) -> tuple[float, float]:
+    """How far the middle of ``widget`` is from the middle of a screen of ``size``."""
+    region = widget.region
+    return (region.x + region.width / 2 - size[0] / 2, region.y + region.height / 2 - size[1] / 2)
+
+
+@pytest.mark.parametrize("size", [(80, 30), SIZE, (200, 50)])
+async def test_the_rename_dialog_is_centred(
+    made: dict[str, Annotation], corpus: Path, size: tuple[int, int]
+) -> None:
+    async with app_for([corpus]).run_test(size=size) as pilot:
+        browser = await open_browser(pilot)
+        table(browser).focus()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, RenameTagDialog))
+        card = pilot.app.screen.query_one("#dialog")
+        await wait_until(pilot, lambda: card.region.width > 0)
+        dx, dy = centre_offset(card, size)
+        assert abs(dx) <= 1 and abs(dy) <= 1, (card.region, size)
+        assert card.region.width < size[0]
 
 
 async def test_filter_by_the_users_name_for_a_colour(made: dict[str, Annotation], corpus: Path) -> None:
@@ -407,22 +536,62 @@ async def test_browser_of_a_corpus_without_annotations(corpus: Path) -> None:
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
 
 
-# ---------------------------------------------------------------------- export from the palette
+# ---------------------------------------------------------------------- export from the palette: ask where
 
 
-async def test_export_as_csv_writes_a_file_and_says_where(
-    made: dict[str, Annotation], corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def write_config(**settings: Any) -> None:
+    paths = Paths.from_environment()
+    paths.config.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text(yaml.safe_dump(settings), encoding="utf-8")
+
+
+async def open_export(pilot: Pilot[Any], fmt: str) -> ExportDialog:
+    """From the reading room, the palette's "Export annotations as ``fmt``": the dialog."""
+    await ready(pilot)
+    await pilot.press("ctrl+p", *f"export annotations as {fmt}")
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "CommandPalette")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ExportDialog))
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ExportDialog)
+    return dialog
+
+
+def exports_in(*folders: Path) -> list[Path]:
+    return [p for folder in folders if folder.is_dir() for p in folder.rglob("lectern-annotations-*")]
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The current folder of the shell that started the app: an export must never land here."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    return cwd
+
+
+async def test_export_asks_for_the_folder_and_writes_there(
+    made: dict[str, Annotation], corpus: Path, tmp_path: Path, elsewhere: Path
 ) -> None:
-    monkeypatch.chdir(tmp_path)
+    proposed, chosen = tmp_path / "exports", tmp_path / "chosen" / "new"
+    write_config(export_dir=str(proposed))
     async with app_for([corpus]).run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        screen.export_annotations("csv")
-        await settle(pilot)
+        dialog = await open_export(pilot, "csv")
+        field = dialog.query_one("#export-folder", Input)
+        assert field.value == str(proposed) and field.has_focus  # the settings' folder, shown
+        dx, dy = centre_offset(dialog.query_one("#dialog"), SIZE)
+        assert abs(dx) <= 1 and abs(dy) <= 1  # a card in the middle, like every dialog
+        assert exports_in(proposed, elsewhere, tmp_path) == []  # nothing before the user confirms
+        field.value = str(chosen)  # a folder that does not exist yet is created
+        await pilot.press("enter")
         notes = pilot.app._notifications
         await wait_until(pilot, lambda: any("Exported" in n.message for n in notes))
-        [written] = list(tmp_path.glob("lectern-annotations-*.csv"))
+        assert isinstance(pilot.app.screen, MainScreen)
+        [written] = exports_in(chosen)
         message = next(n.message for n in notes if "Exported" in n.message)
-        assert message == f"Exported 6 annotation(s) as csv to {written}"
+        assert message == f"Exported 6 annotations as csv to {written}"
+    assert exports_in(proposed, elsewhere) == []
     with written.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert {r["Highlight"] for r in rows} == {a.target.exact for a in made.values()}
@@ -433,6 +602,62 @@ async def test_export_as_csv_writes_a_file_and_says_where(
     in_file = (corpus / BELT).read_text(encoding="utf-8-sig").index("Conflux Network")
     assert by_quote["Conflux Network"]["Start (file)"] == str(in_file)  # offsets into the file
     assert by_quote["The soil was dry in August"]["Color"] == "orange"
+
+
+async def test_cancelling_the_export_writes_nothing(
+    made: dict[str, Annotation], corpus: Path, tmp_path: Path, elsewhere: Path
+) -> None:
+    home = Path.home()
+    before = set(exports_in(home)) if home.is_dir() else set()
+    data = Paths.from_environment().data
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        dialog = await open_export(pilot, "json")
+        assert dialog.query_one("#export-folder", Input).value == str(home)  # no export_dir: home
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+        dialog = await open_export(pilot, "markdown")
+        await pilot.click("#export-cancel")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+        await settle(pilot)
+        assert not any("Exported" in n.message for n in pilot.app._notifications)
+    assert exports_in(elsewhere, tmp_path, data) == []
+    assert (set(exports_in(home)) if home.is_dir() else set()) == before
+
+
+async def test_a_folder_that_cannot_be_written_is_said_in_the_dialog(
+    made: dict[str, Annotation], corpus: Path, tmp_path: Path, elsewhere: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    write_config(export_dir=str(blocker / "inside"))
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        dialog = await open_export(pilot, "jsonl")
+        await pilot.press("enter")
+        error = dialog.query_one("#export-error", Label)
+        await wait_until(pilot, lambda: str(error.render()).startswith("Cannot write in"))
+        assert str(blocker) in str(error.render())
+        assert pilot.app.screen is dialog  # still open: the user can type another folder
+        field = dialog.query_one("#export-folder", Input)
+        await wait_until(pilot, lambda: not field.disabled)
+        field.value = str(tmp_path / "good")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+    [written] = exports_in(tmp_path / "good")
+    assert written.suffix == ".jsonl" and exports_in(elsewhere) == []
+
+
+def test_write_export_never_replaces_a_file(
+    made: dict[str, Annotation], corpus: Path, tmp_path: Path
+) -> None:
+    from tui.core.library import Library
+
+    library = Library.open(Paths.from_environment(), [corpus])
+    events = [event["event"] for event in library.update(False)]  # exports read the index's catalog
+    assert events[-1] == "done"
+    first = write_export(library, "csv", tmp_path)
+    second = write_export(library, "csv", tmp_path)
+    assert first.path != second.path and first.count == second.count == 6
+    assert first.path.read_text(encoding="utf-8") == second.path.read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------- documents gone, hostile text
@@ -511,14 +736,17 @@ async def test_markup_in_notes_tags_titles_colours_and_file_names_shows_literall
         damaged.write_bytes(b"[/bold] not: [yaml")
         browser = await open_browser(pilot, count=1)
         cells = [str(c) for c in table(browser).get_row(made.id)]
-        assert cells[:4] == ["plain passage", "[/bold] [@click=app…", "[red]x, [/], [@cl…", "██ [/bold]"]
-        assert cells[5] == "[/bold] [@click=app.qui…" and "\x1b" not in "".join(cells)
+        whole = ["plain passage", visible_line(HOSTILE), ", ".join(tags), "██ [/bold]", "anchored", title]
+        for cell, text in zip(cells, whole, strict=False):  # cut to the column, never read as markup
+            assert cell and text.startswith(cell.removesuffix("…")), (cell, text)
+        assert cells[0] == "plain passage" and cells[3] == "██ [/bold]"
+        assert "\x1b" not in "".join(cells)
         text = chart(browser)
         assert chart_counts(text, "Per tag") == {"[red]x": 1, "[/]": 1, "[@click=app.qu": 1}
         assert chart_counts(text, "Per colour") == {"[/bold]": 1}
         await wait_until(pilot, lambda: any(f"{damaged.name} is damaged" in t for t in toasts(pilot)))
         browser.post_message(AnnotationBrowser.Renamed("[/bold]", "[@click=app.quit]", 1))
         await wait_until(pilot, lambda: any(t.startswith("Renamed #[/bold]") for t in toasts(pilot)))
-        assert "Renamed #[/bold] to #[@click=app.quit] on 1 annotation(s)" in toasts(pilot)
+        assert "Renamed #[/bold] to #[@click=app.quit] on 1 annotation" in toasts(pilot)
         assert all(n.markup is False for n in pilot.app._notifications)
         assert pilot.app.is_running and pilot.app.screen is browser

@@ -1,29 +1,24 @@
-"""Unit and property tests of the reader's layout (tui.ui.widgets.layout): wrapping, tab stops and
-the maps between code points, cells and drawn characters, without an app."""
+"""Unit and property tests of plain layout (tui.ui.text.cells and rows): wrapping, tab stops and the
+map between drawn characters, cells and document offsets, without an app."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.ui.widgets.layout import (
-    MIN_WIDTH,
-    TAB_SIZE,
-    cell_of,
-    char_cells,
-    columns,
-    drawn,
-    drawn_span,
-    offset_at_cell,
-    offset_at_drawn,
-    wrap,
-)
+from tui.ui.text.cells import MIN_WIDTH, TAB_SIZE, char_cells, columns, drawn, wrap
+from tui.ui.text.rows import NOWHERE, Row, RowBuilder, placed, plain_row
 
 
 def lines(text: str, width: int) -> list[str]:
     """The visual lines as drawn."""
     starts, ends = wrap(text, width)
     return [drawn(text, s, e)[0] for s, e in zip(starts, ends, strict=True)]
+
+
+def rows(text: str, width: int) -> list[Row]:
+    starts, ends = wrap(text, width)
+    return [plain_row(text, s, e) for s, e in zip(starts, ends, strict=True)]
 
 
 def test_tabs_run_to_the_next_stop() -> None:
@@ -45,19 +40,17 @@ def test_tab_indented_code_and_tab_separated_tables_keep_their_columns() -> None
 
 def test_a_tab_is_one_code_point_on_every_cell_it_takes() -> None:
     text = "ab\tcd"
-    starts, ends = wrap(text, 40)
-    assert (starts, ends) == ([0], [5])
-    assert columns(text, 0, 5) == [0, 1, 2, 8, 9, 10]
+    (row,) = rows(text, 40)
+    assert (row.start, row.end) == (0, 5) and row.text == "ab" + " " * 6 + "cd"
+    assert list(row.sources) == [0, 1, 2, 2, 2, 2, 2, 2, 3, 4]
     for cell in range(2, 8):
-        assert offset_at_cell(text, 0, 5, cell) == 2  # every cell of the tab
-    assert offset_at_cell(text, 0, 5, 8) == 3 and offset_at_cell(text, 0, 5, 99) == 5
-    assert cell_of(text, 0, 3) == 8
-    shown, index = drawn(text, 0, 5)
-    assert index == [0, 1, 2, 8, 9, 10] and len(shown) == 10
+        assert row.offset_at_cell(cell) == 2  # every cell of the tab
+    assert row.offset_at_cell(8) == 3 and row.offset_at_cell(99) == 4  # past the end: the last stop
+    assert row.cell_of(3) == 8
     for position in range(2, 8):
-        assert offset_at_drawn(index, 0, 5, position) == 2  # a drag over the tab's spaces
-    assert drawn_span(index, 0, 5, 2, 3) == (2, 8)  # the cursor (or a hit) on the tab: all its cells
-    assert drawn_span(index, 0, 5, 3, 9) == (8, 10) and drawn_span(index, 0, 5, 6, 9) is None
+        assert row.offset_at(position) == 2  # a drag over the tab's spaces
+    assert row.spans(2, 3) == [(2, 8)]  # the cursor (or a hit) on the tab: all its cells
+    assert row.spans(3, 9) == [(8, 10)] and row.spans(6, 9) == []
 
 
 def test_a_line_breaks_at_a_tab_that_does_not_fit() -> None:
@@ -65,6 +58,13 @@ def test_a_line_breaks_at_a_tab_that_does_not_fit() -> None:
     starts, ends = wrap(text, 12)
     assert list(zip(starts, ends, strict=True)) == [(0, 10), (11, 14)]  # the tab belongs to no line
     assert wrap("ab cd\tef gh", 8) == ([0, 6], [5, 11])  # the tab fits, the word after it does not
+
+
+def test_wrap_takes_a_range_of_the_text() -> None:
+    text = "skip this\nalpha beta gamma\nand not this"
+    start = text.index("alpha")
+    end = text.index("\nand")
+    assert list(zip(*wrap(text, 11, start, end), strict=True)) == [(start, start + 10), (start + 11, end)]
 
 
 def test_tab_stops_count_from_each_visual_line() -> None:
@@ -78,7 +78,22 @@ def test_wide_characters_and_control_pictures_are_measured() -> None:
     assert char_cells("区", 0) == 2 and char_cells("␛", 0) == 1 and char_cells("\t", 3) == 5
     text = "区块\tx"
     assert columns(text, 0, 4) == [0, 2, 4, 8, 9]
-    assert offset_at_cell(text, 0, 4, 1) == 0 and offset_at_cell(text, 0, 4, 5) == 2
+    (row,) = rows(text, 40)
+    assert row.offset_at_cell(1) == 0 and row.offset_at_cell(5) == 2 and row.cell_of(1) == 2
+
+
+def test_added_characters_belong_to_no_offset_and_rows_without_text_are_placed() -> None:
+    builder = RowBuilder()
+    builder.add("• ", "reader--bullet")
+    for offset, char in enumerate("item", start=10):
+        builder.add_mapped(char, offset)
+    row = builder.build()
+    assert row.text == "• item" and list(row.sources) == [NOWHERE, NOWHERE, 10, 11, 12, 13]
+    assert (row.start, row.end, row.first_stop, row.last_stop) == (10, 14, 10, 13)
+    assert row.offset_at_cell(0) == 10  # on the bullet: the first character of the item
+    assert row.spans(0, 100) == [(2, 6)]  # a highlight never colours the bullet
+    blank = placed([row, RowBuilder().build(), Row("x", (20,), (), 20, 21)], 30)
+    assert (blank[1].start, blank[1].end, blank[1].has_stops) == (20, 20, False)
 
 
 # ---------------------------------------------------------------------- properties
@@ -105,20 +120,19 @@ def test_every_visual_line_fits_and_the_lines_cover_the_text(text: str, width: i
 @settings(max_examples=300, deadline=None)
 @given(TEXTS, st.integers(MIN_WIDTH, 40))
 def test_cells_offsets_and_drawn_characters_agree(text: str, width: int) -> None:
-    starts, ends = wrap(text, width)
-    for start, end in zip(starts, ends, strict=True):
-        where = columns(text, start, end)
-        shown, index = drawn(text, start, end)
-        positions = index if index is not None else list(range(end - start + 1))
-        assert positions[-1] == len(shown)
-        for k, offset in enumerate(range(start, end)):
-            assert cell_of(text, start, offset) == where[k]
+    for row in rows(text, width):
+        where = columns(text, row.start, row.end)
+        cells = row.cells()
+        assert cells[-1] == where[-1]
+        for k, offset in enumerate(range(row.start, row.end)):
+            assert row.cell_of(offset) == where[k]
             for cell in range(where[k], where[k + 1]):  # every cell of a character is that character
-                assert offset_at_cell(text, start, end, cell) == offset
-            for position in range(positions[k], positions[k + 1]):
-                assert offset_at_drawn(index, start, end, position) == offset
-            assert drawn_span(index, start, end, offset, offset + 1) == (positions[k], positions[k + 1])
+                assert row.offset_at_cell(cell) == offset
+            (span,) = row.spans(offset, offset + 1)
+            assert all(row.sources[i] == offset for i in range(*span))
+            assert row.text[span[0] : span[1]] == (
+                text[offset] if text[offset] != "\t" else " " * (span[1] - span[0])
+            )
             if text[offset] == "\t":
-                assert where[k + 1] % TAB_SIZE == 0 and set(shown[positions[k] : positions[k + 1]]) == {" "}
-        assert offset_at_cell(text, start, end, where[-1]) == end  # past the last character
-        assert "\t" not in shown
+                assert where[k + 1] % TAB_SIZE == 0
+        assert "\t" not in row.text

@@ -2,8 +2,9 @@
 position afterwards.
 
 ``enter`` in the search box opens the top result of the query typed (never a row of an older
-query, also while results are still arriving); keys typed ahead while the app starts land where
-they lead, in order; opening a document by any route never changes its stored reading position;
+query, also while results are still arriving); ``escape`` clears the box and a second leaves it;
+``tab`` takes the "did you mean"; keys typed ahead while the app starts land where they lead, in
+order; opening a document by any route never changes its stored reading position;
 rows say where a document matched and whether it is indexed.
 """
 
@@ -21,7 +22,7 @@ from textual.pilot import Pilot
 from textual.scrollbar import ScrollTo
 from textual.widgets import Input
 
-import tui.ui.screens.main as main_module
+import tui.ui.controllers.search as search_module
 from tests.seeds import BELT, CHINA
 from tests.ui.helpers import (
     SIZE,
@@ -35,8 +36,10 @@ from tests.ui.helpers import (
 )
 from tui.core.annotations import Annotation, AnnotationStore, reference
 from tui.core.documents import Document, SourceFile, read_document
+from tui.core.library import Library
 from tui.core.paths import Paths, bundled_seeds
 from tui.core.reading import Position, ReadingPositions
+from tui.ui.controllers.listing import discover_entries
 from tui.ui.screens.main import MainScreen
 from tui.ui.widgets.document_list import DocumentList
 from tui.ui.widgets.reader import Reader
@@ -55,7 +58,7 @@ class GatedIndex:
         self.gate = threading.Event()
 
     def search(self, query: str, limit: int, sort: str) -> Any:
-        if self.hold_first or limit > main_module.FIRST_PAGE:
+        if self.hold_first or limit > search_module.FIRST_PAGE:
             self.gate.wait(timeout=60)
         return self.index.search(query, limit=limit, sort=sort)
 
@@ -65,8 +68,8 @@ class GatedIndex:
 
 @contextmanager
 def gated(screen: MainScreen, hold_first: bool) -> Iterator[GatedIndex]:
-    gate = GatedIndex(screen._open_index(), hold_first)
-    screen._index = gate
+    gate = GatedIndex(screen.searching.open_index(), hold_first)
+    screen.searching.index = gate
     try:
         yield gate
     finally:
@@ -107,7 +110,7 @@ async def test_enter_in_the_search_box_opens_the_row_the_user_moved_to() -> None
     async with app_for().run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         await search(pilot, "government")
-        await pilot.press("escape", "j", "slash", "enter")  # to the list, one down, back, enter
+        await pilot.press("down", "j", "slash", "enter")  # to the list, one down, back, enter
         reader = screen.query_one(Reader)
         await wait_until(pilot, lambda: reader.doc_id == CHINA, timeout=20)
 
@@ -116,7 +119,7 @@ async def test_enter_in_the_search_box_opens_the_row_the_user_moved_to() -> None
 async def test_enter_while_results_are_arriving_opens_the_top_one(
     held: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(main_module, "FIRST_PAGE", 1)  # one row first, the other after
+    monkeypatch.setattr(search_module, "FIRST_PAGE", 1)  # one row first, the other after
     async with app_for().run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         reader = screen.query_one(Reader)
@@ -124,7 +127,7 @@ async def test_enter_while_results_are_arriving_opens_the_top_one(
         with gated(screen, hold_first=held == "every page") as gate:
             await pilot.press("slash", *"government", "enter")
             if held == "every page":
-                await wait_until(pilot, lambda: screen._open_top_of == "government")
+                await wait_until(pilot, lambda: screen.searching.open_top_of == "government")
                 assert reader.doc_id is None and not listed.snippets  # nothing opened from the old rows
             else:
                 await wait_until(pilot, lambda: reader.doc_id == BELT, timeout=20)
@@ -143,7 +146,7 @@ async def test_enter_never_opens_a_result_of_an_older_query() -> None:
         assert rows(pilot) == [BELT]
         with gated(screen, hold_first=True) as gate:
             await pilot.press("ctrl+u", *"corruption", "enter")  # BELT, conflux's top, still listed
-            await wait_until(pilot, lambda: screen._open_top_of == "corruption")
+            await wait_until(pilot, lambda: screen.searching.open_top_of == "corruption")
             await pilot.press("enter")  # enter on the list of the older query: waits too
             assert reader.doc_id is None
             gate.gate.set()
@@ -187,13 +190,13 @@ async def test_a_query_and_enter_typed_ahead_on_a_new_corpus_open_its_top_result
         assert screen.query_one("#search", Input).value == "conflux"
 
 
-async def test_escape_typed_ahead_leaves_the_search_box_before_the_next_keys() -> None:
+async def test_down_typed_ahead_leaves_the_search_box_before_the_next_keys() -> None:
     async with app_for().run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         listed = screen.query_one(DocumentList)
         await search(pilot, "blockchain")
         assert rows(pilot) == [CHINA, BELT]
-        type_ahead(pilot.app, "escape", "j", "enter")
+        type_ahead(pilot.app, "down", "j", "enter")
         reader = screen.query_one(Reader)
         await wait_until(pilot, lambda: reader.doc_id == BELT)  # the row `j` moved to
         assert screen.query_one("#search", Input).value == "blockchain" and listed.cursor == 1
@@ -209,6 +212,49 @@ async def test_keys_typed_after_enter_do_not_change_what_it_opens() -> None:
         await wait_until(pilot, lambda: reader.doc_id is not None)
         await settle(pilot)
         assert reader.doc_id == CHINA and listed.cursor == 1
+
+
+# ---------------------------------------------------------------------- escape, did you mean
+
+
+async def test_escape_in_the_search_box_clears_the_query_and_a_second_leaves_it() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        listed = screen.query_one(DocumentList)
+        box = screen.query_one("#search", Input)
+        await search(pilot, "conflux")
+        assert rows(pilot) == [BELT] and listed.snippets
+        await pilot.press("escape")
+        assert box.value == "" and screen.focused is box  # cleared, still typing
+        await wait_until(pilot, lambda: screen.active_query == "" and not listed.snippets)
+        assert rows(pilot) == [BELT, CHINA]  # every document again
+        await pilot.press("escape")
+        assert screen.focused is listed
+
+
+async def test_keys_typed_after_escape_start_a_new_query() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await search(pilot, "conflux")
+        type_ahead(pilot.app, "escape", *"corruption")  # the escape empties the box first
+        await wait_until(pilot, lambda: screen.active_query == "corruption" and rows(pilot) == [CHINA])
+        assert screen.query_one("#search", Input).value == "corruption"
+
+
+async def test_tab_takes_the_did_you_mean_query() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        box = screen.query_one("#search", Input)
+        note = screen.query_one("#search-message")
+        await search(pilot, "corruptoin")
+        assert "did you mean: corruption (tab)" in str(note.render())
+        await pilot.press("tab")
+        assert box.value == "corruption" and screen.focused is box
+        await wait_until(pilot, lambda: screen.active_query == "corruption" and rows(pilot) == [CHINA])
+        await settle(pilot)
+        assert "did you mean" not in str(note.render())
+        await pilot.press("tab")  # no suggestion now: tab goes on to the list, as anywhere
+        assert screen.focused is screen.query_one(DocumentList) and box.value == "corruption"
 
 
 # ---------------------------------------------------------------------- 3. reading positions
@@ -268,7 +314,7 @@ async def test_opening_a_document_by_any_route_keeps_its_reading_position(route:
             await pilot.press("enter")
             await wait_until(pilot, lambda: reader.doc_id == CHINA and reader.cursor == passage.start)
         await settle(pilot)
-        screen._open(BELT)  # leaving it: its position is saved only if the reader moved
+        screen.open_document(BELT)  # leaving it: its position is saved only if the reader moved
         await wait_until(pilot, lambda: reader.doc_id == BELT)
         await settle(pilot)
         assert stored(app.positions) == kept
@@ -309,8 +355,10 @@ async def test_a_hit_jump_does_not_override_where_the_user_already_moved() -> No
         reader = await open_from_list(pilot, CHINA)
         assert reader.cursor == reader.hits[0][0] and not reader.moved  # the jump nobody asked for
         await pilot.press("g")  # the user moves before the hits of a new search come
+        top = reader.cursor  # the document's first character (a heading's marker is not one)
+        assert top < reader.hits[0][0] and reader.moved
         reader.set_hits(reader.hits, jump=True)
-        assert reader.cursor == 0 and reader.moved
+        assert reader.cursor == top and reader.moved
 
 
 # ---------------------------------------------------------------------- 4, 5. what a row says
@@ -348,7 +396,7 @@ async def test_a_row_found_through_a_field_says_which(
         listed = screen.query_one(DocumentList)
         row = next(r for r in listed.rows if r.id == doc_id)
         assert row.hits == 0 and row.matched == matched
-        _, meta, snippet = row_text(listed, doc_id)
+        _, meta, snippet, *_ = row_text(listed, doc_id)
         assert "hit" not in meta  # not "0 hits"
         assert snippet.startswith(f"  {where}{marked}")  # the field, not the text's opening lines
         line = [r.id for r in listed.rows].index(doc_id) * listed.row_height + 2 - round(listed.scroll_y)
@@ -371,12 +419,12 @@ async def test_an_empty_document_is_empty_not_waiting_to_be_indexed(tmp_path: Pa
 
 async def test_a_file_the_index_does_not_hold_yet_says_so(tmp_path: Path) -> None:
     folder = field_corpus(tmp_path)
-    entries = main_module._discover_entries(main_module.Library.open(Paths.from_environment(), [folder]))
+    entries = discover_entries(Library.open(Paths.from_environment(), [folder]))
     async with app_for([folder]).run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         listed = screen.query_one(DocumentList)
         await settle(pilot)
-        screen.entries = {e.id: e for e in entries}  # as listed before the first commit
-        screen._show_browse_rows()
+        screen.corpus.entries = {e.id: e for e in entries}  # as listed before the first commit
+        screen.searching.show_browse_rows()
         assert all(not r.indexed for r in listed.rows)
         assert "not indexed yet" in row_text(listed, "empty.md")[1]

@@ -54,6 +54,9 @@ class Entry:
     words: int
     annotations: str = ""
     """Signature (mtime, size) of the document's annotation file when it was indexed."""
+    author: str = ""
+    """``Document.author``. Last, with a default, so a catalog or an index record saved before
+    it existed still loads (its documents show no author until they are indexed again)."""
 
     @classmethod
     def of(cls, doc: Document, annotations: str = "") -> Entry:
@@ -71,6 +74,7 @@ class Entry:
             tags=doc.tags,
             words=doc.words,
             annotations=annotations,
+            author=doc.author,
         )
 
     def record(self) -> dict[str, Any]:

@@ -9,6 +9,12 @@ being indexed. Work per file is linear in its size (no pattern here can backtrac
 line), so an adversarial file costs what a plain one of the same size costs. Offsets everywhere
 in lectern are code points into ``Document.text`` (front matter removed, newlines normalised to
 ``\\n``), and ``sha256`` is taken of that text.
+
+EPUB, HTML and PDF files (``tui.core.formats``) are read through their converter: their ``text``
+is the converted Markdown, cached by the file's content and the converter's version, and their
+``sha256`` is that text's, so annotations anchor into what the reader shows; a new converter
+version changes the text and the sha256, and annotations are re-anchored by quote as after an
+edit. A file that cannot be converted is a ``Skipped`` with the reason.
 """
 
 from __future__ import annotations
@@ -25,9 +31,15 @@ from typing import Any
 
 import yaml
 
+from tui.core import formats
 from tui.core.storage import load_yaml_safely
 
-EXTENSIONS = frozenset({".md", ".markdown", ".txt", ".rst"})
+TEXT_EXTENSIONS = frozenset({".md", ".markdown", ".txt", ".rst"})
+EXTENSIONS = TEXT_EXTENSIONS | formats.SUFFIXES
+"""Every suffix lectern reads: text files, and the formats it converts (EPUB, HTML, PDF)."""
+SAVED_PAGE_FOLDER = "_files"
+"""A browser saves a page ``name.html`` with its images and frames in ``name_files/``: that folder
+belongs to the page, and is not walked for documents."""
 MAX_BYTES = 50 * 1024 * 1024
 MAX_FRONT_MATTER_CHARS = 64 * 1024
 MAX_TITLE = 200
@@ -101,6 +113,8 @@ class Document:
     mtime_ns: int
     problems: tuple[str, ...] = field(default=())
     """What was wrong with the file but did not stop it being read (encoding, front matter)."""
+    author: str = ""
+    """Front matter ``author`` (or ``authors``), or the author a converted file names."""
 
     @property
     def words(self) -> int:
@@ -164,7 +178,12 @@ def _walk(root: Path, skipped: list[Skipped]) -> Iterator[tuple[Path, str]]:
             dirnames.clear()
             continue
         visited.add(key)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        pages = {
+            os.path.splitext(n)[0] for n in filenames if os.path.splitext(n)[1].lower() in (".html", ".htm")
+        }
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and not _saved_page_folder(d, pages)
+        )
         base = Path(folder)
         # String work per file, Path work per folder: corpora hold thousands of files.
         relative = base.relative_to(root).as_posix()
@@ -175,8 +194,22 @@ def _walk(root: Path, skipped: list[Skipped]) -> Iterator[tuple[Path, str]]:
             yield base / name, prefix + name
 
 
-def read_document(source: SourceFile, max_bytes: int = MAX_BYTES) -> Document | Skipped:
-    """Read and parse one file; never raises for bad content."""
+def _saved_page_folder(name: str, pages: set[str]) -> bool:
+    return name.endswith(SAVED_PAGE_FOLDER) and name[: -len(SAVED_PAGE_FOLDER)] in pages
+
+
+def read_document(
+    source: SourceFile, max_bytes: int | None = None, cache: Path | None = None
+) -> Document | Skipped:
+    """Read and parse one file; never raises for bad content.
+
+    ``max_bytes`` caps the file's size (``MAX_BYTES`` for text, ``formats.MAX_BYTES`` for the
+    converted formats); ``cache`` is the converted-text cache (``Paths.converted`` by default).
+    """
+    fmt = formats.format_of(source.path)
+    if fmt is not None:
+        return _read_converted(source, fmt, formats.MAX_BYTES if max_bytes is None else max_bytes, cache)
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     if source.size > max_bytes:
         return Skipped(source.path, f"larger than the {max_bytes // (1024 * 1024)} MB cap")
     try:
@@ -188,6 +221,50 @@ def read_document(source: SourceFile, max_bytes: int = MAX_BYTES) -> Document | 
     except BinaryFileError as error:
         return Skipped(source.path, str(error))
     return parse_document(source, raw, [warning] if warning else [])
+
+
+def _read_converted(
+    source: SourceFile, fmt: formats.Format, max_bytes: int, cache: Path | None
+) -> Document | Skipped:
+    if source.size > max_bytes:
+        return Skipped(source.path, f"larger than the {max_bytes // (1024 * 1024)} MB cap")
+    found = formats.obtain(source.path, source.size, source.mtime_ns, fmt, cache or _converted_dir())
+    if isinstance(found, formats.Failure):
+        return Skipped(source.path, found.reason)
+    return converted_document(source, found)
+
+
+def _converted_dir() -> Path:
+    from tui.core.paths import Paths
+
+    return Paths.from_environment().converted
+
+
+def converted_document(source: SourceFile, converted: formats.Converted) -> Document:
+    """The Document of a converted file: its Markdown, and its metadata bounded and checked as
+    front matter is (a date that names no day falls back to the file's modification day)."""
+    notes = list(converted.problems)
+    day, date_problem = _date_of(converted.date or None, source.mtime_ns)
+    if date_problem:
+        notes.append(date_problem)
+    text = converted.text
+    return Document(
+        id=source.id,
+        path=source.path,
+        title=_one_line(converted.title, MAX_TITLE)
+        or _one_line(fallback_title(text), MAX_TITLE)
+        or _name_title(source.path),
+        date=day,
+        source=_one_line(converted.source, MAX_FIELD),
+        language=_one_line(converted.language, MAX_FIELD),
+        tags=_tags(list(converted.tags), notes),
+        text=text,
+        sha256=text_sha256(text),
+        size=source.size,
+        mtime_ns=source.mtime_ns,
+        problems=tuple(notes),
+        author=_one_line(converted.author, MAX_FIELD),
+    )
 
 
 def parse_document(source: SourceFile, raw: str, problems: list[str] | None = None) -> Document:
@@ -214,6 +291,7 @@ def parse_document(source: SourceFile, raw: str, problems: list[str] | None = No
         size=source.size,
         mtime_ns=source.mtime_ns,
         problems=tuple(notes),
+        author=_authors(meta, notes),
     )
 
 
@@ -221,8 +299,19 @@ def read_body(path: Path) -> str | None:
     """``Document.text`` of the file at ``path`` without parsing its metadata or hashing it.
 
     For callers that already know the file is the version they want (same size and mtime) and
-    only need its text; None when it cannot be read as text.
+    only need its text; None when it cannot be read as text. A converted format's text comes
+    from the cache (converted now if it is not there).
     """
+    fmt = formats.format_of(path)
+    if fmt is not None:
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        doc = _read_converted(
+            SourceFile(path.name, path, stat.st_size, stat.st_mtime_ns), fmt, formats.MAX_BYTES, None
+        )
+        return doc.text if isinstance(doc, Document) else None
     try:
         raw, _ = decode(path.read_bytes())
     except (OSError, BinaryFileError):
@@ -432,6 +521,19 @@ def _text_field(meta: dict[str, Any], key: str, limit: int, notes: list[str]) ->
         notes.append(f"{key} is {_kind(value)}, not text; ignored")
         return ""
     return _one_line(text, limit)
+
+
+def _authors(meta: dict[str, Any], notes: list[str]) -> str:
+    """Front matter ``author`` or ``authors``: a name or a list of names, as one bounded line."""
+    key = "author" if meta.get("author") is not None else "authors"
+    value = meta.get(key)
+    if value is None:
+        return ""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    names = [_scalar_text(item) for item in items[:MAX_TAGS]]
+    if any(name is None for name in names):
+        notes.append(f"{key}: entries that are not text were ignored")
+    return _one_line(", ".join(n for n in names if n and n.strip()), MAX_FIELD)
 
 
 def _tags(value: object, notes: list[str]) -> tuple[str, ...]:

@@ -31,10 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from tui.core import catalog as catalog_format
+from tui.core import formats
 from tui.core.annotations import AnnotationStore
 from tui.core.catalog import Catalog, Entry
 from tui.core.documents import Document, Skipped, SourceFile, discover, read_document
 from tui.core.faults import checkpoint
+from tui.core.paths import Paths
 from tui.core.search import VOCABULARY_NAME, backend
 from tui.core.search.types import IndexUnavailable
 
@@ -89,17 +91,23 @@ class Plan:
 def make_plan(
     catalog: Catalog, sources: list[SourceFile], skipped: list[Skipped], notes: Notes | None = None
 ) -> Plan:
-    """Compare without reading: a file whose path, size, mtime and annotations match is unchanged."""
+    """Compare without reading: a file whose path, size, mtime and annotations match is unchanged
+    (and, for a converted format, whose indexed text is what the current converter makes of it)."""
     present = {s.id for s in sources}
     removed = [doc_id for doc_id in catalog.entries if doc_id not in present]
-    to_read = [s for s in sources if not _unchanged(catalog.entries.get(s.id), s, notes)]
+    converted = Paths.from_environment().converted
+    to_read = [s for s in sources if not _unchanged(catalog.entries.get(s.id), s, notes, converted)]
     unchanged = len(sources) - len(to_read)
     return Plan(catalog, to_read, removed, unchanged, skipped)
 
 
-def _unchanged(entry: Entry | None, source: SourceFile, notes: Notes | None) -> bool:
+def _unchanged(entry: Entry | None, source: SourceFile, notes: Notes | None, converted: Path) -> bool:
     if entry is None or not entry.matches(source):
         return False
+    if formats.format_of(source.path) is not None:  # a new converter version re-indexes the file
+        current = formats.current_sha256(source.path, source.size, source.mtime_ns, converted)
+        if current != entry.sha256:
+            return False
     return notes is None or entry.annotations == notes.signature(source.path)
 
 

@@ -28,7 +28,7 @@ class Paths:
     data: Path
     """The user's own work: annotations and reading positions. Never deleted by lectern."""
     cache: Path
-    """Rebuildable state: one full-text index per corpus."""
+    """Rebuildable state: one full-text index per corpus, and converted documents."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Paths:
@@ -47,6 +47,11 @@ class Paths:
     def index_dir(self, roots: Sequence[Path]) -> Path:
         """The index folder for a corpus: one per distinct set of root folders."""
         return self.cache / "indexes" / corpus_key(roots)
+
+    @property
+    def converted(self) -> Path:
+        """Converted texts of EPUB, HTML and PDF documents (``tui.core.formats.cache``)."""
+        return self.cache / "converted"
 
     @property
     def config_file(self) -> Path:

@@ -1,13 +1,16 @@
 """The Textual application: receives core services, holds app-wide bindings, owns no logic.
 
 ``make_app`` is the one factory used by the command line and by the tests, so both run the same
-app. Settings (theme, keymap) are read before the app starts; the chosen theme is saved when
-it changes.
+app. Settings (theme, keymap, pane sizes) are read before the app starts; the chosen theme and
+the pane sizes the user sets are saved when they change, in a worker, one write at a time.
+
+Notifications are shown above the status line (``app.tcss``), which they never cover.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from textual.app import App
@@ -19,11 +22,12 @@ from tui.core.reading import ReadingPositions
 from tui.core.sanitize import visible_line
 from tui.core.settings import Settings
 from tui.ui.commands import DocumentCommands
-from tui.ui.screens.annotate import AnnotationDialog
-from tui.ui.screens.annotating import AnnotatingScreen
-from tui.ui.screens.browser import AnnotationBrowser
-from tui.ui.screens.confirm import ConfirmDialog
-from tui.ui.screens.help import HelpScreen
+from tui.ui.controllers.annotations import BINDINGS as ANNOTATION_KEYS
+from tui.ui.controllers.panes import BINDINGS as LAYOUT_KEYS
+from tui.ui.controllers.search import BINDINGS as SEARCH_KEYS
+from tui.ui.messages import PanesChanged
+from tui.ui.screens.help import HelpScreen, known_binding_ids
+from tui.ui.screens.main import KEYS as MAIN_KEYS
 from tui.ui.screens.main import MainScreen
 from tui.ui.widgets.annotation_panel import AnnotationPanel
 from tui.ui.widgets.document_list import DocumentList
@@ -37,12 +41,13 @@ class LecternApp(App[None]):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {DocumentCommands}
     BINDINGS = [  # noqa: RUF012
-        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit lectern (the reading position is kept)"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit (reading positions are kept)", show=False),
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Show every key binding"),
         Binding(
             "ctrl+p",
             "command_palette",
             "Commands",
+            show=False,  # the footer shows Textual's own palette key at its right end
             id="app.palette",
             tooltip="Open a document by title, sort, theme",
         ),
@@ -56,6 +61,7 @@ class LecternApp(App[None]):
         self.settings = settings
         self.settings_path = settings_path
         self.positions = positions
+        self._settings_lock = threading.Lock()
         self._open_first = (
             library.inputs[0].name if len(library.inputs) == 1 and library.inputs[0].is_file() else None
         )
@@ -68,8 +74,12 @@ class LecternApp(App[None]):
         # Awaited: the app reads no key (typed ahead, while it starts) before the reading room can
         # take it; its first paint is the reading room, never an empty screen that drops keys.
         await self.push_screen(
-            MainScreen(self.library, self.positions, self._open_first, self.settings.colors)
+            MainScreen(
+                self.library, self.positions, self._open_first, self.settings.colors, self.settings.panes
+            )
         )
+        self.screen.query_one(Reader).measure = self.settings.measure
+        self.settings.check(self.available_themes, known_binding_ids() if self.settings.keymap else ())
         for problem in (self.settings.problem, self.positions.problem):
             if problem:
                 self.notify(visible_line(problem), severity="warning", timeout=10, markup=False)
@@ -79,18 +89,31 @@ class LecternApp(App[None]):
             self.settings.theme = theme
             self.run_worker(self._save_settings, thread=True, group="settings")
 
+    def on_panes_changed(self, message: PanesChanged) -> None:
+        self.settings.panes = message.panes
+        self.run_worker(self._save_settings, thread=True, group="settings")
+
     def _save_settings(self) -> None:
+        # One write at a time, each of the settings as they are when it starts: the last one to
+        # run writes the latest, whichever order the workers ran in.
         try:
-            self.settings.save(self.settings_path)
+            with self._settings_lock:
+                self.settings.save(self.settings_path)
         except OSError as error:
             message = visible_line(f"Could not save settings: {error}")
             self.call_from_thread(self.notify, message, severity="warning", markup=False)
 
     def action_help(self) -> None:
-        groups = [
+        from tui.ui.screens.annotate import AnnotationDialog  # dialogs load when used, not on start
+        from tui.ui.screens.browser import AnnotationBrowser
+        from tui.ui.screens.confirm import ConfirmDialog
+
+        groups: list[tuple[str, Iterable[object]]] = [
             ("anywhere", self.BINDINGS),
-            ("main", MainScreen.BINDINGS),
-            ("annotating", AnnotatingScreen.BINDINGS),
+            ("search", SEARCH_KEYS),
+            ("main", MAIN_KEYS),
+            ("layout", LAYOUT_KEYS),
+            ("annotating", ANNOTATION_KEYS),
             ("document list", DocumentList.BINDINGS),
             ("reader", Reader.BINDINGS),
             ("annotation panel", AnnotationPanel.BINDINGS),
@@ -98,7 +121,7 @@ class LecternApp(App[None]):
             ("annotation browser", AnnotationBrowser.BINDINGS),
             ("confirmation", ConfirmDialog.BINDINGS),
         ]
-        self.push_screen(HelpScreen(groups, self.settings.keymap))
+        self.push_screen(HelpScreen(groups, self.settings.keymap, self.settings.colors))
 
     async def action_quit(self) -> None:
         for screen in self.screen_stack:

@@ -1,4 +1,4 @@
-"""Command palette (ctrl+p): open a document by title, change the list's order.
+"""Command palette (ctrl+p): open a document by title, change the list's order, export.
 
 Themes come from Textual's own "Change theme" command. The palette reads a string prompt or
 help text as markup, and titles, paths and tags are data from files: every prompt here is a
@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.fuzzy import Matcher
 
 from tui.core.sanitize import visible_line
+from tui.ui.wording import counted
 
 if TYPE_CHECKING:
     from tui.ui.screens.main import MainScreen
@@ -78,7 +79,7 @@ class DocumentCommands(Provider):
                 yield Hit(
                     score,
                     _document_prompt(matcher, label, entry.id),
-                    partial(screen._open, entry.id),
+                    partial(screen.open_document, entry.id),
                     text=label,
                 )
 
@@ -111,8 +112,8 @@ def _screen_commands(screen: MainScreen) -> list[tuple[str, Callable[[], object]
         commands.append(
             (
                 f"Export annotations as {fmt}",
-                partial(screen.export_annotations, fmt),
-                "Writes a file and says where",
+                partial(ask_export, screen, fmt),
+                "Asks which folder, writes a new file there",
             )
         )
     for tag in screen.known_tags():
@@ -126,3 +127,27 @@ def _screen_commands(screen: MainScreen) -> list[tuple[str, Callable[[], object]
     if screen.tag_filter:
         commands.append(("Show all documents", partial(screen.filter_by_tag, None), "Drop the tag filter"))
     return commands
+
+
+def ask_export(screen: MainScreen, fmt: str) -> None:
+    """Ask where to write every annotation of the corpus in ``fmt``, write it, and say where.
+
+    The folder proposed is the settings' ``export_dir`` (else the home folder); nothing is written
+    before the user confirms it.
+    """
+    from tui.core.settings import Settings
+    from tui.ui.screens.export import ExportDialog, Exported, write_export
+
+    settings = getattr(screen.app, "settings", None)  # lectern's app has them; a test app may not
+    folder = settings.export_folder() if isinstance(settings, Settings) else Settings().export_folder()
+
+    def done(exported: Exported | None) -> None:
+        if exported is None:
+            return
+        for problem in exported.problems:
+            screen.notify(visible_line(problem), severity="warning", timeout=10, markup=False)
+        what = counted(exported.count, "annotation")
+        screen.notify(visible_line(f"Exported {what} as {fmt} to {exported.path}"), markup=False)
+
+    write = partial(write_export, screen.library, fmt)
+    screen.app.push_screen(ExportDialog(fmt, folder, write), done)

@@ -1,7 +1,8 @@
-"""App-wide messages: results that workers carry back to the UI thread.
+"""App-wide messages: results that workers carry back to the UI thread, and events for the app.
 
 Workers never touch widgets; they post one of these, and a handler on the screen updates the
-widgets. Each is a plain dataclass (Textual messages) so handlers read like function calls.
+widgets. Events the app acts on (``PanesChanged``: settings to save) bubble up from the screen.
+Each is a plain dataclass (Textual messages) so handlers read like function calls.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from tui.core.catalog import Entry
 from tui.core.documents import Document
 from tui.core.reading import Position
 from tui.core.search import Results
+from tui.core.settings import Panes
 
 
 @dataclass
@@ -98,3 +100,10 @@ class AnnotationsListed(Message):
 
     sets: list[AnnotationSet]
     problems: list[str]
+
+
+@dataclass
+class PanesChanged(Message):
+    """The user resized or hid the document list: the sizes to remember across runs."""
+
+    panes: Panes

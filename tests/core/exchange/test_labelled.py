@@ -55,6 +55,7 @@ def test_jsonl_has_one_labelled_passage_per_line(docs: list[ExportDocument]) -> 
         "start": start,
         "end": start + 8,
         "offsets": "file",
+        "extractor": None,  # the file is its own text
         "sha256": docs[0].ref.sha256,
         "note": "",
         "color": "pink",

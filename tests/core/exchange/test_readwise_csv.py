@@ -38,6 +38,8 @@ def test_csv_has_the_readwise_columns_and_one_row_per_passage(docs: list[ExportD
         "Date": decision["Date"],
         "SHA256": alpha.ref.sha256,
         "Original": "",
+        "Offsets": "file",  # Start and End index the file itself
+        "Extractor": "",
     }
     orphan = next(r for r in records if r["Highlight"] == "a passage since deleted")
     assert (orphan["Location"], orphan["Start (file)"], orphan["End (file)"]) == ("", "", "")

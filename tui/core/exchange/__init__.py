@@ -12,8 +12,11 @@ here, because ``importing`` asks it which reader takes a file).
 Exporting is pure: ``gather`` builds ``ExportDocument``s for a Library, ``select`` filters them,
 ``export(docs, fmt)`` returns the text. A consumer has the file, not lectern's text without front
 matter, so an export that names the file indexes the file (``passages.FILE_TEXT``); one that
-embeds a text indexes that text. Importing (``import_annotations``) validates the whole file,
-then finds, re-anchors and merges each annotation (``importing``).
+embeds a text indexes that text. An EPUB, HTML or PDF file's bytes are not text: its passages
+index the text lectern extracted from it (``passages.EXTRACTED_TEXT``), and the export says so
+("extracted") and names the extractor and its version beside the original file. Importing
+(``import_annotations``) validates the whole file, then finds, re-anchors and merges each
+annotation (``importing``).
 """
 
 from __future__ import annotations

@@ -1,9 +1,15 @@
 """The documents an export or an import is about: a corpus document with its text and annotations.
 
 Every format reads the same ``ExportDocument``s, so what a document is (its reference, its text as
-the annotations were anchored to it, where that text starts in its file, its author) is decided
-once, here: ``gather`` builds them for a Library, ``select`` applies the export's filters, and
-``file_uri``/``path_of_uri`` are the one mapping between a local path and the URI a file names.
+the annotations were anchored to it, where that text starts in the text an export's offsets
+index, its author, the extractor that made its text) is decided once, here: ``gather`` builds
+them for a Library, ``select`` applies the export's filters, and ``file_uri``/``path_of_uri`` are
+the one mapping between a local path and the URI a file names.
+
+A Markdown or text file is its own text: exports index the file as a consumer reads it. An EPUB,
+HTML or PDF file is not: its annotations anchor into the Markdown lectern extracted from it, and
+no consumer could map those offsets back into the file's bytes, so exports index the extracted
+text instead and name the extractor (``extractor``) that makes it again.
 """
 
 from __future__ import annotations
@@ -15,12 +21,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from tui.core import formats
 from tui.core.annotations import Annotation, AnnotationStore, DocumentRef, clean_tags, reference
-from tui.core.documents import MAX_BYTES, BinaryFileError, decode, split_front_matter, text_sha256
+from tui.core.documents import (
+    MAX_BYTES,
+    BinaryFileError,
+    Document,
+    SourceFile,
+    decode,
+    parse_document,
+    read_document,
+)
 from tui.core.library import Library
-
-MAX_AUTHOR = 500
-"""Characters of an author's name (or names), as for the other front-matter fields."""
 
 
 @dataclass(frozen=True)
@@ -35,10 +47,17 @@ class ExportDocument:
     """Its current text (full-text Markdown, doccano, import); None when not read or unreadable."""
     annotations: tuple[Annotation, ...] = ()
     author: str = ""
-    """Who wrote it (front matter ``author`` or ``authors``): the CSV's Author."""
+    """``Document.author`` (front matter ``author`` or ``authors``, or what a converted file
+    names): the CSV's Author, the Markdown export's."""
     text_start: int | None = None
-    """Where ``text`` starts in the file's text (``FILE_TEXT``), after the front matter; None when
-    unknown (no ``text``): the exports that index the file then give no offsets."""
+    """Where ``text`` starts in the text the exports' offsets index: the file's text (``FILE_TEXT``)
+    after its front matter, or 0 for an extracted text (``extractor``); None when unknown (no
+    ``text``): the exports that index it then give no offsets."""
+    format: str = ""
+    """The converted format (``pdf``, ``epub``, ``html``); '' for a file read as it is."""
+    extractor: str = ""
+    """The converter that made ``text`` and its version (``formats.version_key``) when the file
+    was converted; '' for a file read as it is. Non-empty: offsets index the extracted text."""
 
 
 @dataclass(frozen=True)
@@ -46,35 +65,46 @@ class DocumentFile:
     """A document file as the exports index it."""
 
     text: str
-    """``Document.text``: the body, front matter removed, line endings normalised."""
+    """``Document.text``: the body, front matter removed, line endings normalised; for a converted
+    file, the extracted Markdown."""
     text_start: int
-    """Where ``text`` starts in the file's text (``FILE_TEXT``)."""
+    """Where ``text`` starts in the text the offsets index (``FILE_TEXT``; 0 when extracted)."""
     author: str
+    sha256: str = ""
+    """``Document.sha256``: of ``text``."""
+    format: str = ""
+    """As ``ExportDocument.format``."""
+    extractor: str = ""
+    """As ``ExportDocument.extractor``."""
 
 
-def read_document_file(path: str | Path) -> DocumentFile | None:
-    """The file's text, where its body starts in it and its author; None when it cannot be read.
+def read_document_file(path: str | Path, cache: Path | None = None) -> DocumentFile | None:
+    """The file's text, where it starts in what the offsets index, its author; None when it cannot
+    be read.
 
-    Decoded and normalised as ``tui.core.documents`` reads documents, so ``text`` is
-    ``Document.text`` (a caller checks its sha256) and ``text_start`` plus an offset into it is
-    the same place in the file's text as a consumer of an export reads it (``FILE_TEXT``).
+    A text file is decoded and normalised as ``tui.core.documents`` reads documents, so ``text``
+    is ``Document.text`` (a caller checks its sha256) and ``text_start`` plus an offset into it is
+    the same place in the file's text as a consumer of an export reads it (``FILE_TEXT``). An EPUB,
+    HTML or PDF file is read through its converter (from ``cache``, ``Paths.converted`` by
+    default): ``text`` is the extracted Markdown, and offsets index it (``text_start`` 0).
     """
+    fmt = formats.format_of(path)
     try:
-        if os.stat(path).st_size > MAX_BYTES:
+        stat = os.stat(path)
+        source = SourceFile(Path(path).name, Path(path), stat.st_size, stat.st_mtime_ns)
+        if fmt is not None:
+            doc = read_document(source, cache=cache)
+            if not isinstance(doc, Document):
+                return None
+            return DocumentFile(doc.text, 0, doc.author, doc.sha256, fmt.name, formats.version_key(fmt))
+        if stat.st_size > MAX_BYTES:
             return None
         raw, _ = decode(Path(path).read_bytes())
     except (OSError, BinaryFileError):
         return None
-    whole = raw.replace("\r\n", "\n").replace("\r", "\n")
-    meta, body, _ = split_front_matter(whole)
-    return DocumentFile(body, len(whole) - len(body), _author(meta.get("author", meta.get("authors"))))
-
-
-def _author(value: object) -> str:
-    """A front-matter author (a name, or a list of names) as one line."""
-    names = value if isinstance(value, list) else [value]
-    text = ", ".join(" ".join(str(n).split()) for n in names if isinstance(n, (str, int)) and str(n).strip())
-    return text if len(text) <= MAX_AUTHOR else text[: MAX_AUTHOR - 1].rstrip() + "…"
+    doc = parse_document(source, raw)
+    whole_length = len(raw) - raw.count("\r\n")  # CRLF counts as one LF in the file's text
+    return DocumentFile(doc.text, whole_length - len(doc.text), doc.author, doc.sha256)
 
 
 def gather(
@@ -95,16 +125,19 @@ def gather(
         if found is None and annotated_only:
             continue
         ref = found.document if found else reference(entry.id, entry.path, entry.sha256, entry.title)
-        file = read_document_file(entry.path) if with_text else None
-        current = file if file is not None and text_sha256(file.text) == ref.sha256 else None
+        file = read_document_file(entry.path, library.paths.converted) if with_text else None
+        current = file if file is not None and file.sha256 == ref.sha256 else None
+        fmt = formats.format_of(entry.path)
         docs.append(
             ExportDocument(
                 ref,
                 entry.source,
                 current.text if current else None,
                 found.annotations if found else (),
-                author=file.author if file else "",
+                author=file.author if file else entry.author,
                 text_start=current.text_start if current else None,
+                format=fmt.name if fmt else "",
+                extractor=formats.version_key(fmt) if fmt else "",
             )
         )
     return docs

@@ -1,7 +1,8 @@
 """Passages as labelled data: JSON lines for training sets, and doccano's span format.
 
 ``jsonl``: one passage a line (text, labels, document, title, uri, start, end, offsets: "file",
-sha256, note, color, id, anchor, original). ``doccano``: one document a line, {"text": the document
+or "extracted" for an EPUB, HTML or PDF file with the extractor that made the text its offsets
+index, sha256, note, color, id, anchor, original). ``doccano``: one document a line, {"text": the document
 text, "label": [[start, end, tag], ...], "offsets": "text", ...}, one span per tag; untagged
 passages, orphaned ones and documents whose text cannot be read are left out, and
 ``doccano_left_out`` says which, for the caller to report. Both write one JSON value a line, so
@@ -15,10 +16,10 @@ from typing import Any
 from tui.core.annotations import Annotation
 from tui.core.exchange.corpus import ExportDocument, document_uri
 from tui.core.exchange.passages import (
-    OFFSETS_FILE,
-    file_span,
+    export_span,
     in_current_text,
     json_line,
+    offsets_of,
     passage_of,
     passages,
 )
@@ -28,13 +29,13 @@ OFFSETS_TEXT = "text"
 
 
 def write_jsonl(docs: list[ExportDocument]) -> str:
-    """One passage a line, its offsets into the file."""
+    """One passage a line, its offsets into the file (or the text extracted from it)."""
     return "".join(json_line(_labelled(doc, a)) for doc, a in passages(docs))
 
 
 def _labelled(doc: ExportDocument, a: Annotation) -> dict[str, Any]:
     passage = passage_of(doc, a)
-    span = file_span(doc, passage)
+    span = export_span(doc, passage)
     return {
         "text": passage.quote,
         "labels": list(a.tags),
@@ -43,7 +44,8 @@ def _labelled(doc: ExportDocument, a: Annotation) -> dict[str, Any]:
         "uri": document_uri(doc.ref.path),
         "start": span[0] if span else None,
         "end": span[1] if span else None,
-        "offsets": OFFSETS_FILE,
+        "offsets": offsets_of(doc),
+        "extractor": doc.extractor or None,
         "sha256": a.sha256,
         "note": a.note,
         "color": a.color,

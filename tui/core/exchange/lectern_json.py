@@ -2,7 +2,9 @@
 
 {"format": "lectern", "version": 1, "offsets": "document", "documents": [...]}, each document's
 reference with its annotations as the store keeps them: offsets into the document's text after
-its front matter. Export, import into an empty store and export again gives the same string.
+its front matter. For an EPUB, HTML or PDF file that text is the Markdown lectern extracted from
+it, and its document says so (``"offsets": "extracted"``) and names the extractor and its version
+(``"extractor"``). Export, import into an empty store and export again gives the same string.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tui.core.exchange.incoming import (
     string,
     strings,
 )
+from tui.core.exchange.passages import OFFSETS_EXTRACTED
 
 LECTERN_FORMAT = "lectern"
 """The ``format`` value of lectern's own JSON export."""
@@ -48,15 +51,17 @@ def write(docs: list[ExportDocument]) -> str:
 
 def _json_document(doc: ExportDocument) -> dict[str, Any]:
     ref = doc.ref
-    return {
+    found: dict[str, Any] = {
         "id": ref.id,
         "title": ref.title,
         "path": ref.path,
         "uri": document_uri(ref.path),
         "sha256": ref.sha256,
-        "source": doc.source,
-        "annotations": [a.to_dict() for a in doc.annotations],
     }
+    if doc.extractor:  # a text file's document says nothing: the top-level "document" holds
+        found.update(offsets=OFFSETS_EXTRACTED, extractor=doc.extractor)
+    found.update(source=doc.source, annotations=[a.to_dict() for a in doc.annotations])
+    return found
 
 
 def claims(raw: dict[str, Any]) -> bool:
@@ -88,7 +93,8 @@ def _lectern_document(raw: Any, where: str) -> list[Incoming]:
         "uri": uri,
         "doc_sha256": string(doc, "sha256", where),
     }
-    string(doc, "source", where)  # not used (the corpus knows it), but a wrong type means a damaged file
+    for known in ("source", "offsets", "extractor"):  # not used (the corpus knows them), but a
+        string(doc, known, where)  # wrong type means a damaged file
     entries = json_list(doc.get("annotations", []), f"{where}.annotations")
     return [
         Incoming(_lectern_annotation(a, f"{where}.annotations[{j}]"), **about, trusted_anchor=True)

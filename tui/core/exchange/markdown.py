@@ -1,7 +1,9 @@
 """Annotations as Markdown, for people: the passages of each document, or the whole text marked.
 
-Per document its title, id, source and file, then each passage as a quote with its note, tags,
-colour and offsets in the file (``OFFSETS_FILE``), its provenance in an HTML comment. With full
+Per document its title, id, author, source and file, then each passage as a quote with its note,
+tags, colour and offsets in the file (``OFFSETS_FILE``), its provenance in an HTML comment. An EPUB,
+HTML or PDF file's passages are cited in the text lectern extracted from it (``OFFSETS_EXTRACTED``):
+the header names the extractor and its version, and a PDF passage is cited by its page ("p. 12"). With full
 text the whole text follows instead, each passage in ``<mark>`` (overlapping passages are cut
 where they overlap, so marks never nest) and a numbered footnote with its note after it; passages
 no longer in the text are listed after it.
@@ -15,7 +17,14 @@ import re
 
 from tui.core.annotations import Annotation
 from tui.core.exchange.corpus import ExportDocument, document_uri
-from tui.core.exchange.passages import OFFSETS_FILE, file_span, in_current_text, passage_of
+from tui.core.exchange.passages import (
+    OFFSETS_EXTRACTED,
+    export_span,
+    in_current_text,
+    offsets_of,
+    page_of,
+    passage_of,
+)
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 _BLOCK_MARKER = re.compile(r"[ \t]*(?:(?:#{1,6}|>|[-*+]|\d{1,9}[.)])(?:[ \t]+|$))*")
@@ -66,10 +75,14 @@ def _md(text: str) -> str:
 def _markdown_head(doc: ExportDocument) -> str:
     ref = doc.ref
     lines = [f"## {_md(ref.title or ref.id)}\n", f"- Document: {_md(ref.id)}"]
+    if doc.author:
+        lines.append(f"- Author: {_md(doc.author)}")
     if doc.source:
         lines.append(f"- Source: {_md(doc.source)}")
     if ref.path:
         lines.append(f"- File: <{document_uri(ref.path)}>")
+    if doc.extractor:
+        lines.append(f"- Text: extracted from the file by {_md(doc.extractor)}; the offsets below index it")
     lines.append(f"- Text sha256: {ref.sha256 or 'unknown'}")
     count = len(doc.annotations)
     lines.append(f"- {count} passage{'s' if count != 1 else ''}\n")
@@ -91,11 +104,17 @@ def _markdown_passage(doc: ExportDocument, a: Annotation) -> str:
 def _markdown_facts(doc: ExportDocument, a: Annotation) -> str:
     """The passage's colour, tags and offsets for the reader, and its provenance in a comment."""
     facts = [a.color]
+    passage = passage_of(doc, a)
+    page = page_of(doc, passage)
+    if page is not None:
+        facts.append(f"p. {page}")
     if a.tags:
         facts.append("tags: " + ", ".join(_md(t) for t in a.tags))
-    span = file_span(doc, passage_of(doc, a))
+    span = export_span(doc, passage)
+    offsets = offsets_of(doc)
     if span is not None:
-        facts.append(f"characters {span[0]}–{span[1]} of the file")
+        of = "the extracted text" if offsets == OFFSETS_EXTRACTED else "the file"
+        facts.append(f"characters {span[0]}–{span[1]} of {of}")
     if a.anchor != "anchored":
         facts.append("not found in the current text" if a.anchor == "orphaned" else f"anchor {a.anchor}")
     start, end = span if span else (None, None)
@@ -104,7 +123,7 @@ def _markdown_facts(doc: ExportDocument, a: Annotation) -> str:
         "document": doc.ref.id,
         "start": start,
         "end": end,
-        "offsets": OFFSETS_FILE,
+        "offsets": offsets,
         "sha256": a.sha256,
     }
     # "--" may not occur inside an HTML comment; as a JSON escape it reads back the same

@@ -9,6 +9,7 @@ order, so an export is a pure function of the store.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -18,16 +19,26 @@ from tui.core.anchoring import target_at
 from tui.core.annotations import Annotation, ordered
 from tui.core.documents import text_sha256
 from tui.core.exchange.corpus import ExportDocument
+from tui.core.formats.pages import page_at, page_starts
 
 OFFSETS_FILE = "file"
-"""The ``offsets`` of jsonl lines: code points into the document file's text (``FILE_TEXT``)."""
+"""The ``offsets`` of a passage of a text file: code points into the file's text (``FILE_TEXT``)."""
+OFFSETS_EXTRACTED = "extracted"
+"""The ``offsets`` of a passage of an EPUB, HTML or PDF file: code points into the text lectern
+extracted from it (``EXTRACTED_TEXT``), made by the extractor the export names."""
 FILE_TEXT = (
     "code points into the document file's text: its bytes decoded (UTF-8, or UTF-16/32 as its "
     "byte-order mark says; the mark is not counted; Windows-1252 when not UTF-8), every line ending "
     "(CRLF, CR) counted as one LF, front matter included: what Python's open(path, encoding='utf-8-sig')"
     ".read() gives for a UTF-8 file"
 )
-"""What the offsets of the exports that name a file index (W3C, jsonl, csv, markdown)."""
+"""What the offsets of the exports that name a text file index (W3C, jsonl, csv, markdown)."""
+EXTRACTED_TEXT = (
+    "code points into the Markdown text lectern extracted from the file (an EPUB, HTML or PDF "
+    "file, whose bytes are not text), as the extractor named beside the offsets makes it; its "
+    "sha256 is the document's"
+)
+"""What the offsets of those exports index for a converted document (``OFFSETS_EXTRACTED``)."""
 
 
 def in_order(docs: Iterable[ExportDocument]) -> list[ExportDocument]:
@@ -85,11 +96,30 @@ def passage_of(doc: ExportDocument, a: Annotation) -> Passage:
     return replace(found, original=t.original_quote) if t.original_quote != found.quote else found
 
 
-def file_span(doc: ExportDocument, passage: Passage) -> tuple[int, int] | None:
-    """The passage's offsets into the file's text (``FILE_TEXT``), when both are known."""
+def offsets_of(doc: ExportDocument) -> str:
+    """What the offsets ``export_span`` gives for ``doc`` index: ``OFFSETS_FILE`` or ``OFFSETS_EXTRACTED``."""
+    return OFFSETS_EXTRACTED if doc.extractor else OFFSETS_FILE
+
+
+def export_span(doc: ExportDocument, passage: Passage) -> tuple[int, int] | None:
+    """The passage's offsets into the text ``offsets_of(doc)`` names (the file's text, or the text
+    extracted from it), when both are known."""
     if passage.span is None or doc.text_start is None:
         return None
     return passage.span[0] + doc.text_start, passage.span[1] + doc.text_start
+
+
+def page_of(doc: ExportDocument, passage: Passage) -> int | None:
+    """The PDF page the passage starts on; None for other formats, or a passage not in the text."""
+    if doc.format != "pdf" or doc.text is None or passage.span is None:
+        return None
+    return page_at(doc.text, passage.span[0], _page_starts(doc.text))
+
+
+@functools.lru_cache(maxsize=1)
+def _page_starts(text: str) -> list[tuple[int, int]]:
+    # exports go document by document, asking passage by passage: one scan serves a document
+    return page_starts(text)
 
 
 def json_line(value: dict[str, Any]) -> str:

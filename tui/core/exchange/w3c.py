@@ -3,11 +3,15 @@
 Written: an AnnotationCollection with one AnnotationPage. Each Annotation has a TextualBody per
 note ("commenting") and tag ("tagging") and a target whose source is the file:// URI, with a
 TextQuoteSelector and a TextPositionSelector into the file (``lectern:offsets`` on the collection
-says so). The colour is the target's ``styleClass`` (``lectern-<color>``, with a CssStylesheet);
-the document's id, title, sha256 and where its text starts in the file (``textStart``), the anchor
-status, the annotation's sha256, its first quote and, for a passage with no position, lectern's
-own offsets are ``lectern:``-prefixed extension properties (absolute IRIs to a JSON-LD processor,
-so they survive one), so w3c -> import -> w3c gives the same annotations.
+says so, and on each annotation: "file"). An EPUB, HTML or PDF file's positions index the text
+lectern extracted from it instead: its annotations say ``lectern:offsets`` "extracted" and name the
+extractor and its version (``lectern:extractor``), the source still being the original file.
+The colour is the target's ``styleClass`` (``lectern-<color>``, with a CssStylesheet); the
+document's id, title, sha256 and where its text starts in what the positions index (``textStart``:
+after the front matter, 0 for an extracted text), the anchor status, the annotation's sha256,
+its first quote and, for a passage with no position, lectern's own offsets are
+``lectern:``-prefixed extension properties (absolute IRIs to a JSON-LD processor, so they survive
+one), so w3c -> import -> w3c gives the same annotations.
 
 Read: a collection, a page, a list or one Annotation, from lectern or any other tool; positions
 that do not come from lectern's own text are only a hint, and re-anchoring finds the quote.
@@ -39,7 +43,15 @@ from tui.core.exchange.incoming import (
     string,
     strings,
 )
-from tui.core.exchange.passages import FILE_TEXT, file_span, passage_of, passages
+from tui.core.exchange.passages import (
+    EXTRACTED_TEXT,
+    FILE_TEXT,
+    OFFSETS_EXTRACTED,
+    export_span,
+    offsets_of,
+    passage_of,
+    passages,
+)
 
 W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 EXTENSION = "lectern:"
@@ -58,7 +70,10 @@ def write(docs: list[ExportDocument]) -> str:
         "id": f"urn:uuid:{key}",
         "type": "AnnotationCollection",
         "label": "lectern annotations",
-        EXTENSION + "offsets": f"TextPositionSelector: {FILE_TEXT}",
+        EXTENSION + "offsets": (
+            f"TextPositionSelector: {FILE_TEXT}; in an annotation whose {EXTENSION}offsets is "
+            f'"{OFFSETS_EXTRACTED}": {EXTRACTED_TEXT} ({EXTENSION}extractor)'
+        ),
         "total": len(items),
         "first": {
             "id": f"urn:uuid:{uuid.uuid5(key, 'page-1')}",
@@ -72,7 +87,7 @@ def write(docs: list[ExportDocument]) -> str:
 
 def _w3c_annotation(doc: ExportDocument, a: Annotation) -> dict[str, Any]:
     passage = passage_of(doc, a)
-    span = file_span(doc, passage)
+    span = export_span(doc, passage)
     item: dict[str, Any] = {
         "id": _urn(a.id),
         "type": "Annotation",
@@ -98,6 +113,9 @@ def _w3c_annotation(doc: ExportDocument, a: Annotation) -> dict[str, Any]:
             "type": "CssStylesheet",
             "value": f".lectern-{a.color} {{ background-color: {CSS[a.color]}; }}",
         }
+    item[EXTENSION + "offsets"] = offsets_of(doc)
+    if doc.extractor:
+        item[EXTENSION + "extractor"] = doc.extractor
     item[EXTENSION + "anchor"] = a.anchor
     item[EXTENSION + "sha256"] = a.sha256
     if passage.original:

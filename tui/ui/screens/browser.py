@@ -6,6 +6,12 @@ renames or merges a tag across the corpus. Beside the table, bar charts count an
 tag and per colour, so the label distribution of a labelled set shows at a glance. The
 annotations are read (and re-anchored) in a worker; renaming runs in a worker too.
 
+The columns fit the width the screen has (recomputed when the terminal is resized): the fixed
+ones (colour, status, modified) take what their content needs, document, note and tags a share
+capped by their longest value, and the quote everything left, so nothing hides behind a
+horizontal scrollbar and a wide terminal shows more of each passage. Below ``CHARTS_MIN_WIDTH``
+columns the charts give their room to the table.
+
 The annotations of a document that vanished or became unreadable stay listed, with the status
 ``document missing`` (or ``unreadable``); ``enter`` on one explains where they are kept. Every
 note, tag, title and colour name is shown as literal text (``Text``, ``markup=False``): a note
@@ -17,10 +23,12 @@ file reaches the terminal or reorders the row it is in.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -31,11 +39,56 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from tui.core.annotations import Annotation, AnnotationSet, DocumentStatus, rename_tag
 from tui.core.library import Library
 from tui.core.sanitize import visible_line
+from tui.ui.palette import SWATCH
 from tui.ui.screens.rename import RenameTagDialog
-from tui.ui.widgets.annotation_panel import SWATCH
+from tui.ui.wording import counted
 
 COLUMNS = ("quote", "note", "tags", "colour", "status", "document", "modified")
 BAR_WIDTH = 10
+CHARTS_WIDTH = 32
+"""Columns the charts take beside the table (``browser.tcss`` says the same)."""
+CHARTS_MIN_WIDTH = 140
+"""Narrower than this, the charts are hidden: at 120 columns, beside them, the table would have
+72 cells for seven columns, and the quote and the note are what the user came for."""
+SCROLLBAR = 2
+"""The table's vertical scrollbar, kept free so rows never push the columns past the edge."""
+CELL_PADDING = 1
+"""The DataTable's padding on each side of every column."""
+QUOTE_MIN = 12
+FLEXIBLE = (("document", 0.18, 10, 30), ("note", 0.15, 6, 30), ("tags", 0.1, 6, 20))
+"""Columns that share the room beside the quote: (column, share of the room, least, most)."""
+WIDE_DATES = 110
+"""From this many columns of content, ``modified`` shows the time as well as the date."""
+
+
+def column_widths(width: int, longest: Mapping[str, int]) -> dict[str, int]:
+    """Content widths of ``COLUMNS`` filling ``width`` cells (scrollbar and padding included).
+
+    ``longest`` is the widest value (or header) of each column: no column is given more than
+    that, except the quote, which takes what is left (at least ``QUOTE_MIN``; when even that
+    does not fit, the shared columns give up room down to a few cells each).
+    """
+    content = width - SCROLLBAR - 2 * CELL_PADDING * len(COLUMNS)
+    widths = {
+        "colour": min(max(longest.get("colour", 6), 6), 14),
+        "status": min(max(longest.get("status", 6), 6), 19 if content >= 90 else 10),
+        "modified": 16 if content >= WIDE_DATES else 10,
+    }
+    room = content - sum(widths.values())
+    for column, share, least, most in FLEXIBLE:
+        wanted = min(max(longest.get(column, least), len(column)), most)
+        widths[column] = max(min(wanted, int(room * share)), min(least, wanted))
+    for column, _, _, _ in FLEXIBLE:  # very narrow: the quote keeps a few words at their expense
+        short = QUOTE_MIN - (content - sum(widths.values()))
+        if short > 0:
+            widths[column] = max(widths[column] - short, len(column))
+    widths["quote"] = max(content - sum(widths.values()), QUOTE_MIN)
+    return {column: widths[column] for column in COLUMNS}
+
+
+def _date_cell(modified: str, width: int) -> str:
+    """``2026-11-22 10:15``, or the date alone when the column is narrow."""
+    return modified[:16].replace("T", " ") if width >= 16 else modified[:10]
 
 
 @dataclass(frozen=True)
@@ -102,7 +155,7 @@ def matches(record: Record, query: str, color_names: dict[str, str] | None = Non
     return True
 
 
-def bar_chart(counts: Counter[str], title: str, styles: dict[str, str] | None = None) -> Text:
+def bar_chart(counts: Counter[str], title: str, styles: Mapping[str, str] | None = None) -> Text:
     """A text bar chart of ``counts``, largest first."""
     chart = Text(f"{title}\n", style="bold")
     if not counts:
@@ -115,7 +168,7 @@ def bar_chart(counts: Counter[str], title: str, styles: dict[str, str] | None = 
         bar = "█" * int(cells) + ("▌" if cells - int(cells) >= 0.5 else "")
         chart.append(f"  {visible_line(name)[:14]:<{min(width, 14)}} ")
         chart.append(bar or "▏", style=(styles or {}).get(name, "cyan"))
-        chart.append(f" {count}\n")
+        chart.append(f" {count:,}\n")
     return chart
 
 
@@ -123,6 +176,14 @@ def _short(text: str, width: int) -> str:
     """One line of at most ``width`` characters, safe to show."""
     flat = visible_line(" ".join(text.split()))
     return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _fit(text: str | Text, width: int, style: str = "") -> Text:
+    """One safe line in at most ``width`` terminal cells (wide characters count two), cut with …"""
+    if isinstance(text, str):
+        text = Text(visible_line(" ".join(text[: width * 4].split())), style=style)
+    text.truncate(width, overflow="ellipsis")
+    return text
 
 
 class AnnotationBrowser(Screen[Destination | None]):
@@ -158,7 +219,7 @@ class AnnotationBrowser(Screen[Destination | None]):
             super().__init__()
             self.sets = sets
 
-    def __init__(self, library: Library, color_names: dict[str, str] | None = None) -> None:
+    def __init__(self, library: Library, color_names: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.library = library
         self.store = library.annotation_store()
@@ -170,6 +231,8 @@ class AnnotationBrowser(Screen[Destination | None]):
         self.sort_column = "document"
         """The column the rows are sorted by (any of ``COLUMNS``)."""
         self.sort_reverse = False
+        self.widths: dict[str, int] = {}
+        """Each column's content width, fitted to the screen (``column_widths``)."""
 
     def compose(self) -> ComposeResult:
         yield Label("Annotations · reading…", id="browser-title")
@@ -183,11 +246,39 @@ class AnnotationBrowser(Screen[Destination | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for column in COLUMNS:
-            table.add_column(column.capitalize(), key=column)
-        table.focus()
+        self.query_one(DataTable).focus()
+        self._fit_width()
         self.load()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_width()
+
+    def _fit_width(self) -> bool:
+        """Show or hide the charts and size the columns for the screen's width now; whether the
+        table was refilled (new widths)."""
+        self.set_class(self.size.width < CHARTS_MIN_WIDTH, "-narrow")
+        widths = column_widths(self._table_width(), self._longest())
+        if widths == self.widths:
+            return False
+        self.widths = widths
+        self._fill_table(columns=True)
+        return True
+
+    def _longest(self) -> dict[str, int]:
+        """The widest value of each column among the rows shown (headers included)."""
+        longest = {column: len(column) for column in COLUMNS}
+        for record in self.shown:
+            a = record.annotation
+            for column, value in (
+                ("document", record.title),
+                ("note", a.note),
+                ("tags", ", ".join(a.tags)),
+                ("colour", self.color_names.get(a.color, a.color)),
+                ("status", record.status),
+            ):
+                extra = 3 if column == "colour" else 0  # the swatch before the name
+                longest[column] = max(longest[column], cell_len(visible_line(value[:80])) + extra)
+        return longest
 
     @work(thread=True, exclusive=True, group="browser")
     def load(self) -> None:
@@ -212,10 +303,8 @@ class AnnotationBrowser(Screen[Destination | None]):
             key=lambda r: (r.value(self.sort_column), r.doc_id, r.annotation.start),
             reverse=self.sort_reverse,
         )
-        table = self.query_one(DataTable)
-        table.clear()
-        for record in self.shown:
-            table.add_row(*self._cells(record), key=record.annotation.id)
+        if not self._fit_width():  # the longest values changed with the rows: the widths may too
+            self._fill_table()
         direction = "↓" if self.sort_reverse else "↑"
         counts = f"{len(self.shown):,} of {len(self.records):,}"
         self.query_one("#browser-title", Label).update(
@@ -229,20 +318,39 @@ class AnnotationBrowser(Screen[Destination | None]):
         chart.append_text(bar_chart(colors, "Per colour", styles))
         self.query_one("#browser-chart", Static).update(chart)
 
+    def _table_width(self) -> int:
+        """The cells the table has across: the screen, less the charts when they are shown."""
+        return self.size.width - (0 if self.has_class("-narrow") else CHARTS_WIDTH)
+
+    def _fill_table(self, columns: bool = False) -> None:
+        """Put the shown rows in the table (and its columns, at ``widths``), keeping the cursor's row."""
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        current = self.shown[row].annotation.id if 0 <= row < len(self.shown) and table.row_count else None
+        table.clear(columns=columns)
+        if columns or not table.columns:
+            for column in COLUMNS:
+                table.add_column(column.capitalize(), width=self.widths.get(column), key=column)
+        for record in self.shown:
+            table.add_row(*self._cells(record), key=record.annotation.id)
+        ids = [r.annotation.id for r in self.shown]
+        if current in ids:
+            table.move_cursor(row=ids.index(current), animate=False)
+
     def _cells(self, record: Record) -> list[Text]:
         a = record.annotation
+        width = self.widths or column_widths(self._table_width(), self._longest())
         gone = record.document_status != "present" or a.anchor == "orphaned"
-        status = Text(record.status, style="bold red" if gone else "")
-        name = visible_line(self.color_names.get(a.color, a.color))
-        color = Text("██ ", style=SWATCH.get(a.color, "")) + Text(name)
+        name = Text(visible_line(self.color_names.get(a.color, a.color)))
+        color = Text("██ ", style=SWATCH.get(a.color, "")) + name
         return [
-            Text(_short(a.target.exact, 30)),
-            Text(_short(a.note, 20)),
-            Text(_short(", ".join(a.tags), 18)),
-            color,
-            status,
-            Text(_short(record.title, 24)),
-            Text(visible_line(a.modified[:16].replace("T", " "))),
+            _fit(a.target.exact, width["quote"]),
+            _fit(a.note, width["note"]),
+            _fit(", ".join(a.tags), width["tags"]),
+            _fit(color, width["colour"]),
+            _fit(record.status, width["status"], style="bold red" if gone else ""),
+            _fit(record.title, width["document"]),
+            Text(visible_line(_date_cell(a.modified, width["modified"]))),
         ]
 
     @on(Input.Changed, "#browser-filter")
@@ -316,6 +424,6 @@ class AnnotationBrowser(Screen[Destination | None]):
         target = f"#{message.new}" if message.new else "nothing (removed)"
         self.notify(
             f"Renamed #{visible_line(message.old)} to {visible_line(target)}"
-            f" on {message.changed} annotation(s)",
+            f" on {counted(message.changed, 'annotation')}",
             markup=False,
         )

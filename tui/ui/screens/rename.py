@@ -23,7 +23,7 @@ from tui.core.sanitize import visible_line
 class RenameTagDialog(ModalScreen[tuple[str, str] | None]):
     """Returns (old, new), or None when cancelled; new may be '' to remove the tag."""
 
-    CSS_PATH = "annotate.tcss"
+    CSS_PATH = "rename.tcss"
     BINDINGS = [  # noqa: RUF012 - Textual's declaration style
         Binding("escape", "cancel", "Cancel", id="rename.cancel", tooltip="Close without renaming"),
     ]

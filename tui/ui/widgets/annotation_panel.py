@@ -1,9 +1,11 @@
 """The side panel (``A``): the open document's annotations in order, orphans last.
 
-Each entry shows the colour, a quote excerpt, the note, the tags and how the annotation was
-anchored. ``enter`` asks to jump to it; ``r`` asks to re-attach it (an orphan, typically) to the
-reader's selection; ``d`` asks to delete it. Data comes in through ``show``; requests go out as
-nested messages. Moving stops at the first and last entries, as in the document list.
+Each entry shows the colour, a quote excerpt, the note (cut with an ellipsis when long), the tags
+on a line of their own, and how the annotation was anchored. ``enter`` asks to jump to it; ``r``
+asks to re-attach it (an orphan, typically) to the reader's selection; ``d`` asks to delete it.
+Data comes in through ``show``; requests go out as nested messages. Moving stops at the first and
+last entries, as in the document list. Where the panel goes and how wide it is, the screen
+decides (``controllers.panes``).
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from textual.widgets.option_list import Option
 
 from tui.core.annotations import Annotation
 from tui.core.sanitize import visible_line
+from tui.ui.palette import SWATCH
 
 EXCERPT = 70
-SWATCH = {"yellow": "#d7b400", "green": "#3fa34d", "blue": "#3d7fd9", "pink": "#d9467f", "orange": "#e07b1f"}
 
 
 def describe(annotation: Annotation, color_names: Mapping[str, str]) -> Text:
@@ -34,8 +36,9 @@ def describe(annotation: Annotation, color_names: Mapping[str, str]) -> Text:
     if annotation.note:
         note = visible_line(" ".join(annotation.note.split()))
         entry.append("\n   " + (note if len(note) <= 2 * EXCERPT else note[: 2 * EXCERPT - 1] + "…"))
+    if annotation.tags:  # a line of their own: however long the note, the tags show
+        entry.append("\n   " + " ".join(f"#{visible_line(t)}" for t in annotation.tags), style="bold")
     meta = [visible_line(color_names.get(annotation.color, annotation.color))]
-    meta += [f"#{visible_line(t)}" for t in annotation.tags]
     if annotation.anchor != "anchored":
         meta.append(annotation.anchor.upper() if annotation.anchor == "orphaned" else annotation.anchor)
     entry.append("\n   " + " ".join(meta), style="dim" if annotation.anchor != "orphaned" else "bold red")
@@ -72,7 +75,7 @@ class AnnotationPanel(OptionList):
         ),
     ]
     DEFAULT_CSS = """
-    AnnotationPanel { width: 44; border-left: vkey $panel-lighten-2; background: $surface; }
+    AnnotationPanel { width: 44; height: 1fr; border-left: vkey $panel-lighten-2; background: $surface; }
     """
 
     class Jump(AnnotationRequest):

@@ -1,16 +1,24 @@
 """The document list: one row per document, rendered line by line (no widget per row).
 
-Rows have a fixed height (two lines, three with a search snippet), so the row under any screen
-line is a division away and 100,000 documents cost no more to show than ten. Rows come in
-through ``set_rows``: a new listing (a new query) starts on its first row; an update of the same
-listing (more results, a re-sort, a re-count) keeps the document the user moved to, when it is
-still listed. Highlights and opens go out as nested messages. Every row is data from files, so
-it is built as ``rich.text.Text`` from ``sanitize.visible_line`` (never markup).
+Every row has the same height (a title line and a meta line, and while searching one to three
+snippet lines), so the row under any screen line is a division away and 100,000 documents cost
+no more to show than ten. How many snippet lines a row gets follows the list's width, up to
+``max_snippet_lines`` (the screen asks for more when the results get the room): a wide list
+shows the snippet whole, a narrow one the words around its first hit. Rows come in through
+``set_rows``: a new listing (a new query) starts on its first row; an update of the same listing
+(more results, a re-sort, a re-count) keeps the document the user moved to, when it is still
+listed. Highlights and opens go out as nested messages. Every row is data from files, so it is
+built as ``rich.text.Text`` from ``sanitize.visible_line`` (never markup).
+
+Lines are laid out in the width the scrollbar leaves (its gutter is always kept), so a title's
+date never loses a digit when the list grows long enough to scroll; the highlighted row's
+background runs under all of its lines.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from math import ceil
 
 from rich.style import Style
 from rich.text import Text
@@ -22,8 +30,17 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.core.sanitize import visible_line, visible_line_spans
+from tui.ui.wording import counted
 
 WORDS_PER_MINUTE = 230
+SNIPPET_CHARS = 150
+"""About how much of a snippet is worth showing: the lines a row gets are those this many
+characters need at the list's width (up to ``max_snippet_lines``)."""
+INDENT = 2
+"""Cells before the meta and snippet lines."""
+DATE_BESIDE_TITLE = 60
+"""From this many cells on, a row's date ends its title line; a narrower list starts the meta
+line with it, so the title gets the whole line."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,25 @@ class Row:
 WHERE = {"title": "in title: ", "tags": "tag: ", "note": "note: "}
 """The snippet line's prefix for a document found through a field other than its text."""
 
+
+def fit_snippet(
+    snippet: str, marks: tuple[tuple[int, int], ...], room: int
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The part of ``snippet`` to show in about ``room`` cells: all of it when it fits, else from a
+    few words before its first hit (marked with a leading "…"), so the hit is on screen."""
+    if not marks or len(snippet) <= room or marks[0][1] <= room * 3 // 4:
+        return snippet, marks
+    first = marks[0][0]
+    lead = min(max(room // 4, 4), 30)
+    begin = max(first - lead, 0)
+    space = snippet.find(" ", begin, first)
+    begin = space + 1 if space >= 0 else begin
+    if begin <= 1:
+        return snippet, marks
+    kept = tuple((s - begin + 1, e - begin + 1) for s, e in marks if e > begin)
+    return "…" + snippet[begin:].lstrip("…"), kept
+
+
 class DocumentList(ScrollView, can_focus=True):
     """Documents or search results; ``enter`` or a click opens one."""
 
@@ -71,7 +107,12 @@ class DocumentList(ScrollView, can_focus=True):
         "list--empty",
     }
     DEFAULT_CSS = """
-    DocumentList { background: $surface; overflow-x: hidden; }
+    DocumentList {
+        background: $surface;
+        overflow-x: hidden;
+        scrollbar-gutter: stable;
+        scrollbar-size-vertical: 1;
+    }
     DocumentList > .list--title { text-style: bold; }
     DocumentList > .list--meta { color: $text-muted; }
     DocumentList > .list--where { color: $text-muted; text-style: italic; }
@@ -116,11 +157,35 @@ class DocumentList(ScrollView, can_focus=True):
         self.lines_rendered = 0
         self.moved = False
         """Whether the user moved the cursor in this listing (then updates keep it on that document)."""
+        self.max_snippet_lines = 1
+        """The most snippet lines a row may get (``set_max_snippet_lines``)."""
+        self._snippet_lines = 1
+        self._snippet_cache: dict[tuple[int, int], list[Text]] = {}
 
     @property
     def row_height(self) -> int:
         """Screen lines per row."""
-        return 3 if self.snippets else 2
+        return 2 + self._snippet_lines if self.snippets else 2
+
+    @property
+    def text_width(self) -> int:
+        """Cells a line may fill: the width left of the scrollbar's gutter."""
+        return max(self.scrollable_content_region.width, 1)
+
+    def set_max_snippet_lines(self, lines: int) -> None:
+        """Let rows take up to ``lines`` snippet lines (the screen gives results more room)."""
+        if lines != self.max_snippet_lines:
+            self.max_snippet_lines = max(lines, 1)
+            self._measure()
+
+    def _measure(self) -> None:
+        """Fit the rows to the width: snippet lines per row, the virtual size, the cursor shown."""
+        room = max(self.text_width - INDENT, 8)
+        self._snippet_lines = min(self.max_snippet_lines, max(ceil(SNIPPET_CHARS / room), 1))
+        self._snippet_cache.clear()
+        self.virtual_size = Size(self.size.width, len(self.rows) * self.row_height)
+        self._reveal_cursor()
+        self.refresh()
 
     @property
     def highlighted(self) -> Row | None:
@@ -134,6 +199,7 @@ class DocumentList(ScrollView, can_focus=True):
         otherwise the document the user moved to stays highlighted while it is listed."""
         keep = self.highlighted.id if self.highlighted and self.moved and not fresh else None
         self.rows, self.snippets, self.empty_message = rows, snippets, empty_message
+        self._snippet_cache.clear()
         position = next((i for i, r in enumerate(rows) if r.id == keep), None) if keep else None
         self.moved = position is not None
         self.cursor = position if position is not None else 0
@@ -153,6 +219,7 @@ class DocumentList(ScrollView, can_focus=True):
             else replace(row, annotations=counts.get(row.id, 0))
             for row in self.rows
         ]
+        self._snippet_cache.clear()
         self.refresh()
 
     # ------------------------------------------------------------------ rendering
@@ -161,11 +228,9 @@ class DocumentList(ScrollView, can_focus=True):
         width = self.size.width
         base = self.rich_style
         if not self.rows:
-            lines = self._empty_lines(width)
+            lines = self._empty_lines()
             return (
-                self._text_strip(lines[y - 1], width, base)
-                if 1 <= y <= len(lines)
-                else Strip.blank(width, base)
+                self._strip(lines[y - 1], width, base) if 1 <= y <= len(lines) else Strip.blank(width, base)
             )
         index, part = divmod(round(self.scroll_y) + y, self.row_height)
         if index >= len(self.rows):
@@ -174,33 +239,44 @@ class DocumentList(ScrollView, can_focus=True):
         row = self.rows[index]
         style = base + self.get_component_rich_style("list--cursor") if index == self.cursor else base
         if part == 0:
-            text = self._title_line(row, width)
+            text = self._title_line(row)
         elif part == 1:
             text = self._meta_line(row)
         else:
-            text = self._snippet_line(row)
-        return self._text_strip(text, width, style)
+            snippet = self._snippet_lines_of(index, row)
+            text = snippet[part - 2].copy() if part - 2 < len(snippet) else Text("")
+        return self._strip(text, width, style)
 
-    def _empty_lines(self, width: int) -> list[Text]:
+    def _ink(self, component: str) -> Style:
+        """A component's colour and text style without its background, so the highlighted row's
+        background shows under every part of it (hits keep theirs: ``list--mark``)."""
+        style = self.get_component_rich_style(component)
+        return style.without_color + Style.from_color(style.color)
+
+    def _empty_lines(self) -> list[Text]:
         """The empty message wrapped to the width: it names a folder, which a narrow list would cut."""
-        message = Text(visible_line(self.empty_message), self.get_component_rich_style("list--empty"))
-        return [Text("  ") + line for line in message.wrap(self.app.console, max(width - 3, 8))]
+        message = Text(visible_line(self.empty_message), self._ink("list--empty"))
+        return [Text("  ") + line for line in message.wrap(self.app.console, max(self.text_width - 3, 8))]
 
-    def _text_strip(self, text: Text, width: int, style: Style) -> Strip:
-        text.truncate(width, overflow="ellipsis")
+    def _strip(self, text: Text, width: int, style: Style) -> Strip:
+        """One line: ``text`` cut to the text width, padded over the scrollbar's gutter."""
+        text.truncate(self.text_width, overflow="ellipsis")
         segments = list(text.render(self.app.console))
         return Strip(segments, text.cell_len).apply_style(style).extend_cell_length(width, style)
 
-    def _title_line(self, row: Row, width: int) -> Text:
+    @property
+    def _date_beside_title(self) -> bool:
+        """Whether dates end the title lines (a wide list), or begin the meta lines (a narrow one,
+        whose titles need every column)."""
+        return self.text_width >= DATE_BESIDE_TITLE
+
+    def _title_line(self, row: Row) -> Text:
+        title = Text(" " + visible_line(row.title), style=self._ink("list--title"), no_wrap=True, end="")
+        if not self._date_beside_title:
+            return title
         date = f" {visible_line(row.date)} "
-        title = Text(
-            " " + visible_line(row.title),
-            style=self.get_component_rich_style("list--title"),
-            no_wrap=True,
-            end="",
-        )
-        title.truncate(max(width - len(date), 4), overflow="ellipsis", pad=True)
-        title.append(date, self.get_component_rich_style("list--meta"))
+        title.truncate(max(self.text_width - len(date), 4), overflow="ellipsis", pad=True)
+        title.append(date, self._ink("list--meta"))
         return title
 
     def _meta_line(self, row: Row) -> Text:
@@ -208,28 +284,43 @@ class DocumentList(ScrollView, can_focus=True):
         if not row.indexed:
             length = "not indexed yet"
         else:
-            length = f"{row.words:,} words · {minutes} min" if row.words else "empty"
-        parts = [f"✎ {row.annotations}" if row.annotations else ""]  # first: a narrow list cuts the end
+            length = f"{row.words:,} words · {minutes:,} min" if row.words else "empty"
+        # First what a narrow list must not cut: the date (when the title line has no room for
+        # it) and the annotation count.
+        parts = ["" if self._date_beside_title else visible_line(row.date)]
+        parts.append(f"✎ {row.annotations:,}" if row.annotations else "")
         if self.snippets and (row.hits or row.matched not in WHERE):  # else the snippet says where
-            parts.append(f"{row.hits} hit{'s' if row.hits != 1 else ''}")
+            parts.append(counted(row.hits, "hit"))
         parts += [visible_line(row.source) if row.source else "", length]
-        return Text(
-            "  " + " · ".join(p for p in parts if p),
-            style=self.get_component_rich_style("list--meta"),
-            end="",
-        )
+        return Text(" " * INDENT + " · ".join(p for p in parts if p), style=self._ink("list--meta"), end="")
 
-    def _snippet_line(self, row: Row) -> Text:
+    def _snippet_lines_of(self, index: int, row: Row) -> list[Text]:
+        """The row's snippet wrapped to the width, around its first hit when it does not fit."""
+        key = (index, self.text_width)
+        cached = self._snippet_cache.get(key)
+        if cached is not None:
+            return cached
+        room = max(self.text_width - INDENT, 8)
         snippet, marks = visible_line_spans(row.snippet, row.marks)
-        text = Text("  ", style=self.get_component_rich_style("list--snippet"), no_wrap=True, end="")
+        snippet, marks = fit_snippet(snippet, marks, room * self._snippet_lines)
+        text = Text("", style=self._ink("list--snippet"), end="")
         if not row.hits and row.matched in WHERE:  # found through its title, tags or the user's notes
-            text.append(WHERE[row.matched], self.get_component_rich_style("list--where"))
+            text.append(WHERE[row.matched], self._ink("list--where"))
         shift = len(text)
         text.append(snippet)
         mark = self.get_component_rich_style("list--mark")
         for start, end in marks:
             text.stylize(mark, start + shift, end + shift)
-        return text
+        wrapped = list(text.wrap(self.app.console, room)) or [Text("")]
+        for line in wrapped:
+            line.rstrip()  # the blank a line broke at
+        lines = [Text(" " * INDENT, end="") + line for line in wrapped[: self._snippet_lines]]
+        if len(wrapped) > self._snippet_lines:  # the rest is cut: say so
+            last = lines[-1]
+            last.truncate(INDENT + room - 1)
+            last.append("…")
+        self._snippet_cache[key] = lines
+        return lines
 
     # ------------------------------------------------------------------ moving
 
@@ -273,4 +364,8 @@ class DocumentList(ScrollView, can_focus=True):
             self.post_message(self.Opened(self, self.rows[index].id, clicked=True))
 
     def on_resize(self, _: events.Resize) -> None:
-        self.virtual_size = Size(self.size.width, len(self.rows) * self.row_height)
+        self._measure()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._snippet_cache.clear()  # a new theme: snippets are built with its colours

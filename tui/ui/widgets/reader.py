@@ -1,334 +1,153 @@
-"""The reader: a document on Textual's Line API, so a multi-MB text opens at once.
+"""The reader: the document view (``DocumentView``) with the keys, the cursor and selecting.
 
-Only visible lines are rendered (``render_line``). The layout is a list of visual lines, each
-a (start, end) code-point range of the document text, wrapped by cell width (wide CJK
-characters count two, a tab runs to the next tab stop: see ``layout``); every position the
-widget deals in is such an offset, so search hits, the cursor and the reading position survive
-a re-wrap. Styles for a line are merged from Markdown structure, search hits and the cursor
-when it is drawn. Text is shown literally: it becomes a ``rich.text.Text`` (never parsed as
-markup) after ``sanitize.visible``, which keeps every offset; the header's title and metadata
-are labels (``sanitize.visible_line``). Lines are wrapped as displayed, so a control
-character's stand-in is measured, not the character.
+Every position the reader deals in is a code-point offset into the document text: the cursor
+(which stops only where a character is drawn, so never on a hidden Markdown marker), search
+hits, find matches, annotations, the selection and the reading position. So they survive a
+re-wrap, the source view (``m``) and a resize. Motions (words, sentences, paragraphs) work on the
+text; ``j``/``k``, ``0``/``$`` and paging on the rows on screen. ``o`` (outline) and ``ctrl+f``
+(find) ask the screen for a dialog with a message; the answer comes back as ``go_to_heading``
+and ``find``.
 
 The reading position is the reader's own: ``moved`` says whether the user moved the cursor or
-scrolled since the document was loaded, so opening, re-rendering or a jump to the first hit of a
-search (which nobody asked for) never replaces the position the screen has stored.
+scrolled since the document was loaded, so opening, re-rendering or a jump to the first hit of
+a search (which nobody asked for) never replaces the position the screen has stored.
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-from rich.style import Style
-from rich.text import Text
-from textual import events
+from textual import events, on
 from textual.actions import SkipAction
 from textual.binding import Binding
-from textual.geometry import Offset, Region, Size
+from textual.geometry import Region
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollDown, ScrollTo, ScrollUp
 from textual.selection import Selection
-from textual.strip import Strip
 
-from tui.core.annotations import COLORS, Annotation
-from tui.core.sanitize import visible, visible_line
+from tui.core.annotations import Annotation
+from tui.core.sanitize import visible_line
+from tui.ui.text import navigate
+from tui.ui.text.blocks import Heading, markdown_chunks
+from tui.ui.text.find import FindError
 from tui.ui.widgets import motions
-from tui.ui.widgets.layout import cell_of, drawn, drawn_span, offset_at_cell, offset_at_drawn, wrap
+from tui.ui.widgets.document_view import GUTTER, DocumentView, Header, Span, is_markdown
 
-Span = tuple[int, int]
-GUTTER = 2
-"""Cells left of the text: a bar marks lines that carry an annotation with a note."""
-
-_FENCE = re.compile(r"^(```|~~~)[^\n]*\n.*?(?:^\1[ \t]*$|\Z)", re.M | re.S)
-_HEADING = re.compile(r" {0,3}(#{1,6})[ \t]")
-_QUOTE = re.compile(r" {0,3}>")
-_LIST = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]")
-# Every repetition here stops at the next character that could start another match (a backtick,
-# ``*``, ``_``, ``[`` or ``(``), and no two adjacent repetitions can take the same characters: a
-# line costs its length, not its length squared, however many unclosed brackets it holds.
-_INLINE = re.compile(
-    r"(?P<code>`[^`\n]+`)"
-    r"|(?P<strong>\*\*[^*\n]+\*\*|__[^_\n]+__)"
-    r"|(?P<em>(?<![\w*])\*[^*\s][^*\n]*\*(?!\*)|(?<!\w)_[^_\s][^_\n]*_(?!\w))"
-    r"|(?P<link>\[(?P<label>[^\[\]\n]+)\]\((?P<url>[^()\s]+)(?:[ \t][^()\n]*)?\))"
-)
+__all__ = ["GUTTER", "Header", "Reader", "ReaderMessage", "is_markdown"]
 
 
-class _LineText(Text):
-    """One visual line as drawn, painted by document offsets (``layout.drawn_span`` maps them)."""
-
-    def __init__(self, shown: str, index: list[int] | None, start: int, end: int, style: Style) -> None:
-        super().__init__(shown, style=style, no_wrap=True, end="")
-        self._index, self._start, self._end = index, start, end
-
-    def paint(self, style: Style, low: int, high: int) -> None:
-        """Style the code points ``[low, high)`` of the document where they are on this line."""
-        span = drawn_span(self._index, self._start, self._end, low, high)
-        if span is not None:
-            self.stylize(style, *span)
+def _key(keys: str, action: str, description: str, name: str, tooltip: str, show: bool = False) -> Binding:
+    return Binding(keys, action, description, show=show, id=f"reader.{name}", tooltip=tooltip)
 
 
-@dataclass(frozen=True)
-class Header:
-    """The front matter shown above the text (never part of its offsets)."""
+@dataclass
+class ReaderMessage(Message):
+    """Something the reader tells the screen; ``control`` is the reader."""
 
-    title: str
-    meta: str
+    reader: Reader
+
+    @property
+    def control(self) -> Reader:
+        return self.reader
 
 
-class Reader(ScrollView, can_focus=True):
-    """Shows one document; cursor, search hits and Markdown styling by offset."""
+class Reader(DocumentView):
+    """Shows one document to read, move through, search in and select from."""
 
     BINDINGS = [  # noqa: RUF012 - Textual's declaration style
-        Binding("j,down", "cursor_down", "Down", show=False, id="reader.down", tooltip="Next line"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="reader.up", tooltip="Previous line"),
-        Binding("left", "cursor_left", "Left", show=False, id="reader.left", tooltip="Previous character"),
-        Binding("right", "cursor_right", "Right", show=False, id="reader.right", tooltip="Next character"),
-        Binding("space,pagedown", "page_down", "Page", id="reader.page_down", tooltip="Next page"),
-        Binding("pageup", "page_up", "Back", show=False, id="reader.page_up", tooltip="Previous page"),
-        Binding(
-            "b",
-            "back",
-            "Back",
-            show=False,
-            id="reader.back",
-            tooltip="Previous page (a word back while selecting)",
-        ),
-        Binding("g,home", "top", "Top", show=False, id="reader.top", tooltip="Start of the document"),
-        Binding("G,end", "bottom", "End", show=False, id="reader.bottom", tooltip="End of the document"),
-        Binding("n", "next_hit", "Next hit", id="reader.next_hit", tooltip="Jump to the next search hit"),
-        Binding(
-            "N",
-            "previous_hit",
-            "Prev hit",
-            id="reader.previous_hit",
-            tooltip="Jump to the previous search hit",
-        ),
-        Binding("v", "toggle_selection", "Select", id="reader.select", tooltip="Start (or end) a selection"),
-        Binding(
-            "escape",
-            "cancel_selection",
-            "Cancel",
-            show=False,
-            id="reader.cancel",
-            tooltip="Drop the selection",
-        ),
-        Binding("w", "word(1)", "Word", show=False, id="reader.word", tooltip="Next word"),
-        Binding(
-            "e",
-            "word_end",
-            "Word end",
-            show=False,
-            id="reader.word_end",
-            tooltip="End of the word (while selecting; else e edits the annotation under the cursor)",
-        ),
-        Binding(
-            "right_parenthesis",
-            "sentence(1)",
-            "Sentence",
-            show=False,
-            id="reader.sentence",
-            tooltip="Next sentence",
-        ),
-        Binding(
-            "left_parenthesis",
-            "sentence(-1)",
-            "Sentence",
-            show=False,
-            id="reader.sentence_back",
-            tooltip="Previous sentence",
-        ),
-        Binding(
-            "right_curly_bracket",
-            "paragraph(1)",
-            "Paragraph",
-            show=False,
-            id="reader.paragraph",
-            tooltip="Next paragraph",
-        ),
-        Binding(
-            "left_curly_bracket",
-            "paragraph(-1)",
-            "Paragraph",
-            show=False,
-            id="reader.paragraph_back",
-            tooltip="Previous paragraph",
-        ),
-        Binding(
-            "0", "line_start", "Line start", show=False, id="reader.line_start", tooltip="Start of the line"
-        ),
-        Binding(
-            "dollar_sign", "line_end", "Line end", show=False, id="reader.line_end", tooltip="End of the line"
-        ),
-        Binding(
-            "shift+left",
-            "extend('left')",
-            "Extend",
-            show=False,
-            id="reader.extend_left",
-            tooltip="Select a character left",
-        ),
-        Binding(
-            "shift+right",
-            "extend('right')",
-            "Extend",
-            show=False,
-            id="reader.extend_right",
-            tooltip="Select a character right",
-        ),
-        Binding(
-            "shift+up",
-            "extend('up')",
-            "Extend",
-            show=False,
-            id="reader.extend_up",
-            tooltip="Select a line up",
-        ),
-        Binding(
-            "shift+down",
-            "extend('down')",
-            "Extend",
-            show=False,
-            id="reader.extend_down",
-            tooltip="Select a line down",
-        ),
-        Binding(
-            "y", "copy_selection", "Copy", show=False, id="reader.copy", tooltip="Copy the selection (OSC 52)"
-        ),
-        Binding(
-            "right_square_bracket",
-            "next_annotation",
-            "Next note",
-            show=False,
-            id="reader.next_annotation",
-            tooltip="Next annotation",
-        ),
-        Binding(
+        _key("j,down", "cursor_down", "Down", "down", "Next line"),
+        _key("k,up", "cursor_up", "Up", "up", "Previous line"),
+        _key("left", "cursor_left", "Left", "left", "Previous character"),
+        _key("right", "cursor_right", "Right", "right", "Next character"),
+        _key("space,pagedown", "page_down", "Page", "page_down", "Next page"),
+        _key("pageup", "page_up", "Back", "page_up", "Previous page"),
+        _key("b", "back", "Back", "back", "Previous page (a word back while selecting)"),
+        _key("g,home", "top", "Top", "top", "Start of the document"),
+        _key("G,end", "bottom", "End", "bottom", "End of the document"),
+        _key("n", "next_hit", "Next hit", "next_hit", "Next search hit (or match)"),
+        _key("N", "previous_hit", "Prev hit", "previous_hit", "Previous hit (or match)"),
+        _key("ctrl+f", "find", "Find", "find", "Find text or /regex/ in this document", show=True),
+        _key("o", "outline", "Outline", "outline", "Headings of the document: jump to one"),
+        _key("m", "toggle_source", "Source", "source", "Show the Markdown source (or render it again)"),
+        _key("v", "toggle_selection", "Select", "select", "Start (or end) a selection", show=True),
+        _key("escape", "cancel", "Cancel", "cancel", "Drop the selection (or the find)"),
+        _key("w", "word(1)", "Word", "word", "Next word"),
+        _key("e", "word_end", "Word end", "word_end", "End of the word (selecting; else e edits the note)"),
+        _key("right_parenthesis", "sentence(1)", "Sentence", "sentence", "Next sentence"),
+        _key("left_parenthesis", "sentence(-1)", "Sentence", "sentence_back", "Previous sentence"),
+        _key("right_curly_bracket", "paragraph(1)", "Paragraph", "paragraph", "Next paragraph"),
+        _key("left_curly_bracket", "paragraph(-1)", "Paragraph", "paragraph_back", "Previous paragraph"),
+        _key("0", "line_start", "Line start", "line_start", "Start of the line on screen"),
+        _key("dollar_sign", "line_end", "Line end", "line_end", "End of the line on screen"),
+        _key("shift+left", "extend('left')", "Extend", "extend_left", "Select a character left"),
+        _key("shift+right", "extend('right')", "Extend", "extend_right", "Select a character right"),
+        _key("shift+up", "extend('up')", "Extend", "extend_up", "Select a line up"),
+        _key("shift+down", "extend('down')", "Extend", "extend_down", "Select a line down"),
+        _key("y", "copy_selection", "Copy", "copy", "Copy the selection (OSC 52)"),
+        _key("right_square_bracket", "next_annotation", "Next note", "next_annotation", "Next annotation"),
+        _key(
             "left_square_bracket",
             "previous_annotation",
             "Prev note",
-            show=False,
-            id="reader.previous_annotation",
-            tooltip="Previous annotation",
+            "previous_annotation",
+            "Previous annotation",
         ),
     ]
-    COMPONENT_CLASSES = {  # noqa: RUF012
-        "reader--title",
-        "reader--meta",
-        "reader--heading",
-        "reader--quote",
-        "reader--code",
-        "reader--strong",
-        "reader--emphasis",
-        "reader--link",
-        "reader--markup",
-        "reader--hit",
-        "reader--current-hit",
-        "reader--cursor",
-        "reader--empty",
-        "reader--selection",
-        "reader--annotation-current",
-        *(f"reader--{color}" for color in COLORS),
-    }
-    DEFAULT_CSS = """
-    Reader { background: $surface; padding: 0 1; overflow-x: hidden; scrollbar-gutter: stable; }
-    Reader > .reader--title { color: $accent; text-style: bold; }
-    Reader > .reader--meta { color: $text-muted; }
-    Reader > .reader--heading { color: $primary; text-style: bold; }
-    Reader > .reader--quote { color: $text-muted; text-style: italic; }
-    Reader > .reader--code { color: $warning; background: $boost; }
-    Reader > .reader--strong { text-style: bold; }
-    Reader > .reader--emphasis { text-style: italic; }
-    Reader > .reader--link { color: $accent; text-style: underline; }
-    Reader > .reader--markup { color: $text-disabled; }
-    Reader > .reader--hit { background: $warning 35%; }
-    Reader > .reader--current-hit { background: $warning; color: $background; text-style: bold; }
-    Reader > .reader--cursor { text-style: reverse; }
-    Reader > .reader--empty { color: $text-muted; text-style: italic; }
-    Reader > .reader--selection { background: $accent 55%; }
-    Reader > .reader--annotation-current { text-style: bold underline; }
-    Reader > .reader--yellow { background: #d7b400 40%; }
-    Reader > .reader--green { background: #3fa34d 40%; }
-    Reader > .reader--blue { background: #3d7fd9 40%; }
-    Reader > .reader--pink { background: #d9467f 40%; }
-    Reader > .reader--orange { background: #e07b1f 45%; }
-    """
 
-    class HitChanged(Message):
-        """The current search hit changed (index is -1 when there is none)."""
+    @dataclass
+    class HitChanged(ReaderMessage):
+        """The current search hit (``kind`` "hit") or find match ("match") changed; index -1: none."""
 
-        def __init__(self, reader: Reader, index: int, total: int) -> None:
-            super().__init__()
-            self.reader, self.index, self.total = reader, index, total
+        index: int
+        total: int
+        kind: str = "hit"
 
-        @property
-        def control(self) -> Reader:
-            return self.reader
-
-    class CursorMoved(Message):
+    @dataclass
+    class CursorMoved(ReaderMessage):
         """The cursor moved to ``offset`` in the text."""
 
-        def __init__(self, reader: Reader, offset: int) -> None:
-            super().__init__()
-            self.reader, self.offset = reader, offset
+        offset: int
 
-        @property
-        def control(self) -> Reader:
-            return self.reader
-
-    class AnnotationUnderCursor(Message):
+    @dataclass
+    class AnnotationUnderCursor(ReaderMessage):
         """The annotation under the cursor changed (None: the cursor is in none)."""
 
-        def __init__(self, reader: Reader, annotation: Annotation | None) -> None:
-            super().__init__()
-            self.reader, self.annotation = reader, annotation
+        annotation: Annotation | None
 
-        @property
-        def control(self) -> Reader:
-            return self.reader
-
-    class SelectionChanged(Message):
+    @dataclass
+    class SelectionChanged(ReaderMessage):
         """A passage was selected (keyboard or mouse), or the selection was dropped (None)."""
 
-        def __init__(self, reader: Reader, span: Span | None) -> None:
-            super().__init__()
-            self.reader, self.span = reader, span
+        span: Span | None
 
-        @property
-        def control(self) -> Reader:
-            return self.reader
+    @dataclass
+    class SectionChanged(ReaderMessage):
+        """The cursor entered another section: the title of the heading it is under (or None)."""
 
-    cursor: reactive[int] = reactive(0, repaint=False)
-    """Offset of the cursor in the text."""
+        title: str | None
+
+    @dataclass
+    class OutlineRequested(ReaderMessage):
+        """``o``: show these headings; ``current`` is the section the cursor is in (-1: none)."""
+
+        headings: Sequence[Heading]
+        current: int
+
+    @dataclass
+    class FindRequested(ReaderMessage):
+        """``ctrl+f``: ask for what to find (``query`` was the last one); answer with ``find``."""
+
+        query: str
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.doc_id: str | None = None
         """The document shown, or None before one is opened."""
-        self.text = ""
-        self._display = ""
-        self._header: list[tuple[str, str]] = []
-        self._starts: list[int] = [0]
-        self._ends: list[int] = [0]
-        self._wrapped_width = 0
-        self._fences: list[Span] = []
-        self.hits: list[Span] = []
-        """Search hits, sorted offsets into the text."""
-        self.current_hit = -1
-        self.lines_rendered = 0
-        """How many lines ``render_line`` produced since the document was loaded (for tests)."""
-        self.annotations: tuple[Annotation, ...] = ()
-        """The document's placed annotations (orphans are not drawn), sorted by start."""
-        self._annotation_starts: list[int] = []
-        self._longest_annotation = 0
-        self.annotation_under_cursor: Annotation | None = None
-        """The innermost annotation holding the cursor."""
+        self._headings: list[Heading] = []
+        self._heading_starts: list[int] = []
+        self._section = -1
         self.selection_anchor: int | None = None
         """Where a keyboard selection (``v``) started; None when not selecting by keyboard."""
         self._mouse_selection: Span | None = None
@@ -338,46 +157,86 @@ class Reader(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ data in
 
-    def load(self, doc_id: str, text: str, header: Header, top: int = 0, cursor: int = 0) -> None:
-        """Show a document, scrolled so ``top`` is the first visible offset."""
-        self.doc_id, self.text = doc_id, text
-        self._display = visible(text)  # tabs kept: ``layout`` gives each the cells to its tab stop
-        self._header = [(header.title, "reader--title"), (header.meta, "reader--meta"), ("", "")]
-        self._fences = (
-            [(m.start(), m.end()) for m in _FENCE.finditer(text)] if "```" in text or "~~~" in text else []
-        )
-        self.hits, self.current_hit = [], -1
+    def load(
+        self,
+        doc_id: str,
+        text: str,
+        header: Header,
+        top: int = 0,
+        cursor: int = 0,
+        markdown: bool | None = None,
+    ) -> None:
+        """Show a document, scrolled so ``top`` is the first visible offset; ``markdown`` (by
+        default: from the file name) says whether it is rendered."""
+        self.doc_id = doc_id
         self.selection_anchor = self._mouse_selection = None
         self.moved = False
-        self.set_annotations(())
-        self._block_style.cache_clear()
-        self._inline_spans.cache_clear()
-        self._wrapped_width = 0
-        self._relayout(anchor=None)
-        self.set_reactive(Reader.cursor, min(max(cursor, 0), len(text)))
-        self.lines_rendered = 0
+        rendered = is_markdown(doc_id) if markdown is None else markdown
+        self.show(text, header, rendered)
+        self._headings = []
+        if rendered:  # the source view lays out no Markdown: then the headings are read apart
+            layout = self._layout
+            self._headings = layout.headings if layout.markdown else markdown_chunks(text).headings
+        self._heading_starts = [h.offset for h in self._headings]
+        self._section = -2  # unknown: the next cursor update says which
+        self.set_reactive(Reader.cursor, self._layout.snap(min(max(cursor, 0), len(text))))
+        self._update_annotation_under_cursor()
+        self._update_section()
         self.call_after_refresh(self.scroll_to_offset, top, False)
         self.post_message(self.HitChanged(self, -1, 0))
 
     def set_hits(self, hits: Sequence[Span], jump: bool) -> None:
         """Highlight ``hits``; with ``jump``, put the cursor on the first one (unless the user has
-        moved since the document was loaded: then the cursor stays where they put it)."""
-        self.hits = list(hits)
-        self.current_hit = -1
-        if jump and self.hits and not self.moved:
-            self._go_to_hit(0, by_user=False)
+        moved since the document was loaded: then the cursor stays where they put it). While there
+        is a find, its matches stay shown until it is dropped."""
+        self.marks.hits = list(hits)
+        if not self.marks.query:
+            self.marks.current = -1
+            if jump and self.hits and not self.moved:
+                self._go_to_hit(0, by_user=False)
+            else:
+                self.post_message(self.HitChanged(self, -1, len(self.hits)))
+        self.refresh()
+
+    @property
+    def hits(self) -> list[Span]:
+        """Search hits, sorted offsets into the text."""
+        return self.marks.hits
+
+    @property
+    def current_hit(self) -> int:
+        """Index of the current hit (or match, while there is a find): -1 for none."""
+        return self.marks.current
+
+    def find(self, query: str | None) -> None:
+        """Find ``query`` (text, or ``/regex/``) and go to the first match from the cursor on; ''
+        drops the find, None (a cancelled dialog) changes nothing."""
+        if query is None:
+            return
+        if not query:
+            self._drop_find()
+            return
+        try:
+            self.marks.find(self.text, query)
+        except FindError as error:
+            self.notify(str(error), severity="error", timeout=6, markup=False)
+            return
+        if self.marks.matches:
+            self._go_to_hit(self.marks.first_after(self.cursor), by_user=True)
         else:
-            self.post_message(self.HitChanged(self, -1, len(self.hits)))
+            self.notify(f"Not found: {visible_line(query)}", severity="warning", timeout=4, markup=False)
+            self.post_message(self.HitChanged(self, -1, 0, "match"))
+        self.refresh()
+
+    def _drop_find(self) -> None:
+        self.marks.drop_find()
+        self.post_message(self.HitChanged(self, -1, len(self.hits)))
         self.refresh()
 
     def set_annotations(self, annotations: Sequence[Annotation]) -> None:
         """Show these annotations (orphaned ones are listed elsewhere, not drawn)."""
-        placed = [a for a in annotations if a.anchor != "orphaned" and a.end <= len(self.text)]
-        self.annotations = tuple(sorted(placed, key=lambda a: (a.start, a.end)))
-        self._annotation_starts = [a.start for a in self.annotations]
-        self._longest_annotation = max((a.end - a.start for a in self.annotations), default=0)
+        super().set_annotations(annotations)
         self._update_annotation_under_cursor()
-        self.refresh()
 
     @property
     def selection(self) -> Span | None:
@@ -404,207 +263,50 @@ class Reader(ScrollView, can_focus=True):
             self.refresh()
             self.post_message(self.SelectionChanged(self, None))
 
-    def annotations_between(self, start: int, end: int) -> list[Annotation]:
-        """Placed annotations that overlap ``[start, end)``, in order."""
-        low = bisect_right(self._annotation_starts, start - self._longest_annotation - 1)
-        high = bisect_right(self._annotation_starts, end)
-        return [a for a in self.annotations[low:high] if a.start < end and a.end > start]
-
-    def annotation_at(self, offset: int) -> Annotation | None:
-        """The innermost (shortest) annotation holding ``offset``."""
-        holding = [a for a in self.annotations_between(offset, offset + 1) if a.start <= offset < a.end]
-        return min(holding, key=lambda a: a.end - a.start) if holding else None
-
-    def go_to(self, offset: int, by_user: bool = True) -> None:
-        """Put the cursor on ``offset`` and scroll it into view (a third from the top).
+    def go_to(self, offset: int, by_user: bool = True, band: float = 1.0) -> None:
+        """Put the cursor on ``offset`` (the first drawn character from there) and, unless its row
+        is in the top ``band`` of the screen, scroll it to a third from the top.
 
         ``by_user``: the user asked for this place (an annotation chosen in the panel, a hit with
         ``n``), so it is a reading position worth keeping.
         """
         self.moved = self.moved or by_user
-        self.cursor = min(max(offset, 0), len(self.text))
-        line = self.line_of(self.cursor) + self.header_lines
+        offset = self._layout.snap(min(max(offset, 0), len(self.text)))
+        line = self.line_of(offset) + self.header_lines
         height = self.scrollable_content_region.height
-        if not (self.scroll_y <= line < self.scroll_y + height):
+        top = round(self.scroll_y)
+        if not (top <= line < top + max(int(height * band), 1)):
             self.scroll_to(y=max(line - height // 3, 0), animate=False, immediate=True, force=True)
+        self.cursor = offset
+
+    def go_to_heading(self, offset: int | None) -> None:
+        """Jump to a heading chosen in the outline: its row at the top of the screen."""
+        if offset is None:
+            return
+        self.moved = True
+        offset = self._layout.snap(offset)
+        self.scroll_to(y=self.line_of(offset) + self.header_lines, animate=False, immediate=True, force=True)
+        self.cursor = offset
 
     def _update_annotation_under_cursor(self) -> None:
-        found = self.annotation_at(self.cursor)
+        found = self._annotations.at(self.cursor)
         if found != self.annotation_under_cursor:
             self.annotation_under_cursor = found
             self.refresh()
             self.post_message(self.AnnotationUnderCursor(self, found))
 
-    # ------------------------------------------------------------------ layout
+    def _update_section(self) -> None:
+        section = bisect_right(self._heading_starts, self.cursor) - 1
+        if section != self._section:
+            self._section = section
+            title = self._headings[section].title if section >= 0 else None
+            self.post_message(self.SectionChanged(self, title))
 
-    @property
-    def _text_width(self) -> int:
-        return max(self.scrollable_content_region.width - GUTTER, 10)
-
-    @property
-    def header_lines(self) -> int:
-        """Virtual lines above the text (title, meta, blank)."""
-        return len(self._header)
-
-    def _relayout(self, anchor: int | None) -> None:
-        width = self._text_width
-        if width == self._wrapped_width:
-            return
-        self._wrapped_width = width
-        self._starts, self._ends = wrap(self._display, width)
-        self.virtual_size = Size(width, len(self._starts) + self.header_lines)
-        if anchor is not None:
-            self.scroll_to_offset(anchor, animate=False)
-        self.refresh()
-
-    def on_resize(self, _: events.Resize) -> None:
-        anchor = self.top_offset if self._wrapped_width else None
-        self._relayout(anchor)
-
-    def line_of(self, offset: int) -> int:
-        """The visual line (0 = first text line) holding ``offset``."""
-        return max(bisect_right(self._starts, offset) - 1, 0)
-
-    @property
-    def top_offset(self) -> int:
-        """Offset of the first character on screen: the reading position."""
-        line = min(max(round(self.scroll_y) - self.header_lines, 0), len(self._starts) - 1)
-        return self._starts[line] if self._starts else 0
-
-    def scroll_to_offset(self, offset: int, animate: bool = False) -> None:
-        """Scroll so the line holding ``offset`` is at the top (the header shows at offset 0)."""
-        line = self.line_of(offset)
-        y = 0 if offset <= 0 or line == 0 else line + self.header_lines
-        # Forced: right after a load the scrollbars are not laid out yet, and an unforced scroll
-        # of a reader that had no scrollbar does nothing (a document opened from the palette
-        # showed its top, not where it was left).
-        self.scroll_to(y=y, animate=animate, immediate=True, force=True)
+    # ------------------------------------------------------------------ cursor and actions
 
     def _keep_cursor_visible(self) -> None:
         y = self.line_of(self.cursor) + self.header_lines
-        region = Region(0, y, 1, 1)
-        self.scroll_to_region(region, animate=False, immediate=True, spacing=None)
-
-    # ------------------------------------------------------------------ rendering
-
-    def render_line(self, y: int) -> Strip:
-        index = round(self.scroll_y) + y
-        width = self.scrollable_content_region.width
-        base = self.rich_style
-        if index < self.header_lines:
-            label, component = self._header[index]
-            style = self.get_component_rich_style(component) if component else base
-            text = Text(
-                " " * GUTTER + visible_line(label), style=style, no_wrap=True, overflow="ellipsis", end=""
-            )
-            text.truncate(width, overflow="ellipsis")
-            strip = Strip(text.render(self.app.console), text.cell_len).apply_style(base)
-            return strip.extend_cell_length(width, base)
-        line = index - self.header_lines
-        if line >= len(self._starts):
-            return Strip.blank(width, base)
-        self.lines_rendered += 1
-        return self._render_text_line(line, width, base)
-
-    def _render_text_line(self, line: int, width: int, base: Style) -> Strip:
-        start, end = self._starts[line], self._ends[line]
-        shown, index = drawn(self._display, start, end)
-        text = _LineText(shown, index, start, end, base)
-        logical = self.text.rfind("\n", 0, start) + 1
-        block = self._block_style(logical)
-        if block:
-            text.stylize(self.get_component_rich_style(block))
-        for s, e, component in self._inline_spans(logical):
-            text.paint(self.get_component_rich_style(component), s, e)
-        noted = self._stylize_annotations(text, start, end)
-        self._stylize_hits(text, start, end)
-        selection = self.selection
-        if selection:
-            text.paint(self.get_component_rich_style("reader--selection"), *selection)
-        if self.has_focus and start <= self.cursor <= end:
-            if self.cursor < end:
-                text.paint(self.get_component_rich_style("reader--cursor"), self.cursor, self.cursor + 1)
-            elif self.cursor == end:
-                text.append(" ", self.get_component_rich_style("reader--cursor"))
-        body = Strip(list(text.render(self.app.console)), text.cell_len).apply_style(base)
-        gutter = Text("▍ " if noted else "  ", style=base, end="")
-        if noted:
-            gutter.stylize(Style(color=self.get_component_rich_style(f"reader--{noted.color}").bgcolor), 0, 1)
-        margin = Strip(list(gutter.render(self.app.console)), GUTTER).apply_style(base)
-        # Offsets on every cell (margin and blank ends too), so a mouse drag can start anywhere on a line.
-        joined = Strip.join([margin, body]).extend_cell_length(width, base).crop(0, width)
-        return joined.apply_offsets(-GUTTER, line)
-
-    def _stylize_annotations(self, text: _LineText, start: int, end: int) -> Annotation | None:
-        """Colour the annotations on a line; the first one with a note (for the margin bar).
-
-        Longer annotations are painted first, so one nested in (or starting with) another shows.
-        """
-        here = self.annotations_between(start, end)
-        if not here:
-            return None
-        current = self.annotation_under_cursor.id if self.annotation_under_cursor else None
-        for annotation in sorted(here, key=lambda a: a.start - a.end) if len(here) > 1 else here:
-            low, high = annotation.start, annotation.end
-            text.paint(self.get_component_rich_style(f"reader--{annotation.color}"), low, high)
-            if annotation.id == current:
-                current_style = self.get_component_rich_style("reader--annotation-current", partial=True)
-                text.paint(current_style, low, high)
-        return next((a for a in here if a.note), None)
-
-    def _stylize_hits(self, text: _LineText, start: int, end: int) -> None:
-        if not self.hits:
-            return
-        first = max(bisect_right(self.hits, (start, start)) - 1, 0)
-        hit_style = self.get_component_rich_style("reader--hit")
-        current = self.hits[self.current_hit] if self.current_hit >= 0 else None
-        for s, e in self.hits[first:]:
-            if s >= end:
-                break
-            if e > start:
-                style = (
-                    self.get_component_rich_style("reader--current-hit") if (s, e) == current else hit_style
-                )
-                text.paint(style, s, e)
-
-    @lru_cache(maxsize=4096)  # noqa: B019 - cleared on every load; the widget lives as long as the app
-    def _block_style(self, logical: int) -> str:
-        if self._fences:
-            i = bisect_right(self._fences, (logical, len(self.text) + 1)) - 1
-            if i >= 0 and self._fences[i][0] <= logical < self._fences[i][1]:
-                return "reader--code"
-        head = self.text[logical : logical + 12]
-        if _HEADING.match(head):
-            return "reader--heading"
-        if _QUOTE.match(head):
-            return "reader--quote"
-        return ""
-
-    @lru_cache(maxsize=4096)  # noqa: B019
-    def _inline_spans(self, logical: int) -> tuple[tuple[int, int, str], ...]:
-        end = self.text.find("\n", logical)
-        line = self.text[logical : end if end >= 0 else len(self.text)]
-        if self._block_style(logical) == "reader--code":
-            return ()
-        spans: list[tuple[int, int, str]] = []
-        marker = _LIST.match(line) or _HEADING.match(line)
-        if marker:
-            spans.append((logical, logical + marker.end(), "reader--markup"))
-        for match in _INLINE.finditer(line):
-            s, e = logical + match.start(), logical + match.end()
-            kind = match.lastgroup if match.lastgroup in ("code", "strong", "em") else "link"
-            if match.group("link"):
-                label_s, label_e = logical + match.start("label"), logical + match.end("label")
-                spans += [(s, e, "reader--markup"), (label_s, label_e, "reader--link")]
-            else:
-                mark = 1 if kind in ("code", "em") else 2
-                component = {"code": "reader--code", "strong": "reader--strong", "em": "reader--emphasis"}[
-                    kind
-                ]
-                spans += [(s, e, component), (s, s + mark, "reader--markup"), (e - mark, e, "reader--markup")]
-        return tuple(spans)
-
-    # ------------------------------------------------------------------ cursor and actions
+        self.scroll_to_region(Region(0, y, 1, 1), animate=False, immediate=True, spacing=None)
 
     def watch_cursor(self, old: int, new: int) -> None:
         for offset in {old, new}:
@@ -612,6 +314,7 @@ class Reader(ScrollView, can_focus=True):
             self.refresh(Region(0, y, self.size.width, 1))
         self._keep_cursor_visible()
         self._update_annotation_under_cursor()
+        self._update_section()
         if self.selection_anchor is not None:
             self.refresh()
             self.post_message(self.SelectionChanged(self, self.selection))
@@ -628,12 +331,15 @@ class Reader(ScrollView, can_focus=True):
         self.moved = True
         self.cursor = offset
 
+    def _move_to(self, offset: int | None) -> None:
+        if offset is not None:
+            self._move(offset)
+
     def _move_lines(self, delta: int) -> None:
-        """Up or down by visual lines, staying in the same cell column (past tabs and wide characters)."""
-        line = self.line_of(self.cursor)
-        column = cell_of(self._display, self._starts[line], self.cursor)
-        target = min(max(line + delta, 0), len(self._starts) - 1)
-        self._move(offset_at_cell(self._display, self._starts[target], self._ends[target], column))
+        self._move_to(navigate.by_rows(self._layout, self.cursor, delta))
+
+    def _motion(self, move: navigate.Motion, forward: bool, snap_forward: bool = True) -> None:
+        self._move_to(navigate.by_motion(self._layout, self.text, self.cursor, move, forward, snap_forward))
 
     def action_cursor_down(self) -> None:
         self._move_lines(1)
@@ -642,10 +348,10 @@ class Reader(ScrollView, can_focus=True):
         self._move_lines(-1)
 
     def action_cursor_left(self) -> None:
-        self._move(max(self.cursor - 1, 0))
+        self._move_to(self._layout.stop_at_or_before(self.cursor - 1))
 
     def action_cursor_right(self) -> None:
-        self._move(min(self.cursor + 1, len(self.text)))
+        self._move_to(self._layout.stop_at_or_after(self.cursor + 1))
 
     def action_page_down(self) -> None:
         page = max(self.scrollable_content_region.height - 1, 1)
@@ -659,59 +365,61 @@ class Reader(ScrollView, can_focus=True):
 
     def action_top(self) -> None:
         self.scroll_to(y=0, animate=False, immediate=True)
-        self._move(0)
+        self._move(self._layout.snap(0))
 
     def action_bottom(self) -> None:
         self.scroll_end(animate=False, immediate=True)
-        self._move(self._starts[-1] if self._starts else 0)
+        last = self._layout.snap(len(self.text), forward=False)
+        self._move(self._layout.row(self.line_of(last)).first_stop)
 
     def action_next_hit(self) -> None:
-        if self.hits:
-            after = bisect_right(self.hits, (self.cursor, len(self.text) + 1))
-            if self.current_hit >= 0 and self.hits[self.current_hit][0] == self.cursor:
-                after = self.current_hit + 1
-            self._go_to_hit(after % len(self.hits), by_user=True)
+        self._step_hit(forward=True)
 
     def action_previous_hit(self) -> None:
-        if self.hits:
-            before = bisect_right(self.hits, (self.cursor, -1)) - 1
-            self._go_to_hit(before % len(self.hits), by_user=True)
+        self._step_hit(forward=False)
+
+    def _step_hit(self, forward: bool) -> None:
+        if self.marks.spans:
+            self._go_to_hit(self.marks.step(self.cursor, forward), by_user=True)
 
     def _go_to_hit(self, index: int, by_user: bool) -> None:
-        self.current_hit = index
-        self.go_to(self.hits[index][0], by_user=by_user)
+        """Go to a hit (or match), leaving the lines below it in view: one in the lower third of
+        the screen (or off it) is scrolled to a third from the top."""
+        marks = self.marks
+        marks.current = index
+        self.go_to(marks.spans[index][0], by_user=by_user, band=2 / 3)
+        marks.landed = self.cursor
         self.refresh()
-        self.post_message(self.HitChanged(self, index, len(self.hits)))
+        self.post_message(self.HitChanged(self, index, len(marks.spans), marks.kind))
+
+    def action_find(self) -> None:
+        self.post_message(self.FindRequested(self, self.marks.query))
+
+    def action_outline(self) -> None:
+        if not self._headings:
+            self.notify("No headings in this document", timeout=3, markup=False)
+            return
+        self.post_message(self.OutlineRequested(self, tuple(self._headings), self._section))
+
+    def action_toggle_source(self) -> None:
+        if not self._markdown:
+            self.notify("Plain text: it is shown as written", timeout=3, markup=False)
+            return
+        self.source_view = not self.source_view
 
     def on_click(self, event: events.Click) -> None:
         offset = self.offset_at(event.x, event.y)
         if offset is not None:
             self._move(offset)
 
-    # Scrolling with the wheel or the scrollbar moves the reading position as keys do.
-
-    def on_mouse_scroll_down(self, _: events.MouseScrollDown) -> None:
+    @on(events.MouseScrollDown)
+    @on(events.MouseScrollUp)
+    @on(ScrollTo)
+    @on(ScrollUp)
+    @on(ScrollDown)
+    def _scrolled(self) -> None:
+        """Scrolling with the wheel or the scrollbar moves the reading position as keys do."""
         self.moved = True
-
-    def on_mouse_scroll_up(self, _: events.MouseScrollUp) -> None:
-        self.moved = True
-
-    def on_scroll_to(self, _: ScrollTo) -> None:
-        self.moved = True
-
-    def on_scroll_up(self, _: ScrollUp) -> None:
-        self.moved = True
-
-    def on_scroll_down(self, _: ScrollDown) -> None:
-        self.moved = True
-
-    def offset_at(self, x: int, y: int) -> int | None:
-        """The text offset under a point of the widget, or None outside the text."""
-        line = round(self.scroll_y) + y - self.header_lines
-        if not 0 <= line < len(self._starts):
-            return None
-        column = x - self.styles.padding.left - GUTTER + round(self.scroll_x)
-        return offset_at_cell(self._display, self._starts[line], self._ends[line], column)
 
     # ------------------------------------------------------------------ selecting
 
@@ -724,39 +432,41 @@ class Reader(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.SelectionChanged(self, self.selection))
 
-    def action_cancel_selection(self) -> None:
-        if self.selection is None:
+    def action_cancel(self) -> None:
+        if self.selection is not None:
+            self.clear_selection()
+        elif self.marks.query:
+            self._drop_find()
+        else:
             raise SkipAction()  # let escape mean "back to the list"
-        self.clear_selection()
 
     def action_back(self) -> None:
         if self.selection_anchor is not None:
-            self._move(motions.previous_word(self.text, self.cursor))
+            self._motion(motions.previous_word, forward=False)
         else:
             self.action_page_up()
 
     def action_word(self, direction: int) -> None:
-        move = motions.next_word if direction > 0 else motions.previous_word
-        self._move(min(move(self.text, self.cursor), max(len(self.text) - 1, 0)))
+        self._motion(motions.next_word if direction > 0 else motions.previous_word, forward=direction > 0)
 
     def action_word_end(self) -> None:
         if self.selection_anchor is None:
             raise SkipAction()  # not selecting: e edits the annotation under the cursor
-        self._move(min(motions.end_of_word(self.text, self.cursor), max(len(self.text) - 1, 0)))
+        self._motion(motions.end_of_word, forward=True, snap_forward=False)
 
     def action_sentence(self, direction: int) -> None:
         move = motions.next_sentence if direction > 0 else motions.previous_sentence
-        self._move(min(move(self.text, self.cursor), max(len(self.text) - 1, 0)))
+        self._motion(move, forward=direction > 0)
 
     def action_paragraph(self, direction: int) -> None:
         move = motions.next_paragraph if direction > 0 else motions.previous_paragraph
-        self._move(min(move(self.text, self.cursor), max(len(self.text) - 1, 0)))
+        self._motion(move, forward=direction > 0)
 
     def action_line_start(self) -> None:
-        self._move(motions.line_start(self.text, self.cursor))
+        self._move(navigate.row_start(self._layout, self.cursor))
 
     def action_line_end(self) -> None:
-        self._move(motions.line_end(self.text, self.cursor))
+        self._move(navigate.row_end(self._layout, self.cursor))
 
     def action_extend(self, direction: str) -> None:
         if self.selection_anchor is None:
@@ -789,8 +499,8 @@ class Reader(ScrollView, can_focus=True):
         if before or self.annotations:
             self.go_to((before or list(self.annotations))[-1].start)
 
-    # Textual's mouse selection: render_line tags each text line's characters with
-    # (column, line) offsets, so a drag arrives here as offsets of the wrapped layout.
+    # Textual's mouse selection: render_line tags each row's characters with (column, line)
+    # offsets, so a drag arrives here as drawn positions on rows.
 
     def selection_updated(self, selection: Selection | None) -> None:
         self.selection_anchor = None
@@ -803,13 +513,8 @@ class Reader(ScrollView, can_focus=True):
         return (self.text[span[0] : span[1]], "\n") if span else None
 
     def _span_of(self, selection: Selection) -> Span | None:
-        if not self._starts:
+        if not self._layout.line_count:
             return None
-        start = self._offset_of(selection.start) if selection.start is not None else 0
-        end = self._offset_of(selection.end) if selection.end is not None else len(self.text)
+        start = self.offset_at_drawn(selection.start) if selection.start is not None else 0
+        end = self.offset_at_drawn(selection.end) if selection.end is not None else len(self.text)
         return (start, end) if end > start else None
-
-    def _offset_of(self, point: Offset) -> int:
-        line = min(max(point.y, 0), len(self._starts) - 1)
-        start, end = self._starts[line], self._ends[line]
-        return offset_at_drawn(drawn(self._display, start, end)[1], start, end, point.x)

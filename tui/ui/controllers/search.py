@@ -1,0 +1,422 @@
+"""Search and open: the query box, the list it fills, and which document ``enter`` opens.
+
+``SearchController`` is owned by the main screen. The index is searched in an exclusive thread
+worker (a newer keystroke cancels the older search): the first screenful at once, the rest after.
+Results come back to the screen as ``SearchFinished`` and are listed here.
+
+Keys are taken in the order they were typed. The screen's keys that move the focus into or out of
+the search box (``/``, and ``enter``, ``escape`` and ``down`` in it) are priority bindings,
+handled as the app reads them, so the keys typed after them already go where they lead.
+``enter`` in the box opens the top result of the query typed (or the row the user moved to),
+waiting for it when it has not been listed yet, or while the index being built holds no match
+yet: never a row of an older query. ``escape``
+empties the box (the list shows every document again); in an empty box it goes back to the list.
+``tab`` takes the "did you mean" suggestion when one is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Input, Label
+from textual.worker import get_current_worker
+
+from tui.core.library import Library
+from tui.core.sanitize import visible_line
+from tui.core.search import IndexDamaged, IndexUnavailable, QueryError, Results
+from tui.ui.controllers.listing import Corpus, browse_rows, result_rows
+from tui.ui.messages import HitsFound, SearchFinished
+from tui.ui.widgets.document_list import DocumentList
+from tui.ui.widgets.reader import Reader
+from tui.ui.wording import counted
+
+SEARCH_DELAY = 0.08
+"""Seconds of typing pause before a search runs."""
+FIRST_PAGE = 30
+"""Results fetched first, so the list repaints fast; the rest (up to RESULT_LIMIT) follow."""
+RESULT_LIMIT = 200
+SORTS = ("relevance", "date", "title")
+
+BINDINGS = [
+    # A priority binding runs as the app reads the key, so the focus has moved before the next
+    # key is routed: `/` and the letters typed after it land in the search box, in order.
+    Binding(
+        "slash",
+        "focus_search",
+        "Search",
+        id="main.search",
+        tooltip="Type a query (search as you type)",
+        priority=True,
+    ),
+    Binding("s", "cycle_sort", "Sort", id="main.sort", tooltip="Cycle the order of the list", show=False),
+    Binding(
+        "enter",
+        "open_result",
+        "Open",
+        show=False,
+        id="main.open_result",
+        tooltip="In the search box: open the top result (or the one moved to in the list)",
+        priority=True,
+    ),
+    Binding(
+        "escape",
+        "leave_search",
+        "Clear",
+        show=False,
+        id="main.leave_search",
+        tooltip="In the search box: clear the query; in an empty box, back to the list (no tag filter)",
+        priority=True,
+    ),
+    Binding(
+        "down",
+        "to_list",
+        "To the list",
+        show=False,
+        id="main.to_list",
+        tooltip="In the search box: to the results, keeping the query",
+        priority=True,
+    ),
+    Binding(
+        "tab",
+        "accept_suggestion",
+        "Did you mean",
+        show=False,
+        id="main.accept_suggestion",
+        tooltip="In the search box: search the 'did you mean' query instead (elsewhere: the next pane)",
+    ),
+]
+"""The searching keys of the main screen (its actions forward them here)."""
+SEARCH_BOX_ACTIONS = ("open_result", "leave_search", "to_list")
+"""Actions of keys that belong to the search box: off while the focus is elsewhere."""
+
+
+class SearchController:
+    """The query, the results listed for it, and opening one of them."""
+
+    def __init__(
+        self,
+        screen: Screen[Any],
+        library: Library,
+        corpus: Corpus,
+        *,
+        open_document: Callable[[str], None],
+        rebuild_index: Callable[[], None],
+    ) -> None:
+        self._screen = screen
+        self._library = library
+        self.corpus = corpus
+        self._open_document = open_document
+        self._rebuild_index = rebuild_index
+        self.active_query = ""
+        """The query the list currently shows results for ('' when browsing)."""
+        self.sort = "date"
+        """The list's order: relevance (while searching), date or title."""
+        self.suggestion: str | None = None
+        """The "did you mean" of the query typed, while it is shown."""
+        self.index: Any = None
+        """The index searcher, opened in the first search's worker (it imports the engine)."""
+        self.open_top_of: str | None = None
+        """``enter`` was pressed on this query before its results were listed: open the top one then."""
+        self.repairs = 0
+        """Rebuilds asked for since the last search that worked (one is tried, then reported)."""
+        self._listed_query = ""
+        """The query the list's rows answer ('' for the browsing rows)."""
+        self._timer: Timer | None = None
+
+    # ------------------------------------------------------------------ widgets
+
+    @property
+    def box(self) -> Input:
+        """The search box."""
+        return self._screen.query_one("#search", Input)
+
+    @property
+    def _note(self) -> Label:
+        return self._screen.query_one("#search-message", Label)
+
+    @property
+    def _list(self) -> DocumentList:
+        return self._screen.query_one(DocumentList)
+
+    @property
+    def typed(self) -> str:
+        """The query in the search box."""
+        return self.box.value.strip()
+
+    @property
+    def box_focused(self) -> bool:
+        """Whether the search box has the focus (its own keys are on only then)."""
+        return self._screen.focused is self.box
+
+    @property
+    def listing_is_stale(self) -> bool:
+        """The list still shows the rows of another query than the one typed (its own are coming)."""
+        return bool(self.typed) and self.typed != self._listed_query
+
+    # ------------------------------------------------------------------ searching
+
+    def changed(self, value: str) -> None:
+        """The box changed: search once the typing pauses (an empty box lists every document)."""
+        if self._timer is not None:
+            self._timer.stop()
+        text = value.strip()
+        if self.typed != self.open_top_of:  # the box now (this event may be older than the enter)
+            self.open_top_of = None
+        if self.suggestion is not None and text != self.active_query:
+            self.suggestion = None
+        if not text:
+            self.clear()
+            return
+        self._timer = self._screen.set_timer(SEARCH_DELAY, lambda: self.start(text))
+
+    def start(self, text: str) -> None:
+        """Search for ``text`` now (by relevance, unless the user chose an order while searching)."""
+        if self.sort not in SORTS or not self.active_query:
+            self.sort = "relevance"
+        self.active_query = text
+        if self.corpus.empty:
+            self._show_nothing_to_search()
+            return
+        self.run(text)
+
+    def run(self, query: str) -> None:
+        """Search in a worker; a newer search cancels this one."""
+        self._screen.run_worker(lambda: self._search(query), thread=True, exclusive=True, group="search")
+
+    def _search(self, query: str) -> None:
+        """The first screenful at once, then the rest (unless a newer keystroke came)."""
+        worker = get_current_worker()
+        post = self._screen.post_message
+        sort = self.sort
+        try:
+            index = self.open_index()
+            first = index.search(query, limit=FIRST_PAGE, sort=sort)
+            post(SearchFinished(query, first))
+            if first.total > len(first.hits) and not worker.is_cancelled:
+                post(SearchFinished(query, index.search(query, limit=RESULT_LIMIT, sort=sort)))
+        except QueryError as error:
+            post(SearchFinished(query, None, str(error)))
+        except IndexDamaged as error:
+            self._screen.app.call_from_thread(self.repair, str(error))
+            damaged = "the index was damaged: rebuilding it, results will follow"
+            post(SearchFinished(query, None, damaged, later=True))
+        except IndexUnavailable:
+            post(SearchFinished(query, None, "the index is being built: results will follow", later=True))
+        else:
+            self.repairs = 0
+
+    def open_index(self) -> Any:
+        """The searcher (opened once; imports the engine: only ever call it in a worker)."""
+        if self.index is None:
+            self.index = self._library.open_index()
+        return self.index
+
+    def find_hits(self, doc_id: str, text: str, query: str, jump: bool) -> None:
+        """Find where ``query`` matches in the open document, in a worker (``HitsFound``)."""
+
+        def run() -> None:
+            try:
+                spans = self.open_index().hit_spans(doc_id, text, query)
+            except IndexDamaged as error:
+                self._screen.app.call_from_thread(self.repair, str(error))
+                spans = []
+            except (QueryError, IndexUnavailable):
+                spans = []
+            self._screen.post_message(HitsFound(doc_id, query, spans, jump))
+
+        self._screen.run_worker(run, thread=True, exclusive=True, group="hits")
+
+    def repair(self, reason: str) -> None:
+        """A search found the index damaged: rebuild it, once until a search succeeds again."""
+        self.repairs += 1
+        if self.repairs > 1:
+            if self.repairs == 2:
+                self._screen.notify(
+                    f"The index is still damaged after a rebuild ({reason}). "
+                    "Run 'lectern index --rebuild' from a shell to see why.",
+                    severity="error",
+                    timeout=20,
+                )
+            return
+        self._screen.notify(f"The index was damaged ({reason}): rebuilding it", timeout=8)
+        self._rebuild_index()
+
+    def rerun(self) -> None:
+        """The index changed (a commit, a finished run): search the active query again."""
+        if self.active_query:
+            self.run(self.active_query)
+
+    def finished(self, message: SearchFinished) -> None:
+        """List the results of a search (or say why there are none)."""
+        if message.query != self.typed:
+            return  # a stale answer: a newer search is on its way
+        note = self._note
+        if self.corpus.empty:
+            self._show_nothing_to_search()
+            return
+        if message.results is None:
+            note.update(visible_line(message.error or ""))
+            note.set_class(True, "-error")
+            if self.open_top_of == message.query and not message.later:
+                self.open_top_of = None  # nothing to open: the bar says why
+            return
+        note.set_class(False, "-error")
+        results: Results = message.results
+        self.suggestion = results.suggestion
+        hint = f"{counted(results.total, 'result')} · by {self.sort}"
+        if results.suggestion:
+            hint += f" · did you mean: {visible_line(results.suggestion)} (tab)"
+        note.update(hint)
+        rows = result_rows(results, self.corpus)
+        self._list.set_rows(
+            rows,
+            snippets=True,
+            empty_message=f"Nothing matches {visible_line(message.query)!r}.",
+            fresh=message.query != self._listed_query,
+        )
+        self._listed_query = message.query
+        if self.open_top_of == message.query:
+            if rows:
+                self.open_top_of = None
+                self._open_document(rows[0].id)
+            elif not self.corpus.indexing:
+                self.open_top_of = None  # nothing to open, and the index holds all it will
+        reader = self._screen.query_one(Reader)
+        if reader.doc_id:
+            self.find_hits(reader.doc_id, reader.text, message.query, False)
+
+    def _show_nothing_to_search(self) -> None:
+        """An empty corpus: say so in the bar and the list, not that an index is missing."""
+        message = self.corpus.no_documents(self._library)
+        note = self._note
+        note.update(visible_line(message))
+        note.set_class(False, "-error")
+        self._list.set_rows([], snippets=True, empty_message=message)
+        self._listed_query = self.active_query
+        self.open_top_of = None
+
+    def clear(self) -> None:
+        """Back to browsing: every document (or the filtered ones), no hits in the reader."""
+        self.active_query = ""
+        self.suggestion = None
+        if self.sort == "relevance":
+            self.sort = "date"
+        self._note.update("")
+        self.show_browse_rows()
+        self._screen.query_one(Reader).set_hits([], jump=False)
+
+    def show_browse_rows(self) -> None:
+        """List every document of the corpus (or those with the filtered tag) in the chosen order."""
+        corpus = self.corpus
+        empty = (
+            "No documents with annotations of that tag."
+            if corpus.tag_filter
+            else corpus.no_documents(self._library)
+        )
+        self._list.set_rows(browse_rows(corpus, self.sort), snippets=False, empty_message=empty)
+        self._listed_query = ""
+
+    def catalog_changed(self) -> None:
+        """The corpus's documents changed: browsing rows follow (results follow the next search)."""
+        if not self.active_query:
+            self.show_browse_rows()
+
+    def counts_changed(self) -> None:
+        """Annotation counts changed: the rows say so."""
+        self._list.set_counts(self.corpus.counts)
+
+    # ------------------------------------------------------------------ order and filter
+
+    def cycle_sort(self) -> None:
+        """The next order: relevance (while searching), date, title."""
+        order = SORTS if self.active_query else SORTS[1:]
+        self.sort = order[(order.index(self.sort) + 1) % len(order)] if self.sort in order else order[0]
+        self._screen.notify(f"Sorted by {self.sort}", timeout=2)
+        self._relist()
+
+    def set_sort(self, sort: str) -> None:
+        """Choose the list order."""
+        self.sort = sort
+        self._relist()
+
+    def _relist(self) -> None:
+        if self.active_query:
+            self.run(self.active_query)
+        else:
+            self.show_browse_rows()
+
+    def filter_by_tag(self, tag: str | None) -> None:
+        """Show only the documents with an annotation tagged ``tag`` (None: all)."""
+        self.corpus.tag_filter = tag
+        if self.active_query:
+            self.box.value = ""
+        self.clear()
+        if tag:
+            self._note.update(Text(f"documents with annotations tagged #{visible_line(tag)} · esc shows all"))
+
+    # ------------------------------------------------------------------ keys in the box, opening
+
+    def after_typing(self, callback: Callable[..., None], *args: object) -> None:
+        """Call back once the search box has taken the keys typed so far (they are queued in it,
+        and each may change the query): a decision on "the query typed" is made on all of it."""
+        self.box.call_later(callback, *args)
+
+    def open_from_list(self, message: DocumentList.Opened) -> None:
+        """A row was opened: a click opens that row; a key, the query typed's row (see ``_open_listed``)."""
+        if message.clicked:
+            self._open_document(message.doc_id)  # the row the user pointed at, whatever the query
+        else:
+            self.after_typing(self._open_listed, message.doc_id)
+
+    def _open_listed(self, doc_id: str) -> None:
+        """A key asked for a row: on rows about to be replaced by the typed query's, open the top
+        result of that query instead, when it comes."""
+        if self.listing_is_stale:
+            self.open_top_of = self.typed
+        else:
+            self._open_document(doc_id)
+
+    def open_result(self) -> None:
+        """``enter`` in the search box: open the top result of the query typed, or the row the user
+        moved to in its results. The keys typed after it go to the list, so the row is chosen now;
+        the query is read once the box has taken the letters typed before it."""
+        listed = self._list
+        chosen = listed.highlighted.id if listed.moved and listed.highlighted else None
+        self._screen.set_focus(listed)
+        self.after_typing(self._open_result, chosen, self._listed_query)
+
+    def _open_result(self, chosen: str | None, chosen_in: str) -> None:
+        typed = self.typed
+        if not typed:
+            return  # browsing: enter goes to the list
+        if self.listing_is_stale:
+            self.open_top_of = typed  # opened as soon as its results are listed
+            return
+        rows = self._list.rows
+        if chosen is not None and chosen_in == typed and any(r.id == chosen for r in rows):
+            self._open_document(chosen)
+        elif rows:
+            self._open_document(rows[0].id)
+
+    def escape(self) -> bool:
+        """``escape`` in the box: empty it and say True; an empty box is left alone (False)."""
+        box = self.box
+        if not box.value:
+            return False
+        box.value = ""  # now: the keys typed after the escape start a new query
+        return True
+
+    def accept_suggestion(self) -> bool:
+        """Put the "did you mean" query in the box (it is searched as typed); whether there was one."""
+        suggestion = self.suggestion
+        if suggestion is None or self.typed != self.active_query:
+            return False
+        box = self.box
+        box.value = suggestion
+        box.cursor_position = len(suggestion)
+        return True

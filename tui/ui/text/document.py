@@ -1,0 +1,262 @@
+"""A whole document as rows, laid out chunk by chunk as they are needed.
+
+The reader asks for row ``n`` (to draw it), for the row holding an offset (to show the cursor),
+and for the nearest place the cursor can stop. ``DocumentLayout`` answers from chunks (see
+``blocks``) laid out on first use and kept in a bounded cache: opening a 5 MB document lays
+out only the screenful shown. Until a chunk is laid out its row count is an estimate from its
+line lengths; a Fenwick tree of the counts maps a row number to its chunk in log time, and
+corrects every number below a chunk at once when its count becomes exact. ``lay_out_pending``
+lays out the rest in small steps, so the scrollbar settles while the reader is idle.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_right
+from collections import OrderedDict
+
+from tui.ui.text import markdown
+from tui.ui.text.blocks import Chunks, Heading, markdown_chunks, plain_chunks, references
+from tui.ui.text.cells import MIN_WIDTH
+from tui.ui.text.rows import EMPTY, Row, placed
+
+CACHE_CHUNKS = 2048
+"""Chunks whose rows are kept; one laid out again gets the same rows (and the same count)."""
+
+
+class DocumentLayout:
+    """The rows of ``text`` at ``width`` cells: Markdown rendered, or the source as it is."""
+
+    def __init__(self, text: str, display: str, width: int, markdown: bool) -> None:
+        self.text, self.display = text, display
+        self.markdown = markdown
+        """Whether Markdown is rendered (else every chunk shows its source)."""
+        self.chunks: Chunks = markdown_chunks(text) if markdown else plain_chunks(text)
+        self._references = references(text) if markdown else []
+        self.width = max(width, MIN_WIDTH)
+        self._cache: OrderedDict[int, tuple[list[Row], list[int]]] = OrderedDict()
+        self._exact = bytearray(len(self.chunks.starts))
+        self._counts = self._estimates()
+        self._tree = _Fenwick(self._counts)
+        self._next_pending = 0
+        self.generation = 0
+        """Bumped whenever a row count changes: row numbers below that chunk moved."""
+
+    @property
+    def headings(self) -> list[Heading]:
+        """The document's headings, in order (none for source shown as it is)."""
+        return self.chunks.headings if self.markdown else []
+
+    @property
+    def line_count(self) -> int:
+        """Rows in the document (estimated for the chunks not laid out yet)."""
+        return self._tree.total
+
+    @property
+    def complete(self) -> bool:
+        """Whether every chunk has been laid out (so every row number is exact)."""
+        return self._next_pending >= len(self._exact)
+
+    def resize(self, width: int) -> None:
+        """Lay out again at ``width`` cells (lazily, as for a new document)."""
+        width = max(width, MIN_WIDTH)
+        if width == self.width:
+            return
+        self.width = width
+        self._cache.clear()
+        self._exact = bytearray(len(self.chunks.starts))
+        self._counts = self._estimates()
+        self._tree = _Fenwick(self._counts)
+        self._next_pending = 0
+        self.generation += 1
+
+    # ------------------------------------------------------------------ rows
+
+    def row(self, line: int) -> Row:
+        """Row ``line`` (0 = the first row of the text)."""
+        if line < 0 or self.line_count == 0:
+            return EMPTY
+        chunk, index = self.locate(line)
+        rows = self._rows(chunk)[0]
+        if self.line_at(chunk, index) != line or index >= len(rows):
+            return EMPTY  # past the end, now that the last chunks are laid out
+        return rows[index]
+
+    def locate(self, line: int) -> tuple[int, int]:
+        """The chunk holding row ``line`` and the row's index in it (laying the chunk out, so the
+        answer is exact: a row past the end is the last row)."""
+        while True:
+            total = self.line_count
+            if total == 0:
+                return 0, 0
+            line = min(max(line, 0), total - 1)
+            chunk = self._tree.find(line)
+            rows = self._rows(chunk)[0]
+            index = line - self._tree.prefix(chunk)
+            if 0 <= index < len(rows):
+                return chunk, index
+
+    def line_at(self, chunk: int, index: int) -> int:
+        """The row number of row ``index`` of ``chunk``."""
+        return self._tree.prefix(chunk) + index
+
+    def line_of(self, offset: int) -> int:
+        """The row holding ``offset`` (or the last row drawn before it, when it is hidden)."""
+        chunk = self._chunk_of(offset)
+        while chunk > 0 and not self._rows(chunk)[0]:
+            chunk -= 1
+        rows, starts = self._rows(chunk)
+        if not rows:
+            return 0
+        return self._tree.prefix(chunk) + max(bisect_right(starts, offset) - 1, 0)
+
+    def stop_at_or_after(self, offset: int) -> int | None:
+        """The first offset drawn at or after ``offset`` (where the cursor can stop)."""
+        chunk = self._chunk_of(offset)
+        while chunk < len(self._exact):
+            rows, starts = self._rows(chunk)
+            for row in rows[max(bisect_right(starts, offset) - 1, 0) :]:
+                found = row.stop_at_or_after(offset)
+                if found is not None:
+                    return found
+            chunk += 1
+        return None
+
+    def stop_at_or_before(self, offset: int) -> int | None:
+        """The last offset drawn at or before ``offset``."""
+        chunk = self._chunk_of(offset)
+        while chunk >= 0:
+            rows, starts = self._rows(chunk)
+            for row in reversed(rows[: bisect_right(starts, offset)]):
+                found = row.stop_at_or_before(offset)
+                if found is not None:
+                    return found
+            chunk -= 1
+        return None
+
+    def snap(self, offset: int, forward: bool = True) -> int:
+        """The stop nearest ``offset`` in one direction (the other when there is none); 0 when
+        nothing at all is drawn."""
+        first, second = (
+            (self.stop_at_or_after, self.stop_at_or_before)
+            if forward
+            else (self.stop_at_or_before, self.stop_at_or_after)
+        )
+        found = first(offset)
+        if found is None:
+            found = second(offset)
+        return found if found is not None else 0
+
+    def lay_out_pending(self, seconds: float) -> bool:
+        """Lay out chunks not laid out yet, in order, for about ``seconds``; whether any row count
+        changed."""
+        deadline = time.perf_counter() + seconds
+        generation = self.generation
+        while self._next_pending < len(self._exact) and time.perf_counter() < deadline:
+            if not self._exact[self._next_pending]:
+                self._rows(self._next_pending)
+            self._next_pending += 1
+        return self.generation != generation
+
+    # ------------------------------------------------------------------ chunks
+
+    def _chunk_of(self, offset: int) -> int:
+        return max(bisect_right(self.chunks.starts, offset) - 1, 0)
+
+    def _rows(self, chunk: int) -> tuple[list[Row], list[int]]:
+        cached = self._cache.get(chunk)
+        if cached is not None:
+            self._cache.move_to_end(chunk)
+            return cached
+        rows = self._render(chunk)
+        found = (rows, [row.start for row in rows])
+        self._cache[chunk] = found
+        if len(self._cache) > CACHE_CHUNKS:
+            self._cache.popitem(last=False)
+        if not self._exact[chunk]:
+            self._exact[chunk] = 1
+            if len(rows) != self._counts[chunk]:
+                self._tree.add(chunk, len(rows) - self._counts[chunk])
+                self._counts[chunk] = len(rows)
+                self.generation += 1
+        return found
+
+    def _render(self, chunk: int) -> list[Row]:
+        chunks = self.chunks
+        start, end = chunks.starts[chunk], chunks.ends[chunk]
+        if self.markdown and chunks.markdown[chunk]:
+            rows = markdown.render(self.text, self.display, start, end, self.width, self._references)
+        else:
+            rows = markdown.source_rows(
+                self.display, start, _without_newline(self.text, start, end), self.width
+            )
+        last = chunk == len(chunks.starts) - 1
+        if self.markdown and rows and not last and (chunks.markdown[chunk] or chunks.markdown[chunk + 1]):
+            rows.append(EMPTY)  # a blank row between blocks
+        return placed(rows, end)
+
+    def _estimates(self) -> list[int]:
+        """A guess of each chunk's rows from its line lengths (wrapped at the width). In Markdown a
+        run of blank lines is one blank row between blocks, and a chunk of blank lines shows none."""
+        width, markdown = self.width, self.markdown
+        lengths = self.chunks.line_lengths
+        firsts = [*self.chunks.first_lines, len(lengths)]
+        estimates = []
+        for k in range(len(self.chunks.starts)):
+            rows, blank = 0, True
+            for length in lengths[firsts[k] : firsts[k + 1]]:
+                if length:
+                    rows += 1 + (length - 1) // width
+                elif not (markdown and blank):
+                    rows += 1
+                blank = not length
+            estimates.append(rows)
+        return estimates
+
+
+def _without_newline(text: str, start: int, end: int) -> int:
+    """``end``, less the newline that ends the chunk (it starts no row of its own)."""
+    return end - 1 if end > start and text[end - 1] == "\n" else end
+
+
+class _Fenwick:
+    """Row counts per chunk: prefix sums and "which chunk holds row n" in log time, updatable."""
+
+    def __init__(self, counts: list[int]) -> None:
+        self.size = len(counts)
+        self.tree = [0] * (self.size + 1)
+        self.total = 0
+        for i, count in enumerate(counts):
+            self.total += count
+            j = i + 1
+            self.tree[j] += count
+            parent = j + (j & -j)
+            if parent <= self.size:
+                self.tree[parent] += self.tree[j]
+        self._top = 1 << self.size.bit_length() if self.size else 0
+
+    def add(self, index: int, delta: int) -> None:
+        self.total += delta
+        j = index + 1
+        while j <= self.size:
+            self.tree[j] += delta
+            j += j & -j
+
+    def prefix(self, index: int) -> int:
+        """Rows in chunks ``[0, index)``."""
+        found, j = 0, index
+        while j > 0:
+            found += self.tree[j]
+            j -= j & -j
+        return found
+
+    def find(self, line: int) -> int:
+        """The chunk holding row ``line``: the first whose rows, with those before it, exceed it."""
+        position, remaining, step = 0, line, self._top
+        while step:
+            nxt = position + step
+            if nxt <= self.size and self.tree[nxt] <= remaining:
+                position = nxt
+                remaining -= self.tree[nxt]
+            step >>= 1
+        return min(position, self.size - 1)

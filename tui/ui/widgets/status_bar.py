@@ -1,0 +1,115 @@
+"""The status line under the panes: corpus size and indexing, the note under the cursor, the
+section the cursor is in, and the current hit (or find match).
+
+Its parts are labels the screen fills through methods (data in, nothing out). The note under the
+cursor is drawn at the width it gets: its tags go last and stay whole, and the note before them
+is cut with an ellipsis, so a long note never pushes its tags out of sight. Everything shown is
+plain text: notes, tags and counts come from files.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Label, ProgressBar
+
+from tui.core.sanitize import visible_line
+from tui.ui.wording import counted
+
+TAG_GAP = "  "
+
+
+class NoteLabel(Widget):
+    """The annotation under the cursor: its note (or colour), cut to leave room for its tags."""
+
+    DEFAULT_CSS = """
+    NoteLabel { height: 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._note = ""
+        self._tags: tuple[str, ...] = ()
+
+    def update(self, note: str, tags: tuple[str, ...] = ()) -> None:
+        """Show ``note`` and ``tags`` ('' and none: nothing)."""
+        self._note, self._tags = visible_line(note), tuple(visible_line(t) for t in tags)
+        self.refresh()
+
+    def render(self) -> Text:
+        tags = TAG_GAP.join(f"#{t}" for t in self._tags)
+        width = self.content_region.width or self.size.width
+        if not tags:
+            return Text(self._note, no_wrap=True, overflow="ellipsis", end="")
+        room = width - len(tags) - len(TAG_GAP)
+        note = Text(self._note, no_wrap=True, end="")
+        if room < 8:  # no room for both: the tags, as many as fit
+            return Text(tags, no_wrap=True, overflow="ellipsis", end="")
+        note.truncate(room, overflow="ellipsis")
+        return note + Text(TAG_GAP + tags, style="italic", end="")
+
+
+class StatusBar(Horizontal):
+    """One line: corpus · progress · note and tags · section · hit."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; padding: 0 1; }
+    StatusBar > #status-corpus { width: auto; margin-right: 2; }
+    StatusBar > #status-progress { width: auto; }
+    StatusBar > #status-progress Bar { width: 16; }
+    StatusBar > #status-note { width: 1fr; color: $text; padding: 0 1; }
+    StatusBar > #status-section { width: auto; max-width: 30%; color: $text-muted; padding: 0 1; }
+    StatusBar > #status-hit { width: auto; min-width: 10; text-align: right; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="status-corpus", markup=False)
+        yield ProgressBar(id="status-progress", show_eta=True)
+        yield NoteLabel(id="status-note")
+        yield Label("", id="status-section", markup=False)
+        yield Label("", id="status-hit", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(ProgressBar).display = False
+
+    def show_corpus(self, text: str) -> None:
+        """What the corpus holds and what the indexer is doing."""
+        self.query_one("#status-corpus", Label).update(text)
+
+    def show_progress(self, done: float, total: float | None = None) -> None:
+        """Show the indexing progress bar (``total`` starts a run, ``done`` moves it)."""
+        bar = self.query_one(ProgressBar)
+        bar.display = True
+        if total is not None:
+            bar.update(total=total, progress=done)
+        else:
+            bar.update(progress=done)
+
+    def hide_progress(self) -> None:
+        """The indexer is not running."""
+        self.query_one(ProgressBar).display = False
+
+    def show_note(self, note: str, tags: tuple[str, ...] = ()) -> None:
+        """The annotation under the cursor: its note (or colour) and its tags ('' for none). While
+        one shows, the section steps aside: a narrow status line has no room for both."""
+        self.query_one(NoteLabel).update(note, tags)
+        self.query_one("#status-section").display = not (note or tags)
+
+    def show_section(self, title: str | None) -> None:
+        """The heading the reader's cursor is under (None: before the first, or none)."""
+        label = self.query_one("#status-section", Label)
+        shown = visible_line(title).strip() if title else ""
+        label.update(Text(f"§ {shown}" if shown else "", no_wrap=True, overflow="ellipsis"))
+
+    def show_hit(self, index: int, total: int, kind: str = "hit") -> None:
+        """The current search hit (``kind`` "hit") or find match ("match") in the reader (``index``
+        -1: none chosen yet; ``total`` 0: none)."""
+        label = self.query_one("#status-hit", Label)
+        if total == 0:
+            label.update("")
+        elif index < 0:
+            label.update(counted(total, kind, "matches" if kind == "match" else None))
+        else:
+            label.update(f"{kind} {index + 1:,}/{total:,}")
