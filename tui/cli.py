@@ -25,14 +25,9 @@ from typing import Any, TextIO
 from tui import __version__
 from tui.core.annotations import (
     COLORS,
-    Annotation,
-    AnnotationSet,
-    AnnotationStore,
-    DocumentRef,
-    open_annotations,
 )
 from tui.core.documents import EXTENSIONS
-from tui.core.library import Library, read_text
+from tui.core.library import Library
 from tui.core.paths import HOME_VARIABLE, Paths
 from tui.core.sanitize import visible
 from tui.core.search import IndexUnavailable, QueryError, Results
@@ -68,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         if sys.flags.dev_mode:
             raise
-        _say(_os_reason(error) if isinstance(error, OSError) else _unexpected(error))
+        say(os_reason(error) if isinstance(error, OSError) else unexpected(error))
         return EXIT_FAILED
     return code
 
@@ -83,36 +78,38 @@ def _dispatch(args: list[str]) -> int:
     parsed = _parse_subcommand(args)
     problem = _input_problem(getattr(parsed, "paths", ()))
     if problem is not None:
-        _say(problem)
+        say(problem)
         return EXIT_USAGE
+    from tui.cli_annotations import annotations_command, export_command, import_command
+
     handlers = {
         "index": _index,
         "search": _search,
         "paths": _paths,
-        "annotations": _annotations,
-        "export": _export,
-        "import": _import,
+        "annotations": annotations_command,
+        "export": export_command,
+        "import": import_command,
     }
     return handlers[parsed.command](parsed, Paths.from_environment())
 
 
-def _say(message: str) -> None:
+def say(message: str) -> None:
     print(f"lectern: {message}", file=sys.stderr)
 
 
-def _unexpected(error: Exception) -> str:
+def unexpected(error: Exception) -> str:
     where = "python -X dev -m tui shows where"
     return f"unexpected error: {type(error).__name__}: {visible(str(error))} ({where})"
 
 
-def _os_reason(error: OSError, where: object = None) -> str:
+def os_reason(error: OSError, where: object = None) -> str:
     """``PATH: reason`` as Unix tools print it (``where`` when the error names no file)."""
     reason = error.strerror or str(error) or type(error).__name__
     place = error.filename if error.filename is not None else where
     return f"{visible(str(place))}: {reason}" if place is not None else reason
 
 
-def _write_failure(error: OSError, folder: Path) -> str:
+def write_failure(error: OSError, folder: Path) -> str:
     """Why a folder could not be written; its lock and temp files mean nothing to the user."""
     return f"cannot write in {visible(str(folder))}: {error.strerror or error}"
 
@@ -134,7 +131,7 @@ def _input_problem(inputs: Iterable[Path]) -> str | None:
         except FileNotFoundError:
             return f"no such file or folder: {visible(str(path))}"
         except OSError as error:
-            return f"cannot open {_os_reason(error, path)}"
+            return f"cannot open {os_reason(error, path)}"
         if not stat.S_ISDIR(mode) and not (stat.S_ISREG(mode) and path.suffix.lower() in EXTENSIONS):
             return f"not a folder or a document lectern reads ({DOCUMENT_TYPES}): {visible(str(path))}"
     return None
@@ -294,7 +291,7 @@ def _open_reader(inputs: Sequence[Path]) -> int:
             "'lectern index [PATH...]' or 'lectern export'"
         )
     if problem is not None:
-        _say(problem)
+        say(problem)
         return EXIT_USAGE
     from tui.ui.app import run_app  # the only place the CLI loads Textual
 
@@ -310,9 +307,9 @@ def _is_terminal(stream: TextIO | None) -> bool:
 
 def _index(args: argparse.Namespace, paths: Paths) -> int:
     library = Library.open(paths, args.paths)
-    outcome = _run_indexer(library, args.rebuild, progress=sys.stderr.isatty())
+    outcome = run_indexer(library, args.rebuild, progress=sys.stderr.isatty())
     if outcome["event"] != "done":
-        _say(f"indexing failed: {visible(outcome['message'])}")
+        say(f"indexing failed: {visible(outcome['message'])}")
         return EXIT_FAILED
     _print_report(outcome, sys.stdout)
     _remember_report(library, _report_lines(outcome))
@@ -320,20 +317,20 @@ def _index(args: argparse.Namespace, paths: Paths) -> int:
     return EXIT_OK
 
 
-def _update(library: Library, progress: bool = False) -> dict[str, Any] | None:
+def update_index(library: Library, progress: bool = False) -> dict[str, Any] | None:
     """Bring the index up to date before reading it: the indexer's report, or None (said on
     stderr) when there is no index to read.
 
     When the indexer fails but an earlier run left an index (a read-only cache, say), that index
     is read as it stands, with one warning: an old answer beats none.
     """
-    outcome = _run_indexer(library, rebuild=False, progress=progress)
+    outcome = run_indexer(library, rebuild=False, progress=progress)
     if outcome["event"] != "done":
         catalog = library.catalog()
         if catalog is None:
-            _say(f"indexing failed: {visible(outcome['message'])}")
+            say(f"indexing failed: {visible(outcome['message'])}")
             return None
-        _say(f"the index could not be updated ({visible(outcome['message'])}); results may be out of date")
+        say(f"the index could not be updated ({visible(outcome['message'])}); results may be out of date")
         outcome = {"event": "done", "documents": len(catalog.entries), "skipped": [], "problems": []}
     _note_if_empty(library, outcome["documents"])
     return outcome
@@ -342,10 +339,10 @@ def _update(library: Library, progress: bool = False) -> dict[str, Any] | None:
 def _note_if_empty(library: Library, documents: int) -> None:
     if not documents:
         where = ", ".join(visible(str(p)) for p in library.inputs)
-        _say(f"no documents in {where} (lectern reads {DOCUMENT_TYPES})")
+        say(f"no documents in {where} (lectern reads {DOCUMENT_TYPES})")
 
 
-def _run_indexer(library: Library, rebuild: bool, progress: bool) -> dict[str, Any]:
+def run_indexer(library: Library, rebuild: bool, progress: bool) -> dict[str, Any]:
     """Run the indexer child (a progress bar when ``progress``); its last event, ``done`` or
     ``error``. Closing the events stops the child, so it never outlives an early exit."""
     with contextlib.closing(library.update(rebuild)) as events:
@@ -394,7 +391,7 @@ def _print_report(done: dict[str, Any], out: TextIO) -> None:
     out.write(
         f"indexed {done['indexed']:,}, updated {done['updated']:,}, removed {done['removed']:,}, "
         f"unchanged {done['unchanged']:,}, skipped {len(done['skipped']):,} "
-        f"({_counted(done['documents'], 'document')} in the index, {done['seconds']:,.2f} s)\n"
+        f"({counted(done['documents'], 'document')} in the index, {done['seconds']:,.2f} s)\n"
     )
     for item in done["skipped"]:
         out.write(f"  skipped {visible(item['path'])}: {item['reason']}\n")
@@ -437,7 +434,7 @@ def _remember_report(library: Library, lines: set[str]) -> None:
         atomic_write_text(_reported_file(library), json.dumps(sorted(lines), ensure_ascii=False))
 
 
-def _counted(number: int, noun: str, plural: str | None = None) -> str:
+def counted(number: int, noun: str, plural: str | None = None) -> str:
     """``1 hit``, ``2 hits``, ``400,000 hits``: a count as people write it."""
     return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
@@ -447,7 +444,7 @@ def _counted(number: int, noun: str, plural: str | None = None) -> str:
 
 def _search(args: argparse.Namespace, paths: Paths) -> int:
     library = Library.open(paths, args.paths)
-    done = _update(library, progress=sys.stderr.isatty())
+    done = update_index(library, progress=sys.stderr.isatty())
     if done is None:
         return EXIT_FAILED
     lines = _report_lines(done)
@@ -458,10 +455,10 @@ def _search(args: argparse.Namespace, paths: Paths) -> int:
     try:
         results = _query(library, args) if done["documents"] else Results(args.query, (), 0)
     except QueryError as error:
-        _say(visible(str(error)))
+        say(visible(str(error)))
         return EXIT_USAGE
     except IndexUnavailable as error:
-        _say(f"the index cannot be read ({visible(str(error))})")
+        say(f"the index cannot be read ({visible(str(error))})")
         return EXIT_FAILED
     if args.json:
         json.dump([_as_json(hit) for hit in results.hits], sys.stdout, ensure_ascii=False, indent=2)
@@ -477,10 +474,10 @@ def _query(library: Library, args: argparse.Namespace) -> Results:
         return _query_once(library, args)
     except IndexUnavailable as error:
         damage = visible(str(error))
-    outcome = _run_indexer(library, rebuild=True, progress=sys.stderr.isatty())
+    outcome = run_indexer(library, rebuild=True, progress=sys.stderr.isatty())
     if outcome["event"] != "done":
         raise IndexUnavailable(f"{damage}; rebuilding it failed: {visible(outcome['message'])}")
-    _say(f"the index was damaged ({damage}); rebuilt")
+    say(f"the index was damaged ({damage}); rebuilt")
     return _query_once(library, args)
 
 
@@ -511,12 +508,12 @@ def _as_json(hit: Any) -> dict[str, Any]:
 def _print_results(results: Any, sort: str, out: TextIO) -> None:
     color = out.isatty() and "NO_COLOR" not in os.environ
     shown = len(results.hits)
-    out.write(f"{_counted(results.total, 'result')} for {visible(results.query)!r}")
+    out.write(f"{counted(results.total, 'result')} for {visible(results.query)!r}")
     out.write(f" (showing {shown:,}, by {sort})\n" if shown < results.total else f" (by {sort})\n")
     if results.suggestion:
         out.write(f"did you mean: {visible(results.suggestion)}\n")
     for number, hit in enumerate(results.hits, 1):
-        hits = _counted(hit.hits, "hit") if hit.hits else ""  # a title or tag match has none in the text
+        hits = counted(hit.hits, "hit") if hit.hits else ""  # a title or tag match has none in the text
         meta = " · ".join(x for x in (hit.date, visible(hit.source), hits) if x)
         out.write(f"\n{number:>3}. {_bold(visible(hit.title), color)}  {meta}\n")
         out.write(f"     {visible(hit.id)}\n")
@@ -539,209 +536,6 @@ def _marked(snippet: str, marks: Iterable[tuple[int, int]], color: bool) -> str:
         last = end
     pieces.append(safe[last:])
     return "".join(pieces)
-
-
-# --------------------------------------------------------------------------- annotations
-
-
-def _annotations(args: argparse.Namespace, paths: Paths) -> int:
-    library = Library.open(paths, args.paths)
-    if _update(library) is None:
-        return EXIT_FAILED
-    store = library.annotation_store()
-    action = {"add": _add_annotation, "list": _list_annotations, "verify": _verify_annotations}[args.action]
-    code = action(args, library, store)
-    _report_problems(store)
-    return code
-
-
-def _report_problems(store: AnnotationStore) -> None:
-    for problem in store.problems:
-        print(f"lectern: {visible(problem)}", file=sys.stderr)
-    store.problems.clear()
-
-
-def _verify_annotations(args: argparse.Namespace, library: Library, store: AnnotationStore) -> int:
-    """List the annotations made on another version of their document's text, and how each fared,
-    and those whose document is missing or unreadable (kept, never dropped)."""
-    rows = [
-        (found, a)
-        for found in library.annotated(store, with_missing=True)
-        for a in found.annotations
-        if found.document_status != "present" or a.sha256 != found.document.sha256 or a.anchor != "anchored"
-    ]
-    if args.json:
-        return _print_json(rows)
-    for found, a in rows:
-        quote = _one_line(a.target.exact, 60)
-        where = f"{a.start}-{a.end}" if a.anchor != "orphaned" else "no longer in the text"
-        kept = found.document_status
-        status, mark = (a.anchor, "") if kept == "present" else (kept, f"  [document {kept}]")
-        print(f"{status:<9} {visible(found.document.id)}:{where}  “{visible(quote)}”{mark}")
-    changed = [a.anchor for found, a in rows if found.document_status == "present"]
-    counts = ", ".join(f"{changed.count(s):,} {s}" for s in sorted(set(changed)))
-    print(
-        f"{_counted(len(changed), 'annotation')} made on another version of their document"
-        + (f": {counts}" if changed else ""),
-        file=sys.stderr,
-    )
-    if len(rows) > len(changed):
-        gone = len(rows) - len(changed)
-        print(f"{_counted(gone, 'annotation')} of a missing or unreadable document", file=sys.stderr)
-    return EXIT_OK
-
-
-def _list_annotations(args: argparse.Namespace, library: Library, store: AnnotationStore) -> int:
-    wanted = set(args.tag)
-    rows = [
-        (found, a)
-        for found in library.annotated(store, with_missing=True)
-        if args.doc in (None, found.document.id)
-        for a in found.annotations
-        if wanted <= set(a.tags)
-    ]
-    if args.json:
-        return _print_json(rows)
-    for found, a in rows:
-        quote = _one_line(a.target.exact, 70)
-        tags = f"  #{' #'.join(a.tags)}" if a.tags else ""
-        gone = "" if found.document_status == "present" else f"  [document {found.document_status}]"
-        print(visible(f"{found.document.id}:{a.start}-{a.end}  [{a.color}, {a.anchor}]{tags}{gone}"))
-        print(f"    “{visible(quote)}”")
-        if a.note:
-            print(f"    note: {visible(' '.join(a.note.split()))}")
-    missing = sum(found.document_status != "present" for found, _ in rows)
-    print(
-        _counted(len(rows), "annotation")
-        + (f" ({missing:,} of a missing or unreadable document)" if missing else ""),
-        file=sys.stderr,
-    )
-    return EXIT_OK
-
-
-def _print_json(rows: list[tuple[AnnotationSet, Annotation]]) -> int:
-    listed = [_annotation_json(found.document, a, found.document_status) for found, a in rows]
-    json.dump(listed, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-    return EXIT_OK
-
-
-def _one_line(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-def _annotation_json(doc: DocumentRef, a: Annotation, status: str = "present") -> dict[str, Any]:
-    """An annotation and its document; ``document_status``: present, missing or unreadable."""
-    return {
-        "document": doc.id,
-        "title": doc.title,
-        "path": doc.path,
-        "document_status": status,
-        **a.to_dict(),
-    }
-
-
-def _add_annotation(args: argparse.Namespace, library: Library, store: AnnotationStore) -> int:
-    ref = next((r for r in library.references() if r.id == args.doc), None)
-    text = read_text(ref.path) if ref else None
-    if ref is None or text is None:
-        _say(f"no readable document {visible(repr(args.doc))} in this corpus (see 'lectern search')")
-        return EXIT_USAGE
-    start = -1
-    for _ in range(args.occurrence):
-        start = text.find(args.exact, start + 1) if args.exact else -1
-        if start < 0:
-            fewer = _counted(args.occurrence, "occurrence")
-            _say(f"{visible(args.doc)} has fewer than {fewer} of that passage")
-            return EXIT_USAGE
-    annotation = Annotation.create(
-        text,
-        start,
-        start + len(args.exact),
-        sha256=ref.sha256,
-        note=args.note,
-        tags=args.tag,
-        color=args.color,
-    )
-    try:
-        open_annotations(store, ref, text)  # re-anchor what is there before adding
-        store.save(ref, annotation)
-    except OSError as error:  # each write is atomic: the annotations already there are intact
-        _say(f"the annotation was not saved: {_write_failure(error, store.folder)}")
-        return EXIT_FAILED
-    json.dump(_annotation_json(ref, annotation), sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-    return EXIT_OK
-
-
-# --------------------------------------------------------------------------- export and import
-
-
-def _export(args: argparse.Namespace, paths: Paths) -> int:
-    from tui.core.exchange import export, gather, left_out, select
-
-    library = Library.open(paths, args.paths)
-    if _update(library) is None:
-        return EXIT_FAILED
-    store = library.annotation_store()
-    docs = select(gather(library, store), tags=args.tag, color=args.color, doc_id=args.doc)
-    text = export(docs, args.format, full_text=args.full_text)
-    _report_problems(store)
-    for line in left_out(docs, args.format):
-        print(f"lectern: {visible(line)}", file=sys.stderr)
-    passages = sum(len(d.annotations) for d in docs)
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            args.output.write_text(text, encoding="utf-8", newline="")
-        except OSError as error:
-            _say(f"cannot write {_os_reason(error, args.output)}")
-            return EXIT_FAILED
-    where = f" to {args.output}" if args.output else ""
-    print(
-        f"exported {_counted(passages, 'passage')} from {_counted(len(docs), 'document')}"
-        f" as {args.format}{where}",
-        file=sys.stderr,
-    )
-    return EXIT_OK
-
-
-def _import(args: argparse.Namespace, paths: Paths) -> int:
-    from tui.core.exchange import ImportFormatError, gather, import_annotations
-
-    try:
-        data = args.file.read_bytes()
-    except OSError as error:
-        _say(f"cannot read {_os_reason(error, args.file)}")
-        return EXIT_USAGE
-    library = Library.open(paths, args.paths)
-    if _update(library) is None:
-        return EXIT_FAILED
-    store = library.annotation_store()
-    try:
-        report = import_annotations(data, gather(library, store, annotated_only=False), store)
-    except ImportFormatError as error:
-        _say(f"nothing imported: {visible(str(error))}")
-        return EXIT_USAGE
-    except OSError as error:  # each document's file is written atomically: none is left half-done
-        kept = "what it saved is kept; importing again is safe"
-        _say(f"import stopped: {_write_failure(error, store.folder)} ({kept})")
-        return EXIT_FAILED
-    _report_problems(store)
-    print(
-        f"imported {report.total:,}: {report.added:,} added, {report.updated:,} updated, "
-        f"{report.unchanged:,} unchanged, {len(report.orphaned):,} kept as orphans"
-    )
-    for line in report.orphaned:
-        print(f"  orphan: {visible(line)}")
-    if report.added or report.updated:  # notes and tags are searchable at once
-        outcome = _run_indexer(library, rebuild=False, progress=False)
-        if outcome["event"] != "done":
-            reason = visible(outcome["message"])
-            _say(f"the index could not be updated ({reason}); searched notes may be out of date")
-    return EXIT_OK
 
 
 # --------------------------------------------------------------------------- paths

@@ -249,9 +249,9 @@ def test_counts_are_singular_for_one_and_grouped_by_thousands(corpus: Path) -> N
 
 
 def test_the_cli_counted_helper() -> None:
-    from tui.cli import _counted
+    from tui.cli import counted
 
-    assert _counted(1, "hit") == "1 hit"
-    assert _counted(0, "hit") == "0 hits"
-    assert _counted(400_000, "hit") == "400,000 hits"
-    assert _counted(2, "match", "matches") == "2 matches"
+    assert counted(1, "hit") == "1 hit"
+    assert counted(0, "hit") == "0 hits"
+    assert counted(400_000, "hit") == "400,000 hits"
+    assert counted(2, "match", "matches") == "2 matches"

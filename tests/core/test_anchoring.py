@@ -30,7 +30,8 @@ from tui.core.anchoring import (
     retarget,
     target_at,
 )
-from tui.core.annotations import Annotation, dump_yaml, load_yaml
+from tui.core.annotation_format import dump_yaml, load_yaml
+from tui.core.annotations import Annotation
 from tui.core.paths import bundled_seeds
 
 PROPERTY = settings(max_examples=150, deadline=None)

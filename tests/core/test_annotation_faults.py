@@ -23,12 +23,17 @@ from hypothesis import strategies as st
 from tui.core import annotations as annotations_module
 from tui.core import storage
 from tui.core.anchoring import STATUSES
-from tui.core.annotations import (
-    COLORS,
+from tui.core.annotation_format import (
     HEADER,
     MAX_OFFSET,
-    Annotation,
+    MAX_SHORT_CHARS,
+    MAX_TAGS,
     AnnotationError,
+    load_lines,
+)
+from tui.core.annotations import (
+    COLORS,
+    Annotation,
     AnnotationSet,
     AnnotationStore,
     DocumentRef,
@@ -152,9 +157,9 @@ def invalid_entries(draw: st.DrawFn, names: st.SearchStrategy[str] = NAMES) -> d
     elif spoil == "target":
         entry["target"] = draw(st.sampled_from([None, "quote", ["quote"], 5, {"start": 1}]))
     elif spoil == "too many tags":
-        entry["tags"] = [f"t{n}" for n in range(annotations_module.MAX_TAGS + 1)]
+        entry["tags"] = [f"t{n}" for n in range(MAX_TAGS + 1)]
     elif spoil == "long tag":
-        entry["tags"] = ["x" * (annotations_module.MAX_SHORT_CHARS + 1)]
+        entry["tags"] = ["x" * (MAX_SHORT_CHARS + 1)]
     else:
         return draw(st.one_of(st.none(), st.integers(), NAMES, st.lists(st.integers(), max_size=2)))
     return entry
@@ -421,7 +426,7 @@ def test_a_large_file_of_lectern_s_own_loads_through_the_fast_reader() -> None:
     ]
     text = lectern_file(DOCUMENT, entries)
     assert len(text) < annotations_module.MAX_FILE_CHARS // 10
-    parsed = annotations_module._load_lines(text)
+    parsed = load_lines(text)
     assert parsed is not None and len(parsed["annotations"]) == 2_000
 
 

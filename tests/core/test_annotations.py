@@ -23,17 +23,14 @@ from tests.seeds import CHINA
 from tui.core import annotations as annotations_module
 from tui.core import indexer
 from tui.core.anchoring import Target, target_at
+from tui.core.annotation_format import HEADER, clean_tags, dump_yaml, load_lines, load_yaml
 from tui.core.annotations import (
     COLORS,
-    HEADER,
     Annotation,
     AnnotationSet,
     AnnotationStore,
     DocumentRef,
-    clean_tags,
     corpus_annotations,
-    dump_yaml,
-    load_yaml,
     open_annotations,
     reference,
 )
@@ -236,7 +233,7 @@ def test_dump_then_load_gives_the_same_dict_through_both_readers(payload: dict[s
     text = dump_yaml(payload)
     assert text.startswith(HEADER)
     assert text.count("\n") == 4 + len(payload["annotations"])  # one annotation a line, always
-    assert annotations_module._load_lines(text) == payload  # the fast reader took it
+    assert load_lines(text) == payload  # the fast reader took it
     assert load_yaml(text) == payload
     assert yaml.safe_load(text) == payload  # pure-Python SafeLoader
     assert yaml.load(text, Loader=yaml.CSafeLoader) == payload  # libyaml
@@ -289,7 +286,7 @@ def test_hand_written_block_yaml_is_read_through_the_yaml_fallback(store: Annota
         ),
         encoding="utf-8",
     )
-    assert annotations_module._load_lines(file.read_text(encoding="utf-8")) is None
+    assert load_lines(file.read_text(encoding="utf-8")) is None
     found = store.load(doc)
     assert found is not None and store.problems == [] and aside(file.parent) == []
     assert found.document == DocumentRef("notes.md", str(doc), text_sha256(TEXT), "Field notes")
@@ -491,7 +488,7 @@ def test_a_hand_edited_line_in_a_lectern_file_falls_back_to_yaml(store: Annotati
     file = store.file_for(doc)
     text = file.read_text(encoding="utf-8")
     edited = text + "- {id: by-hand, note: added in an editor, target: {exact: maps, start: 0, end: 4}}\n"
-    assert annotations_module._load_lines(edited) is None
+    assert load_lines(edited) is None
     file.write_text(edited, encoding="utf-8")
     found = AnnotationStore(store.folder).load(doc)
     assert found is not None and len(found.annotations) == 4

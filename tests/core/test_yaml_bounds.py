@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.core import storage
-from tui.core.annotations import AnnotationStore, load_yaml
+from tui.core.annotation_format import load_yaml
+from tui.core.annotations import AnnotationStore
 from tui.core.documents import MAX_FRONT_MATTER_CHARS, SourceFile, parse_document, split_front_matter
 from tui.core.storage import MAX_ALIAS_NODES, MAX_DEPTH, YAMLRefused, bounded_loader, load_yaml_safely
 

@@ -23,57 +23,49 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import json
-import math
 import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
 from tui.core.anchoring import STATUSES, Status, Target, reanchor_all, target_at
-from tui.core.storage import atomic_write_text, load_yaml_safely, set_aside, sweep_stale_temps
+from tui.core.annotation_format import (
+    FORMAT_VERSION,
+    MAX_SHORT_CHARS,
+    AnnotationError,
+    clean_tags,
+    describe,
+    file_text,
+    flow,
+    load_yaml,
+    name_field,
+    offset_field,
+    stamp_field,
+    tags_field,
+    text_field,
+)
+from tui.core.storage import atomic_write_text, set_aside, sweep_stale_temps
 
-FORMAT_VERSION = 1
 COLORS = ("yellow", "green", "blue", "pink", "orange")
 """The fixed highlight palette; users name the colours in their settings."""
 FOLDER = "annotations"
 
-HEADER = "# lectern annotations: YAML, one annotation a line (JSON-style flow mappings, fast to read)\n"
 MAX_FILE_CHARS = 64 * 1024 * 1024
 """Largest annotation file read or written: 2,000 annotations take about 1 MB; beyond this a file
 is not lectern's (reading it could exhaust memory), so it is kept aside unread and reported."""
-MAX_OFFSET = 10**12
-"""No text has a position beyond this: a larger offset is damage, not a place in a document."""
-MAX_ID_CHARS = 1_000
-MAX_SHORT_CHARS = 1_000
-"""Longest colour, time stamp, sha256 or tag: these are names, never prose."""
-MAX_TAGS = 1_000
 DocumentStatus = Literal["present", "missing", "unreadable"]
 """Whether an annotation file's document is in the corpus, gone from its path, or cannot be read."""
-_NOT_YAML_PRINTABLE = re.compile(  # and the characters YAML or str.splitlines take as line breaks
-    "[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
 
 
 def now() -> str:
     """The current UTC time, ISO 8601 to the second."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
-    """Tags trimmed, inner whitespace folded, empty ones and duplicates dropped, order kept."""
-    cleaned = (" ".join(str(t).replace(",", " ").split()) for t in tags)
-    return tuple(dict.fromkeys(t for t in cleaned if t))
-
-
-class AnnotationError(ValueError):
-    """An annotation entry (or a file's header) that cannot be used; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -167,126 +159,32 @@ class Annotation:
         unknown status ``anchored``); a value of the wrong type or an impossible offset is refused.
         """
         if not isinstance(raw, dict):
-            raise AnnotationError(f"an annotation is {_describe(raw)}, not a mapping")
+            raise AnnotationError(f"an annotation is {describe(raw)}, not a mapping")
         target = raw.get("target")
         if not isinstance(target, dict) or not isinstance(target.get("exact"), str):
             raise AnnotationError("an annotation has no target quote")
-        start = _offset(target, "start")
-        end = max(start, _offset(target, "end"))
-        anchor = _text(raw, "anchor", MAX_SHORT_CHARS) or "anchored"
-        created = _stamp(raw, "created")
+        start = offset_field(target, "start")
+        end = max(start, offset_field(target, "end"))
+        anchor = text_field(raw, "anchor", MAX_SHORT_CHARS) or "anchored"
+        created = stamp_field(raw, "created")
         return cls(
-            id=_name(raw, "id") or str(uuid.uuid4()),
+            id=name_field(raw, "id") or str(uuid.uuid4()),
             created=created or now(),
-            modified=_stamp(raw, "modified") or created or now(),
-            color=_text(raw, "color", MAX_SHORT_CHARS) or COLORS[0],
-            note=_text(raw, "note"),
-            tags=_tags(raw.get("tags")),
+            modified=stamp_field(raw, "modified") or created or now(),
+            color=text_field(raw, "color", MAX_SHORT_CHARS) or COLORS[0],
+            note=text_field(raw, "note"),
+            tags=tags_field(raw.get("tags")),
             target=Target(
                 exact=target["exact"],
-                prefix=_text(target, "prefix"),
-                suffix=_text(target, "suffix"),
+                prefix=text_field(target, "prefix"),
+                suffix=text_field(target, "suffix"),
                 start=start,
                 end=end,
-                original=_text(target, "original"),
+                original=text_field(target, "original"),
             ),
             anchor=anchor if anchor in STATUSES else "anchored",  # type: ignore[arg-type]
-            sha256=_text(raw, "sha256", MAX_SHORT_CHARS),
+            sha256=text_field(raw, "sha256", MAX_SHORT_CHARS),
         )
-
-
-def _describe(value: object) -> str:
-    """What a value is, for a message: never its text (it may be huge, or hostile)."""
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, int):
-        digits = math.floor(value.bit_length() * math.log10(2)) + 1
-        return str(value) if digits <= 18 else f"an integer of about {digits:,} digits"
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return f"not a finite number ({value!r})"
-        return f"a fraction ({value!r})"
-    if isinstance(value, str):
-        number = value.lstrip("+-")
-        return f"a number of {len(number):,} digits" if number.isdigit() and len(number) > 18 else "text"
-    if isinstance(value, Unreadable):
-        return value.what
-    if isinstance(value, dict):
-        return "a mapping"
-    return "a list" if isinstance(value, list) else f"a {type(value).__name__}"
-
-
-def _offset(target: dict[Any, Any], key: str) -> int:
-    """A code-point offset: a whole number no text is too short for; negative ones count as 0."""
-    value = target.get(key)
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise AnnotationError(f"target {key} is {_describe(value)}, not a whole number")
-    if value > MAX_OFFSET:
-        raise AnnotationError(f"target {key} is {_describe(value)}, beyond any text")
-    return max(0, value)
-
-
-def _text(raw: dict[Any, Any], key: str, limit: int | None = None) -> str:
-    """A text field ('' when absent or empty)."""
-    value = raw.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise AnnotationError(f"{key} is {_describe(value)}, not text")
-    if limit is not None and len(value) > limit:
-        raise AnnotationError(f"{key} is longer than {limit:,} characters")
-    return value
-
-
-def _name(raw: dict[Any, Any], key: str) -> str:
-    """An identifier: text, or a whole number as a hand-written YAML file may give it."""
-    value = raw.get(key)
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**18:
-        return str(value)
-    return _text(raw, key, MAX_ID_CHARS)
-
-
-def _stamp(raw: dict[Any, Any], key: str) -> str:
-    """A time as ISO 8601 text ('' when absent); unquoted YAML times arrive as datetime or date."""
-    value = raw.get(key)
-    if isinstance(value, (datetime, date)):
-        return _timestamp(value)
-    return _text(raw, key, MAX_SHORT_CHARS)
-
-
-def _tags(value: object) -> tuple[str, ...]:
-    """Tags: a list of names, or a single name."""
-    if value is None:
-        return ()
-    items = value if isinstance(value, list) else [value]
-    if len(items) > MAX_TAGS:
-        raise AnnotationError(f"tags hold more than {MAX_TAGS:,} names")
-    names = [_tag_name(item) for item in items]
-    return clean_tags(names)
-
-
-def _tag_name(item: object) -> str:
-    if isinstance(item, int) and not isinstance(item, bool) and abs(item) < 10**18:
-        return str(item)  # tags: [2020] written by hand
-    if not isinstance(item, str):
-        raise AnnotationError(f"a tag is {_describe(item)}, not a name")
-    if len(item) > MAX_SHORT_CHARS:
-        raise AnnotationError(f"a tag is longer than {MAX_SHORT_CHARS:,} characters")
-    return item
-
-
-def _timestamp(value: object) -> str:
-    """ISO 8601 text for a time as YAML may have parsed it (unquoted: a datetime or a date)."""
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return aware.isoformat(timespec="seconds")
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc).isoformat(timespec="seconds")
-    return str(value) if value else ""
 
 
 @dataclass(frozen=True)
@@ -476,7 +374,7 @@ class AnnotationStore:
     def _write(self, file: Path, content: AnnotationSet) -> None:
         doc = content.document
         head = {"id": doc.id, "path": doc.path, "sha256": doc.sha256, "title": doc.title}
-        text = _file_text(head, [self._line(a) for a in content.annotations])
+        text = file_text(head, [self._line(a) for a in content.annotations])
         if len(text) > MAX_FILE_CHARS:  # what lectern writes, it must be able to read back
             raise OSError(errno.EFBIG, f"the annotations of {doc.id} would exceed {_CAP}")
         atomic_write_text(file, text)
@@ -489,7 +387,7 @@ class AnnotationStore:
         cached = self._lines.get(annotation.id)
         if cached is not None and cached[0] == annotation:
             return cached[1]
-        line = f"- {_flow(annotation.to_dict())}\n"
+        line = f"- {flow(annotation.to_dict())}\n"
         self._lines[annotation.id] = (annotation, line)
         return line
 
@@ -502,78 +400,6 @@ class AnnotationStore:
                 old_file.unlink(missing_ok=True)
                 self._cache.pop(old_file, None)
         return moved
-
-
-def dump_yaml(payload: dict[str, Any]) -> str:
-    """The file text: YAML whose values are JSON-style flow collections, one annotation a line.
-
-    Every JSON value is a valid YAML flow value once the characters YAML does not allow raw are
-    escaped, so any YAML tool reads the file, while ``load_yaml`` reads it line by line with the
-    json module: 2,000 annotations save and load in milliseconds instead of a quarter second.
-    """
-    return _file_text(payload["document"], [f"- {_flow(a)}\n" for a in payload["annotations"]])
-
-
-def _file_text(document: dict[str, Any], lines: list[str]) -> str:
-    head = f"{HEADER}version: {FORMAT_VERSION}\ndocument: {_flow(document)}\n"
-    return head + ("annotations:\n" if lines else "annotations: []\n") + "".join(lines)
-
-
-def _flow(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def load_yaml(text: str) -> Any:
-    """Parse an annotation file: the fast line reader for files lectern wrote, else YAML.
-
-    Either way no YAML tag is honoured: the fallback is the shared bounded safe loader
-    (``tui.core.storage.load_yaml_safely``: libyaml's SafeLoader, aliases and nesting bounded).
-    """
-    fast = _load_lines(text)
-    return fast if fast is not None else load_yaml_safely(text)
-
-
-class Unreadable:
-    """A value in a line of an annotation file that cannot be held: a JSON integer too long for
-    anything lectern stores (Python refuses over 4,300 digits), or a line nested past the
-    recursion limit. Kept as what it is, so that ``from_dict`` refuses that entry alone, with why."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-
-def _json_int(text: str) -> int | Unreadable:
-    return int(text) if len(text) <= 40 else Unreadable(f"a number of {len(text.lstrip('-')):,} digits")
-
-
-_DECODER = json.JSONDecoder(parse_int=_json_int)
-"""Built once: ``json.loads`` with options would build a decoder for every line."""
-
-
-def _load_lines(text: str) -> dict[str, Any] | None:
-    lines = text.rstrip("\n").split("\n")
-    if len(lines) < 4 or lines[0] != HEADER.rstrip("\n"):
-        return None
-    try:
-        version = int(lines[1].removeprefix("version: "))
-        if not lines[2].startswith("document: ") or lines[3] not in ("annotations:", "annotations: []"):
-            return None
-        document = _DECODER.decode(lines[2].removeprefix("document: "))
-        entries = [_entry(line[2:]) for line in lines[4:] if line.startswith("- ")]
-    except (ValueError, RecursionError):  # not lectern's own lines: YAML decides
-        return None
-    if len(entries) != sum(1 for line in lines[4:] if line.strip()):
-        return None
-    return {"version": version, "document": document, "annotations": entries}
-
-
-def _entry(line: str) -> Any:
-    """One entry line; one nested too deeply to decode is that entry's problem, not the file's."""
-    try:
-        return _DECODER.decode(line)
-    except RecursionError:
-        return Unreadable("nested too deeply")
 
 
 def _read_capped(file: Path) -> str:
@@ -594,12 +420,15 @@ def _header(raw: Any) -> tuple[DocumentRef, list[Any]]:
         raise AnnotationError("not a lectern annotation file")
     version = raw.get("version", FORMAT_VERSION)
     if isinstance(version, bool) or not isinstance(version, int):
-        raise AnnotationError(f"version is {_describe(version)}, not a number")
+        raise AnnotationError(f"version is {describe(version)}, not a number")
     if version > FORMAT_VERSION:
-        raise AnnotationError(f"written by a newer lectern (format {_describe(version)})")
+        raise AnnotationError(f"written by a newer lectern (format {describe(version)})")
     doc = raw["document"]
     ref = DocumentRef(
-        id=_name(doc, "id"), path=_text(doc, "path"), sha256=_text(doc, "sha256"), title=_text(doc, "title")
+        id=name_field(doc, "id"),
+        path=text_field(doc, "path"),
+        sha256=text_field(doc, "sha256"),
+        title=text_field(doc, "title"),
     )
     entries = raw.get("annotations") or []
     if not isinstance(entries, list):

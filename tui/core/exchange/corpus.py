@@ -22,7 +22,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from tui.core import formats
-from tui.core.annotations import Annotation, AnnotationStore, DocumentRef, clean_tags, reference
+from tui.core.annotation_format import clean_tags
+from tui.core.annotations import Annotation, AnnotationStore, DocumentRef, reference
 from tui.core.documents import (
     MAX_BYTES,
     BinaryFileError,

@@ -26,7 +26,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tui.core.anchoring import Target
-from tui.core.annotations import Annotation, clean_tags
+from tui.core.annotation_format import clean_tags
+from tui.core.annotations import Annotation
 from tui.core.exchange.corpus import ExportDocument, document_uri, path_of_uri
 from tui.core.exchange.incoming import (
     Incoming,

@@ -20,7 +20,8 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
-from tui.core.annotations import COLORS, clean_tags
+from tui.core.annotation_format import clean_tags
+from tui.core.annotations import COLORS
 from tui.core.sanitize import visible, visible_line
 
 QUOTE_PREVIEW = 400
