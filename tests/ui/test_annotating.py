@@ -739,8 +739,9 @@ async def test_notes_and_annotation_tags_are_searchable_after_reindexing() -> No
         listed = screen.query_one(DocumentList)
         await pilot.press("slash", *"note:quux")
         await wait_until(pilot, lambda: screen.active_query == "note:quux")
-        await wait_until(pilot, lambda: [r.id for r in listed.rows] == [CHINA] and listed.snippets)
-        assert listed.rows[0].matched == "note"  # found only through the note: the row says so
+        # The rows of the query typed so far ("note") may show first: wait for this one's.
+        await wait_until(pilot, lambda: [(r.id, r.matched) for r in listed.rows] == [(CHINA, "note")])
+        await wait_until(pilot, lambda: bool(listed.snippets))
         snippet = "".join(s.text for s in listed.render_line(2))
         assert snippet.startswith("  note: a quux") and "hit" not in "".join(s.text for s in listed.render_line(1))
         await pilot.press("escape")  # clears the query: browsing again
