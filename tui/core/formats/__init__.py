@@ -104,7 +104,8 @@ class ConversionError(Exception):
 
 def format_of(path: Path | str) -> Format | None:
     """The format of a file by its suffix (None: not a converted format)."""
-    name = _BY_SUFFIX.get(os.path.splitext(str(path))[1].lower())
+    text = str(path)  # asked for every file at every start: the suffix found without splitext
+    name = _BY_SUFFIX.get(text[text.rfind(".") :].lower()) if "." in text else None
     return FORMATS[name] if name else None
 
 
