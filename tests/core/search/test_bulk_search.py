@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.core.search.reference import merge_spans
 from tui.core.documents import Document, SourceFile, read_document
 from tui.core.library import load_text
 from tui.core.search import phrases
@@ -381,14 +382,3 @@ def test_hits_and_snippet_marks_of_a_phrase(tmp_path: Path, phrase: str) -> None
             assert marked[: len(words)] == words == marked[-len(words) :], (hit.id, hit.snippet[start:end])
         if len(text) <= SNIPPET_CHARS:  # the whole text: every span, where it stands
             assert hit.marks == tuple(expected[hit.id]) and hit.snippet == text.replace("\n", " ")
-
-
-def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The obvious merge, as the reference: sort, then join spans that overlap."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged

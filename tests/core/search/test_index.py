@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.core.search.reference import merge_spans
 from tests.seeds import BELT, CHINA
 from tui.core import indexer
 from tui.core.library import load_text
@@ -799,17 +800,6 @@ def texts_queries() -> list[str]:
         "spin_lock", '"spin lock"', "spinlock", "getelementbyid", "getElementById", '"element by id"',
         "xmlhttprequest", '"http request"', "os.path.join", "spin_lo*", "os.pa*",
     ]  # fmt: skip
-
-
-def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The obvious merge, as the reference: sort, then join spans that overlap."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def test_the_index_pickles_only_public_stable_names(library: tuple[Path, Path]) -> None:
