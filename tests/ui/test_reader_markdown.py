@@ -288,3 +288,22 @@ async def test_the_measure_comes_from_the_settings(tmp_path: Path) -> None:
     paths.config_file.write_text(yaml.safe_dump({"measure": "wide"}))
     settings = Settings.load(paths.config_file)
     assert settings.measure == 88 and settings.problem and "'measure'" in settings.problem
+
+
+async def test_a_pdf_is_read_as_rendered_pages_with_an_outline(tmp_path: Path) -> None:
+    """A converted document is Markdown: its page markers are headings, in the outline."""
+    from tests.core.formats.builders import pdf_bytes
+
+    folder = tmp_path / "books"
+    folder.mkdir()
+    pages = [["Quarterly harbour report", "The keeper counts ships."], ["The fog signal is tested weekly."]]
+    (folder / "report.pdf").write_bytes(pdf_bytes(pages, {"Title": "Harbour Report", "Author": "Ana Lima"}))
+    async with app_for([folder]).run_test(size=SIZE) as pilot:
+        reader = await open_doc(pilot)
+        await wait_until(pilot, lambda: "Page 2" in screen_rows(reader))
+        assert not any(row.startswith("#") for row in screen_rows(reader))  # markers hidden
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, OutlineScreen))
+        options = pilot.app.screen.query_one(OptionList)
+        titles = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert titles[:2] == ["Page 1", "Page 2"]

@@ -28,6 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.core.annotations import COLORS, Annotation
+from tui.core.formats import SUFFIXES as CONVERTED_SUFFIXES
 from tui.core.sanitize import visible, visible_line
 from tui.core.settings import MEASURE
 from tui.ui.palette import highlight_css
@@ -39,7 +40,8 @@ from tui.ui.text.rows import Row
 Span = tuple[int, int]
 GUTTER = 2
 """Cells left of the text: a bar marks lines that carry an annotation with a note."""
-MARKDOWN_SUFFIXES = (".md", ".markdown")
+MARKDOWN_SUFFIXES = (".md", ".markdown", *sorted(CONVERTED_SUFFIXES))
+"""Rendered as Markdown: Markdown files, and EPUB, HTML and PDF (converted to Markdown)."""
 FIRST_LAYOUT = 0.03
 """Seconds spent laying out a document from its start when it is shown: a short one is then
 exact at once (its scrollbar never moves)."""
