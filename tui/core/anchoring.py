@@ -20,13 +20,14 @@ A found target is rebuilt from the new text (``exact``, ``prefix`` and ``suffix`
 now), so what it says and where it is always agree (``text[start:end] == exact``), and keeps the
 quote as first made in ``original`` for the user to see what they highlighted.
 
-Words are what ``_TOKEN`` finds: runs of letters and digits with their combining marks, each Han
+Words are what ``_token()`` finds: runs of letters and digits with their combining marks, each Han
 character or kana alone (CJK text has no spaces: a character is a word there), each other mark
 that is not whitespace.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -70,11 +71,14 @@ _MARKS = (  # combining marks, variation selectors, skin tones: never split from
 )
 _SCRIPTS = "\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f"
 """Indic, Thai, Lao and Myanmar: their vowel signs are marks, not letters, but inside words."""
-_TOKEN = re.compile(
-    rf"[{_CJK}][{_MARKS}]*|(?:[^\W{_CJK}]|[{_MARKS}{_SCRIPTS}])+|[\U0001f1e6-\U0001f1ff]{{2}}"
-    rf"|\S(?:[{_MARKS}]|\u200d\S)*"
-)
-"""A word (the scripts above), one CJK character, or one other character that is not whitespace."""
+@functools.cache
+def _token() -> re.Pattern[str]:
+    """A word (the scripts above), one CJK character, or one other character that is not
+    whitespace. Compiled when first needed: its Unicode classes take milliseconds, at start-up."""
+    return re.compile(
+        rf"[{_CJK}][{_MARKS}]*|(?:[^\W{_CJK}]|[{_MARKS}{_SCRIPTS}])+|[\U0001f1e6-\U0001f1ff]{{2}}"
+        rf"|\S(?:[{_MARKS}]|\u200d\S)*"
+    )
 
 
 @dataclass(frozen=True)
@@ -309,7 +313,7 @@ class _Side:
 
 
 def _words(text: str, low: int, high: int) -> list[tuple[int, int]]:
-    return [m.span() for m in _TOKEN.finditer(text, low, high)]
+    return [m.span() for m in _token().finditer(text, low, high)]
 
 
 def _quote_words(words: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
