@@ -963,3 +963,14 @@ def test_a_damaged_annotation_file_does_not_stop_indexing_and_is_left_alone(
     assert report.indexed == 2
     assert file.read_bytes() == b"version: 1\ndocument: [broken\n" and aside(file.parent) == []
     assert os.listdir(file.parent) == [file.name]
+
+
+def test_annotator_and_suggested_round_trip_and_stay_absent_when_unset() -> None:
+    text = "The quick brown fox."
+    plain = Annotation.create(text, 4, 9, sha256="x")
+    assert "annotator" not in plain.to_dict() and "suggested" not in plain.to_dict()
+    made = Annotation.create(text, 4, 9, sha256="x", annotator=" ada ", suggested=True)
+    back = Annotation.from_dict(made.to_dict())
+    assert (back.annotator, back.suggested) == ("ada", True)
+    assert Annotation.from_dict({**plain.to_dict(), "annotator": 42}).annotator == "42"
+    assert Annotation.from_dict({**plain.to_dict(), "suggested": "yes"}).suggested is False

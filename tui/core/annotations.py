@@ -83,6 +83,11 @@ class Annotation:
     """How the target was last found in the text: anchored, moved, fuzzy or orphaned."""
     sha256: str = ""
     """The sha256 of the document text when the annotation was made (provenance)."""
+    annotator: str = ""
+    """Who made it (``settings.annotator``, ``--as NAME``, or the login name); empty: made before
+    lectern recorded annotators."""
+    suggested: bool = False
+    """Proposed by pre-annotation and not yet reviewed: accepted (``suggested`` dropped) or deleted."""
 
     @classmethod
     def create(
@@ -95,6 +100,8 @@ class Annotation:
         note: str = "",
         tags: Iterable[str] = (),
         color: str = COLORS[0],
+        annotator: str = "",
+        suggested: bool = False,
     ) -> Annotation:
         """A new annotation on ``text[start:end]``."""
         stamp = now()
@@ -107,6 +114,8 @@ class Annotation:
             tags=clean_tags(tags),
             target=target_at(text, start, end),
             sha256=sha256,
+            annotator=annotator.strip(),
+            suggested=suggested,
         )
 
     def edited(self, **changes: Any) -> Annotation:
@@ -139,7 +148,7 @@ class Annotation:
         }
         if t.original:  # only once re-anchoring found the passage edited: older files stay as they were
             target["original"] = t.original
-        return {
+        raw: dict[str, Any] = {
             "id": self.id,
             "created": self.created,
             "modified": self.modified,
@@ -150,6 +159,12 @@ class Annotation:
             "anchor": self.anchor,
             "sha256": self.sha256,
         }
+        # written only when set, so files of annotations made without them stay byte for byte
+        if self.annotator:
+            raw["annotator"] = self.annotator
+        if self.suggested:
+            raw["suggested"] = True
+        return raw
 
     @classmethod
     def from_dict(cls, raw: Any) -> Annotation:
@@ -184,6 +199,8 @@ class Annotation:
             ),
             anchor=anchor if anchor in STATUSES else "anchored",  # type: ignore[arg-type]
             sha256=text_field(raw, "sha256", MAX_SHORT_CHARS),
+            annotator=name_field(raw, "annotator").strip(),
+            suggested=raw.get("suggested") is True,
         )
 
 

@@ -13,6 +13,7 @@ panes:             # written by the app: the list's widths (columns) and whether
   list_hidden: false
 export_dir: ~/exports  # where the palette's exports are proposed (default: the home folder)
 measure: 88        # widest the reader's text runs, in cells (centred in a wider reader)
+annotator: ada     # who the annotations made here are by (default: the login name)
 ```
 An unreadable file is set aside (``config.yaml.corrupt-<time>``) and defaults are used, so a
 typo never stops the app and saving the theme never overwrites the user's file unread. A value
@@ -22,6 +23,7 @@ the app does not know (a theme, a binding id: only the app knows which exist, so
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +34,14 @@ from tui.core.storage import atomic_write_text, load_yaml_safely, set_aside
 
 MEASURE = 88
 """The reader's default measure: about the 66-90 characters a line that reads best, in cells."""
+
+
+def login_name() -> str:
+    """The user's login name; "anonymous" where the system has none (a bare container)."""
+    try:
+        return getpass.getuser() or "anonymous"
+    except (KeyError, OSError):  # no USER variables and no password entry
+        return "anonymous"
 
 
 @dataclass
@@ -85,6 +95,8 @@ class Settings:
     """Where exports are proposed, as written (``~`` allowed); empty: see ``export_folder``."""
     measure: int = MEASURE
     """Widest the reader's text runs, in cells; a wider reader centres it."""
+    annotator: str = ""
+    """Who annotates here, as written; empty: see ``annotator_name``."""
     problem: str | None = None
     """Set when the file could not be used, for the UI to show once."""
     source: Path | None = None
@@ -109,6 +121,7 @@ class Settings:
         if not isinstance(keymap, dict) or not isinstance(colors, dict) or not isinstance(theme, str):
             return cls._broken(path, "'keymap' and 'colors' must be mappings and 'theme' a name")
         export_dir = raw.get("export_dir") or ""
+        annotator = raw.get("annotator") or ""
         measure = raw.get("measure", MEASURE)
         measure_fits = isinstance(measure, int) and not isinstance(measure, bool) and 20 <= measure <= 1000
         settings = cls(
@@ -118,10 +131,13 @@ class Settings:
             panes=Panes.parse(raw.get("panes")),
             export_dir=export_dir if isinstance(export_dir, str) else "",
             measure=measure if measure_fits else MEASURE,
+            annotator=annotator.strip() if isinstance(annotator, str) else "",
             source=path,
         )
         if not measure_fits:
             settings._report(f"'measure' must be a number of cells from 20 to 1000 (using {MEASURE})")
+        if not isinstance(annotator, str):
+            settings._report(f"'annotator' must be a name (using {settings.annotator_name()!r})")
         if not isinstance(export_dir, str):
             settings._report(f"'export_dir' must be a folder name (using {settings.export_folder()})")
         return settings
@@ -135,6 +151,10 @@ class Settings:
             return Path.home()
         except RuntimeError:  # no HOME and no password entry: a bare container
             return Path.cwd()
+
+    def annotator_name(self) -> str:
+        """Who the annotations made here are by: ``annotator``, else the login name."""
+        return self.annotator or login_name()
 
     def check(self, themes: Collection[str], binding_ids: Collection[str]) -> None:
         """Report a theme or a key binding id that does not exist, as a broken file is reported.
@@ -179,4 +199,6 @@ class Settings:
             payload["export_dir"] = self.export_dir
         if self.measure != MEASURE:
             payload["measure"] = self.measure
+        if self.annotator:
+            payload["annotator"] = self.annotator
         atomic_write_text(path, yaml.safe_dump(payload, sort_keys=False, allow_unicode=True))
