@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.benchmarks.bench_index import FTS5_SEARCH, fts5_available, fts5_full_index
 from tests.benchmarks.common import Row, median, percentile, table
 from tests.benchmarks.corpus import generate
-from tests.core.query_fuzz import random_query
+from tests.core.search.query_fuzz import random_query
 
 
 def main() -> None:

@@ -50,13 +50,13 @@ COMMIT_SECONDS = 2.0
 COMMIT_SHARE = 0.5
 COMMIT_SECONDS_MOST = 6.0
 """On a long run, commits come after this share of the time taken so far (at most this many
-seconds apart): each commit writes a segment whose term table costs about a second however
-small the batch, so commits every 2 s throughout would make a 3,000-document index 2.4 times
-slower (18 s against 7.6 s); spaced so, it is 1.8 times slower and searchable from the first second."""
+seconds apart): each commit writes a segment, and Whoosh merges small segments again later, so
+commits every 2 s throughout would make a 30,000-document index 1.3 times slower (18 s against
+14 s); spaced so, it is searchable from the first second."""
 PARALLEL_BYTES = 8_000_000
 """From this much text a batch is split between this process and a forked helper (two segments);
-below it, the fork and the extra segment (every segment writes its own term table) cost more
-than they save. Paced batches are smaller than this on most machines."""
+below it, the fork and the extra segment (written, then merged, on its own) cost more than
+they save. Paced batches are smaller than this on most machines."""
 
 
 @dataclass

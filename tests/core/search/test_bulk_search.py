@@ -1,12 +1,12 @@
 """The bulk query evaluator (``top_documents`` over the flat ``.lps`` postings of ``tui.core.search.flat.postings``):
-the same documents, totals and scores as Whoosh's own search, Whoosh's postings when a segment's
-file is missing or damaged, phrases that never span two documents, and hit spans and snippets."""
+the same documents, totals and scores as Whoosh's own search (which reads the same file through
+``whoosh.terms``), the same order as Whoosh's sorting, damage when a segment's file is missing or
+damaged, phrases that never span two documents, and hit spans and snippets."""
 
 from __future__ import annotations
 
 import math
 import random
-import struct
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,10 +21,11 @@ from tui.core.documents import Document, SourceFile, read_document
 from tui.core.library import load_text
 from tui.core.search import phrases
 from tui.core.search.analysis import tokens
-from tui.core.search.flat import postings
+from tui.core.search.flat import layout, packing, postings
 from tui.core.search.highlight import SNIPPET_CHARS
+from tui.core.search.types import IndexDamaged
 from tui.core.search.whoosh import FOLDER
-from tui.core.search.whoosh.bulk import top_documents
+from tui.core.search.whoosh.bulk import sorted_documents, top_documents
 from tui.core.search.whoosh.parse import to_tree
 from tui.core.search.whoosh.searcher import Index
 from tui.core.search.whoosh.writing import create, write
@@ -41,7 +42,18 @@ EXACT = [
     *["tag:t2 alpha", "lang:fr", "lang:en ANDMAYBE zeta", "date:2020", "date:[2019 to 2020] gamma"],
     *["alpha^2 beta", "(alpha OR beta)^3 kiwi", '"alpha beta"^2 OR delta'],
 ]
-EXPANDED = ["alp*", "ze*", "ma?go", "l?m*", "lemn~", "gama~ zeta", "al* NOT beta", "title:ma*", "tag:t*"]
+EXPANDED = [
+    "alp*",
+    "ze*",
+    "ma?go",
+    "l?m*",
+    "lemn~",
+    "gama~ zeta",
+    "al* NOT beta",
+    "title:ma*",
+    "tag:t*",
+    "lang:e*",
+]
 FOUND = ['"that that"', '"alpha beta gamma"', '"that that zeta"', "alp*", "lemn~"]
 """Queries the generated corpus is built to match: an empty answer would prove nothing."""
 
@@ -76,11 +88,21 @@ def assert_same_as_whoosh(ix: Index) -> None:
     without expansions) scores; a limit keeps the best of the full order."""
     searcher = ix._current()
     segments = ix._segments_of(searcher)
-    assert all(s.flat is not None for s in segments)  # the .lps files answer, not the fallback
     for text in EXACT + EXPANDED:
         q = ix._query(searcher, text)
         ours, total = top_documents(to_tree(q), segments, None)
         theirs = searcher.search(q, limit=None, optimize=False)
+        for field, reverse in (("date", True), ("title_sort", False)):
+            by_whoosh = searcher.search(q, limit=None, optimize=False, sortedby=field, reverse=reverse)
+            expected_order = [(r.docnum, r.score) for r in by_whoosh]
+            assert sorted_documents(to_tree(q), segments, field, reverse, None) == (
+                expected_order,
+                len(theirs),
+            )
+            assert sorted_documents(to_tree(q), segments, field, reverse, 4) == (
+                expected_order[:4],
+                len(theirs),
+            )
         expected = {r.docnum: r.score for r in theirs}
         got = dict(ours)
         assert (sorted(got), total) == (sorted(expected), len(theirs)), text
@@ -156,41 +178,83 @@ DAMAGE: dict[str, Any] = {
     "short header": lambda data: data[:10],
     "last bytes cut": lambda data: data[:-2],
     "bytes added": lambda data: data + b"more",
+    "bad tables": lambda data: data[:80] + b"{" + data[81:],
     # Sizes and magic numbers intact, numbers impossible: a document or a position past the end.
-    "impossible document": lambda data: _patched(data, postings._HEADER.size, 1 << 30),
-    "impossible position": lambda data: _patched(data, _first_position(data), (1 << 32) - 1),
+    "impossible document": lambda data: _patched_record(data, "alpha", 0xFF),
+    "impossible position": lambda data: _patched_spans(data),  # noqa: PLW0108 (defined below)
+    "counts that do not add up": lambda data: _patched_record(data, "that", 0x7F, column=1),
 }
 
 
-def _patched(data: bytes, at: int, value: int) -> bytes:
-    return data[:at] + struct.pack("<I", value) + data[at + 4 :]
+def _layout(data: bytes) -> dict[str, Any]:
+    fields = layout.HEADER.unpack_from(data, 0)
+    table_size, flags, keys, _, blocks, docs = (
+        fields[1],
+        fields[2],
+        fields[4],
+        fields[5],
+        fields[6],
+        fields[7],
+    )
+    at = layout.HEADER.size
+    table = __import__("json").loads(data[at : at + table_size])
+    at += table_size
+
+    def array(dtype: str, count: int) -> Any:
+        nonlocal at
+        import numpy as np
+
+        values = np.frombuffer(data, dtype=dtype, count=count, offset=at)
+        at += values.nbytes + (-values.nbytes % 8)
+        return values
+
+    wide = layout.offset_type
+    found = {"table": table, "posting_starts": array(wide(flags, 0), keys + 1)}
+    found["record_offsets"] = array(wide(flags, 1), keys + 1)
+    found["widths"] = array("<u2", keys)
+    array(wide(flags, 2), blocks + 1)
+    found["spans_at"] = at
+    found["docs"] = docs
+    return found
 
 
-def _first_position(data: bytes) -> int:
-    postings_count = postings._HEADER.unpack_from(data, 0)[2]
-    return postings._HEADER.size + 12 * postings_count
+def _patched_record(data: bytes, word: str, value: int, column: int = 0) -> bytes:
+    """The first number of ``column`` of ``word``'s record set to ``value`` (at its width)."""
+    path = Path(tempfile.mkdtemp()) / f"x{postings.SUFFIX}"
+    path.write_bytes(data)
+    flat = postings.FlatPostings(path)
+    key = flat.find("body", word.encode())
+    assert key is not None
+    tables = _layout(data)
+    start = flat._data_at + int(tables["record_offsets"][key])
+    code = int(tables["widths"][key])
+    postings_count = int(tables["posting_starts"][key + 1] - tables["posting_starts"][key])
+    widths = [int(packing.WIDTHS[(code >> (2 * c)) & 3]) for c in range(layout.COLUMNS)]
+    at = start + (postings_count * widths[0] if column == 1 else 0)
+    assert widths[column], "a column stored in 0 bytes cannot be patched"
+    flat.close()
+    return data[:at] + bytes([value]) * widths[column] + data[at + widths[column] :]
+
+
+def _patched_spans(data: bytes) -> bytes:
+    """Every document's span in the body set to 0: positions no longer fit their documents."""
+    tables = _layout(data)
+    names = [entry["name"] for entry in tables["table"] if entry["positions"]]
+    at = tables["spans_at"] + names.index("body") * (4 * tables["docs"] + (-4 * tables["docs"] % 8))
+    return data[:at] + bytes(4 * tables["docs"]) + data[at + 4 * tables["docs"] :]
 
 
 @pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
-def test_a_missing_or_damaged_file_falls_back_to_whoosh(folder: Path, damage: Any) -> None:
+def test_a_missing_or_damaged_postings_file_is_damage_never_an_answer(folder: Path, damage: Any) -> None:
+    """The ``.lps`` file is the only copy of the searched fields' postings: when one is missing
+    or damaged, searching says the index is damaged (it is then rebuilt), never answers."""
     queries = ["alpha", "zeta", "that", '"that that"', '"alpha beta gamma"', "lemon OR kiwi", "al*"]
-
-    def answers() -> tuple[dict[str, Any], list[bool]]:
-        ix = Index(folder, load_text)
-        try:
-            searcher = ix._current()
-            segments = ix._segments_of(searcher)
-            found = {}
-            for text in queries:
-                ours, total = top_documents(to_tree(ix._query(searcher, text)), segments, None)
-                ids = {(h.id, h.hits, h.snippet, h.marks) for h in ix.search(text, limit=100).hits}
-                found[text] = ([(d, round(s, 6)) for d, s in ours], total, ids)
-            return found, [s.flat is None for s in segments]
-        finally:
-            ix.close()
-
-    before, fallbacks = answers()
-    assert fallbacks == [False] * 3
+    ix = Index(folder, load_text)
+    try:
+        for text in queries:
+            assert ix.search(text, limit=100).total
+    finally:
+        ix.close()
     files = sorted((folder / FOLDER).glob(f"*{postings.SUFFIX}"))
     assert len(files) == 3
     for path in files:
@@ -199,7 +263,14 @@ def test_a_missing_or_damaged_file_falls_back_to_whoosh(folder: Path, damage: An
             path.unlink()
         else:
             path.write_bytes(changed)
-    assert answers() == (before, [True] * 3)  # Whoosh's postings answer, and the same
+    ix = Index(folder, load_text)
+    try:
+        with pytest.raises(IndexDamaged):
+            for text in queries:
+                ix.search(text, limit=100)
+                ix.search(text, limit=100, sort="date")
+    finally:
+        ix.close()
 
 
 def test_a_phrase_never_spans_two_documents(tmp_path: Path) -> None:
@@ -269,41 +340,37 @@ def test_phrases_find_the_documents_that_hold_them(
 
 def flat_file(tmp_path: Path) -> postings.FlatPostings:
     """Three documents of 3, 2 and 4 tokens: "a b c", "b c", "c a c a"; a title "b"."""
-    segment = postings.FlatSegment(
-        keys=[b"body\0a", b"body\0b", b"body\0c", b"title\0b"],
-        posting_starts=[0, 2, 4, 7, 8],
-        ids=[0, 2, 0, 1, 0, 1, 2, 1],
-        weights=[1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0],
-        counts=[1, 2, 1, 1, 1, 1, 2, 0],
-        positions=[0, 1, 3, 1, 0, 2, 1, 0, 2],
-        starts=[0, 2, 6, 2, 0, 4, 2, 0, 4],
-        ends=[1, 3, 7, 3, 1, 5, 3, 1, 5],
-        doc_lengths=[3, 2, 4],
-    )
+    body = postings.FlatField(
+        "body", 1.0, [b"a", b"b", b"c"], [0, 2, 4, 7], [0, 2, 0, 1, 0, 1, 2], [1, 2, 1, 1, 1, 1, 2],
+        positions=[0, 1, 3, 1, 0, 2, 1, 0, 2], starts=[0, 2, 6, 2, 0, 4, 2, 0, 4],
+        ends=[1, 3, 7, 3, 1, 5, 3, 1, 5], spans=[3, 2, 4],
+    )  # fmt: skip
+    title = postings.FlatField("title", 3.0, [b"b"], [0, 1], [1], [1], [0], [0], [1], [0, 1, 0])
     path = tmp_path / f"seg{postings.SUFFIX}"
-    assert postings.write(path, segment)
+    postings.write(path, postings.FlatSegment([body, title], 3))
     return postings.FlatPostings(path)
 
 
 def test_flat_postings_round_trip(tmp_path: Path) -> None:
     flat = flat_file(tmp_path)
-    assert (flat.doc_count, flat.span) == (3, 12)  # documents start at positions 0, 4 and 7
-    found = flat.postings(b"body\0c")
-    assert found is not None and [part.tolist() for part in found] == [[0, 1, 2], [1.0, 1.0, 2.0]]
-    occurrences = flat.occurrences(b"body\0a")
-    assert occurrences is not None
-    assert [part.tolist() for part in occurrences] == [[0, 2], [1, 2], [0, 8, 10]]
-    occurrences = flat.occurrences(b"body\0c")
-    assert occurrences is not None and occurrences[2].tolist() == [2, 5, 7, 9]
-    title = flat.postings(b"title\0b")
-    assert title is not None and [part.tolist() for part in title] == [[1], [3.0]]
-    assert flat.postings(b"body\0d") is None and flat.occurrences(b"") is None
-    assert flat.postings(b"title\0a") is None and flat.postings(b"b") is None
-    in_documents = flat.in_documents(b"body\0a", [0, 1, 2])
-    assert in_documents is not None
-    found = [[part.tolist() for part in parts] for parts in in_documents]
+    assert (flat.doc_count, flat.span("body")) == (3, 12)  # documents start at positions 0, 4 and 7
+
+    def key(word: bytes, field: str = "body") -> int:
+        found = flat.find(field, word)
+        assert found is not None
+        return found
+
+    assert [part.tolist() for part in flat.postings(key(b"c"))] == [[0, 1, 2], [1, 1, 2]]
+    assert [part.tolist() for part in flat.occurrences("body", key(b"a"))] == [[0, 2], [1, 2], [0, 8, 10]]
+    assert flat.occurrences("body", key(b"c"))[2].tolist() == [2, 5, 7, 9]
+    assert [part.tolist() for part in flat.postings(key(b"b", "title"))] == [[1], [1]]
+    assert flat.fields["title"].boost == 3.0
+    assert flat.find("body", b"d") is None and flat.find("body", b"") is None
+    assert flat.find("title", b"a") is None and flat.find("tags", b"b") is None
+    found = [[part.tolist() for part in parts] for parts in flat.in_documents(key(b"a"), [0, 1, 2])]
     assert found == [[[0], [0], [1]], [[], [], []], [[1, 3], [2, 6], [3, 7]]]
-    assert flat.in_documents(b"body\0a", []) == [] and flat.in_documents(b"body\0d", [0]) is None
+    assert flat.in_documents(key(b"a"), []) == []
+    assert flat.field_terms("body") == [b"a", b"b", b"c"] and flat.prefix_range("body", b"b") == (1, 2)
 
 
 @pytest.mark.parametrize("limit", [0, 10**9], ids=["binary search", "bitmap"])
@@ -312,9 +379,10 @@ def test_phrase_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit
     flat = flat_file(tmp_path)
 
     def phrase(*words: bytes) -> list[int]:
-        found = [f for w in words if (f := flat.occurrences(b"body\0" + w)) is not None]
+        keys = [flat.find("body", w) for w in words]
+        found = [flat.occurrences("body", k) for k in keys if k is not None]
         assert len(found) == len(words)
-        return [int(d) for d in postings.phrase_documents(found, flat.span)]
+        return [int(d) for d in postings.phrase_documents(found, flat.span("body"))]
 
     assert phrase(b"a", b"b") == [0]
     assert phrase(b"b", b"c") == [0, 1]
@@ -327,8 +395,14 @@ def test_phrase_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit
 
 def test_flat_postings_refuse_what_they_cannot_hold(tmp_path: Path) -> None:
     path = tmp_path / "big.lps"
-    too_long = postings.FlatSegment([], [0], [], [], [], [], [], [], [1 << 32])
-    assert not postings.write(path, too_long) and not path.exists()
+    for impossible in (
+        postings.FlatField("body", 1.0, [b"a"], [0, 1], [5], [1], [0], [0], [1], [1]),  # document 5 of 1
+        postings.FlatField("body", 1.0, [b"a"], [0, 1], [0], [1], [1 << 32], [0], [1], [1]),
+        postings.FlatField("body", 1.0, [b"a"], [0, 1], [0], [1], [0], [0], [1], []),  # no spans
+    ):
+        with pytest.raises(ValueError):
+            postings.write(path, postings.FlatSegment([impossible], 1))
+        assert not path.exists()
     flat_file(tmp_path)
     damaged = tmp_path / "bad.lps"
     damaged.write_bytes(b"NOPE" + (tmp_path / f"seg{postings.SUFFIX}").read_bytes()[4:])
@@ -382,3 +456,67 @@ def test_hits_and_snippet_marks_of_a_phrase(tmp_path: Path, phrase: str) -> None
             assert marked[: len(words)] == words == marked[-len(words) :], (hit.id, hit.snippet[start:end])
         if len(text) <= SNIPPET_CHARS:  # the whole text: every span, where it stands
             assert hit.marks == tuple(expected[hit.id]) and hit.snippet == text.replace("\n", " ")
+
+
+DATE_QUERIES = [
+    "date:2020", "date:2021-02", "date:2021-02-03", "date:[2019 to 2020]", "date:[2020-06 to 2021-03-15]",
+    "date:[2021 to]", "date:[to 2019-12-31]", "date:{2019 to 2021}", "date:2020 OR date:2022",
+    "alpha date:[2019 to 2021]", "date:2021-02-03T04:05:06", "date:2020 NOT date:2020-06",
+]  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(2018, 2022), st.integers(1, 12), st.integers(1, 28)), min_size=1, max_size=30
+    )
+)
+def test_dates_from_the_column_find_what_whooshs_date_terms_find(dates: list[tuple[int, int, int]]) -> None:
+    """Date queries are answered from the date column (the field has no terms); Whoosh's own
+    DATETIME field, indexed as terms, finds the same documents."""
+    from datetime import datetime
+
+    from whoosh import fields as whoosh_fields
+    from whoosh import index as whoosh_index
+    from whoosh import qparser
+
+    with tempfile.TemporaryDirectory() as temporary:
+        base = Path(temporary)
+        corpus = base / "corpus"
+        corpus.mkdir()
+        docs = []
+        for n, (year, month, day) in enumerate(dates):
+            when = f"{year}-{month:02d}-{day:02d}" + ("T04:05:06" if n % 5 == 0 else "")
+            path = corpus / f"d{n}.md"
+            path.write_text(f"---\ntitle: D{n}\ndate: {when}\n---\n\nalpha {n}\n")
+            stat = path.stat()
+            doc = read_document(SourceFile(path.name, path, stat.st_size, stat.st_mtime_ns))
+            assert isinstance(doc, Document)
+            docs.append(doc)
+        folder = base / "ix"
+        create(folder)
+        half = max(1, len(docs) // 2)
+        write(folder, [], docs[:half], merge=False)
+        if docs[half:]:
+            write(folder, [], docs[half:], merge=False)
+        write(folder, [docs[0].id], docs[:1], merge=False)  # a deleted document in the first segment
+        plain = whoosh_index.create_in(
+            str(base),
+            whoosh_fields.Schema(
+                id=whoosh_fields.ID(stored=True), date=whoosh_fields.DATETIME, body=whoosh_fields.TEXT
+            ),
+        )
+        with plain.writer() as writer:
+            for doc in docs:
+                writer.add_document(id=doc.id, date=datetime.fromisoformat(doc.date), body="alpha")
+        parser = qparser.QueryParser("body", plain.schema, group=qparser.AndGroup)
+        ix = Index(folder, load_text)
+        try:
+            with plain.searcher() as searcher:
+                for text in DATE_QUERIES:
+                    expected = {r["id"] for r in searcher.search(parser.parse(text), limit=None)}
+                    found = ix.search(text, limit=100)
+                    assert {h.id for h in found.hits} == expected and found.total == len(expected), text
+                    assert {h.id for h in ix.search(text, limit=100, sort="date").hits} == expected, text
+        finally:
+            ix.close()

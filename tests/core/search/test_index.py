@@ -26,7 +26,7 @@ from tui.core.search.query import Expansion, Group, Native, Not, Phrase, Term, p
 from tui.core.search.types import QueryError
 from tui.core.search.whoosh import FOLDER, SCHEMA_VERSION, WhooshBackend, parallel
 from tui.core.search.whoosh import schema as whoosh_schema
-from tui.core.search.whoosh.codec import FastWriter, add_all, make_codec
+from tui.core.search.whoosh.codec import FastWriter, add_all
 from tui.core.search.whoosh.lexicon import Lexicon
 from tui.core.search.whoosh.parallel import can_fork
 from tui.core.search.whoosh.parse import parse_query, to_tree, to_whoosh, walk_query
@@ -378,37 +378,112 @@ def _documents(folder: Path) -> list[Any]:
     return [read_document(s) for s in discover([folder])[0]]
 
 
-def test_fast_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
-    """``_FastWriter`` fills Whoosh's posting blocks itself: the files must be Whoosh's, byte for byte."""
+def _walked(matcher: Any) -> list[tuple[int, float, bytes]]:
+    """A matcher's postings (an empty value is None from a block, '' from an inlined term)."""
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight(), matcher.value() or b""))
+        matcher.next()
+    return found
+
+
+def test_a_reader_sees_the_postings_whoosh_writes(tmp_path: Path) -> None:
+    """``FastWriter`` writes the searched fields to the ``.lps`` file only, and its reader serves
+    them to Whoosh: every field's terms, postings, weights and values must be what Whoosh's own
+    writer writes (all in its own tables); the per-document files are Whoosh's, byte for byte,
+    but for the stored fields (compressed another way), which read back the same."""
     from whoosh import index as whoosh_index
+    from whoosh.codec.whoosh3 import W3Codec
     from whoosh.writing import SegmentWriter
 
     corpus = _corpus_with_common_words(tmp_path / "c")
     # Offsets past 16 bits (32-bit values), CJK and a letter whose lower case is two characters
-    # (the slow tokeniser), digits and underscores, and a document without a body.
+    # (the slow tokeniser), digits and underscores, camelCase, and a document without a body.
     (corpus / "long.md").write_text("# Long\n\n" + "filler words here " * 5000 + "alpha beta alpha\n")
     (corpus / "cjk.md").write_text("# 中文\n\n区块链技术 and プロジェクト alpha\n")
     (corpus / "dotted.md").write_text("# İstanbul\n\nİstanbul alpha beta İİ gamma\n")
-    (corpus / "digits.md").write_text("# Digits\n\nv2_beta 42 alpha_1 x9y\n")
+    (corpus / "digits.md").write_text("# Digits\n\nv2_beta 42 alpha_1 x9y os.path.join getElementById\n")
     (corpus / "empty.md").write_text("---\ntitle: Nothing\n---\n")
     docs = _documents(corpus)
-    written = {}
+    folders = {}
     for name, make in (
-        ("whoosh", lambda ix: SegmentWriter(ix, compound=False, codec=make_codec())),
+        (
+            "whoosh",
+            lambda ix: SegmentWriter(ix, compound=False, codec=W3Codec(blocklimit=128, compression=1)),
+        ),
         ("fast", FastWriter),
     ):
-        folder = tmp_path / name
+        folder = folders[name] = tmp_path / name
         create(folder)
         writer = make(whoosh_index.open_dir(str(folder / FOLDER)))
         for doc in docs:
-            writer.add_document(**fields_of(doc, "a note", ("label",)))
+            writer.add_document(**fields_of(doc, "a note on alpha", ("label",)))
         writer.commit(merge=False)
-        written[name] = {
-            f.name.split(".", 1)[1]: f.read_bytes()
-            for f in (folder / FOLDER).iterdir()
-            if f.suffix in (".pst", ".trm", ".col")
-        }
-    assert written["fast"] == written["whoosh"] and "pst" in written["fast"]
+    columns = {
+        name: {f.name.split(".", 1)[1]: f.read_bytes() for f in (folder / FOLDER).glob("*.col")}
+        for name, folder in folders.items()
+    }
+    assert columns["fast"].keys() == columns["whoosh"].keys() and "_stored.col" in columns["fast"]
+    assert {k: v for k, v in columns["fast"].items() if k != "_stored.col"} == {
+        k: v for k, v in columns["whoosh"].items() if k != "_stored.col"
+    }
+    assert len(columns["fast"]["_stored.col"]) < len(columns["whoosh"]["_stored.col"]) * 0.7
+    with (
+        whoosh_index.open_dir(str(folders["whoosh"] / FOLDER)).reader() as theirs,
+        whoosh_index.open_dir(str(folders["fast"] / FOLDER)).reader() as ours,
+    ):
+        assert list(ours.iter_docs()) == list(theirs.iter_docs())
+        assert set(ours.indexed_field_names()) == set(theirs.indexed_field_names())
+        for field in theirs.indexed_field_names():
+            terms = list(theirs.lexicon(field))
+            assert list(ours.lexicon(field)) == terms and terms, field
+            for term in terms:
+                assert _walked(ours.postings(field, term)) == _walked(theirs.postings(field, term)), (
+                    field,
+                    term,
+                )
+                assert ours.doc_frequency(field, term) == theirs.doc_frequency(field, term), (field, term)
+                assert ours.frequency(field, term) == theirs.frequency(field, term), (field, term)
+    assert len(list((folders["fast"] / FOLDER).glob("*.lps"))) == 1
+
+
+def test_whooshs_own_fields_are_written_as_its_own_writer_writes_them(tmp_path: Path) -> None:
+    """The id, date and language terms, written in one pass (``whoosh.table``): the term table and
+    posting blocks are byte for byte what Whoosh's writer makes with lectern's codec, whose
+    inline path works (a term with fewer than ``INLINE_LIMIT`` postings sits in the table)."""
+    from whoosh import fields as whoosh_fields
+    from whoosh import index as whoosh_index
+    from whoosh.writing import SegmentWriter
+
+    from tui.core.search.query import SEARCH_FIELDS
+    from tui.core.search.whoosh.codec import INLINE_LIMIT, make_codec
+    from tui.core.search.whoosh.schema import make_schema
+
+    docs = _documents(_corpus_with_common_words(tmp_path / "c"))
+    schema = make_schema()
+    own_only = whoosh_fields.Schema(
+        **{name: whoosh_fields.STORED() if name in SEARCH_FIELDS else schema[name] for name in schema.names()}
+    )
+    written = {}
+    for name in ("whoosh", "fast"):
+        folder = tmp_path / name / FOLDER
+        folder.mkdir(parents=True)
+        if name == "whoosh":
+            writer = SegmentWriter(
+                whoosh_index.create_in(str(folder), own_only), compound=False, codec=make_codec()
+            )
+        else:
+            writer = FastWriter(whoosh_index.create_in(str(folder), schema))
+        for doc in docs:
+            writer.add_document(**fields_of(doc, "", ()))
+        writer.commit(merge=False)
+        written[name] = {f.suffix: f.read_bytes() for f in folder.iterdir() if f.suffix in (".trm", ".pst")}
+    assert written["fast"] == written["whoosh"] and written["fast"][".pst"]
+    with whoosh_index.open_dir(str(tmp_path / "fast" / FOLDER)).reader() as reader:
+        infos = {term: info for term, info in reader._terms.own.items()}
+        assert all(info.is_inlined() == (info.doc_frequency() < INLINE_LIMIT) for info in infos.values())
+        assert all(infos[("id", doc.id.encode())].is_inlined() for doc in docs)  # one posting each
+        assert any(info.doc_frequency() > 128 for info in infos.values())  # more than one block
 
 
 def test_two_writer_processes_index_what_one_does(tmp_path: Path) -> None:

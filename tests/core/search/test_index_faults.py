@@ -63,7 +63,16 @@ def edit_some(corpus: Path) -> None:
     (corpus / "d010.md").unlink()
 
 
-POINTS = ["wipe", "before-commit@1", "after-commit@1", "after-catalog@1", "before-commit@2", "after-commit@2"]
+POINTS = [
+    "wipe",
+    "before-commit@1",
+    "segment-postings@1",  # a segment's .lps written, its table of contents not yet
+    "after-commit@1",
+    "after-catalog@1",
+    "before-commit@2",
+    "segment-postings@2",
+    "after-commit@2",
+]
 SIGNALS = ["KILL", "INT", "TERM"]
 
 
@@ -96,6 +105,29 @@ def test_a_killed_update_after_edits_then_a_normal_run_answers_as_a_clean_rebuil
     assert run_indexer(index_dir, corpus, fault=f"{point}:{signame}") != 0
     edit_some_more = corpus / "d020.md"
     edit_some_more.write_text("---\ntitle: Rewritten\ndate: 2021-03-03\n---\nmuseum ledger\n")
+    assert run_indexer(index_dir, corpus) == 0
+    assert answers(index_dir) == expected_after_edits(corpus, tmp_path)
+
+
+@pytest.mark.parametrize("signame", SIGNALS)
+def test_a_merge_killed_then_a_normal_run_answers_as_a_clean_rebuild(
+    pristine: tuple[Path, Path, Any], tmp_path: Path, signame: str
+) -> None:
+    """Runs that each change a document add small segments until Whoosh's policy merges them
+    (the searched fields' postings read back whole from each ``.lps`` file); that run is killed
+    in the merge, and the next one answers as a clean rebuild does."""
+    corpus_src, clean, _ = pristine
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_src, corpus)
+    index_dir = tmp_path / "index"
+    shutil.copytree(clean, index_dir)
+    for n in range(12):
+        changed = corpus / f"d{n:03d}.md"
+        changed.write_text(changed.read_text(encoding="utf-8") + f"\nmuseum ledger {n}\n", encoding="utf-8")
+        if run_indexer(index_dir, corpus, fault=f"segment-merged@1:{signame}") != 0:
+            break
+    else:
+        raise AssertionError("no run merged segments")
     assert run_indexer(index_dir, corpus) == 0
     assert answers(index_dir) == expected_after_edits(corpus, tmp_path)
 

@@ -56,7 +56,8 @@ def compiled_patterns() -> _Patterns:
         cjk=re.compile(f"[{_CJK}]"),
         # From a word's start only: tried inside a word, it would scan the rest again.
         compound=re.compile(f"(?<![^\\W_{_CJK}])[^\\W_{_CJK}]+(?:[._-][^\\W_{_CJK}]+)+"),
-        camel=re.compile(r"[a-z][A-Z]|[A-Z][A-Z][a-z]{2}"),
+        # ``[a-z][A-Z]|[A-Z][A-Z][a-z]{2}``, written to start at a capital: five times faster.
+        camel=re.compile(r"[A-Z](?:(?<=[a-z].)|(?=[A-Z][a-z]{2}))"),
         camel_boundary=re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2})"),
     )
 

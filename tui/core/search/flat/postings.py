@@ -1,33 +1,17 @@
-"""Flat postings beside each Whoosh segment, read in place by numpy to score whole lists.
+"""Reading a segment's ``.lps`` file (``layout``) in place: terms found by bisection, a term's
+columns decoded from views of the mapped file with a few numpy passes.
 
-Whoosh stores a term's documents, weights and encoded positions together in pickled, compressed
-blocks, then scores one document at a time in Python: a common word costs milliseconds to
-decompress and more to score. This file (``<segment>.lps``) keeps, for each term of the searched
-fields, the document numbers, weights and occurrence counts as plain little-endian arrays, and
-for the body also the positions and each occurrence's character offsets (a compound word and
-its first part share a position, each with its own offsets). A query maps them (no copy,
-no decoding), scores a posting list in one numpy expression, checks a phrase against sorted
-positions, and finds a hit document's offsets with two binary searches. Whoosh's own postings
-stay complete and are what answers whenever this file is missing or damaged.
-
-Keys are ``field NUL term`` (UTF-8), sorted. Positions are segment-wide: each document's are
-offset by its *base*, the token counts of the documents before it plus one each, so ``p`` and
-``p + 1`` are never in two documents and a term's positions are sorted across the segment.
-
-Layout, little-endian: ``MAGIC``; a header (key, posting, position and document counts, the span
-of positions, the size of the key bytes, the width of a token length); then uint32 ids, float32
-weights, uint32 counts (per posting), uint32 positions, uint64 posting and position starts (per
-key, plus one), uint64 key offsets (per key, plus one) and the key bytes, uint64 document bases
-(per document, plus one), then per occurrence (as ``positions``) the uint32 start and uint16
-(or uint32) length in characters; ``MAGIC`` again.
+A query scores a posting list in one numpy expression, checks a phrase against sorted
+segment-wide positions (``phrase_documents``), and finds a hit's offsets in the few bytes of
+that document's posting. Decoded lists are kept for the queries that come again (``recent``).
+Anything impossible in the file raises ValueError.
 """
 
 from __future__ import annotations
 
 import bisect
+import json
 import mmap
-import os
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,92 +19,44 @@ from typing import Any
 
 import numpy as np
 
+from tui.core.search.flat.layout import (
+    BLOCK_KEYS,
+    COLUMNS,
+    HEADER,
+    MAGIC,
+    SEPARATOR,
+    SUFFIX,
+    FlatField,
+    FlatSegment,
+    offset_type,
+)
+from tui.core.search.flat.packing import WIDTHS, running, unpack, unzigzag, view
+from tui.core.search.flat.recent import DECODED, TOKENS
+from tui.core.search.flat.writing import write
 from tui.core.search.phrases import phrase_anchor
 
-MAGIC = b"LPS3"
-SUFFIX = ".lps"
-_HEADER = struct.Struct("<4sQQQQQQQ")
-_MAX_POSITION = (1 << 32) - 2
-"""Positions are uint32; a segment with more tokens than that gets no file (Whoosh answers)."""
-_START = np.dtype("<u4")
-_KEY_STRIDE = 32
+__all__ = ["MAGIC", "SUFFIX", "FlatField", "FlatPostings", "FlatSegment", "phrase_documents", "write"]
+
+KNOWN_TERMS = 1 << 16
+"""Look-ups remembered per file (a prefix's expansions are looked up in every segment)."""
+_W = WIDTHS.tolist()
 
 
 @dataclass(frozen=True)
-class FlatSegment:
-    """What ``write`` stores for one segment (array-likes, any integer or float type).
-
-    ``keys`` are sorted; key ``k`` owns postings ``posting_starts[k]:posting_starts[k + 1]``;
-    each posting owns ``counts[p]`` consecutive occurrences: ``positions`` within its document
-    and the token's ``starts`` and ``ends`` (character offsets). Postings of fields without
-    positions have a count of 0.
-    """
-
-    keys: Sequence[bytes]
-    posting_starts: Any
-    ids: Any
-    weights: Any
-    counts: Any
-    positions: Any
-    starts: Any
-    ends: Any
-    doc_lengths: Any
-    """Each document's number of body tokens (its positions run from 0 to this)."""
-
-
-def key(fieldname: str, term: bytes) -> bytes:
-    return fieldname.encode("utf-8") + b"\0" + term
-
-
-def write(path: Path, segment: FlatSegment) -> bool:
-    """Write the file; False if the segment cannot be held (positions past uint32), in which
-    case no file is written. Each array is written as it is made: a segment's file is tens of
-    megabytes, and the indexer should not hold it twice."""
-    lengths = np.asarray(segment.doc_lengths, dtype=np.int64)
-    bases = np.zeros(len(lengths) + 1, dtype="<u8")
-    np.cumsum(lengths + 1, out=bases[1:])
-    span = int(bases[-1])
-    if span > _MAX_POSITION:
-        return False
-    ids = np.asarray(segment.ids).astype("<u4")
-    counts = np.asarray(segment.counts).astype("<u4")
-    positions = np.asarray(segment.positions).astype("<u4")
-    positions += np.repeat(bases[ids].astype("<u4"), counts)
-    starts = np.asarray(segment.starts)
-    token_lengths = np.asarray(segment.ends) - starts
-    width = 2 if not len(token_lengths) or int(token_lengths.max()) < 1 << 16 else 4
-    posting_starts = np.asarray(segment.posting_starts).astype("<u8")
-    occurrence_starts = np.zeros(len(counts) + 1, dtype="<u8")
-    np.cumsum(counts, out=occurrence_starts[1:])
-    keys = list(segment.keys)
-    key_offsets = np.zeros(len(keys) + 1, dtype="<u8")
-    np.cumsum([len(k) for k in keys], out=key_offsets[1:])
-    joined = b"".join(keys)
-    header = _HEADER.pack(MAGIC, len(keys), len(ids), len(positions), len(lengths), span, len(joined), width)
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as handle:
-        for part in (
-            header,
-            ids,
-            np.asarray(segment.weights).astype("<f4"),
-            counts,
-            positions,
-            posting_starts,
-            occurrence_starts[posting_starts.astype(np.int64)],
-            key_offsets,
-            joined,
-            bases,
-        ):
-            handle.write(part if isinstance(part, bytes) else part.data)
-        for values, dtype in ((starts, "<u4"), (token_lengths, "<u2" if width == 2 else "<u4")):
-            handle.write(np.asarray(values).astype(dtype).data)
-        handle.write(MAGIC)  # the end: a cut or extended file is refused, not misread
-    temporary.replace(path)
-    return True
+class FieldInfo:
+    name: str
+    boost: float
+    positions: bool
+    first: int
+    """The field's terms are ``first:end`` among the file's."""
+    end: int
+    first_block: int
+    end_block: int
+    spans: Any
 
 
 class FlatPostings:
-    """A segment's ``.lps`` file, mapped read-only; arrays are views into the mapping."""
+    """A segment's ``.lps`` file, mapped read-only; columns are views into the mapping."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -131,142 +67,349 @@ class FlatPostings:
         except BaseException:
             self._handle.close()
             raise
+        self._samples: dict[str, list[bytes]] = {}
+        self._bases: dict[str, Any] = {}
+        self._steps = np.zeros(0, dtype=np.int64)
+        self._known: dict[tuple[str, bytes], int] = {}
+        """Terms looked up or listed lately, and their numbers (-1: not in this segment)."""
+        self._token = next(TOKENS)
+        """This file's name in the shared cache of decoded lists (never reused, unlike ``id``)."""
+        """0, 1, 2 ... (what separates a term's document gaps from its documents), made once."""
 
     def close(self) -> None:
         """Close the file (the mapping goes with the last array that views it)."""
         self._handle.close()
 
+    def _damaged(self, what: str) -> ValueError:
+        return ValueError(f"{self._path.name}: {what}")
+
     def _read_tables(self) -> None:
-        path = self._path
-        if len(self._map) < _HEADER.size or self._map[: len(MAGIC)] != MAGIC:
-            raise ValueError(f"{path.name}: not a lectern postings file")
-        _, keys, postings, positions, docs, span, names, width = _HEADER.unpack_from(self._map, 0)
-        expected = (
-            _HEADER.size
-            + 12 * postings
-            + 4 * positions
-            + 24 * (keys + 1)
-            + names
-            + 8 * (docs + 1)
-            + (4 + width) * positions
-            + len(MAGIC)
+        size = len(self._map)
+        if size < HEADER.size + len(MAGIC) or self._map[: len(MAGIC)] != MAGIC:
+            raise self._damaged("not a lectern postings file")
+        if self._map[-len(MAGIC) :] != MAGIC:
+            raise self._damaged("damaged (cut short or extended)")
+        _, table_size, flags, _, keys, postings, blocks, docs, key_size, sample_size, data_size = (
+            HEADER.unpack_from(self._map, 0)
         )
-        if width not in (2, 4) or len(self._map) != expected or self._map[-len(MAGIC) :] != MAGIC:
-            raise ValueError(f"{path.name}: damaged (cut short or extended)")
-        offset = _HEADER.size
-        self.ids, offset = self._array("<u4", postings, offset)
-        self.weights, offset = self._array("<f4", postings, offset)
-        self.counts, offset = self._array("<u4", postings, offset)
-        self.positions, offset = self._array("<u4", positions, offset)
-        self._posting_starts, offset = self._array("<u8", keys + 1, offset)
-        self._position_starts, offset = self._array("<u8", keys + 1, offset)
-        self._key_offsets, offset = self._array("<u8", keys + 1, offset)
+        offset = HEADER.size
+        try:
+            table = json.loads(bytes(self._map[offset : offset + table_size]))
+            offset += table_size
+            self._posting_starts, offset = self._array(offset_type(flags, 0), keys + 1, offset)
+            self._record_offsets, offset = self._array(offset_type(flags, 1), keys + 1, offset)
+            self._widths, offset = self._array("<u2", keys, offset)
+            self._block_offsets, offset = self._array(offset_type(flags, 2), blocks + 1, offset)
+            fields: dict[str, FieldInfo] = {}
+            for entry in table:
+                spans = None
+                if entry["positions"]:
+                    spans, offset = self._array("<u4", docs, offset)
+                first, end = entry["keys"]
+                first_block, end_block = entry["blocks"]
+                fields[entry["name"]] = FieldInfo(
+                    entry["name"], float(entry["boost"]), bool(entry["positions"]), first, end,
+                    first_block, end_block, spans,
+                )  # fmt: skip
+        except (ValueError, KeyError, TypeError) as error:
+            raise self._damaged(f"unreadable tables ({error})") from error
         self._keys_at = offset
-        offset += names
-        self.bases, offset = self._array("<u8", docs + 1, offset)
-        # Read with ``_read``, not through the mapping: a hit touches a few scattered pages, and
-        # each mapped page fault brings its neighbours into this process's resident set too.
-        self._char_starts_at, self._length_type = offset, np.dtype("<u2" if width == 2 else "<u4")
-        self._char_lengths_at = offset + 4 * positions
-        self._sample: list[bytes] | None = None
-        self.doc_count = docs
-        self.span = span
-        """Every position is below this."""
+        offset += key_size + (-key_size % 8)
+        self._samples_at = offset
+        offset += sample_size + (-sample_size % 8)
+        self._data_at = offset
+        if offset + data_size + len(MAGIC) != size:
+            raise self._damaged("damaged (cut short or extended)")
         ends = (
             int(self._posting_starts[-1]),
-            int(self._position_starts[-1]),
-            int(self._key_offsets[-1]),
-            int(self.bases[-1]),
+            int(self._record_offsets[-1]),
+            int(self._block_offsets[-1]),
         )
-        if ends != (postings, positions, names, span):
-            raise ValueError(f"{path.name}: inconsistent tables")
+        if ends != (postings, data_size, key_size) or (keys and int(self._widths.max()) >= 1 << 10):
+            raise self._damaged("inconsistent tables")
+        self._key_size, self._sample_size = key_size, sample_size
+        self.fields = fields
+        self.doc_count = docs
 
     def _array(self, dtype: str, count: int, offset: int) -> tuple[Any, int]:
         values = np.frombuffer(self._map, dtype=dtype, count=count, offset=offset)
-        return values, offset + values.nbytes
+        return values, offset + values.nbytes + (-values.nbytes % 8)
 
-    def _key(self, i: int) -> bytes:
-        offsets, at = self._key_offsets, self._keys_at
-        return self._map[at + int(offsets[i]) : at + int(offsets[i + 1])]
+    # Terms -------------------------------------------------------------------------------------
 
-    def _find(self, key: bytes) -> int | None:
-        """The key's number: a binary search in every ``_KEY_STRIDE``-th key (kept as a list),
-        then in the mapped key bytes (a list of all the keys would take megabytes and
-        milliseconds per segment before the first look-up)."""
-        count = len(self._key_offsets) - 1
-        if self._sample is None:
-            self._sample = [self._key(i) for i in range(0, count, _KEY_STRIDE)]
-        block = bisect.bisect_right(self._sample, key) - 1
+    def _field_samples(self, info: FieldInfo) -> list[bytes]:
+        """The first term of each of the field's blocks (every field's are split at once)."""
+        if not self._samples:
+            at = self._samples_at
+            everything = bytes(self._map[at : at + self._sample_size]).split(SEPARATOR)[:-1]
+            for field in self.fields.values():
+                self._samples[field.name] = everything[field.first_block : field.end_block]
+                if len(self._samples[field.name]) != field.end_block - field.first_block:
+                    raise self._damaged("inconsistent samples")
+        return self._samples[info.name]
+
+    def _block_terms(self, block: int) -> list[bytes]:
+        at = self._keys_at
+        start, end = self._block_offsets[block : block + 2].tolist()
+        return bytes(self._map[at + start : at + end]).split(SEPARATOR)[:-1]
+
+    def lower_bound(self, fieldname: str, term: bytes) -> int:
+        """The number of the field's first term not below ``term`` (its end when none is)."""
+        info = self.fields.get(fieldname)
+        if info is None:
+            return 0
+        samples = self._field_samples(info)
+        block = bisect.bisect_right(samples, term) - 1
         if block < 0:
-            return None
-        low, high = block * _KEY_STRIDE, min(count, (block + 1) * _KEY_STRIDE)
-        while low < high:
-            middle = (low + high) // 2
-            if self._key(middle) < key:
-                low = middle + 1
-            else:
-                high = middle
-        return low if low < count and self._key(low) == key else None
+            return info.first
+        terms = self._block_terms(info.first_block + block)
+        return min(info.first + block * BLOCK_KEYS + bisect.bisect_left(terms, term), info.end)
 
-    def postings(self, key: bytes) -> tuple[Any, Any] | None:
-        """The key's document numbers and weights, or None if the segment lacks it."""
-        i = self._find(key)
-        if i is None:
+    def find(self, fieldname: str, term: bytes) -> int | None:
+        """The term's number, or None when the segment lacks it."""
+        known = self._known.get((fieldname, term), -2)
+        if known != -2:
+            return None if known < 0 else known
+        info = self.fields.get(fieldname)
+        if info is None:
             return None
-        start, end = int(self._posting_starts[i]), int(self._posting_starts[i + 1])
-        return self.ids[start:end], self.weights[start:end]
-
-    def occurrences(self, key: bytes) -> tuple[Any, Any, Any] | None:
-        """The key's document numbers, counts and (segment-wide, sorted) positions."""
-        i = self._find(key)
-        if i is None:
-            return None
-        start, end = int(self._posting_starts[i]), int(self._posting_starts[i + 1])
-        first, last = int(self._position_starts[i]), int(self._position_starts[i + 1])
-        return self.ids[start:end], self.counts[start:end], self.positions[first:last]
-
-    def in_documents(self, key: bytes, docs: Sequence[int]) -> list[tuple[Any, Any, Any]] | None:
-        """The key's occurrences in each of ``docs``: positions within the document, and the
-        characters' starts and ends (empty arrays where it has none); None if the segment
-        lacks the key. ValueError if the file holds impossible numbers."""
-        i = self._find(key)
-        if i is None:
-            return None
-        offset = int(self._position_starts[i])
-        positions = self.positions[offset : int(self._position_starts[i + 1])]
-        if len(positions) and int(positions[-1]) >= self.span:
-            raise ValueError(f"{self._path.name}: a position past the segment's span")
-        docs_at = np.asarray(docs, dtype=np.int64)
-        bases = self.bases[docs_at].astype(np.int64)
-        # Probes of the positions' own type: a mixed-type search would copy the whole array.
-        firsts = np.searchsorted(positions, bases.astype(positions.dtype)).tolist()
-        lasts = np.searchsorted(positions, self.bases[docs_at + 1].astype(positions.dtype)).tolist()
-        empty = np.zeros(0, dtype=np.int64)
-        found: list[tuple[Any, Any, Any]] = []
-        size = self._length_type.itemsize
-        for base, first, last in zip(bases.tolist(), firsts, lasts, strict=True):
-            if first == last:
-                found.append((empty, empty, empty))
-                continue
-            at = positions[first:last].astype(np.int64)
-            if not bool((at[1:] >= at[:-1]).all()):
-                raise ValueError(f"{self._path.name}: positions out of order")
-            count, low = last - first, offset + first
-            starts = _read(self._handle, self._char_starts_at + 4 * low, count, _START).astype(np.int64)
-            lengths = _read(self._handle, self._char_lengths_at + size * low, count, self._length_type)
-            found.append((at - base, starts, starts + lengths))
+        samples = self._field_samples(info)
+        block = bisect.bisect_right(samples, term) - 1
+        found = None
+        if block >= 0:
+            terms = self._block_terms(info.first_block + block)
+            i = bisect.bisect_left(terms, term)
+            found = info.first + block * BLOCK_KEYS + i if i < len(terms) and terms[i] == term else None
+        self._remember(fieldname, term, -1 if found is None else found)
         return found
 
+    def _remember(self, fieldname: str, term: bytes, key: int) -> None:
+        if len(self._known) >= KNOWN_TERMS:
+            self._known.clear()
+        self._known[(fieldname, term)] = key
 
-def _read(handle: Any, offset: int, count: int, dtype: Any) -> Any:
-    if hasattr(os, "pread"):
-        data = os.pread(handle.fileno(), count * dtype.itemsize, offset)
-    else:  # Windows
-        handle.seek(offset)
-        data = handle.read(count * dtype.itemsize)
-    if len(data) != count * dtype.itemsize:
-        raise ValueError(f"{handle.name}: cut short while read")
-    return np.frombuffer(data, dtype=dtype)
+    def term(self, key: int) -> bytes:
+        """Term number ``key``."""
+        info = next(f for f in self.fields.values() if f.first <= key < f.end)
+        block, at = divmod(key - info.first, BLOCK_KEYS)
+        return self._block_terms(info.first_block + block)[at]
+
+    def prefix_range(self, fieldname: str, prefix: bytes) -> tuple[int, int]:
+        """The numbers ``first:end`` of the field's terms that start with ``prefix``."""
+        return self.lower_bound(fieldname, prefix), self.lower_bound(fieldname, prefix + SEPARATOR)
+
+    def terms(self, first: int, end: int) -> list[bytes]:
+        """The terms numbered ``first:end`` (all of one field); later look-ups of them are free."""
+        if first >= end:
+            return []
+        info = next(f for f in self.fields.values() if f.first <= first < f.end)
+        local, local_last = (first - info.first) // BLOCK_KEYS, (end - 1 - info.first) // BLOCK_KEYS
+        block, last = info.first_block + local, info.first_block + local_last
+        at = self._keys_at
+        start, stop = int(self._block_offsets[block]), int(self._block_offsets[last + 1])
+        found = bytes(self._map[at + start : at + stop]).split(SEPARATOR)[:-1]
+        skip = first - (info.first + local * BLOCK_KEYS)
+        found = found[skip : skip + end - first]
+        if len(found) <= KNOWN_TERMS // 4:
+            for key, term in enumerate(found, first):
+                self._remember(info.name, term, key)
+        return found
+
+    def field_terms(self, fieldname: str) -> list[bytes]:
+        """Every term of the field, in order (one ``split`` of the mapped bytes)."""
+        info = self.fields.get(fieldname)
+        if info is None or info.first == info.end:
+            return []
+        at = self._keys_at
+        start = int(self._block_offsets[info.first_block])
+        stop = int(self._block_offsets[info.end_block])
+        found = bytes(self._map[at + start : at + stop]).split(SEPARATOR)[:-1]
+        if len(found) != info.end - info.first:
+            raise self._damaged("inconsistent terms")
+        return found
+
+    def doc_frequencies(self, first: int, end: int) -> Any:
+        """How many documents each of the terms ``first:end`` is in."""
+        return np.diff(self._posting_starts[first : end + 1].astype(np.int64))
+
+    def doc_frequency(self, key: int) -> int:
+        start, end = self._posting_starts[key : key + 2].tolist()
+        return int(end - start)
+
+    # Postings ----------------------------------------------------------------------------------
+
+    def _record(self, key: int) -> tuple[int, int, int, list[int]]:
+        """(postings, bytes of occurrence columns, record start, width codes) of term ``key``."""
+        first, end = self._posting_starts[key : key + 2].tolist()
+        start, stop = self._record_offsets[key : key + 2].tolist()
+        code = int(self._widths[key])
+        codes = [(code >> (2 * c)) & 3 for c in range(COLUMNS)]
+        postings = end - first
+        rest = stop - start - postings * (_W[codes[0]] + _W[codes[1]])
+        if rest < 0 or postings < 1:
+            raise self._damaged("a term's record does not fit its counts")
+        return postings, rest, self._data_at + start, codes
+
+    def postings(self, key: int) -> tuple[Any, Any]:
+        """Term ``key``'s document numbers and occurrence counts (int64, read-only)."""
+        ids, counts, _ = self._decoded(key)
+        return ids, counts
+
+    def _decoded(self, key: int) -> tuple[Any, Any, Any]:
+        """Term ``key``'s ids, counts, and where each posting's occurrences end (cached)."""
+        found: tuple[Any, Any, Any] = DECODED.get((self._token, key, 0), lambda: self._decode(key))
+        return found
+
+    def _decode(self, key: int) -> tuple[Any, Any, Any]:
+        postings, _, at, codes = self._record(key)
+        ids, counts = self._ids_counts(postings, at, codes)
+        return ids, counts, np.cumsum(counts)
+
+    def _ids_counts(self, postings: int, at: int, codes: list[int]) -> tuple[Any, Any]:
+        if len(self._steps) < postings:
+            self._steps = np.arange(self.doc_count, dtype=np.int64)
+        ids = np.cumsum(view(self._map, at, postings, codes[0]), dtype=np.int64)
+        ids += self._steps[:postings]
+        counts = np.add(view(self._map, at + postings * _W[codes[0]], postings, codes[1]), 1, dtype=np.int64)
+        if int(ids[-1]) >= self.doc_count:
+            raise self._damaged("a document past the segment")
+        return ids, counts
+
+    def _occurrence_columns(self, key: int) -> tuple[Any, Any, tuple[Any, Any, Any]]:
+        """Term ``key``'s ids, counts, and its raw position gaps, start gaps and lengths (as
+        stored: ``lengths`` turns them into lengths)."""
+        postings, rest, at, codes = self._record(key)
+        ids, counts, ends = self._decoded(key)
+        occurrences = int(ends[-1])
+        if rest != occurrences * (_W[codes[2]] + _W[codes[3]] + _W[codes[4]]):
+            raise self._damaged("a term's counts do not match its occurrences")
+        at += postings * (_W[codes[0]] + _W[codes[1]])
+        columns = []
+        for c in (2, 3, 4):
+            columns.append(view(self._map, at, occurrences, codes[c]))
+            at += occurrences * _W[codes[c]]
+        return ids, counts, (columns[0], columns[1], columns[2])
+
+    def lengths(self, key: int, stored: Any) -> Any:
+        """The occurrences' lengths from their stored differences with term ``key``'s length."""
+        return unzigzag(stored) + len(self.term(key).decode("utf-8"))
+
+    def bases(self, fieldname: str) -> Any:
+        """Each document's first segment-wide position in the field (plus the end)."""
+        bases = self._bases.get(fieldname)
+        if bases is None:
+            info = self.fields[fieldname]
+            bases = np.zeros(self.doc_count + 1, dtype=np.int64)
+            np.cumsum(np.asarray(info.spans, dtype=np.int64) + 1, out=bases[1:])
+            self._bases[fieldname] = bases
+        return bases
+
+    def span(self, fieldname: str) -> int:
+        """Every segment-wide position of the field is below this."""
+        return int(self.bases(fieldname)[-1])
+
+    def occurrences(self, fieldname: str, key: int) -> tuple[Any, Any, Any]:
+        """Term ``key``'s document numbers, counts and (segment-wide, sorted) positions."""
+        found: tuple[Any, Any, Any] = DECODED.get(
+            (self._token, key, 1), lambda: self._occurrences(fieldname, key)
+        )
+        return found
+
+    def _occurrences(self, fieldname: str, key: int) -> tuple[Any, Any, Any]:
+        ids, counts, (positions, _, _) = self._occurrence_columns(key)
+        bases = self.bases(fieldname)
+        if len(positions) == len(ids):  # one occurrence in each document: no gaps to add up
+            found = bases[ids] + positions
+        else:
+            total = np.cumsum(positions, dtype=np.int64)
+            heads = self._decoded(key)[2] - counts
+            found = total + np.repeat(bases[ids] - (total[heads] - positions[heads]), counts)
+        if int(found[-1]) >= self.span(fieldname):
+            raise self._damaged("a position past the segment's span")
+        return ids, counts, found
+
+    def posting_occurrences(self, key: int) -> tuple[Any, Any, Any, Any, Any]:
+        """Term ``key``'s ids and counts, and every occurrence's position within its document,
+        start and end (grouped by posting)."""
+        ids, counts, (positions, starts, lengths) = self._occurrence_columns(key)
+        begins = running(starts, counts)
+        return ids, counts, running(positions, counts), begins, begins + self.lengths(key, lengths)
+
+    def in_documents(
+        self, key: int, docs: Sequence[int], term: bytes | None = None
+    ) -> list[tuple[Any, Any, Any]]:
+        """Term ``key``'s occurrences in each of ``docs``: positions within the document and the
+        characters' starts and ends (empty arrays where it has none). ``term`` spares looking
+        its text up again."""
+        ids, counts, (positions, starts, stored) = self._occurrence_columns(key)
+        size = len((self.term(key) if term is None else term).decode("utf-8"))
+        wanted = np.asarray(docs, dtype=np.int64)
+        at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+        held = ids[at] == wanted
+        empty = np.zeros(0, dtype=np.int64)
+        if not held.any():
+            return [(empty, empty, empty)] * len(wanted)
+        chosen = at[held]
+        runs = counts[chosen]
+        ends = np.cumsum(runs)
+        # The chosen postings' occurrences, one run after the other, decoded at once.
+        firsts = self._decoded(key)[2][chosen] - runs
+        where = np.repeat(firsts - ends + runs, runs) + np.arange(int(ends[-1]))
+        begins = running(starts[where], runs)
+        within = running(positions[where], runs)
+        finishes = begins + unzigzag(stored[where]) + size
+        bounds = [0, *ends.tolist()]
+        found: list[tuple[Any, Any, Any]] = []
+        n = 0
+        for here in held.tolist():
+            if here:
+                a, b = bounds[n], bounds[n + 1]
+                found.append((within[a:b], begins[a:b], finishes[a:b]))
+                n += 1
+            else:
+                found.append((empty, empty, empty))
+        return found
+
+    def field_postings(self, fieldname: str) -> FlatField:
+        """The whole field, decoded at once (for a merge)."""
+        info = self.fields[fieldname]
+        first, end = info.first, info.end
+        posting_starts = self._posting_starts[first : end + 1].astype(np.int64)
+        df = np.diff(posting_starts)
+        offsets = self._record_offsets[first : end + 1].astype(np.int64)
+        codes = self._widths[first:end].astype(np.int64)
+        widths = [WIDTHS[(codes >> (2 * c)) & 3] for c in range(COLUMNS)]
+        rest = np.diff(offsets) - df * (widths[0] + widths[1])
+        if len(df) and (int(df.min()) < 1 or int(rest.min()) < 0):
+            raise self._damaged("a term's record does not fit its counts")
+        data = np.frombuffer(self._map, dtype=np.uint8, count=int(offsets[-1]), offset=self._data_at)
+        at = offsets[:-1].copy()
+        columns = [unpack(data, at, df, codes & 3)]
+        at += df * widths[0]
+        columns.append(unpack(data, at, df, (codes >> 2) & 3))
+        at += df * widths[1]
+        counts = columns[1] + 1
+        postings = posting_starts - posting_starts[0]
+        occurrences = np.add.reduceat(counts, postings[:-1]) if len(df) else np.zeros(0, dtype=np.int64)
+        if not np.array_equal(rest, occurrences * (widths[2] + widths[3] + widths[4])):
+            raise self._damaged("a term's counts do not match its occurrences")
+        if info.positions:
+            for c in (2, 3, 4):
+                columns.append(unpack(data, at, occurrences, (codes >> (2 * c)) & 3))
+                at += occurrences * widths[c]
+        terms = self.terms(first, end)
+        ids = running(columns[0], df) + np.arange(len(columns[0])) - np.repeat(postings[:-1], df)
+        if len(ids) and int(ids.max()) >= self.doc_count:
+            raise self._damaged("a document past the segment")
+        if not info.positions:
+            return FlatField(fieldname, info.boost, terms, postings, ids, counts)
+        starts = running(columns[3], counts)
+        sizes = np.fromiter((len(t.decode("utf-8")) for t in terms), dtype=np.int64, count=len(terms))
+        ends = starts + unzigzag(columns[4]) + np.repeat(sizes, occurrences)
+        return FlatField(
+            fieldname, info.boost, terms, postings, ids, counts,
+            running(columns[2], counts), starts, ends, np.asarray(info.spans),
+        )  # fmt: skip
 
 
 def phrase_documents(words: Sequence[tuple[Any, Any, Any]], span: int) -> Any:
@@ -274,6 +417,6 @@ def phrase_documents(words: Sequence[tuple[Any, Any, Any]], span: int) -> Any:
     positions segment-wide (a phrase cannot cross from one document into the next)."""
     anchor, found = phrase_anchor([positions for _, _, positions in words], span)
     if not found.any():
-        return np.zeros(0, dtype=np.uint32)
+        return np.zeros(0, dtype=np.int64)
     ids, counts, _ = words[anchor]
     return np.unique(np.repeat(ids, counts)[found])

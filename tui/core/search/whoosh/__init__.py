@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from tui.core.search import Notes, SearchIndex
     from tui.core.search.types import TextLoader
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """Bump with any change to what is written (schema, analyzer, codec, ``.lps``, the classes the
 table of contents pickles) and every existing index is rebuilt."""
 FOLDER = "whoosh"

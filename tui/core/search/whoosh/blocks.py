@@ -1,9 +1,10 @@
-"""Reading a term's postings straight from Whoosh's W3 posting blocks.
+"""Reading a term's postings straight from Whoosh's W3 posting blocks (the id, date and
+language fields: the searched ones are in the ``.lps`` file).
 
 Whoosh's matcher decodes a block one posting at a time. The bulk evaluator needs a term's ids
-and weights for a whole segment, and hit spans need the values of a few documents; both walk
-the same blocks here: a length, a pickled header (count, last id, compression), then the
-pickled (and maybe zlib-compressed) ids, weights and values. Only this module knows that layout.
+and weights for a whole segment; it walks the blocks here: a length, a pickled header (count,
+last id, compression), then the pickled (and maybe zlib-compressed) ids, weights and values;
+or the postings inlined in the term table. Only this module knows that layout.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import io
 import pickle
 import struct
 import zlib
-from collections.abc import Callable, Iterator, Sequence
-from itertools import accumulate
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from whoosh.system import _INT_SIZE
@@ -33,10 +33,11 @@ class _Block(NamedTuple):
 def _blocks(reader: Any, fieldname: str, tbytes: bytes) -> Iterator[_Block] | tuple[Any, Any, Any]:
     """The term's blocks in order, or its (ids, weights, values) when they are inlined in the
     term table. KeyError or TermNotFound when the segment lacks the term."""
-    info = reader._terms.term_info(fieldname, tbytes)
+    terms = reader._terms.own  # Whoosh's own table (``whoosh.terms``)
+    info = terms.term_info(fieldname, tbytes)
     if info.is_inlined():
         return tuple(info.inlined_postings())
-    return _walk(reader._terms._postfile, info._offset + _INT_SIZE)  # after the magic number
+    return _walk(terms._postfile, info._offset + _INT_SIZE)  # after the magic number
 
 
 def _walk(postfile: Any, position: int) -> Iterator[_Block]:
@@ -76,32 +77,3 @@ def ids_and_weights(reader: Any, fieldname: str, tbytes: bytes) -> tuple[Any, An
         else:
             weight_parts.append(np.asarray(weights, dtype=np.float64))
     return np.concatenate(id_parts), np.concatenate(weight_parts)
-
-
-def values_at(
-    reader: Any, fieldname: str, tbytes: bytes, docnums: Sequence[int]
-) -> Iterator[tuple[int, bytes]]:
-    """(docnum, encoded value) for each of the sorted ``docnums`` the term's postings hold;
-    only the blocks holding those documents are decompressed."""
-    blocks = _blocks(reader, fieldname, tbytes)
-    if isinstance(blocks, tuple):
-        wanted = set(docnums)
-        yield from ((d, v) for d, v in zip(blocks[0], blocks[2], strict=False) if d in wanted)
-        return
-    i = 0
-    for block in blocks:
-        if i == len(docnums):
-            return
-        if docnums[i] > block.last_id:
-            continue
-        deltas, _, values = block.load()
-        for docnum, value in zip(accumulate(deltas), values, strict=False):
-            while i < len(docnums) and docnums[i] < docnum:
-                i += 1
-            if i == len(docnums):
-                return
-            if docnums[i] == docnum:
-                yield docnum, value
-                i += 1
-        while i < len(docnums) and docnums[i] <= block.last_id:
-            i += 1

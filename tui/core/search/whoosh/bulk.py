@@ -2,19 +2,31 @@
 
 Whoosh scores one document at a time in Python. Here each segment's flat postings give a node's
 documents and BM25F scores in one expression; And, Or, Not and phrases combine masks and score
-arrays, and any node this does not know runs through Whoosh's matcher for that segment.
+arrays, and any node this does not know runs through Whoosh's matcher for that segment. A sort
+by date or title takes the same matched documents and orders them by the column.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from whoosh.reading import TermNotFound
 
-from tui.core.search.query import SEARCH_FIELDS, AndMaybe, AndNot, Expansion, Group, Node, Not, Phrase, Term
+from tui.core.search.query import (
+    SEARCH_FIELDS,
+    AndMaybe,
+    AndNot,
+    Expansion,
+    Group,
+    Native,
+    Node,
+    Not,
+    Phrase,
+    Term,
+)
 from tui.core.search.ranking import bm25, length_norm
 from tui.core.search.whoosh.blocks import ids_and_weights
+from tui.core.search.whoosh.dates import ColumnRange, ColumnTerm, matching
 from tui.core.search.whoosh.lexicon import Lexicon
 from tui.core.search.whoosh.parse import expand, to_whoosh
 
@@ -22,61 +34,48 @@ from tui.core.search.whoosh.parse import expand, to_whoosh
 class Segment:
     """One segment of a searcher, as the bulk evaluator reads it.
 
-    Body postings come from the segment's flat ``.lps`` file when it has one; other fields (and
-    the body without that file) from Whoosh's posting blocks, read whole. Scores are Whoosh's
-    BM25F (``Scorer``): the same numbers, computed for a posting list at a time.
+    The searched fields come from the segment's flat ``.lps`` file (its reader opened it; it is
+    their only copy), the others from Whoosh's posting blocks, read whole. Scores are Whoosh's
+    BM25F (``Scorer``): the same numbers, computed for a posting list at a time. Numbers the
+    file cannot hold raise ValueError: the searcher calls the index damaged.
     """
 
-    def __init__(self, top: Any, searcher: Any, offset: int, folder: Path, lexicon: Lexicon) -> None:
+    def __init__(self, top: Any, searcher: Any, offset: int, lexicon: Lexicon) -> None:
         import numpy as np
-
-        from tui.core.search.flat.postings import SUFFIX, FlatPostings
 
         self.np = np
         self.top, self.searcher, self.offset, self.lexicon = top, searcher, offset, lexicon
         self.reader = searcher.reader()
+        self.flat = self.reader._terms.flat
         self.size = int(self.reader.doc_count_all())
+        if self.flat.doc_count != self.size:
+            raise ValueError("a segment's postings file does not match the segment")
         self.live = np.ones(self.size, dtype=bool)
         segment = self.reader.segment()
         deleted = list(segment.deleted_docs()) if segment.has_deletions() else []
         self.live[np.asarray(deleted, dtype=np.int64)] = False
-        self.flat: FlatPostings | None = None
-        try:
-            self.flat = FlatPostings(folder / segment.make_filename(SUFFIX))
-        except (OSError, ValueError):  # none written, or damaged: Whoosh's postings answer
-            self.flat = None
-        else:
-            if self.flat.doc_count != self.size:
-                self.close()
         self._norms: dict[str, Any] = {}
+        self._sort_keys: dict[str, list[Any]] = {}
 
     def close(self) -> None:
-        """Let go of the ``.lps`` file: Whoosh's postings answer for this segment from now on."""
-        if self.flat is not None:
-            self.flat.close()
-            self.flat = None
-
-    def fits(self, ids: Any, positions: Any = None) -> bool:
-        """Whether numbers read from the ``.lps`` file are possible here; if not, the file is
-        damaged in a way its sizes and magic numbers do not show, and it is let go."""
-        flat = self.flat
-        assert flat is not None
-        ok = (not len(ids) or int(ids.max()) < self.size) and (
-            positions is None or not len(positions) or int(positions.max()) < flat.span
-        )
-        if not ok:
-            self.close()
-        return ok
+        """Nothing to release: the segment's reader holds its files."""
 
     def empty(self) -> tuple[Any, Any]:
         return self.np.zeros(self.size, dtype=bool), self.np.zeros(self.size)
 
+    def key(self, fieldname: str, tbytes: bytes) -> int | None:
+        """The term's number in the flat file (a searched field), or None."""
+        found: int | None = self.flat.find(fieldname, tbytes)
+        return found
+
     def postings(self, fieldname: str, tbytes: bytes) -> tuple[Any, Any] | None:
         """A term's document numbers and weights in this segment."""
-        if self.flat is not None and fieldname in SEARCH_FIELDS:
-            found = self.flat.postings(flat_key(fieldname, tbytes))
-            if found is None or self.fits(found[0]):
-                return found
+        if fieldname in SEARCH_FIELDS:
+            key = self.flat.find(fieldname, tbytes)
+            if key is None:
+                return None
+            ids, counts = self.flat.postings(key)
+            return ids, counts * self.flat.fields[fieldname].boost
         try:
             return ids_and_weights(self.reader, fieldname, tbytes)
         except (KeyError, TermNotFound):  # not in this segment (one look-up, not two)
@@ -88,9 +87,14 @@ class Segment:
         return 0 if found is None else int(self.live[found[0]].sum())
 
     def term(self, fieldname: str, tbytes: bytes, boost: float = 1.0) -> tuple[Any, Any]:
+        return self.scored(fieldname, tbytes, self.postings(fieldname, tbytes), boost)
+
+    def scored(
+        self, fieldname: str, tbytes: bytes, found: tuple[Any, Any] | None, boost: float = 1.0
+    ) -> tuple[Any, Any]:
+        """The documents of a term's postings (ids, weights) and their BM25F scores."""
         np = self.np
         matched, scores = self.empty()
-        found = self.postings(fieldname, tbytes)
         if found is None or not len(found[0]):
             return matched, scores
         ids, weights = found[0], found[1].astype(np.float64)
@@ -113,11 +117,13 @@ class Segment:
             norm = self._norms[fieldname] = length_norm(lengths, average, weighting.B, weighting.K1)
         return norm
 
-
-def flat_key(fieldname: str, tbytes: bytes) -> bytes:
-    from tui.core.search.flat.postings import key
-
-    return key(fieldname, tbytes)
+    def sort_keys(self, fieldname: str) -> list[Any]:
+        """Each document's key in the field's column, as Whoosh sorts by it."""
+        keys = self._sort_keys.get(fieldname)
+        if keys is None:
+            column = self.reader.column_reader(fieldname, reverse=False, translate=False)
+            keys = self._sort_keys[fieldname] = [column.sort_key(d) for d in range(self.size)]
+        return keys
 
 
 def evaluate(node: Node, segment: Segment) -> tuple[Any, Any]:
@@ -151,15 +157,13 @@ def evaluate(node: Node, segment: Segment) -> tuple[Any, Any]:
         except (KeyError, ValueError):
             return segment.empty()
         return segment.term(node.field, tbytes, node.boost)
-    if (
-        isinstance(node, Phrase)
-        and node.slop == 1
-        and node.field in SEARCH_FIELDS
-        and segment.flat is not None
-    ):
-        return _phrase(node, segment) if node.field == "body" else _phrase_elsewhere(node, segment)
+    if isinstance(node, Phrase) and node.slop == 1 and node.field in SEARCH_FIELDS:
+        return _phrase(node, segment)
     if isinstance(node, Expansion):
         return _expanded(node, segment)
+    if isinstance(node, Native) and isinstance(node.node, (ColumnRange, ColumnTerm)):
+        matched = matching(node.node, segment.reader)
+        return matched, matched * float(node.node.boost)
     return _with_whoosh(node, segment)
 
 
@@ -168,36 +172,28 @@ def _boosted(scores: Any, boost: float) -> Any:
 
 
 def _phrase(q: Phrase, segment: Segment) -> tuple[Any, Any]:
+    """Documents where the words stand at consecutive positions, scored as the intersection of
+    its words (each repeat counts), like ``FastPhrase``."""
     from tui.core.search.flat.postings import phrase_documents
 
     flat = segment.flat
-    assert flat is not None
-    words = [segment.top.schema["body"].to_bytes(w) for w in q.words]
-    found = [f for w in words if (f := flat.occurrences(flat_key("body", w))) is not None]
-    if not all(segment.fits(ids, positions) for ids, _, positions in found):
-        return _with_whoosh(q, segment)
-    matched, scores = segment.empty()
-    if not words or len(found) != len(words):
-        return matched, scores
-    matched[phrase_documents(found, flat.span)] = True
-    for word in words:  # scored as the intersection of its words (each repeat counts), like FastPhrase
-        scores += segment.term("body", word)[1]
-    return matched, _boosted(scores * matched, q.boost)
-
-
-def _phrase_elsewhere(q: Phrase, segment: Segment) -> tuple[Any, Any]:
-    """A phrase in a field stored without positions here: Whoosh's matcher checks it, unless
-    its words share no document (the usual case, and far cheaper to see)."""
+    info = flat.fields.get(q.field)
+    if info is None or not info.positions:
+        return _with_whoosh(q, segment)  # a field without positions: Whoosh explains
     field = segment.top.schema[q.field]
-    shared = None
-    for word in q.words:
-        found = segment.postings(q.field, field.to_bytes(word))
-        if found is None:
-            return segment.empty()
-        shared = found[0] if shared is None else segment.np.intersect1d(shared, found[0])
-        if not len(shared):
-            return segment.empty()
-    return _with_whoosh(q, segment)
+    words = [field.to_bytes(w) for w in q.words]
+    keys = [k for k in (segment.key(q.field, w) for w in words) if k is not None]
+    matched, scores = segment.empty()
+    if not words or len(keys) != len(words):
+        return matched, scores
+    decoded = {k: flat.occurrences(q.field, k) for k in dict.fromkeys(keys)}  # a repeat once
+    matched[phrase_documents([decoded[k] for k in keys], flat.span(q.field))] = True
+    if not matched.any():
+        return matched, scores
+    for word, key in zip(words, keys, strict=True):
+        ids, counts, _ = decoded[key]
+        scores += segment.scored(q.field, word, (ids, counts * info.boost))[1]
+    return matched, _boosted(scores * matched, q.boost)
 
 
 def _expanded(q: Expansion, segment: Segment) -> tuple[Any, Any]:
@@ -219,7 +215,7 @@ def _expanded(q: Expansion, segment: Segment) -> tuple[Any, Any]:
 
 
 def _with_whoosh(node: Node, segment: Segment) -> tuple[Any, Any]:
-    """Any other query (dates, ranges, title phrases): Whoosh's matcher, walked to the end."""
+    """Any other node (a phrase with a slop, a language): Whoosh's matcher, walked to the end."""
     matched, scores = segment.empty()
     matcher = to_whoosh(node, segment.lexicon).matcher(segment.searcher)
     ids, values = [], []
@@ -258,3 +254,24 @@ def top_documents(
         total = len(all_docs)
     order = np.lexsort((all_docs, -all_scores))[:limit]
     return [(int(all_docs[i]), float(all_scores[i])) for i in order], total
+
+
+def sorted_documents(
+    tree: Node, segments: list[Segment], fieldname: str, reverse: bool, limit: int | None
+) -> tuple[list[tuple[int, Any]], int]:
+    """The ``limit`` first (docnum, sort key) pairs in the field's column order, and how many
+    documents matched: Whoosh's sorting collector's order (key, then document number, both
+    reversed with ``reverse``) over the documents ``top_documents`` finds."""
+    import numpy as np
+
+    docs, keys = [], []
+    for segment in segments:
+        matched, _ = evaluate(tree, segment)
+        ids = np.flatnonzero(matched & segment.live)
+        column = segment.sort_keys(fieldname)
+        docs.append(ids + segment.offset)
+        keys += [column[i] for i in ids.tolist()]
+    all_docs = np.concatenate(docs).tolist() if docs else []
+    order = sorted(range(len(all_docs)), key=lambda i: (keys[i], all_docs[i]), reverse=reverse)
+    chosen = order if limit is None else order[:limit]
+    return [(all_docs[i], keys[i]) for i in chosen], len(all_docs)

@@ -1,17 +1,23 @@
-"""The segment writer: Whoosh's codec fed from lectern's pools, and the ``.lps`` beside it.
+"""The segment writer and codec: Whoosh's term table for its own fields, the ``.lps`` for the rest.
 
-``FastWriter`` stands in for Whoosh's ``SegmentWriter`` pool: it fills Whoosh's posting blocks
-itself and pickles them with protocol 5, then writes the flat postings file from the same
-pooled arrays. The classes here are pickled into the index's table of contents by name: keep
-the names, or bump ``SCHEMA_VERSION``.
+A segment's searched fields (title, body, tags, notes) are written once, to the flat postings
+file (``tui.core.search.flat.postings``), from ``FieldPool`` arrays in a few numpy passes; their
+readers serve them to Whoosh (``whoosh.terms``). Whoosh's own term table and posting blocks keep
+only the fields lectern looks documents up by (id, date, language): a few terms per document,
+the rare ones inlined in the table (the inline path of Whoosh 2.7.4 calls a method that does not
+exist, ``set_inline``; ``LecternPostingsWriter`` calls ``set_inlined``). Writing a term through
+Whoosh costs some 30 µs (a block, a pickle, a zlib call, a table entry and its ``tell``); the
+searched fields hold almost all the terms, so the per-term cost is now numpy's.
+
+The classes here are pickled into the index's table of contents by name: keep the names, or
+bump ``SCHEMA_VERSION``.
 """
 
 from __future__ import annotations
 
 import pickle
 import zlib
-from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +25,24 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3PostingsWriter
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from tui.core.search.query import SEARCH_FIELDS
-from tui.core.search.whoosh.pool import BodyPostings, TermPool, TermPostings, cut_values, encode_all
-from tui.core.search.whoosh.schema import BodyField
+from tui.core.faults import checkpoint
+from tui.core.search.whoosh.pool import TermPool
+
+INLINE_LIMIT = 4
+"""Terms with fewer postings than this are kept in the term table itself (no posting block)."""
 
 
 def make_codec() -> W3Codec:
     """Whoosh's codec writing blocks with ``LecternPostingsWriter`` and zlib level 1 (Whoosh uses 3):
     a third less compression time for 1-2% larger postings; reading is as fast."""
-    return LecternCodec(blocklimit=128, compression=1)
+    return LecternCodec(blocklimit=128, compression=1, inlinelimit=INLINE_LIMIT)
 
 
 class LecternCodec(W3Codec):  # type: ignore[misc]
-    """Whoosh's W3 codec; only its posting writer differs (it is pickled into the index's table
-    of contents with each segment, so this class's name is part of the index format)."""
+    """Whoosh's W3 codec with lectern's posting writer, stored fields compressed against a
+    dictionary (``whoosh.stored``), and a terms reader that serves the searched fields from the
+    segment's ``.lps`` file (this class's name is part of the index format: the table of
+    contents pickles it with each segment)."""
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
         return LecternPostingsWriter(
@@ -43,15 +53,48 @@ class LecternCodec(W3Codec):  # type: ignore[misc]
             inlinelimit=self._inlinelimit,
         )
 
+    def per_document_writer(self, storage: Any, segment: Any) -> Any:
+        from tui.core.search.whoosh.stored import LecternPerDocWriter
+
+        return LecternPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage: Any, segment: Any) -> Any:
+        from tui.core.search.whoosh.stored import LecternPerDocReader
+
+        return LecternPerDocReader(storage, segment)
+
+    def terms_reader(self, storage: Any, segment: Any) -> Any:
+        from tui.core.search.flat.postings import SUFFIX, FlatPostings
+        from tui.core.search.whoosh.terms import LecternTermsReader
+
+        own = super().terms_reader(storage, segment)
+        try:
+            flat = FlatPostings(Path(storage.folder) / segment.make_filename(SUFFIX))
+        except BaseException:
+            own.close()
+            raise
+        return LecternTermsReader(own, flat)
+
 
 class LecternPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
-    """Whoosh's posting writer, pickling each block with protocol 5 instead of 2.
+    """Whoosh's posting writer, pickling each block with protocol 5 instead of 2, and inlining a
+    term with fewer than ``inlinelimit`` postings into its table entry.
 
-    Protocol 2 writes every bytes value (each body posting has one) as a call to
-    ``codecs.encode`` on a text: ten times slower, and twice the bytes to compress. Whoosh reads
-    blocks with ``pickle.loads``, which takes any protocol. The rest is ``_write_block`` as
-    Whoosh 2.7.4 has it.
+    Protocol 2 writes every bytes value as a call to ``codecs.encode`` on a text: ten times
+    slower, and twice the bytes to compress. Whoosh reads blocks with ``pickle.loads``, which
+    takes any protocol. The rest is Whoosh 2.7.4's, with ``set_inlined`` for its ``set_inline``.
     """
+
+    _terminfo: Any
+
+    def finish_postings(self) -> Any:
+        if not self.written() and len(self) < self._inlinelimit:
+            terminfo = self._terminfo
+            terminfo.add_block(self)
+            terminfo.set_inlined(self._ids, self._weights, self._values)
+            self._terminfo = None
+            return terminfo
+        return super().finish_postings()
 
     def _write_block(self, last: bool = False) -> None:
         postfile = self._postfile
@@ -82,19 +125,19 @@ class LecternPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
 
 
 class FastWriter(SegmentWriter):  # type: ignore[misc]
-    """Whoosh's segment writer, never compound, writing each term's postings a block at a time.
+    """Whoosh's segment writer, never compound: the searched fields pooled as arrays and written
+    to the ``.lps`` file, Whoosh's own fields written a block at a time.
 
     Whoosh sends every posting through an external sort (pickled to disk past ``limitmb``), then
-    through a chain of Python calls that re-reads the document's field length from disk for each
-    one. Here postings are grouped as they arrive (``TermPool``, the body's in arrays) and each
-    posting block is filled in one step. This uses private parts of Whoosh 2.7.4's W3 codec (the
-    version is pinned); a test checks that it writes exactly the postings Whoosh's own writer
-    writes.
+    through a chain of Python calls per posting; a merge reads every posting back the same way.
+    Here postings are grouped as they arrive (``TermPool``), a merged segment's searched fields
+    come as whole arrays from its ``.lps`` file, and a test checks that a reader sees exactly
+    the postings Whoosh's own writer writes.
     """
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, compound=False, codec=make_codec(), **kwargs)
-        self.pool = TermPool(self.schema["body"].format.field_boost)
+        self.pool = TermPool(self.schema)
 
     def add_document(self, **fields_: Any) -> None:
         """Whoosh's ``add_document`` for lectern's schema, a field's postings pooled in one call.
@@ -105,7 +148,7 @@ class FastWriter(SegmentWriter):  # type: ignore[misc]
         self._check_state()
         names = sorted(fields_)
         self._check_fields(self.schema, names)
-        perdoc, docnum = self.perdocwriter, self.docnum
+        perdoc, docnum, flat = self.perdocwriter, self.docnum, self.pool.flat
         perdoc.start_doc(docnum)
         for name in names:
             value = fields_[name]
@@ -113,8 +156,9 @@ class FastWriter(SegmentWriter):  # type: ignore[misc]
                 continue
             field = self.schema[name]
             length = 0
-            if isinstance(field, BodyField):
-                length = self.pool.body.add_text(docnum, value)
+            if name in flat:
+                length = flat[name].add(docnum, field, value)
+                length = length if field.scorable else 0
             elif field.indexed:
                 length = self.pool.add_field(name, docnum, field.index(value))
                 length = length if field.scorable else 0
@@ -124,6 +168,23 @@ class FastWriter(SegmentWriter):  # type: ignore[misc]
         perdoc.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: dict[int, int] | None) -> None:
+        """A segment being merged in: Whoosh's own fields a posting at a time (a few per
+        document), the searched fields as whole arrays from its ``.lps`` file."""
+        import numpy as np
+
+        terms = reader._terms
+        numbers = np.arange(reader.doc_count_all(), dtype=np.int64) + startdoc
+        if docmap is not None:  # deleted documents are left out
+            numbers[:] = -1
+            numbers[np.fromiter(docmap, dtype=np.int64)] = list(docmap.values())
+        for item in self._process_posts(own_postings(reader), startdoc, docmap):
+            self.pool.add(item)
+        for name, pool in self.pool.flat.items():
+            if name in terms.flat.fields:
+                pool.add_merged(terms.flat.field_postings(name), numbers)
+        checkpoint("segment-merged")
 
     def write_segment(self, merge: bool = True) -> list[Any]:
         """``commit`` up to the table of contents: apply the merge policy and write this writer's
@@ -142,109 +203,33 @@ class FastWriter(SegmentWriter):  # type: ignore[misc]
         self._finish()
 
     def _flush_segment(self) -> None:
-        body = self.pool.body.grouped()
-        self.perdocwriter.close()
-        lengths = self.per_document_reader()
-        try:
-            write_postings(self.fieldwriter, self.schema, lengths, self.pool, body)
-        finally:
-            lengths.close()
-        self.fieldwriter.close()
-        self._write_flat_postings(body)
+        from tui.core.search.whoosh.table import write_terms
 
-    def _write_flat_postings(self, body: BodyPostings | None) -> None:
-        """The segment's ``.lps`` file (``tui.core.search.flat.postings``), from the same pooled postings."""
+        self.perdocwriter.close()
+        write_terms(self.fieldwriter, self.schema, self.pool)
+        self.fieldwriter.close()
+        self._write_flat_postings()
+
+    def _write_flat_postings(self) -> None:
+        """The segment's ``.lps`` file, from the pooled searched fields."""
         from tui.core.search.flat import postings
 
-        if body is None:
-            return
         name = self.newsegment.make_filename(postings.SUFFIX)
-        lengths = [self.pool.body.lengths.get(d, 0) for d in range(self.docnum)]
-        postings.write(Path(self.storage.folder) / name, flat_segment(body, self.pool, lengths))
+        fields = [pool.grouped(self.docnum) for pool in self.pool.flat.values()]
+        postings.write(Path(self.storage.folder) / name, postings.FlatSegment(fields, self.docnum))
+        checkpoint("segment-postings")
 
 
-def flat_segment(body: BodyPostings, pool: TermPool, doc_lengths: list[int]) -> Any:
-    """The searched fields' postings as ``tui.core.search.flat.postings`` stores them (keys in order)."""
-    import numpy as np
-
-    from tui.core.search.flat.postings import FlatSegment, key
-
-    keys = [key("body", term) for term in body.terms]
-    posting_starts, ids, weights, counts = [body.posting_starts], [body.ids], [body.weights], [body.counts]
-    for fieldname in sorted(f for f in SEARCH_FIELDS if f != "body"):  # keys sort by field first
-        terms = pool.fields.get(fieldname, {})
-        for tbytes in sorted(terms):
-            term_ids, term_weights, _ = terms[tbytes]
-            keys.append(key(fieldname, tbytes))
-            ids.append(np.asarray(term_ids, dtype=np.int64))
-            weights.append(np.asarray(term_weights, dtype=np.float64))
-            counts.append(np.zeros(len(term_ids), dtype=np.int64))
-            posting_starts.append([int(posting_starts[-1][-1]) + len(term_ids)])
-    return FlatSegment(
-        keys=keys,
-        posting_starts=np.concatenate(posting_starts),
-        ids=np.concatenate(ids),
-        weights=np.concatenate(weights),
-        counts=np.concatenate(counts),
-        positions=body.positions,
-        starts=body.starts,
-        ends=body.ends,
-        doc_lengths=doc_lengths,
-    )
-
-
-def write_postings(
-    fieldwriter: Any, schema: Any, lengths: Any, pool: TermPool, body: BodyPostings | None
-) -> None:
-    """Write the pool through Whoosh's field writer, in field and term order, as Whoosh does."""
-    names = sorted({*pool.fields, *(["body"] if body is not None and body.terms else [])})
-    for fieldname in names:
-        fieldwriter.start_field(fieldname, schema[fieldname])
-        doc_lengths = [lengths.doc_field_length(d, fieldname) or 0 for d in range(lengths.doc_count_all())]
-        source = body if fieldname == "body" else pool.fields.get(fieldname, {})
-        for tbytes, postings in term_postings(source):
-            fieldwriter.start_term(tbytes)
-            fill_blocks(fieldwriter._postwriter, postings, doc_lengths)
-            fieldwriter.finish_term()
-        fieldwriter.finish_field()
-
-
-def term_postings(
-    source: dict[bytes, TermPostings] | BodyPostings | None,
-) -> Iterator[tuple[bytes, tuple[Sequence[int], Sequence[float], Sequence[bytes]]]]:
-    """(term, (document numbers, weights, values)) in term order, from a field's pool or the body."""
-    if isinstance(source, dict):
-        for tbytes in sorted(source):
-            yield tbytes, source[tbytes]
-        return
-    if source is None:
-        return
-    blob, bounds = encode_all(source.counts, source.positions, source.starts, source.ends)
-    edges = source.posting_starts.tolist()
-    for term, start, end in zip(source.terms, edges, edges[1:], strict=False):
-        ids, weights = source.ids[start:end].tolist(), source.weights[start:end].tolist()
-        yield term, (ids, weights, cut_values(blob, bounds[start : end + 1]))
-
-
-def fill_blocks(
-    postwriter: Any, postings: tuple[Sequence[int], Sequence[float], Sequence[bytes]], doc_lengths: list[int]
-) -> None:
-    """What ``W3PostingsWriter.add_posting`` builds, one block at a time; the last block stays
-    buffered for ``finish_term`` to write, as Whoosh does."""
-    docnums, weights, values = postings
-    limit = postwriter._blocklimit
-    for start in range(0, len(docnums), limit):
-        if start:
-            postwriter._write_block()
-        ids = docnums[start : start + limit]
-        block_weights = weights[start : start + limit]
-        lengths = list(filter(None, map(doc_lengths.__getitem__, ids)))  # Whoosh skips 0 too
-        postwriter._ids = ids
-        postwriter._weights = array("f", block_weights)
-        postwriter._values = list(filter(None, values[start : start + limit]))
-        postwriter._maxweight = max(0.0, *block_weights)
-        postwriter._minlength = min(lengths) if lengths else None
-        postwriter._maxlength = max(lengths, default=0)
+def own_postings(reader: Any) -> Iterator[tuple[str, bytes, int, float, bytes]]:
+    """Every posting of the fields Whoosh's term table keeps, deleted documents left out."""
+    terms = reader._terms
+    for fieldname, tbytes in terms.own.terms():
+        if fieldname in terms.flat.fields or fieldname not in reader.schema:
+            continue
+        matcher = reader.postings(fieldname, tbytes)
+        while matcher.is_active():
+            yield fieldname, tbytes, matcher.id(), matcher.weight(), matcher.value()
+            matcher.next()
 
 
 def add_all(writer: Any, documents: list[dict[str, Any]]) -> set[str]:

@@ -1,28 +1,30 @@
-"""Every term of a field, sorted, per searcher: what prefix, wildcard and fuzzy terms expand to.
+"""What prefix, wildcard and fuzzy terms expand to, per searcher, from each segment's sorted terms.
 
-Whoosh walks its term table for each expansion. The lexicon reads it once per segment, answers
-prefixes with a binary search, fuzzy words with rapidfuzz over the corpus's surface words
-(ranked by closeness, then frequency), and keeps at most ``MAX_EXPANSIONS`` terms.
+A searched field's terms are sorted in each segment's ``.lps`` file, so a prefix is a range
+there: two bisections per segment, whatever the size of the vocabulary, and no term list is
+read for it. Fuzzy words are matched with rapidfuzz against the field's terms (each segment's
+list is one ``split`` of mapped bytes, kept across searchers since a segment never changes; their
+union is kept for the searcher) and the corpus's surface words, ranked by closeness, then
+frequency; at most ``MAX_EXPANSIONS`` terms are kept.
 """
 
 from __future__ import annotations
 
-import bisect
 import functools
 import heapq
-import struct
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from whoosh import fields
 
 from tui.core.search.analysis import stem
-from tui.core.search.query import MAX_EXPANSIONS
+from tui.core.search.query import MAX_EXPANSIONS, SEARCH_FIELDS
 from tui.core.search.whoosh.schema import LecternAnalyzer
 
 
 class Lexicon:
-    """Each field's terms, sorted, read once per searcher; and the expansions found in them.
+    """Each field's terms and their document frequencies as a searcher sees them; and the
+    expansions found in them.
 
     Whoosh expands a prefix, wildcard or fuzzy term in every segment separately, comparing
     each term in Python (fuzzy terms through a Levenshtein automaton, itself in Python).
@@ -30,13 +32,32 @@ class Lexicon:
     segment just matches nothing there.
     """
 
-    def __init__(self, reader: Any, vocabulary: Callable[[], list[str]] = list) -> None:
+    def __init__(
+        self,
+        reader: Any,
+        vocabulary: Callable[[], list[str]] = list,
+        segment_terms: dict[tuple[str, str], list[bytes]] | None = None,
+    ) -> None:
         self._reader = reader
+        leaves = [leaf for leaf, _ in reader.leaf_readers() if hasattr(leaf, "_terms")]
+        self._flats = [leaf._terms.flat for leaf in leaves]
+        self._segment_ids = [leaf.segment().segment_id() for leaf in leaves]
         self._vocabulary = vocabulary
         """The corpus's words as written, sorted (read when a fuzzy term first needs them)."""
-        self._terms: dict[str, list[str]] = {}
+        self._segment_terms: dict[tuple[str, str], list[bytes]] = (
+            {} if segment_terms is None else segment_terms
+        )
+        """Each segment's terms of a field, by segment id: shared by the searchers of an index."""
+        for key in [k for k in self._segment_terms if k[0] not in self._segment_ids]:
+            del self._segment_terms[key]  # a segment merged away
+        self._field_terms: dict[str, list[str]] = {}
+        self._frequencies: dict[tuple[str, str], dict[str, int]] = {}
         self._expansions: dict[tuple[Any, ...], list[bytes]] = {}
         self._distance: dict[tuple[str, str], int] = {}
+
+    @property
+    def schema(self) -> Any:
+        return self._reader.schema
 
     def holds_text(self, fieldname: str | None) -> bool:
         """Whether the field's terms are UTF-8 text (not encoded numbers or dates)."""
@@ -46,32 +67,63 @@ class Lexicon:
             return False
         return isinstance(field, (fields.TEXT, fields.KEYWORD, fields.ID))
 
+    def frequencies(self, fieldname: str, prefix: str) -> dict[str, int]:
+        """The field's terms that start with ``prefix`` and how many documents hold each
+        (deleted ones too, as Whoosh counts), remembered for this searcher."""
+        cache_key = (fieldname, prefix)
+        found = self._frequencies.get(cache_key)
+        if found is not None:
+            return found
+        found = {}
+        if fieldname in SEARCH_FIELDS:
+            start = prefix.encode("utf-8")
+            for flat in self._flats:
+                first, end = flat.prefix_range(fieldname, start)
+                terms = flat.terms(first, end)
+                for term, frequency in zip(terms, flat.doc_frequencies(first, end).tolist(), strict=True):
+                    text = term.decode("utf-8")
+                    found[text] = found.get(text, 0) + frequency
+        elif self.holds_text(fieldname):
+            reader = self._reader
+            for term in reader.expand_prefix(fieldname, prefix):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                found[text] = reader.doc_frequency(fieldname, text)
+        self._frequencies[cache_key] = found
+        return found
+
     def terms(self, fieldname: str, prefix: str = "") -> list[str]:
         """The field's terms that start with ``prefix``, in order."""
-        terms = self._terms.get(fieldname)
-        if terms is None:
-            terms = self._terms[fieldname] = self._read(fieldname)
-        if not prefix:
-            return terms
-        first = bisect.bisect_left(terms, prefix)
-        return terms[first : bisect.bisect_left(terms, prefix + "\U0010ffff", first)]
+        return sorted(self.frequencies(fieldname, prefix))
 
-    def _read(self, fieldname: str) -> list[str]:
-        found: set[bytes] = set()
-        for leaf, _ in self._reader.leaf_readers():
-            found.update(segment_terms(leaf, fieldname))
-        return sorted(t.decode("utf-8") for t in found)
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        """How many documents hold the term (deleted ones too, as Whoosh counts)."""
+        if fieldname not in SEARCH_FIELDS:
+            return int(self._reader.doc_frequency(fieldname, term))
+        tbytes = term.encode("utf-8")
+        total = 0
+        for flat in self._flats:
+            key = flat.find(fieldname, tbytes)
+            if key is not None:
+                total += flat.doc_frequency(key)
+        return total
 
-    def expand(self, key: tuple[Any, ...], find: Callable[[], Iterable[str]]) -> list[bytes]:
+    def expand(
+        self, key: tuple[Any, ...], find: Callable[[], Iterable[str]], known: dict[str, int] | None = None
+    ) -> list[bytes]:
         """The terms ``find`` gives (the ``MAX_EXPANSIONS`` most frequent when there are more; ``key``
-        names the field second), remembered under ``key`` for this searcher."""
+        names the field second; ``known`` holds frequencies already counted), remembered under
+        ``key`` for this searcher."""
         if key not in self._expansions:
-            found = [t.encode("utf-8") for t in find()]
+            found = list(find())
             if len(found) > MAX_EXPANSIONS:
-                frequency = functools.partial(self._reader.doc_frequency, key[1])
+                frequency = functools.partial(self._frequency_of, key[1], known or {})
                 found = sorted(heapq.nlargest(MAX_EXPANSIONS, found, key=frequency))
-            self._expansions[key] = found
+            self._expansions[key] = [t.encode("utf-8") for t in found]
         return self._expansions[key]
+
+    def _frequency_of(self, fieldname: str, known: dict[str, int], term: str) -> int:
+        found = known.get(term)
+        return self.doc_frequency(fieldname, term) if found is None else found
 
     def within(self, fieldname: str, text: str, maxdist: int, prefix: int) -> list[bytes]:
         """The field's terms a misspelling within ``maxdist`` edits (a transposition is one)
@@ -85,15 +137,14 @@ class Lexicon:
 
         def find() -> list[str]:
             word = text.lower()
-            found = self._near(word, self.terms(fieldname, word[:prefix]), maxdist)
+            found = self._near_terms(fieldname, word, word[:prefix], maxdist)
             if self.stemmed(fieldname):
-                held = self.terms(fieldname)
                 for surface, distance in self._near(word, self._surface(word[:prefix]), maxdist).items():
                     term = stem(surface)
-                    at = bisect.bisect_left(held, term)
-                    if at < len(held) and held[at] == term:
-                        found[term] = min(found.get(term, distance), distance)
-            frequency = functools.partial(self._reader.doc_frequency, fieldname)
+                    if term not in found and not self._held(fieldname, term):
+                        continue
+                    found[term] = min(found.get(term, distance), distance)
+            frequency = functools.partial(self.doc_frequency, fieldname)
             ranked = sorted(found, key=lambda t: (found[t], -frequency(t), t))
             for term in ranked:
                 self._distance[(fieldname, term)] = found[term]
@@ -103,6 +154,30 @@ class Lexicon:
         if key not in self._expansions:  # ranked already: the cap keeps the closest
             self._expansions[key] = [t.encode("utf-8") for t in find()[:MAX_EXPANSIONS]]
         return self._expansions[key]
+
+    def _held(self, fieldname: str, term: str) -> bool:
+        tbytes = term.encode("utf-8")
+        return any(flat.find(fieldname, tbytes) is not None for flat in self._flats)
+
+    def _near_terms(self, fieldname: str, word: str, prefix: str, maxdist: int) -> dict[str, int]:
+        """The field's terms within ``maxdist`` of ``word`` (a prefix narrows them to a range)."""
+        if fieldname not in SEARCH_FIELDS or prefix:
+            return self._near(word, self.terms(fieldname, prefix), maxdist)
+        return self._near(word, self.field_terms(fieldname), maxdist)
+
+    def field_terms(self, fieldname: str) -> list[str]:
+        """Every term of a searched field, sorted (read once per searcher)."""
+        found = self._field_terms.get(fieldname)
+        if found is None:
+            lists = []
+            for segment, flat in zip(self._segment_ids, self._flats, strict=True):
+                terms = self._segment_terms.get((segment, fieldname))
+                if terms is None:
+                    terms = self._segment_terms[(segment, fieldname)] = flat.field_terms(fieldname)
+                lists.append(terms)
+            held = lists[0] if len(lists) == 1 else set().union(*lists)  # decoded once each
+            found = self._field_terms[fieldname] = sorted(t.decode("utf-8") for t in held)
+        return found
 
     def closeness(self, fieldname: str, term: bytes) -> float:
         """How much a fuzzy expansion counts: the word itself 1, one edit away 1/2, two 1/3."""
@@ -117,6 +192,8 @@ class Lexicon:
         return isinstance(field, fields.TEXT) and isinstance(field.analyzer, LecternAnalyzer)
 
     def _surface(self, prefix: str) -> list[str]:
+        import bisect
+
         words = self._vocabulary()
         if not prefix:
             return words
@@ -130,34 +207,3 @@ class Lexicon:
 
         found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=maxdist, limit=None)
         return {term: int(distance) for term, distance, _ in found}
-
-
-def segment_terms(leaf: Any, fieldname: str) -> list[bytes]:
-    """A segment's terms in ``fieldname``.
-
-    Whoosh reads its term file with a seek and a read per term (some 80 ms for 30,000 terms);
-    this reads the W3 codec's key/value area in one piece and walks it. Other readers are asked.
-    """
-    try:
-        table = leaf._terms._tindex
-        prefix = struct.pack("!H", leaf._terms._fieldmap[fieldname])  # keys: field number, term
-        start = table.closest_key_pos(prefix)
-    except KeyError:  # the segment has no terms in that field
-        return []
-    except AttributeError:
-        return list(leaf.lexicon(fieldname)) if fieldname in leaf.indexed_field_names() else []
-    if start is None:
-        return []
-    data = table.dbfile.get(start, table.endofdata - start)
-    terms, pos, end = [], 0, len(data)
-    while pos < end:  # each entry: key length, value length (two ints), key, value
-        keylen, datalen = _ENTRY_LENGTHS.unpack_from(data, pos)
-        pos += _ENTRY_LENGTHS.size
-        if not data.startswith(prefix, pos):  # keys are in order: the field's terms are over
-            break
-        terms.append(data[pos + len(prefix) : pos + keylen])
-        pos += keylen + datalen
-    return terms
-
-
-_ENTRY_LENGTHS = struct.Struct("!ii")

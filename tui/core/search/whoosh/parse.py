@@ -31,6 +31,7 @@ from tui.core.search.query import (
     check_text,
 )
 from tui.core.search.types import QueryError
+from tui.core.search.whoosh.dates import ColumnRange, ColumnTerm, on_column
 from tui.core.search.whoosh.lexicon import Lexicon
 from tui.core.search.whoosh.scoring import FastPhrase
 
@@ -187,13 +188,14 @@ class LexiconFuzzyTerm(query.FuzzyTerm):  # type: ignore[misc]
 
 
 class LexiconPrefix(query.Prefix):  # type: ignore[misc]
-    """A prefix expanded in the lexicon (a slice of its sorted terms)."""
+    """A prefix expanded in the lexicon (a range of each segment's sorted terms)."""
 
     lexicon: Lexicon
 
     def _btexts(self, ixreader: Any) -> list[bytes]:
         key = ("prefix", self.fieldname, self.text)
-        return self.lexicon.expand(key, lambda: self.lexicon.terms(self.fieldname, self.text))
+        known = self.lexicon.frequencies(self.fieldname, self.text)
+        return self.lexicon.expand(key, lambda: sorted(known), known)
 
 
 class LexiconWildcard(query.Wildcard):  # type: ignore[misc]
@@ -202,19 +204,29 @@ class LexiconWildcard(query.Wildcard):  # type: ignore[misc]
     lexicon: Lexicon
 
     def _btexts(self, ixreader: Any) -> list[bytes]:
+        known = self.lexicon.frequencies(self.fieldname, self._find_prefix(self.text))
+
         def find() -> list[str]:
             pattern = re.compile(self._get_pattern())
-            candidates = self.lexicon.terms(self.fieldname, self._find_prefix(self.text))
-            return [term for term in candidates if pattern.match(term)]
+            return [term for term in sorted(known) if pattern.match(term)]
 
-        return self.lexicon.expand(("wildcard", self.fieldname, self.text), find)
+        return self.lexicon.expand(("wildcard", self.fieldname, self.text), find, known)
 
 
 def use_lexicon(q: Any, lexicon: Lexicon) -> Any:
-    """``q`` with its fuzzy, prefix, wildcard and phrase nodes replaced by lectern's own."""
+    """``q`` with its fuzzy, prefix, wildcard, phrase and date nodes replaced by lectern's own."""
+
+    schema = lexicon.schema
 
     def swap(node: Any) -> Any:
         kind = type(node)
+        if on_column(schema, getattr(node, "fieldname", None)):
+            if isinstance(node, query.NumericRange):
+                return ColumnRange(
+                    node.fieldname, node.start, node.end, node.startexcl, node.endexcl, boost=node.boost
+                )
+            if kind is query.Term:
+                return ColumnTerm(node.fieldname, node.text, boost=node.boost)
         if kind is query.Phrase and node.slop == 1:
             return FastPhrase(
                 node.fieldname, node.words, slop=1, boost=node.boost, char_ranges=node.char_ranges

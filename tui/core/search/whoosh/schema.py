@@ -1,9 +1,11 @@
 """The index schema, the analyzer Whoosh calls, and the body's posting format.
 
 ``LecternAnalyzer`` and ``BodyFormat`` wrap ``tui.core.search.analysis`` so that Whoosh's
-parser and writer see lectern's terms; the body format stores positions and character offsets
-as small delta-encoded arrays instead of Whoosh's pickles. These classes are pickled into the
-index by name: keep the names, or bump ``SCHEMA_VERSION``.
+parser sees lectern's terms; the body format is how a body posting's positions and character
+offsets look to Whoosh's matchers (small delta-encoded arrays instead of Whoosh's pickles; the
+postings themselves live in the ``.lps`` file). ``SortKey`` and ``DateField`` are columns
+Whoosh sorts by and never indexes. These classes are pickled into the index by name: keep the
+names, or bump ``SCHEMA_VERSION``.
 """
 
 from __future__ import annotations
@@ -159,6 +161,20 @@ def decode_numbers(valuestring: bytes) -> tuple[array[int], int]:
 BODY_FORMAT = BodyFormat()
 
 
+class DateField(fields.DATETIME):  # type: ignore[misc]
+    """A date kept as a column, not as terms: ``whoosh.dates`` answers date queries from it (a
+    date indexed by Whoosh is eight terms, most of them unique to the day)."""
+
+    indexed = False
+
+
+class SortKey(fields.ID):  # type: ignore[misc]
+    """A sortable column that is not indexed: titles are sorted by it, never searched (an
+    indexed ID would put one term per document in Whoosh's term table)."""
+
+    indexed = False
+
+
 def make_schema() -> fields.Schema:
     """The index schema (see design.md, section 3)."""
     analyzer = LecternAnalyzer()
@@ -171,11 +187,11 @@ def make_schema() -> fields.Schema:
         id=fields.ID(unique=True, stored=True),
         path=fields.STORED(),
         title=fields.TEXT(analyzer=analyzer, stored=True, field_boost=3.0, multitoken_query="phrase"),
-        title_sort=fields.ID(sortable=True),
+        title_sort=SortKey(sortable=True),
         body=body,
         note=fields.TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
         tags=fields.KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
-        date=fields.DATETIME(stored=True, sortable=True),
+        date=DateField(stored=True, sortable=True),
         language=fields.ID(stored=True),
         source=fields.STORED(),
         sha256=fields.STORED(),

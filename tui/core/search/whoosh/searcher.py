@@ -28,7 +28,7 @@ from tui.core.search.highlight import offsets_in_text, snippet_of, span_pairs
 from tui.core.search.query import plain_words
 from tui.core.search.types import Hit, IndexDamaged, IndexUnavailable, QueryError, Results, Span, TextLoader
 from tui.core.search.whoosh import FOLDER
-from tui.core.search.whoosh.bulk import Segment, top_documents
+from tui.core.search.whoosh.bulk import Segment, sorted_documents, top_documents
 from tui.core.search.whoosh.lexicon import Lexicon
 from tui.core.search.whoosh.parse import make_parser, parse_query, to_tree, use_lexicon
 from tui.core.search.whoosh.schema import schema_mark
@@ -56,6 +56,8 @@ class Index:
         self._segments: list[Segment] | None = None
         self._verified: set[str] = set()
         """Index files whose checksum this process has checked."""
+        self._segment_terms: dict[tuple[str, str], list[bytes]] = {}
+        """Each segment's terms of a field, read for fuzzy words: kept while the segment lives."""
 
     def close(self) -> None:
         """Release the searcher's files."""
@@ -66,6 +68,9 @@ class Index:
         try:
             if self._ix is None:
                 self._ix = index.open_dir(str(self.folder / FOLDER))
+                if schema_mark() not in self._ix.schema:  # postings it would misread
+                    self._drop_searcher()
+                    raise IndexUnavailable("the index has an older format: it is rebuilt at the next update")
             if self._searcher is None or not self._searcher.up_to_date():
                 if self._searcher is not None:
                     self._searcher.close()
@@ -73,7 +78,7 @@ class Index:
                 self._verify_files()
                 self._searcher = self._ix.searcher(weighting=Weighting())
                 self._vocabulary = self._parser = None
-                self._lexicon = Lexicon(self._searcher.reader(), self._surface_words)
+                self._lexicon = Lexicon(self._searcher.reader(), self._surface_words, self._segment_terms)
         except IndexUnavailable:
             self._drop_searcher()
             raise
@@ -83,9 +88,6 @@ class Index:
         except Exception as error:
             self._drop_searcher()
             raise IndexDamaged(f"{type(error).__name__}: {error}") from error
-        if schema_mark() not in self._searcher.schema:  # postings it would misread
-            self._drop_searcher()
-            raise IndexUnavailable("the index has an older format: it is rebuilt at the next update")
         return self._searcher
 
     def _verify_files(self) -> None:
@@ -124,13 +126,11 @@ class Index:
 
     def search(self, text: str, limit: int = 20, sort: str = "relevance") -> Results:
         """Run a query: ranked (or sorted) hits with snippets, and a suggestion when few hit."""
-        # optimize=False: Whoosh's block-skipping top-N search cannot count its matches and
-        # would run the query a second time for the exact total.
-        options: dict[str, Any] = {"limit": limit, "optimize": False}
+        options: dict[str, Any] = {"limit": limit}
         if sort == "date":
             options.update(sortedby="date", reverse=True)
         elif sort == "title":
-            options.update(sortedby="title_sort")
+            options.update(sortedby="title_sort", reverse=False)
         elif sort != "relevance":
             raise QueryError(f"unknown sort {sort!r}: use relevance, date or title")
         return self._run(lambda searcher: self._search(searcher, text, options))
@@ -140,12 +140,14 @@ class Index:
         tree = to_tree(q)
         if not searcher.doc_count_all():  # no segment yet (an empty corpus, a fresh rebuild)
             return Results(query=text, hits=(), total=0)
+        segments = self._segments_of(searcher)
         try:
             if "sortedby" in options:
-                results = searcher.search(q, **options)
-                found, total = [(r.docnum, r.score) for r in results], len(results)
+                found, total = sorted_documents(
+                    tree, segments, options["sortedby"], options["reverse"], options["limit"]
+                )
             else:
-                found, total = top_documents(tree, self._segments_of(searcher), options["limit"])
+                found, total = top_documents(tree, segments, options["limit"])
         except query.QueryError as error:
             raise QueryError(f"cannot run that query: {error}") from error
         lexicon = self._lexicon_of()
@@ -157,9 +159,8 @@ class Index:
 
     def _segments_of(self, searcher: Any) -> list[Segment]:
         if self._segments is None:
-            folder = self.folder / FOLDER
             self._segments = [
-                Segment(searcher, sub, offset, folder, self._lexicon_of())
+                Segment(searcher, sub, offset, self._lexicon_of())
                 for sub, offset in searcher.leaf_searchers()
             ]
         return self._segments

@@ -1,8 +1,8 @@
 """A query's terms per field, and their stored occurrences in the hit documents.
 
 ``QueryTerms`` collects what a parsed query looks for (terms, phrases, expansions);
-``occurrences_in`` reads the occurrences from a segment's ``.lps`` file (two binary searches),
-else only the Whoosh posting blocks that hold the documents.
+``occurrences_in`` reads the occurrences of the hit documents from each segment's ``.lps``
+file: a binary search in the term's documents, then that posting's few bytes.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
-
-from whoosh.reading import TermNotFound
 
 from tui.core.search.highlight import (
     Occurrences,
@@ -23,11 +21,9 @@ from tui.core.search.highlight import (
 )
 from tui.core.search.query import Expansion, Node, Phrase, Term, positive_leaves
 from tui.core.search.types import Span
-from tui.core.search.whoosh.blocks import values_at
-from tui.core.search.whoosh.bulk import Segment, flat_key
+from tui.core.search.whoosh.bulk import Segment
 from tui.core.search.whoosh.lexicon import Lexicon
 from tui.core.search.whoosh.parse import expand
-from tui.core.search.whoosh.schema import decode_numbers
 
 DocumentOccurrences = dict[str, Occurrences]
 """A document's occurrences of some terms."""
@@ -75,10 +71,7 @@ class QueryTerms:
         self, segments: list[Segment], docnums: Sequence[int]
     ) -> dict[int, DocumentOccurrences]:
         """The stored occurrences of every word of the query in each of the sorted ``docnums``.
-
-        From a segment's flat postings, two binary searches per word and document; else only
-        the Whoosh posting blocks that hold those documents are decompressed.
-        """
+        ValueError if a segment's file holds impossible numbers."""
         found: dict[int, DocumentOccurrences] = defaultdict(dict)
         words = self.terms.union(*self.phrases)
         for segment in segments:
@@ -86,50 +79,26 @@ class QueryTerms:
             local = [d - segment.offset for d in docnums if segment.offset <= d < end]
             if not local:
                 continue
-            if segment.flat is not None:
-                try:
-                    in_segment = flat_occurrences(segment, words, local)
-                except ValueError:  # impossible numbers in the file: Whoosh's postings answer
-                    segment.close()
-                else:
-                    for docnum, occurrences in in_segment.items():
-                        found[docnum + segment.offset].update(occurrences)
-                    continue
-            for word in words:
-                try:
-                    for docnum, value in values_at(segment.reader, "body", word.encode("utf-8"), local):
-                        found[docnum + segment.offset][word] = decoded(value)
-                except (KeyError, TermNotFound):  # not in this segment
-                    continue
+            for docnum, occurrences in flat_occurrences(segment, words, local).items():
+                found[docnum + segment.offset].update(occurrences)
         return found
 
 
 def flat_occurrences(
     segment: Segment, words: Iterable[str], local: list[int]
 ) -> dict[int, DocumentOccurrences]:
-    """``occurrences_in`` for one segment from its ``.lps`` file: two binary searches and a
-    read per word and document. ValueError if the file holds impossible numbers."""
-    flat = segment.flat
-    assert flat is not None
+    """``occurrences_in`` for one segment: per word, a binary search in its documents and a
+    read of each hit document's posting."""
     found: dict[int, DocumentOccurrences] = defaultdict(dict)
     for word in words:
-        in_documents = flat.in_documents(flat_key("body", word.encode("utf-8")), local)
-        if in_documents is None:
+        term = word.encode("utf-8")
+        key = segment.key("body", term)
+        if key is None:
             continue
-        for docnum, occurrences in zip(local, in_documents, strict=True):
+        for docnum, occurrences in zip(local, segment.flat.in_documents(key, local, term), strict=True):
             if len(occurrences[0]):
                 found[docnum][word] = occurrences
     return found
-
-
-def decoded(value: bytes) -> Occurrences:
-    """A body posting's positions, starts and ends (see ``encode_occurrences``)."""
-    import numpy as np
-
-    numbers, n = decode_numbers(value)
-    flat = np.asarray(numbers, dtype=np.int64)
-    starts = np.cumsum(flat[n : 2 * n])
-    return np.cumsum(flat[:n]), starts, starts + flat[2 * n :]
 
 
 def _expansion(leaf: Expansion, lexicon: Lexicon) -> list[str]:
