@@ -1,9 +1,10 @@
 """Annotations out of lectern and back in: exports for people and tools, and import.
 
 Highlights, notes and tags are the user's own work, so they must be able to leave lectern: to be
-read elsewhere (Markdown), to become labelled data (JSONL, doccano), to go to Readwise-style
-services (CSV) or to any tool that speaks the W3C Web Annotation model; and to come back in, from
-lectern's own JSON (a lossless backup), from W3C JSON-LD or from a Hypothesis export.
+read elsewhere (Markdown), to become labelled data (JSONL, doccano, Label Studio, spaCy/Prodigy,
+brat, CoNLL), to go to Readwise-style services (CSV) or to any tool that speaks the W3C Web
+Annotation model; and to come back in, from lectern's own JSON (a lossless backup), from W3C
+JSON-LD, from a Hypothesis export, or from the labelling tools' formats (all but JSONL).
 
 Each format's module holds its writer and its reader together, so the two halves of a round trip
 are read side by side; ``registry`` lists the formats once (in a module of its own rather than
@@ -22,11 +23,22 @@ annotation (``importing``).
 from __future__ import annotations
 
 from tui.core.exchange.corpus import ExportDocument, file_uri, gather, path_of_uri, read_document_file, select
-from tui.core.exchange.importing import ImportReport, import_annotations
+from tui.core.exchange.folder import write_folder
+from tui.core.exchange.importing import ImportReport, import_annotations, read_input
 from tui.core.exchange.incoming import ImportFormatError
-from tui.core.exchange.registry import FORMATS, REGISTRY, SUFFIXES, Format, export, left_out
+from tui.core.exchange.registry import (
+    FOLDERS,
+    FORMATS,
+    REGISTRY,
+    SUFFIXES,
+    Format,
+    export,
+    export_files,
+    left_out,
+)
 
 __all__ = [
+    "FOLDERS",
     "FORMATS",
     "REGISTRY",
     "SUFFIXES",
@@ -35,11 +47,14 @@ __all__ = [
     "ImportFormatError",
     "ImportReport",
     "export",
+    "export_files",
     "file_uri",
     "gather",
     "import_annotations",
     "left_out",
     "path_of_uri",
     "read_document_file",
+    "read_input",
     "select",
+    "write_folder",
 ]

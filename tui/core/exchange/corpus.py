@@ -150,14 +150,21 @@ def select(
     tags: Iterable[str] = (),
     color: str | None = None,
     doc_id: str | None = None,
+    annotator: str | None = None,
 ) -> list[ExportDocument]:
-    """The documents and passages that pass every filter; documents left with none are dropped."""
+    """The documents and passages that pass every filter; documents left with none are dropped.
+
+    ``annotator`` keeps the passages of one annotator (``gold``: the adjudicated set)."""
     wanted = set(clean_tags(tags))
     chosen: list[ExportDocument] = []
     for doc in docs:
         if doc_id is not None and doc.ref.id != doc_id:
             continue
-        kept = tuple(a for a in doc.annotations if wanted <= set(a.tags) and color in (None, a.color))
+        kept = tuple(
+            a
+            for a in doc.annotations
+            if wanted <= set(a.tags) and color in (None, a.color) and annotator in (None, a.annotator)
+        )
         if kept:
             chosen.append(replace(doc, annotations=kept))
     return chosen

@@ -1,33 +1,39 @@
 """Importing annotations: read a whole file, find each annotation's document, merge, report.
 
-The whole file is decoded, parsed and validated first (by the reader of its format, see
-``registry.read_json``), so a malformed one raises ``ImportFormatError`` with the reason and
+The whole file is decoded, parsed and validated first (by the reader of its format, which the
+registry picks by the file's shape: JSON, JSON lines, plain text, or a folder's files as
+``read_input`` gathers them), so a malformed one raises ``ImportFormatError`` with the reason and
 changes nothing. Then each annotation's document is found: by its source path (a file:// URI or
-lectern's path), then by content hash (of its document in the file, or the annotation's own),
-then by its quote occurring in exactly one document (or fitting its context best); annotations the
-file gives one source share the document their siblings were found in. Each is re-anchored to
+lectern's path), then by content hash (of its document in the file, or the annotation's own), then
+by its words (a CoNLL file gives a document only as its words: the text that holds them all, in
+order), then by its quote occurring in exactly one document (or fitting its context best);
+annotations the file gives one source share the document their siblings were found in. Each is re-anchored to
 that document's current text (unless the file says it is anchored to this very text) and saved
 with ``AnnotationStore.transact``. What matches no document is kept as an orphan under a reference
 made from what the file says (its path, or ``<store>/unmatched/<name>``) and reported: nothing is
 dropped.
 
 Importing is idempotent by annotation id within a corpus: a newer ``modified`` replaces, anything
-else is left as it is. The store is shared by every corpus, and an id is unique within a corpus,
-not across corpora: an annotation stored for another corpus's document is a copy there, never
-"already imported" here and never moved away (``_in_this_corpus``). Foreign ids become stable
-lectern ids (``urn:uuid:`` ids are kept, others are hashed with uuid5), so importing the same file
-twice changes nothing.
+else is left as it is. A file without ids (brat, CoNLL, doccano) gets ids derived from its
+content, and an annotation of it counts as one already stored on the same passage with every tag
+it has (``ContentKeyed``), so what lectern exported comes back without copies. The store is
+shared by every corpus, and an id is unique within a corpus, not across corpora: an annotation
+stored for another corpus's document is a copy there, never "already imported" here and never
+moved away (``_in_this_corpus``). Foreign ids become stable lectern ids (``urn:uuid:`` ids are
+kept, others are hashed with uuid5), so importing the same file twice changes nothing.
 """
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import contextlib
 import hashlib
 import json
 import os
 import re
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,8 +41,9 @@ from tui.core.anchoring import Target, reanchor, target_at
 from tui.core.annotations import Annotation, AnnotationSet, AnnotationStore, DocumentRef, open_annotations
 from tui.core.documents import BinaryFileError, decode
 from tui.core.exchange.corpus import ExportDocument
-from tui.core.exchange.incoming import ImportFormatError, Incoming, instant
-from tui.core.exchange.registry import read_json
+from tui.core.exchange.incoming import ContentKeyed, ImportFormatError, Incoming, instant
+from tui.core.exchange.registry import gather_files, read_files, read_json, read_json_lines, read_plain_text
+from tui.core.exchange.words import align, words_of
 
 UNMATCHED = "unmatched"
 """Folder (under the store) named in the synthetic path of an orphan that says where it came from."""
@@ -62,17 +69,37 @@ class ImportReport:
         return self.added + self.updated + self.unchanged
 
 
+def read_input(path: Path) -> bytes | dict[str, bytes]:
+    """What an import of ``path`` reads: a file's bytes, or the files of a format that spreads over
+    several (a brat folder, an .ann file with the .txt beside it), by relative name. Raises OSError,
+    and ImportFormatError for a folder that holds nothing lectern imports."""
+    files = gather_files(path)
+    if files is not None:
+        return files
+    if path.is_dir():
+        raise ImportFormatError("a folder without brat .ann files; name the export file to import")
+    return path.read_bytes()
+
+
 def import_annotations(
-    data: str | bytes, corpus: Sequence[ExportDocument], store: AnnotationStore
+    data: str | bytes | Mapping[str, bytes],
+    corpus: Sequence[ExportDocument],
+    store: AnnotationStore,
+    annotator: str = "",
 ) -> ImportReport:
-    """Import a lectern JSON, W3C Web Annotation or Hypothesis export into ``store``.
+    """Import an export (of any format the registry reads: a file's text or bytes, or the files
+    ``read_input`` gathered) into ``store``.
 
     ``corpus`` is every document annotations may belong to, with its text (``gather`` with
-    ``annotated_only=False``). Raises ImportFormatError, before anything is saved, when the file
-    is malformed.
+    ``annotated_only=False``). ``annotator`` is recorded on the annotations the file names no
+    annotator of (``_attributed``). Raises ImportFormatError, before anything is saved, when the
+    file is malformed.
     """
     incoming = _newest_by_id(_parse(data))
-    found = _documents(incoming, _Finder(corpus))
+    if annotator.strip():
+        incoming = _attributed(incoming, annotator.strip(), _in_this_corpus(store, corpus))
+    finder = _Finder(corpus)
+    found = _documents(incoming, finder)
     plan: dict[str, _Destination] = {}
     orphaned: list[str] = []
     for item in incoming:
@@ -82,13 +109,39 @@ def import_annotations(
             annotation = replace(item.annotation, anchor="orphaned")
             orphaned.append(f"{_describe(item)}: {why}; kept as an orphan")
         else:
-            ref, annotation = doc.ref, _placed(item, doc)
+            ref, annotation = doc.ref, _placed(item, doc, finder)
             if annotation.anchor == "orphaned":
                 missing = "not found in" if item.annotation.target.exact else "it marks no passage of"
                 orphaned.append(f"{_describe(item, False)}: {missing} {doc.ref.id}; kept there as an orphan")
-        plan.setdefault(str(store.file_for(ref.path)), _Destination(ref, doc)).annotations.append(annotation)
+        dest = plan.setdefault(str(store.file_for(ref.path)), _Destination(ref, doc))
+        dest.annotations.append(annotation)
+        if isinstance(item, ContentKeyed):
+            dest.by_content[annotation.id] = item.words is not None
     tally = _save(list(plan.values()), store, corpus)
     return ImportReport(tally.added, tally.updated, tally.unchanged, tuple(orphaned))
+
+
+def _attributed(items: list[Incoming], annotator: str, stored: dict[str, AnnotationSet]) -> list[Incoming]:
+    """The annotations with ``annotator`` recorded where the file names none.
+
+    One file imported for two annotators (``--as ada``, then ``--as bob``) is two sets: an id this
+    corpus already holds by another annotator becomes a stable id of its own for this one (uuid5),
+    so the second import adds its copies rather than finding the first's "unchanged", and
+    importing again still changes nothing.
+    """
+    found = []
+    for item in items:
+        a = item.annotation
+        if a.annotator:
+            found.append(item)
+            continue
+        held = stored[a.id].get(a.id) if a.id in stored else None
+        taken = held is not None and held.annotator not in ("", annotator)
+        new_id = (
+            str(uuid.uuid5(uuid.NAMESPACE_URL, f"lectern:{a.id}:annotator:{annotator}")) if taken else a.id
+        )
+        found.append(replace(item, annotation=replace(a, id=new_id, annotator=annotator)))
+    return found
 
 
 @dataclass
@@ -98,6 +151,8 @@ class _Destination:
     ref: DocumentRef
     doc: ExportDocument | None
     annotations: list[Annotation] = field(default_factory=list)
+    by_content: dict[str, bool] = field(default_factory=dict)
+    """The ids of annotations from a file without ids (``ContentKeyed``): whether by words."""
 
 
 @dataclass
@@ -149,12 +204,18 @@ def _most_found(docs: list[ExportDocument | None]) -> ExportDocument | None:
     return ranked[0][1]
 
 
-def _parse(data: str | bytes) -> list[Incoming]:
-    """Every annotation the file holds, validated; nothing is saved yet."""
+def _parse(data: str | bytes | Mapping[str, bytes]) -> list[Incoming]:
+    """Every annotation the file (or files) holds, validated; nothing is saved yet."""
+    if isinstance(data, Mapping):
+        return read_files(data)
     text = _decode(data)
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
+        found = read_json_lines(text)
+        found = found if found is not None else read_plain_text(text)
+        if found is not None:
+            return found
         raise ImportFormatError(
             f"not JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from None
@@ -197,6 +258,9 @@ class _Finder:
 
     def __init__(self, corpus: Sequence[ExportDocument]) -> None:
         self.docs = sorted(corpus, key=lambda d: (d.ref.id, d.ref.path))
+        self.aligned: dict[tuple[int, str], tuple[tuple[str, ...], list[tuple[int, int]] | None]] = {}
+        """Where a file's words are in a document's text, by the words' identity and the path."""
+        self.by_words: dict[int, tuple[tuple[str, ...], ExportDocument | None]] = {}
         self.by_path: dict[str, ExportDocument] = {}
         self.by_sha: dict[str, list[ExportDocument]] = {}
         for doc in self.docs:
@@ -215,7 +279,36 @@ class _Finder:
             same = self.by_sha.get(sha, []) if sha else []
             if same:  # copies of one text: the one with the same id or title, else the first
                 return max(same, key=lambda d: (d.ref.id == item.doc_id, d.ref.title == item.title)), ""
+        words = item.words if isinstance(item, ContentKeyed) else None
+        if words is not None:
+            by_words = self._by_words(words.words)
+            if by_words is not None:
+                return by_words, ""
+            found, why = self._by_quote(item)
+            return found, why if found else "no document in this corpus holds its document's words, in order"
         return self._by_quote(item)
+
+    def word_spans(self, words: tuple[str, ...], doc: ExportDocument) -> list[tuple[int, int]] | None:
+        """Where ``words`` are in the document's text, in order; None when it does not hold them."""
+        key = (id(words), doc.ref.path)
+        if key not in self.aligned:  # the words are kept with the answer, so their id stays theirs
+            self.aligned[key] = (words, align(words, doc.text) if doc.text is not None else None)
+        return self.aligned[key][1]
+
+    def _by_words(self, words: tuple[str, ...]) -> ExportDocument | None:
+        """The document whose text holds a file's document's words (the first of copies)."""
+        if id(words) not in self.by_words:
+            head = words[:8]
+            found = next(
+                (
+                    d
+                    for d in self.docs
+                    if d.text is not None and all(w in d.text for w in head) and self.word_spans(words, d)
+                ),
+                None,
+            )
+            self.by_words[id(words)] = (words, found)
+        return self.by_words[id(words)][1]
 
     def _by_quote(self, item: Incoming) -> tuple[ExportDocument | None, str]:
         target = item.annotation.target
@@ -264,11 +357,16 @@ def _common(a: str, b: str) -> int:
     return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
-def _placed(item: Incoming, doc: ExportDocument) -> Annotation:
+def _placed(item: Incoming, doc: ExportDocument, finder: _Finder) -> Annotation:
     """The annotation anchored in the document's current text."""
     a, text = item.annotation, doc.text
     if text is None:  # nothing to anchor against: opening the document re-anchors it later
         return a
+    words = item.words if isinstance(item, ContentKeyed) else None
+    spans = finder.word_spans(words.words, doc) if words is not None else None
+    if words is not None and spans is not None:  # a passage given by its words: where they are
+        start, end = spans[words.first][0], spans[words.last - 1][1]
+        return replace(a, target=target_at(text, start, end), anchor="anchored")
     if item.trusted_anchor and item.doc_sha256 == doc.ref.sha256 and _holds(a, text):
         return a  # lectern anchored it in this very text: keep it as it was, status and all
     target = a.target
@@ -325,7 +423,7 @@ def _save(
     elsewhere = _in_this_corpus(store, corpus)
     tally = _Tally()
     for dest in destinations:
-        merge = _Merge(dest.annotations, elsewhere, store.file_for(dest.ref.path), store, tally)
+        merge = _Merge(dest, elsewhere, store.file_for(dest.ref.path), store, tally)
         store.transact(dest.ref, merge)
         for path, ids in merge.moved.items():  # saved in its new document first, so never lost
             _remove(store, path, ids)
@@ -358,31 +456,34 @@ class _Merge:
 
     def __init__(
         self,
-        incoming: list[Annotation],
+        dest: _Destination,
         elsewhere: dict[str, AnnotationSet],
         file: Path,
         store: AnnotationStore,
         tally: _Tally,
     ) -> None:
-        self.incoming, self.elsewhere, self.file, self.store, self.tally = (
-            incoming,
-            elsewhere,
-            file,
-            store,
-            tally,
-        )
+        self.incoming, self.by_content = dest.annotations, dest.by_content
+        self.text = dest.doc.text if dest.doc is not None else None
+        self.words: list[tuple[int, int]] | None = None
+        self.elsewhere, self.file, self.store, self.tally = elsewhere, file, store, tally
         self.moved: dict[str, set[str]] = {}
         """Ids that moved here, by the path of the document whose file they leave."""
 
     def __call__(self, items: list[Annotation]) -> list[Annotation]:
         mine = {a.id: a for a in items}
+        named = {a.id for a in self.incoming}
+        unclaimed = [a for a in items if a.id not in named]
+        """What an annotation of a file without ids may be: stored ones the file does not name,
+        each the match of one annotation at most (a passage marked twice is two)."""
         for new in self.incoming:
             old = mine.get(new.id)
             other = self.elsewhere.get(new.id) if old is None else None
             if other is not None and self.store.file_for(other.document.path) == self.file:
                 other = None  # the same file, changed since the summary: ``mine`` is the truth
             current = old if old is not None else other.get(new.id) if other is not None else None
-            if current is None:
+            if current is None and new.id in self.by_content and self._claimed(new, unclaimed):
+                self.tally.unchanged += 1
+            elif current is None:
                 mine[new.id] = new
                 self.tally.added += 1
             elif _supersedes(new, current):
@@ -393,6 +494,45 @@ class _Merge:
             else:
                 self.tally.unchanged += 1
         return list(mine.values())
+
+    def _claimed(self, new: Annotation, unclaimed: list[Annotation]) -> bool:
+        """Whether an annotation from a file without ids is one already stored (which is then
+        claimed): on the same passage (the same words, for a file that gives words: CoNLL widens
+        a passage to whole words), with every tag it has (a format may keep fewer: CoNLL one; a
+        space may be ``_``, as CoNLL and brat write it), by the same annotator when it names one."""
+        if new.anchor == "orphaned":
+            return False
+        place = self._words_of if self.by_content[new.id] else _span_of
+        tags = {_loose(t) for t in new.tags}
+        for i, a in enumerate(unclaimed):
+            if (
+                a.anchor != "orphaned"
+                and place(a) == (new.start, new.end)
+                and tags <= {_loose(t) for t in a.tags}
+                and new.annotator in ("", a.annotator)
+            ):
+                del unclaimed[i]
+                return True
+        return False
+
+    def _words_of(self, a: Annotation) -> tuple[int, int]:
+        """The passage widened to the words it touches."""
+        if self.text is None:
+            return _span_of(a)
+        if self.words is None:
+            self.words = words_of(self.text)
+        starts, ends = [s for s, _ in self.words], [e for _, e in self.words]
+        first, last = bisect.bisect_right(ends, a.start), bisect.bisect_left(starts, a.end)
+        return (self.words[first][0], self.words[last - 1][1]) if first < last else _span_of(a)
+
+
+def _span_of(a: Annotation) -> tuple[int, int]:
+    return a.start, a.end
+
+
+def _loose(tag: str) -> str:
+    """A tag as formats without spaces in labels give it back."""
+    return tag.replace(" ", "_")
 
 
 def _remove(store: AnnotationStore, path: str, ids: set[str]) -> None:

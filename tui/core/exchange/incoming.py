@@ -8,6 +8,7 @@ document, for the import to find that document by.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -39,6 +40,28 @@ class Incoming:
     """The sha256 of the text the offsets were anchored to; '' when unknown."""
     trusted_anchor: bool = False
     """Whether the file is lectern's and gives the anchor status for that text."""
+
+
+@dataclass(frozen=True)
+class ContentKeyed(Incoming):
+    """An annotation from a file that gives it no id (brat, CoNLL, doccano): its id is derived
+    from its content, and one already stored on the same passage, with every tag it has, counts
+    as it, so what lectern exported does not come back as copies."""
+
+    words: Words | None = None
+    """The file gives its document only as words (CoNLL): the passage is found by them."""
+
+
+@dataclass(frozen=True, eq=False)
+class Words:
+    """A document a file gives only as its words, in order (CoNLL), and which of them a passage
+    covers: ``words[first:last]``. Its offsets are where those words are once the whole sequence
+    is matched, word by word, in a corpus document's text."""
+
+    words: tuple[str, ...]
+    """Every word of the document in the file (one tuple, shared by its passages)."""
+    first: int
+    last: int
 
 
 def json_kind(value: Any) -> str:
@@ -149,6 +172,30 @@ def anchor_status(raw: dict[str, Any], key: str, where: str) -> Status | None:
         if value == status:
             return status
     raise fail(f"{where}.{key}", f"{value[:40]!r} is not one of {', '.join(STATUSES)}")
+
+
+def utf8_text(data: bytes, where: str) -> str:
+    """A file of a format that counts in code points of its exact text (brat's .txt): UTF-8,
+    nothing translated (a byte-order mark is a character there, as it is to brat)."""
+    if bytes(1) in data:
+        raise fail(where, f"binary data (a NUL byte at offset {data.find(bytes(1))}), not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise fail(
+            where, f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
+        ) from None
+
+
+def kept_id(value: str, seed: Any) -> str:
+    """A lectern id for an annotation a file names ``value``: a uuid is kept as it is (lectern's
+    own, written out and read back); any other is local to its file (Label Studio's "Dx_aB91ISN"),
+    so it becomes a uuid5 of itself and ``seed`` (what it is local to); none, a uuid5 of ``seed``."""
+    if value:
+        with contextlib.suppress(ValueError):
+            return str(uuid.UUID(value.removeprefix("urn:uuid:")))
+    key = json.dumps([value, seed], sort_keys=True, ensure_ascii=False)
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "lectern:kept:" + key))
 
 
 def foreign_id(value: str, fallback: Any) -> str:

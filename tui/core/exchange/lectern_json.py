@@ -127,4 +127,6 @@ def _lectern_annotation(raw: Any, where: str) -> Annotation:
         ),
         anchor=anchor_status(entry, "anchor", where) or "anchored",
         sha256=string(entry, "sha256", where),
+        annotator=string(entry, "annotator", where).strip(),
+        suggested=entry.get("suggested") is True,
     )
