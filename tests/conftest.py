@@ -20,6 +20,9 @@ def lectern_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     """A private LECTERN_HOME for each test."""
     home = tmp_path_factory.mktemp("lectern-home")
     monkeypatch.setenv(HOME_VARIABLE, str(home))
+    # Files changing under a test are the test's doing: the watcher runs only where a test
+    # turns it on (tests/ui/test_watching.py), so no other test depends on its timing.
+    monkeypatch.setenv("LECTERN_WATCH", "0")
     yield home
 
 

@@ -32,7 +32,7 @@ from tui.core.paths import HOME_VARIABLE, Paths
 from tui.core.sanitize import visible
 from tui.core.search import IndexUnavailable, QueryError, Results
 
-SUBCOMMANDS = ("index", "search", "paths", "annotations", "export", "import")
+SUBCOMMANDS = ("index", "search", "paths", "annotations", "export", "import", "agreement", "labels")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
 """128 + SIGINT: what a shell reports for a command stopped by Ctrl-C."""
@@ -75,11 +75,16 @@ def _terminated(signum: int, _frame: object) -> None:
 def _dispatch(args: list[str]) -> int:
     if not args or args[0] not in SUBCOMMANDS:
         return _open_reader(_reader_parser().parse_intermixed_args(args).paths)
+    if args[0] == "labels":  # list, add, remove: its own arguments (no action means list)
+        from tui.cli_labels import labels_command
+
+        return labels_command(args[1:], Paths.from_environment())
     parsed = _parse_subcommand(args)
     problem = _input_problem(getattr(parsed, "paths", ()))
     if problem is not None:
         say(problem)
         return EXIT_USAGE
+    from tui.cli_agreement import agreement_command
     from tui.cli_annotations import annotations_command, export_command, import_command
 
     handlers = {
@@ -89,6 +94,7 @@ def _dispatch(args: list[str]) -> int:
         "annotations": annotations_command,
         "export": export_command,
         "import": import_command,
+        "agreement": agreement_command,
     }
     return handlers[parsed.command](parsed, Paths.from_environment())
 
@@ -227,6 +233,9 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tag", action="append", default=[], metavar="T", help="only passages with this tag")
     parser.add_argument("--color", choices=COLORS, help="only passages in this colour")
     parser.add_argument("--doc", metavar="ID", help="only this document")
+    parser.add_argument(
+        "--annotator", metavar="NAME", help="only passages by this annotator (gold: the review's)"
+    )
     parser.add_argument("--full-text", action="store_true", help="markdown: whole documents, passages marked")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: stdout)")
 
@@ -234,6 +243,20 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
 def _import_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, metavar="FILE")
     _paths_argument(parser)
+    _as_argument(
+        parser,
+        "recorded on the annotations the file names no annotator of (default: none, the file as it is)",
+    )
+
+
+def _as_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--as", dest="annotator", metavar="NAME", help=f"who annotated: {help_text}")
+
+
+def _agreement_arguments(parser: argparse.ArgumentParser) -> None:
+    from tui.cli_agreement import agreement_arguments  # it imports this module
+
+    agreement_arguments(parser)
 
 
 def _list_arguments(parser: argparse.ArgumentParser) -> None:
@@ -251,6 +274,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--note", default="")
     parser.add_argument("--tag", action="append", default=[], metavar="T")
     parser.add_argument("--color", choices=COLORS, default=COLORS[0])
+    _as_argument(parser, "recorded with it (default: 'annotator' in config.yaml, else the login name)")
 
 
 def _verify_arguments(parser: argparse.ArgumentParser) -> None:
@@ -265,7 +289,15 @@ _LEAVES: dict[str, tuple[str, _Build]] = {
     "paths": ("where config, data and cache live", _no_arguments),
     "annotations": ("list, add or verify annotations", _no_arguments),
     "export": ("export annotations (the --format choices list the formats)", _export_arguments),
-    "import": ("import lectern json, W3C JSON-LD or a Hypothesis export", _import_arguments),
+    "import": (
+        "import annotations: lectern json, W3C JSON-LD, Hypothesis, Label Studio, spaCy JSONL, doccano,"
+        " brat (a folder) or CoNLL",
+        _import_arguments,
+    ),
+    "agreement": (
+        "agreement between annotators, pair by pair, and their disagreements",
+        _agreement_arguments,
+    ),
 }
 """Each subcommand: its summary and what adds its arguments (``annotations`` has actions)."""
 _ANNOTATION_LEAVES: dict[str, tuple[str, _Build]] = {

@@ -128,6 +128,19 @@ def _annotation_json(doc: DocumentRef, a: Annotation, status: str = "present") -
     }
 
 
+def annotator_name(args: argparse.Namespace, paths: Paths) -> str:
+    """Who the command's annotations are by: ``--as NAME``, else ``annotator`` in config.yaml, else
+    the login name (as in the app)."""
+    from tui.core.settings import Settings
+
+    if args.annotator and args.annotator.strip():
+        return str(args.annotator).strip()
+    settings = Settings.load(paths.config_file)
+    if settings.problem:
+        say(visible(settings.problem))
+    return settings.annotator_name()
+
+
 def _add_annotation(args: argparse.Namespace, library: Library, store: AnnotationStore) -> int:
     ref = next((r for r in library.references() if r.id == args.doc), None)
     text = read_text(ref.path) if ref else None
@@ -149,6 +162,7 @@ def _add_annotation(args: argparse.Namespace, library: Library, store: Annotatio
         note=args.note,
         tags=args.tag,
         color=args.color,
+        annotator=annotator_name(args, library.paths),
     )
     try:
         open_annotations(store, ref, text)  # re-anchor what is there before adding
@@ -165,14 +179,20 @@ def _add_annotation(args: argparse.Namespace, library: Library, store: Annotatio
 
 
 def export_command(args: argparse.Namespace, paths: Paths) -> int:
-    from tui.core.exchange import export, gather, left_out, select
+    from tui.core.exchange import FOLDERS, export, export_files, gather, left_out, select, write_folder
 
+    if args.format in FOLDERS and args.output is None:
+        say(f"{args.format} writes a folder of files (a .txt and an .ann per document): give -o FOLDER")
+        return EXIT_USAGE
     library = Library.open(paths, args.paths)
     if update_index(library) is None:
         return EXIT_FAILED
     store = library.annotation_store()
-    docs = select(gather(library, store), tags=args.tag, color=args.color, doc_id=args.doc)
-    text = export(docs, args.format, full_text=args.full_text)
+    docs = select(
+        gather(library, store), tags=args.tag, color=args.color, doc_id=args.doc, annotator=args.annotator
+    )
+    folder = args.format in FOLDERS
+    text = "" if folder else export(docs, args.format, full_text=args.full_text)
     _report_problems(store)
     for line in left_out(docs, args.format):
         print(f"lectern: {visible(line)}", file=sys.stderr)
@@ -181,7 +201,10 @@ def export_command(args: argparse.Namespace, paths: Paths) -> int:
         sys.stdout.write(text)
     else:
         try:
-            args.output.write_text(text, encoding="utf-8", newline="")
+            if folder:  # brat: a .txt and an .ann per document, none replacing a file there
+                write_folder(args.output, export_files(docs, args.format))
+            else:
+                args.output.write_text(text, encoding="utf-8", newline="")
         except OSError as error:
             say(f"cannot write {os_reason(error, args.output)}")
             return EXIT_FAILED
@@ -195,19 +218,23 @@ def export_command(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def import_command(args: argparse.Namespace, paths: Paths) -> int:
-    from tui.core.exchange import ImportFormatError, gather, import_annotations
+    from tui.core.exchange import ImportFormatError, gather, import_annotations, read_input
 
-    try:
-        data = args.file.read_bytes()
+    try:  # a file, or a folder of brat files
+        data = read_input(args.file)
     except OSError as error:
         say(f"cannot read {os_reason(error, args.file)}")
+        return EXIT_USAGE
+    except ImportFormatError as error:
+        say(f"nothing imported: {visible(str(error))}")
         return EXIT_USAGE
     library = Library.open(paths, args.paths)
     if update_index(library) is None:
         return EXIT_FAILED
     store = library.annotation_store()
     try:
-        report = import_annotations(data, gather(library, store, annotated_only=False), store)
+        corpus = gather(library, store, annotated_only=False)
+        report = import_annotations(data, corpus, store, annotator=(args.annotator or "").strip())
     except ImportFormatError as error:
         say(f"nothing imported: {visible(str(error))}")
         return EXIT_USAGE

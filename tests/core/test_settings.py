@@ -79,3 +79,17 @@ def test_check_adds_to_a_problem_already_there(tmp_path: Path) -> None:
     assert settings.problem is not None
     first, second = settings.problem.split("; ", 1)
     assert "'export_dir' must be a folder name" in first and "unknown theme 'nope'" in second
+
+
+@pytest.mark.parametrize(
+    ("written", "watch", "reported"),
+    [(False, False, False), (True, True, False), ("no", True, True), (0, True, True)],
+)
+def test_watch_is_a_yes_or_no_and_anything_else_is_reported(
+    tmp_path: Path, written: object, watch: bool, reported: bool
+) -> None:
+    settings = load(tmp_path, {"watch": written})
+    assert settings.watch is watch
+    assert (settings.problem is not None and "'watch' must be true or false" in settings.problem) is reported
+    settings.save(tmp_path / "again.yaml")
+    assert Settings.load(tmp_path / "again.yaml").watch is watch

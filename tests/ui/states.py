@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from tests.seeds import CHINA
 from tests.ui.helpers import open_highlighted, ready, search, settle, wait_until
 
 
@@ -81,6 +82,62 @@ async def outline(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+async def labelling(pilot: Pilot[Any]) -> None:
+    """Labelling mode (``L``) with a label set: two sentences labelled, the next one proposed."""
+    from tui.core.labels import LabelSet, save_labels
+    from tui.ui.widgets.reader import Reader
+
+    screen = await ready(pilot)
+    labels = LabelSet().add("claim", "a").add("evidence", "s", "green").add("method", "d", "blue")
+    save_labels(screen.labelling.file.path, labels)
+    screen.labelling.load()
+    await wait_until(pilot, lambda: len(screen.labelling.labels) == 3)
+    await open_highlighted(pilot)
+    reader = screen.query_one(Reader)
+    await wait_until(pilot, lambda: screen.document is not None)
+    await pilot.press("L", *["right_curly_bracket"] * 3, "a", "s")
+    await wait_until(pilot, lambda: len(reader.annotations) == 2)
+    await settle(pilot)
+    pilot.app.clear_notifications()
+
+
+async def agreement(pilot: Pilot[Any]) -> None:
+    """Two annotators' labels on one document compared (``ctrl+g``)."""
+    screen = await ready(pilot)
+    spans = [
+        ("Chinese government", "ORG", "ada"),
+        ("the Chinese government", "ORG", "bob"),
+        ("China is no exception", "CLAIM", "ada"),
+        ("China is no exception", "CLAIM", "bob"),
+        ("reduce corruption", "GOAL", "ada"),
+        ("reduce corruption", "POLICY", "bob"),
+        ("accept bribes", "GOAL", "bob"),
+    ]
+    for quote, label, by in spans:
+        _annotate(screen, CHINA, quote, label, by)
+    await pilot.press("ctrl+g")
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "AgreementScreen")
+    await wait_until(pilot, lambda: getattr(pilot.app.screen, "report", None) is not None)
+    await settle(pilot)
+
+
+def _annotate(screen: Any, doc_id: str, quote: str, label: str, by: str) -> None:
+    from pathlib import Path
+
+    from tui.core.annotations import Annotation, reference
+    from tui.core.documents import Document, SourceFile, read_document
+
+    path = Path(screen.entries[doc_id].path)
+    stat = path.stat()
+    doc = read_document(SourceFile(doc_id, path, stat.st_size, stat.st_mtime_ns))
+    assert isinstance(doc, Document)
+    start = doc.text.index(quote)
+    made = Annotation.create(
+        doc.text, start, start + len(quote), sha256=doc.sha256, tags=[label], annotator=by
+    )
+    screen.library.annotation_store().save(reference(doc.id, doc.path, doc.sha256, doc.title), made)
+
+
 async def help_screen(pilot: Pilot[Any]) -> None:
     await ready(pilot)
     await pilot.press("question_mark")
@@ -97,8 +154,19 @@ STATES: dict[str, Callable[[Pilot[Any]], Awaitable[None]]] = {
     "searching_while_reading": searching_while_reading,
     "list_hidden": list_hidden,
     "outline": outline,
+    "labelling": labelling,
+    "agreement": agreement,
 }
-SNAPSHOTS = ("library", "search", "reader", "help", "annotated", "searching_while_reading", "list_hidden", "outline")
+SNAPSHOTS = (
+    "library",
+    "search",
+    "reader",
+    "help",
+    "annotated",
+    "searching_while_reading",
+    "list_hidden",
+    "outline",
+)
 """States whose SVG is compared in tests (the browser shows modification times, so it is not)."""
 NARROW = (80, 24)
 NARROW_SNAPSHOTS = ("library", "search", "reader", "annotated")

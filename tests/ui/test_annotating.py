@@ -743,7 +743,9 @@ async def test_notes_and_annotation_tags_are_searchable_after_reindexing() -> No
         await wait_until(pilot, lambda: [(r.id, r.matched) for r in listed.rows] == [(CHINA, "note")])
         await wait_until(pilot, lambda: bool(listed.snippets))
         snippet = "".join(s.text for s in listed.render_line(2))
-        assert snippet.startswith("  note: a quux") and "hit" not in "".join(s.text for s in listed.render_line(1))
+        assert snippet.startswith("  note: a quux") and "hit" not in "".join(
+            s.text for s in listed.render_line(1)
+        )
         await pilot.press("escape")  # clears the query: browsing again
         await wait_until(pilot, lambda: not listed.snippets and len(listed.rows) == 2)
         await pilot.press(*"tag:zed")  # still in the search bar

@@ -471,7 +471,9 @@ async def test_tabs_bidi_and_zero_width_characters_never_reach_a_label(tmp_path:
         table = browser.query_one("#browser-table", DataTable)
         cells = [str(getattr(c, "plain", c)) for c in table.get_row_at(0)]
         # cells are cut to their column's width (…): the start of each says the tab became a space
-        assert any(c.startswith("Tab here ev") for c in cells) and any(c.startswith("note with ") for c in cells)
+        assert any(c.startswith("Tab here ev") for c in cells) and any(
+            c.startswith("note with ") for c in cells
+        )
         chart = plain(browser.query_one("#browser-chart", Static))
         assert "t ab" in chart
         assert not any(LABEL_RAW.search(c) for c in [*cells, chart])

@@ -164,7 +164,9 @@ async def test_the_list_hides_for_reading_and_stays_hidden_across_runs() -> None
         await settle(pilot)
     config = yaml.safe_load(Paths.from_environment().config_file.read_text(encoding="utf-8"))
     assert config["panes"]["list_hidden"] is True
-    async with app_for().run_test(size=(120, 36)) as pilot:
+    app = app_for()
+    app.positions.set_last(None)  # else the document open at quit opens again
+    async with app.run_test(size=(120, 36)) as pilot:
         screen = await ready(pilot)
         listed, reader, _ = panes(screen)
         assert listed.display  # no document open: the library shows

@@ -71,6 +71,8 @@ _MARKS = (  # combining marks, variation selectors, skin tones: never split from
 )
 _SCRIPTS = "\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f"
 """Indic, Thai, Lao and Myanmar: their vowel signs are marks, not letters, but inside words."""
+
+
 @functools.cache
 def _token() -> re.Pattern[str]:
     """A word (the scripts above), one CJK character, or one other character that is not

@@ -1,8 +1,14 @@
-"""Where the reader left each document, remembered across runs (``reading.yaml`` in data).
+"""Where the reader left each document, remembered across runs (``reading/<corpus>.yaml`` in data).
 
 Positions are code-point offsets into ``Document.text`` (the first visible character and the
 cursor), keyed by corpus and document id; offsets survive a different terminal width, unlike
 line numbers. Written atomically; a damaged file is set aside, never overwritten unread.
+
+The file also says which document was open last (reopened when lectern starts on the corpus
+again): its entry carries ``last: true``. Not a key of its own at the top: the file stays a
+mapping of document ids to ``{top, cursor}``, which every earlier lectern reads (it ignores the
+flag), and a file an earlier lectern wrote has no flag (nothing is reopened). A last document
+with no position of its own gets ``top: 0, cursor: 0``: the start, where it opens anyway.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ class ReadingPositions:
         self.problem: str | None = None
         self._lock = threading.Lock()
         self._positions: dict[str, Position] = {}
+        self._last: str | None = None
         self._loaded = False
 
     def _load(self) -> None:
@@ -46,6 +53,8 @@ class ReadingPositions:
             self._positions = {
                 str(doc_id): Position(int(p["top"]), int(p["cursor"])) for doc_id, p in raw.items()
             }
+            flagged = [str(doc_id) for doc_id, p in raw.items() if p.get("last") is True]
+            self._last = flagged[0] if len(flagged) == 1 else None
         except FileNotFoundError:
             return
         except (OSError, ValueError, TypeError, KeyError, yaml.YAMLError) as error:
@@ -65,5 +74,29 @@ class ReadingPositions:
             if self._positions.get(doc_id) == position:
                 return
             self._positions[doc_id] = position
-            payload = {k: {"top": p.top, "cursor": p.cursor} for k, p in sorted(self._positions.items())}
-            atomic_write_text(self.path, yaml.safe_dump(payload, allow_unicode=True))
+            self._save()
+
+    @property
+    def last(self) -> str | None:
+        """The document that was open last (None: none, or a file from before this was kept)."""
+        with self._lock:
+            self._load()
+            return self._last
+
+    def set_last(self, doc_id: str | None) -> None:
+        """Remember ``doc_id`` as the document open now (None: none is) and save, if it changed."""
+        with self._lock:
+            self._load()
+            if self._last == doc_id:
+                return
+            self._last = doc_id
+            self._save()
+
+    def _save(self) -> None:
+        payload: dict[str, dict[str, int | bool]] = {}
+        for doc_id in sorted({*self._positions, *([self._last] if self._last is not None else [])}):
+            position = self._positions.get(doc_id, Position(0, 0))
+            payload[doc_id] = {"top": position.top, "cursor": position.cursor}
+            if doc_id == self._last:
+                payload[doc_id]["last"] = True
+        atomic_write_text(self.path, yaml.safe_dump(payload, allow_unicode=True))

@@ -14,6 +14,7 @@ panes:             # written by the app: the list's widths (columns) and whether
 export_dir: ~/exports  # where the palette's exports are proposed (default: the home folder)
 measure: 88        # widest the reader's text runs, in cells (centred in a wider reader)
 annotator: ada     # who the annotations made here are by (default: the login name)
+watch: false       # follow files changing on disk while the app runs (default: true)
 ```
 An unreadable file is set aside (``config.yaml.corrupt-<time>``) and defaults are used, so a
 typo never stops the app and saving the theme never overwrites the user's file unread. A value
@@ -97,6 +98,8 @@ class Settings:
     """Widest the reader's text runs, in cells; a wider reader centres it."""
     annotator: str = ""
     """Who annotates here, as written; empty: see ``annotator_name``."""
+    watch: bool = True
+    """Whether the reading room follows files that change on disk (``LECTERN_WATCH=0`` also stops it)."""
     problem: str | None = None
     """Set when the file could not be used, for the UI to show once."""
     source: Path | None = None
@@ -124,6 +127,7 @@ class Settings:
         annotator = raw.get("annotator") or ""
         measure = raw.get("measure", MEASURE)
         measure_fits = isinstance(measure, int) and not isinstance(measure, bool) and 20 <= measure <= 1000
+        watch = raw.get("watch", True)
         settings = cls(
             theme=theme,
             keymap={str(k): str(v) for k, v in keymap.items()},
@@ -132,10 +136,13 @@ class Settings:
             export_dir=export_dir if isinstance(export_dir, str) else "",
             measure=measure if measure_fits else MEASURE,
             annotator=annotator.strip() if isinstance(annotator, str) else "",
+            watch=watch if isinstance(watch, bool) else True,
             source=path,
         )
         if not measure_fits:
             settings._report(f"'measure' must be a number of cells from 20 to 1000 (using {MEASURE})")
+        if not isinstance(watch, bool):
+            settings._report("'watch' must be true or false (using true)")
         if not isinstance(annotator, str):
             settings._report(f"'annotator' must be a name (using {settings.annotator_name()!r})")
         if not isinstance(export_dir, str):
@@ -201,4 +208,6 @@ class Settings:
             payload["measure"] = self.measure
         if self.annotator:
             payload["annotator"] = self.annotator
+        if not self.watch:
+            payload["watch"] = False
         atomic_write_text(path, yaml.safe_dump(payload, sort_keys=False, allow_unicode=True))

@@ -75,7 +75,12 @@ class LecternApp(App[None]):
         # take it; its first paint is the reading room, never an empty screen that drops keys.
         await self.push_screen(
             MainScreen(
-                self.library, self.positions, self._open_first, self.settings.colors, self.settings.panes
+                self.library,
+                self.positions,
+                self._open_first,
+                self.settings.colors,
+                self.settings.panes,
+                watch=None if self.settings.watch else False,  # None: as LECTERN_WATCH says
             )
         )
         self.screen.query_one(Reader).measure = self.settings.measure
@@ -104,24 +109,41 @@ class LecternApp(App[None]):
             self.call_from_thread(self.notify, message, severity="warning", markup=False)
 
     def action_help(self) -> None:
+        from tui.ui.screens.agreement import AgreementScreen
         from tui.ui.screens.annotate import AnnotationDialog  # dialogs load when used, not on start
         from tui.ui.screens.browser import AnnotationBrowser
         from tui.ui.screens.confirm import ConfirmDialog
 
+        main = [screen for screen in self.screen_stack if isinstance(screen, MainScreen)]
         groups: list[tuple[str, Iterable[object]]] = [
             ("anywhere", self.BINDINGS),
             ("search", SEARCH_KEYS),
             ("main", MAIN_KEYS),
             ("layout", LAYOUT_KEYS),
             ("annotating", ANNOTATION_KEYS),
+            ("labelling", main[0].labelling.help_bindings() if main else []),
             ("document list", DocumentList.BINDINGS),
             ("reader", Reader.BINDINGS),
             ("annotation panel", AnnotationPanel.BINDINGS),
             ("annotation dialog", AnnotationDialog.BINDINGS),
             ("annotation browser", AnnotationBrowser.BINDINGS),
+            ("agreement", AgreementScreen.BINDINGS),
             ("confirmation", ConfirmDialog.BINDINGS),
         ]
         self.push_screen(HelpScreen(groups, self.settings.keymap, self.settings.colors))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The label keys are bound on the reader as app.labelling(...): asked here, they act (and
+        # show in the footer) only while the reading room is the screen shown, in labelling mode.
+        if action == "labelling":
+            main = [screen for screen in self.screen_stack if isinstance(screen, MainScreen)]
+            return bool(main) and main[0].labelling.allows(parameters)
+        return True
+
+    def action_labelling(self, what: str, index: int = -1) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.labelling.act(what, index)
 
     async def action_quit(self) -> None:
         for screen in self.screen_stack:

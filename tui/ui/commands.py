@@ -105,6 +105,14 @@ def _screen_commands(screen: MainScreen) -> list[tuple[str, Callable[[], object]
     commands: list[tuple[str, Callable[[], object], str]] = [
         ("Show or hide the annotation panel", screen.action_toggle_panel, "Annotations of the open document"),
         ("Browse all annotations", screen.action_browse, "Filter, sort, open, rename tags, label counts"),
+        ("Labelling mode on or off", partial(screen.action_labelling, "toggle"), "Label keys label (L)"),
+        ("Label set: add, change, remove labels", screen.labelling.edit_labels, "This corpus's labels"),
+        ("Pre-annotate: suggest a label", screen.labelling.suggestions.ask, "On a phrase or the hits (P)"),
+        (
+            "Agreement between annotators",
+            screen.action_agreement,
+            "Precision, recall, F1 and kappa per pair; review disagreements into gold",
+        ),
     ]
     from tui.core.exchange import FORMATS  # only when the palette opens: not on the first paint
 
@@ -113,7 +121,7 @@ def _screen_commands(screen: MainScreen) -> list[tuple[str, Callable[[], object]
             (
                 f"Export annotations as {fmt}",
                 partial(ask_export, screen, fmt),
-                "Asks which folder, writes a new file there",
+                "Asks which folder, writes a new file there (brat: a new folder)",
             )
         )
     for tag in screen.known_tags():

@@ -18,6 +18,7 @@ from tui.core.documents import Document
 from tui.core.reading import Position
 from tui.core.search import Results
 from tui.core.settings import Panes
+from tui.core.watching import Batch, Found
 
 
 @dataclass
@@ -58,6 +59,8 @@ class DocumentLoaded(Message):
     """The document's annotations (found again and re-anchored), or None when unreadable."""
     problems: tuple[str, ...] = ()
     """Damaged annotation files found on the way (already kept aside)."""
+    reloaded: bool = False
+    """The open document read again after its file changed: the focus and panes stay as they are."""
 
 
 @dataclass
@@ -66,6 +69,13 @@ class DocumentFailed(Message):
 
     doc_id: str
     reason: str
+
+
+@dataclass
+class LastDocumentFound(Message):
+    """The document open when lectern last quit on this corpus: it opens again on start."""
+
+    doc_id: str
 
 
 @dataclass
@@ -107,3 +117,31 @@ class PanesChanged(Message):
     """The user resized or hid the document list: the sizes to remember across runs."""
 
     panes: Panes
+
+
+@dataclass
+class FilesChanged(Message):
+    """Files under the corpus's roots changed on disk: one burst, coalesced (from the watcher)."""
+
+    batch: Batch
+
+
+@dataclass
+class FilesSurveyed(Message):
+    """What a burst of changes came to on disk: the files found, as list entries."""
+
+    found: Found
+    entries: list[Entry]
+    """Documents to list or refresh."""
+    unreadable: list[str]
+    """Ids of files found that are not readable documents (any more): they leave the list."""
+    sha256: dict[str, str]
+    """The text's sha256 of each document that was read (a changed open document is read again;
+    one that moved is found by it)."""
+
+
+@dataclass
+class WatchFailed(Message):
+    """The folders cannot be watched (any more): the app goes on without noticing changes."""
+
+    reason: str

@@ -12,7 +12,7 @@ changed. Messages it shows carry data from files; the screen's ``notify`` shows 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
 
 from tui.core.anchoring import retarget
 from tui.core.annotations import (
@@ -35,6 +36,7 @@ from tui.core.annotations import (
 from tui.core.documents import Document
 from tui.core.library import Library
 from tui.core.sanitize import visible_line
+from tui.core.settings import Settings, login_name
 from tui.ui.controllers.listing import Corpus
 from tui.ui.messages import AnnotationsFailed, AnnotationsListed, AnnotationsSaved
 from tui.ui.widgets.annotation_panel import AnnotationPanel
@@ -103,9 +105,24 @@ def document_ref(doc: Document) -> DocumentRef:
     return reference(doc.id, doc.path, doc.sha256, doc.title)
 
 
+INDEX_DELAY = 1.5
+"""Seconds without a change before the notes and tags saved are indexed."""
 Change = tuple[DocumentRef, Annotation | None, Annotation | None]
 """(document, before, after) of one change: no ``before`` for an addition, no ``after`` for a
 deletion."""
+Step = list[Change]
+"""What one ``u`` undoes: one change, or the many of a pre-annotation (filled on the saver thread,
+which also runs the undo, so an undo always sees the whole step)."""
+
+
+def _reverted(items: list[Annotation], changes: Sequence[Change]) -> list[Annotation]:
+    """``items`` with ``changes`` undone, the last first."""
+    for _, before, after in reversed(changes):
+        if after is not None:
+            items = [a for a in items if a.id != after.id]
+        if before is not None:
+            items = [a for a in items if a.id != before.id] + [before]
+    return items
 
 
 class AnnotationController:
@@ -134,10 +151,15 @@ class AnnotationController:
         """The document open in the reader."""
         self.annotations: AnnotationSet | None = None
         """The open document's annotations as last saved."""
-        self.undo_stack: list[Change] = []
-        """Each change, newest last."""
+        self.undo_stack: list[Step] = []
+        """Each change (or pre-annotation), newest last."""
+        self.undone: Callable[[Step], None] = lambda step: None
+        """Told what ``u`` undid (labelling puts the cursor back on it)."""
+        self.cursor_shown: Callable[[], bool] = lambda: False
+        """Asked first whether another role showed what is under the cursor (labelling mode does)."""
         self._counts_changed = counts_changed
         self._saved = saved
+        self._index_timer: Timer | None = None
         self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annotations")
 
     # ------------------------------------------------------------------ plumbing
@@ -163,7 +185,9 @@ class AnnotationController:
         """Block until the changes queued so far are written (tests, and nothing else)."""
         self._saver.submit(lambda: None).result()
 
-    def _save(self, document: DocumentRef, change: Callable[[], AnnotationSet], report: str) -> None:
+    def _save(
+        self, document: DocumentRef, change: Callable[[], AnnotationSet], report: str | Callable[[], str]
+    ) -> None:
         """Run one change on the saver thread (changes stay in order); the answer comes as a message."""
         post = self._screen.post_message
 
@@ -173,7 +197,10 @@ class AnnotationController:
             except OSError as error:
                 post(AnnotationsFailed(f"Could not save the annotation: {error.strerror or error}"))
                 return
-            post(AnnotationsSaved(result, report))
+            except ValueError as error:  # what a pre-annotation's plan could not do (a bad pattern)
+                post(AnnotationsFailed(str(error)))
+                return
+            post(AnnotationsSaved(result, report if isinstance(report, str) else report()))
 
         self._saver.submit(run)
 
@@ -268,7 +295,11 @@ class AnnotationController:
             self.show(saved)
         if message.report:
             self._notify(message.report, timeout=3)
-        self._saved()
+        # Indexed once the changes pause: labelling saves one a keystroke, and an indexer run for
+        # each would compete with the typing for the CPU.
+        if self._index_timer is not None:
+            self._index_timer.stop()
+        self._index_timer = self._screen.set_timer(INDEX_DELAY, self._saved)
 
     def failed(self, message: AnnotationsFailed) -> None:
         """A change could not be written (the file is as it was)."""
@@ -278,12 +309,15 @@ class AnnotationController:
         """The reader's cursor entered ``found`` (None: left every annotation): its note and tags
         go to the status line, the tags where a long note cannot push them off."""
         status = self._screen.query_one(StatusBar)
+        if found is not None:
+            self._panel.highlight(found.id)
+        if self.cursor_shown():
+            return
         if found is None:
             status.show_note("")
             return
         note = f"✎ {' '.join(found.note.split())}" if found.note else self._color_name(found.color)
         status.show_note(note, found.tags)
-        self._panel.highlight(found.id)
 
     # ------------------------------------------------------------------ changing
 
@@ -292,7 +326,7 @@ class AnnotationController:
         if self.document is None:
             return
         ref = document_ref(self.document)
-        self.undo_stack.append((ref, before, after))
+        self.undo_stack.append([(ref, before, after)])
         if after is not None:
             self._save(ref, lambda: self.store.save(ref, after), report)
         elif before is not None:
@@ -326,17 +360,50 @@ class AnnotationController:
             )
         return found
 
-    def _new(self, span: tuple[int, int], form: AnnotationForm | None = None) -> Annotation:
+    def change(self, before: Annotation | None, after: Annotation | None, report: str) -> None:
+        """Save one change of the open document's annotations (``u`` undoes it)."""
+        self._change(before, after, report)
+
+    @property
+    def annotator(self) -> str:
+        """Who the annotations made here are by (``annotator`` in the settings, or the login name)."""
+        settings = getattr(self._screen.app, "settings", None)  # lectern's app has them; a test app may not
+        return settings.annotator_name() if isinstance(settings, Settings) else login_name()
+
+    def new_annotation(
+        self,
+        span: tuple[int, int],
+        *,
+        note: str = "",
+        tags: Iterable[str] = (),
+        color: str | None = None,
+        suggested: bool = False,
+    ) -> Annotation:
+        """A new annotation of the open document on ``span`` (not saved), by the annotator."""
         assert self.document is not None
         return Annotation.create(
             self.document.text,
             span[0],
             span[1],
             sha256=self.document.sha256,
-            note=form.note if form else "",
-            tags=form.tags if form else (),
-            color=form.color if form else self.color,
+            note=note,
+            tags=tags,
+            color=color or self.color,
+            annotator=self.annotator,
+            suggested=suggested,
         )
+
+    def _new(self, span: tuple[int, int], form: AnnotationForm | None = None) -> Annotation:
+        if form is None:
+            return self.new_annotation(span)
+        return self.new_annotation(span, note=form.note, tags=form.tags, color=form.color)
+
+    def run_step(self, job: Callable[[Step], AnnotationSet], report: Callable[[], str]) -> None:
+        """Run ``job`` on the saver thread as one undo step (a pre-annotation): it makes its
+        changes, records each in the step it is given, and returns what the reader should show."""
+        step: Step = []
+        self.undo_stack.append(step)
+        self._save(DocumentRef("", "", "", ""), lambda: job(step), report)
 
     def highlight(self) -> None:
         """Highlight the selection in the current colour."""
@@ -397,15 +464,34 @@ class AnnotationController:
             self._change(annotation, None, "Annotation deleted (u undoes)")
 
     def undo(self) -> None:
-        """Undo the last change."""
+        """Undo the last change (or pre-annotation: all of it)."""
         if not self.undo_stack:
             self._notify("Nothing to undo", timeout=2)
             return
-        ref, before, after = self.undo_stack.pop()
-        if before is None and after is not None:
-            self._save(ref, lambda: self.store.delete(ref, after.id), "Undone")
-        elif before is not None:
-            self._save(ref, lambda: self.store.save(ref, before), "Undone")
+        step = self.undo_stack.pop()
+        opened = document_ref(self.document) if self.document is not None else None
+
+        def revert() -> AnnotationSet:  # on the saver thread, after the step was filled
+            shown: AnnotationSet | None = None
+            refs = {ref.path: ref for ref, _, _ in step}
+            for path, ref in refs.items():
+                changes = [c for c in step if c[0].path == path]
+
+                def undo(items: list[Annotation], changes: Step = changes) -> list[Annotation]:
+                    return _reverted(items, changes)
+
+                result = self.store.transact(ref, undo)
+                if shown is None or (opened is not None and path == opened.path):
+                    shown = result
+            if shown is not None:
+                return shown
+            if opened is None:  # a pre-annotation that added nothing, and no document open now
+                raise ValueError("Nothing to undo")
+            return self.store.load(opened.path) or AnnotationSet(opened)
+
+        report = lambda: "Undone" if step else "Nothing to undo: the pre-annotation added nothing"  # noqa: E731
+        self._save(step[0][0] if step else DocumentRef("", "", "", ""), revert, report)
+        self.undone(step)
 
     def cycle_color(self) -> None:
         """The next colour for the annotation under the cursor."""
@@ -422,6 +508,10 @@ class AnnotationController:
         """Highlight in colour ``number`` (1-5) from now on."""
         self.color = COLORS[number - 1]
         self._notify(f"Highlight colour: {self._color_name(self.color)}", timeout=2)
+
+    def color_name(self, color: str) -> str:
+        """A colour as the user names it: ``green (claim)``."""
+        return self._color_name(color)
 
     def _color_name(self, color: str) -> str:
         name = self.color_names.get(color)

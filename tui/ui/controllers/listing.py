@@ -35,6 +35,9 @@ class Corpus:
     """Annotation tags per document id."""
     tag_filter: str | None = None
     """When set, browsing lists only the documents with an annotation carrying this tag."""
+    vanished: set[str] = field(default_factory=set)
+    """Ids whose files the watcher saw go since the index last caught up: a catalog read while
+    indexing may still hold them, and must not list them again."""
 
     @property
     def empty(self) -> bool:
@@ -102,9 +105,26 @@ def _byline(corpus: Corpus, doc_id: str, source: str) -> str:
 
 def merge_entries(corpus: Corpus, entries: Iterable[Entry], partial: bool) -> None:
     """Take a catalog's entries: all of them, or (while indexing) over those already known."""
-    fresh = {e.id: e for e in entries}
+    fresh = {e.id: e for e in entries if not (partial and e.id in corpus.vanished)}
     # While indexing, the catalog holds only what is committed so far: keep the rest listed.
     corpus.entries = {**corpus.entries, **fresh} if partial else fresh
+    if not partial:
+        corpus.vanished.clear()
+
+
+def update_entries(corpus: Corpus, entries: Iterable[Entry], removed: Iterable[str]) -> bool:
+    """Take what the watcher found: ``entries`` listed or refreshed, ``removed`` ids gone (a
+    new dict: a worker may be reading the old one). Whether the listing changed."""
+    updated = dict(corpus.entries)
+    for doc_id in removed:
+        updated.pop(doc_id, None)
+        corpus.vanished.add(doc_id)
+    for entry in entries:
+        updated[entry.id] = entry
+        corpus.vanished.discard(entry.id)
+    changed = updated != corpus.entries
+    corpus.entries = updated
+    return changed
 
 
 def discover_entries(library: Library) -> list[Entry]:

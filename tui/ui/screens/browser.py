@@ -1,10 +1,12 @@
 """The annotation browser (``B``): every annotation of the corpus in one table.
 
-Filter by words, ``tag:`` ``color:`` ``status:``; sort by any column (click its header, or ``s``);
-``enter`` opens the document at the passage (the screen is dismissed with where to go); ``r``
-renames or merges a tag across the corpus. Beside the table, bar charts count annotations per
-tag and per colour, so the label distribution of a labelled set shows at a glance. The
-annotations are read (and re-anchored) in a worker; renaming runs in a worker too.
+Filter by words, ``tag:`` ``color:`` ``status:`` ``annotator:`` (``a`` steps the filter through
+the annotators); sort by any column (click its header, or ``s``); ``enter`` opens the document at
+the passage (the screen is dismissed with where to go); ``r`` renames or merges a tag across the
+corpus; ``ctrl+g`` opens the agreement between annotators (``screens/agreement.py``), whose
+chosen disagreement is passed on as this screen's destination. Beside the table, bar charts
+count annotations per tag and per colour, so the label distribution of a labelled set shows at a
+glance. The annotations are read (and re-anchored) in a worker; renaming runs in a worker too.
 
 The columns fit the width the screen has (recomputed when the terminal is resized): the fixed
 ones (colour, status, modified) take what their content needs, document, note and tags a share
@@ -44,6 +46,9 @@ from tui.ui.screens.rename import RenameTagDialog
 from tui.ui.wording import counted
 
 COLUMNS = ("quote", "note", "tags", "colour", "status", "document", "modified")
+"""The columns of a corpus whose annotations name no annotator (made before lectern recorded them)."""
+ALL_COLUMNS = ("quote", "note", "tags", "annotator", "colour", "status", "document", "modified")
+"""The columns once an annotation names its annotator."""
 BAR_WIDTH = 10
 CHARTS_WIDTH = 32
 """Columns the charts take beside the table (``browser.tcss`` says the same)."""
@@ -55,35 +60,43 @@ SCROLLBAR = 2
 CELL_PADDING = 1
 """The DataTable's padding on each side of every column."""
 QUOTE_MIN = 12
-FLEXIBLE = (("document", 0.18, 10, 30), ("note", 0.15, 6, 30), ("tags", 0.1, 6, 20))
+FLEXIBLE = (
+    ("document", 0.18, 10, 30),
+    ("note", 0.15, 6, 30),
+    ("tags", 0.1, 6, 20),
+    ("annotator", 0.08, 6, 16),
+)
 """Columns that share the room beside the quote: (column, share of the room, least, most)."""
 WIDE_DATES = 110
 """From this many columns of content, ``modified`` shows the time as well as the date."""
 
 
-def column_widths(width: int, longest: Mapping[str, int]) -> dict[str, int]:
-    """Content widths of ``COLUMNS`` filling ``width`` cells (scrollbar and padding included).
+def column_widths(
+    width: int, longest: Mapping[str, int], columns: tuple[str, ...] = COLUMNS
+) -> dict[str, int]:
+    """Content widths of ``columns`` filling ``width`` cells (scrollbar and padding included).
 
     ``longest`` is the widest value (or header) of each column: no column is given more than
     that, except the quote, which takes what is left (at least ``QUOTE_MIN``; when even that
     does not fit, the shared columns give up room down to a few cells each).
     """
-    content = width - SCROLLBAR - 2 * CELL_PADDING * len(COLUMNS)
+    content = width - SCROLLBAR - 2 * CELL_PADDING * len(columns)
     widths = {
         "colour": min(max(longest.get("colour", 6), 6), 14),
         "status": min(max(longest.get("status", 6), 6), 19 if content >= 90 else 10),
         "modified": 16 if content >= WIDE_DATES else 10,
     }
     room = content - sum(widths.values())
-    for column, share, least, most in FLEXIBLE:
+    flexible = [f for f in FLEXIBLE if f[0] in columns]
+    for column, share, least, most in flexible:
         wanted = min(max(longest.get(column, least), len(column)), most)
         widths[column] = max(min(wanted, int(room * share)), min(least, wanted))
-    for column, _, _, _ in FLEXIBLE:  # very narrow: the quote keeps a few words at their expense
+    for column, _, _, _ in flexible:  # very narrow: the quote keeps a few words at their expense
         short = QUOTE_MIN - (content - sum(widths.values()))
         if short > 0:
             widths[column] = max(widths[column] - short, len(column))
     widths["quote"] = max(content - sum(widths.values()), QUOTE_MIN)
-    return {column: widths[column] for column in COLUMNS}
+    return {column: widths[column] for column in columns}
 
 
 def _date_cell(modified: str, width: int) -> str:
@@ -118,6 +131,7 @@ class Record:
             "quote": a.target.exact.casefold(),
             "note": a.note.casefold(),
             "tags": ", ".join(a.tags).casefold(),
+            "annotator": a.annotator.casefold(),
             "colour": a.color,
             "status": self.status,
             "modified": a.modified,
@@ -130,15 +144,24 @@ class Destination:
 
     doc_id: str
     offset: int
+    note: str = ""
+    """What to tell the user there (a disagreement: whose span is which), '' for nothing."""
+
+
+def annotator_token(name: str) -> str:
+    """How the filter names an annotator: ``annotator:`` and the name, blanks as ``_``."""
+    return "annotator:" + "_".join(name.split())
 
 
 def matches(record: Record, query: str, color_names: dict[str, str] | None = None) -> bool:
-    """Whether a record passes a filter: words, and ``tag:`` ``color:`` ``status:`` tokens.
+    """Whether a record passes a filter: words, and ``tag:`` ``color:`` ``status:`` ``annotator:`` tokens.
 
-    ``color:`` takes a colour's own name or the name the user gave it.
+    ``color:`` takes a colour's own name or the name the user gave it; ``annotator:`` a name with
+    its blanks written ``_`` (``annotator_token``).
     """
     a = record.annotation
-    haystack = " ".join((record.title, record.doc_id, a.target.exact, a.note, " ".join(a.tags))).casefold()
+    words = (record.title, record.doc_id, a.target.exact, a.note, " ".join(a.tags), a.annotator)
+    haystack = " ".join(words).casefold()
     for token in query.split():
         key, _, value = token.partition(":")
         value = value.casefold()
@@ -148,6 +171,8 @@ def matches(record: Record, query: str, color_names: dict[str, str] | None = Non
             ok = value in (a.color, (color_names or {}).get(a.color, a.color).casefold())
         elif key == "status" and value:  # status:missing and status:unreadable name gone documents
             ok = value in (record.status, record.document_status)
+        elif key == "annotator" and value:
+            ok = annotator_token(a.annotator).casefold() == f"annotator:{value}"
         else:
             ok = token.casefold() in haystack
         if not ok:
@@ -201,6 +226,21 @@ class AnnotationBrowser(Screen[Destination | None]):
         ),
         Binding("s", "cycle_sort", "Sort", id="browser.sort", tooltip="Sort by the next column"),
         Binding(
+            "a",
+            "cycle_annotator",
+            "Annotator",
+            id="browser.annotator",
+            tooltip="Show one annotator's annotations, the next one's, then everyone's",
+        ),
+        Binding(
+            "ctrl+g",
+            "agreement",
+            "Agreement",
+            id="browser.agreement",
+            tooltip="Agreement between annotators; review their disagreements",
+            show=False,  # (the footer is full at 80 columns: the help and the palette name it)
+        ),
+        Binding(
             "r", "rename_tag", "Rename tag", id="browser.rename", tooltip="Rename or merge a tag everywhere"
         ),
     ]
@@ -229,15 +269,18 @@ class AnnotationBrowser(Screen[Destination | None]):
         self.shown: list[Record] = []
         """The rows in the table, filtered and sorted."""
         self.sort_column = "document"
-        """The column the rows are sorted by (any of ``COLUMNS``)."""
+        """The column the rows are sorted by (any of ``ALL_COLUMNS``)."""
         self.sort_reverse = False
+        self.columns: tuple[str, ...] = COLUMNS
+        """The table's columns: ``ALL_COLUMNS`` once an annotation of the corpus names its annotator."""
         self.widths: dict[str, int] = {}
         """Each column's content width, fitted to the screen (``column_widths``)."""
 
     def compose(self) -> ComposeResult:
         yield Label("Annotations · reading…", id="browser-title")
         yield Input(
-            placeholder="Filter: words, tag:policy, color:yellow, status:orphaned", id="browser-filter"
+            placeholder="Filter: words, tag:policy, color:yellow, status:orphaned, annotator:ada",
+            id="browser-filter",
         )
         with Horizontal(id="browser-body"):
             yield DataTable(id="browser-table", cursor_type="row", zebra_stripes=True)
@@ -257,7 +300,7 @@ class AnnotationBrowser(Screen[Destination | None]):
         """Show or hide the charts and size the columns for the screen's width now; whether the
         table was refilled (new widths)."""
         self.set_class(self.size.width < CHARTS_MIN_WIDTH, "-narrow")
-        widths = column_widths(self._table_width(), self._longest())
+        widths = column_widths(self._table_width(), self._longest(), self.columns)
         if widths == self.widths:
             return False
         self.widths = widths
@@ -266,18 +309,20 @@ class AnnotationBrowser(Screen[Destination | None]):
 
     def _longest(self) -> dict[str, int]:
         """The widest value of each column among the rows shown (headers included)."""
-        longest = {column: len(column) for column in COLUMNS}
+        longest = {column: len(column) for column in self.columns}
         for record in self.shown:
             a = record.annotation
             for column, value in (
                 ("document", record.title),
                 ("note", a.note),
                 ("tags", ", ".join(a.tags)),
+                ("annotator", a.annotator or "—"),
                 ("colour", self.color_names.get(a.color, a.color)),
                 ("status", record.status),
             ):
                 extra = 3 if column == "colour" else 0  # the swatch before the name
-                longest[column] = max(longest[column], cell_len(visible_line(value[:80])) + extra)
+                if column in longest:
+                    longest[column] = max(longest[column], cell_len(visible_line(value[:80])) + extra)
         return longest
 
     @work(thread=True, exclusive=True, group="browser")
@@ -290,6 +335,7 @@ class AnnotationBrowser(Screen[Destination | None]):
             for found in message.sets
             for a in found.annotations
         ]
+        self.columns = ALL_COLUMNS if any(r.annotation.annotator for r in self.records) else COLUMNS
         for problem in self.store.problems:
             self.notify(visible_line(problem), severity="warning", timeout=10, markup=False)
         self.store.problems.clear()
@@ -329,7 +375,7 @@ class AnnotationBrowser(Screen[Destination | None]):
         current = self.shown[row].annotation.id if 0 <= row < len(self.shown) and table.row_count else None
         table.clear(columns=columns)
         if columns or not table.columns:
-            for column in COLUMNS:
+            for column in self.columns:
                 table.add_column(column.capitalize(), width=self.widths.get(column), key=column)
         for record in self.shown:
             table.add_row(*self._cells(record), key=record.annotation.id)
@@ -339,19 +385,21 @@ class AnnotationBrowser(Screen[Destination | None]):
 
     def _cells(self, record: Record) -> list[Text]:
         a = record.annotation
-        width = self.widths or column_widths(self._table_width(), self._longest())
+        width = self.widths or column_widths(self._table_width(), self._longest(), self.columns)
         gone = record.document_status != "present" or a.anchor == "orphaned"
         name = Text(visible_line(self.color_names.get(a.color, a.color)))
         color = Text("██ ", style=SWATCH.get(a.color, "")) + name
-        return [
-            _fit(a.target.exact, width["quote"]),
-            _fit(a.note, width["note"]),
-            _fit(", ".join(a.tags), width["tags"]),
-            _fit(color, width["colour"]),
-            _fit(record.status, width["status"], style="bold red" if gone else ""),
-            _fit(record.title, width["document"]),
-            Text(visible_line(_date_cell(a.modified, width["modified"]))),
-        ]
+        cells = {
+            "quote": _fit(a.target.exact, width["quote"]),
+            "note": _fit(a.note, width["note"]),
+            "tags": _fit(", ".join(a.tags), width["tags"]),
+            "annotator": _fit(a.annotator or "—", width.get("annotator", 1), "" if a.annotator else "dim"),
+            "colour": _fit(color, width["colour"]),
+            "status": _fit(record.status, width["status"], style="bold red" if gone else ""),
+            "document": _fit(record.title, width["document"]),
+            "modified": Text(visible_line(_date_cell(a.modified, width["modified"]))),
+        }
+        return [cells[column] for column in self.columns]
 
     @on(Input.Changed, "#browser-filter")
     def _filter_changed(self) -> None:
@@ -388,12 +436,50 @@ class AnnotationBrowser(Screen[Destination | None]):
         )
 
     def action_cycle_sort(self) -> None:
-        self.sort_column = COLUMNS[(COLUMNS.index(self.sort_column) + 1) % len(COLUMNS)]
+        columns = self.columns
+        at = columns.index(self.sort_column) if self.sort_column in columns else -1
+        self.sort_column = columns[(at + 1) % len(columns)]
         self.sort_reverse = False
         self.refresh_table()
 
     def action_focus_filter(self) -> None:
         self.query_one("#browser-filter", Input).focus()
+
+    def annotators(self) -> list[str]:
+        """Everyone who made an annotation of the corpus, by name."""
+        return sorted(
+            {r.annotation.annotator for r in self.records if r.annotation.annotator}, key=str.casefold
+        )
+
+    def action_cycle_annotator(self) -> None:
+        """Filter by the next annotator (after the last: everyone), keeping the rest of the filter."""
+        names = self.annotators()
+        if not names:
+            self.notify("No annotation names its annotator yet", severity="warning", timeout=3)
+            return
+        field = self.query_one("#browser-filter", Input)
+        tokens = field.value.split()
+        current = [t for t in tokens if t.casefold().startswith("annotator:")]
+        tokens = [t for t in tokens if t not in current]
+        wanted = [annotator_token(n).casefold() for n in names]
+        at = wanted.index(current[-1].casefold()) + 1 if current and current[-1].casefold() in wanted else 0
+        if at < len(names):
+            tokens.append(annotator_token(names[at]))
+        field.value = " ".join(tokens)  # Input.Changed refreshes the table
+        who = visible_line(names[at]) if at < len(names) else "everyone"
+        self.notify(f"Annotations by {who}", timeout=2, markup=False)
+
+    def action_agreement(self) -> None:
+        """The agreement between annotators; a disagreement chosen there is where this screen goes."""
+        from tui.ui.screens.agreement import AgreementScreen
+
+        def back(destination: Destination | None) -> None:
+            if destination is not None:
+                self.dismiss(destination)
+            else:  # the review may have added gold annotations
+                self.load()
+
+        self.app.push_screen(AgreementScreen(self.library, self.color_names), back)
 
     def action_close(self) -> None:
         self.dismiss(None)

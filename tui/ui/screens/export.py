@@ -51,17 +51,29 @@ def write_export(library: Library, fmt: str, folder: Path) -> Exported:
     """Every annotation of the corpus in ``fmt``, to a new file in ``folder``.
 
     The name carries the time (``lectern-annotations-20261122-101500.csv``) and a number when
-    that is taken; the file is created exclusively, so an existing file is never replaced.
+    that is taken; the file is created exclusively, so an existing file is never replaced. A
+    format that writes a folder (brat) gets a new folder of that name (``….brat``) instead.
     """
-    from tui.core.exchange import SUFFIXES, export, gather
+    from tui.core.exchange import FOLDERS, SUFFIXES, export, export_files, gather, write_folder
 
     store = library.annotation_store()
     docs = gather(library, store)
-    text = export(docs, fmt)
+    text = "" if fmt in FOLDERS else export(docs, fmt)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"lectern-annotations-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     for number in range(1, 1000):
         path = folder / f"{stem}{'' if number == 1 else f'-{number}'}.{SUFFIXES[fmt]}"
+        if fmt in FOLDERS:
+            try:
+                path.mkdir()  # a new folder: the export's files are all its own
+            except FileExistsError:
+                continue
+            try:
+                write_folder(path, export_files(docs, fmt))
+            except BaseException:
+                path.rmdir()  # emptied again by write_folder: no half-written export left behind
+                raise
+            return Exported(path, sum(len(d.annotations) for d in docs), tuple(store.problems))
         try:
             handle = path.open("x", encoding="utf-8", newline="")
         except FileExistsError:

@@ -3,7 +3,8 @@
 This screen owns every call into ``tui.core``, always from a worker. It reads the catalog and
 the documents itself and composes a controller for each other role: ``SearchController`` (the
 query, the list it fills, what ``enter`` opens), ``AnnotationController`` (making and changing
-annotations), ``PaneController`` (who gets the width) and ``IndexerClient`` (the indexer child).
+annotations), ``PaneController`` (who gets the width), ``IndexerClient`` (the indexer child) and
+``FileWatcher`` (files that change on disk while the app runs).
 Results come back as messages (``tui.ui.messages``); the handlers here, or the controllers they
 hand them to, are what touch widgets.
 
@@ -12,15 +13,14 @@ soon as the screen is composed, and the keys that move the focus into or out of 
 (``/``, and ``enter``, ``escape`` and ``down`` in it) are priority bindings, handled as the app
 reads them, so the keys typed after them already go where they lead.
 
-A reading position is stored only when the user moved in the reader (``Reader.moved``): opening
-a document (from the list, the palette, the browser, a click), re-opening it, or the jump to the
-first hit of a search leave the stored one as it was.
+``DocumentOpener`` opens documents in the reader, reads a changed one again in place, and keeps
+the reading positions. ``LinkController`` follows the reader's links between documents and keeps the way back;
+``EditorController`` runs ``$EDITOR`` on the open file, which is then read again as a changed one.
 """
 
 from __future__ import annotations
 
-import contextlib
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.actions import SkipAction
@@ -29,23 +29,29 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Footer, Input, Label
 
 from tui.core.catalog import Entry
-from tui.core.documents import Document, Skipped, SourceFile, read_document
+from tui.core.documents import Document
 from tui.core.library import Library
-from tui.core.reading import Position, ReadingPositions
+from tui.core.reading import ReadingPositions
 from tui.core.sanitize import visible_line
 from tui.core.settings import Panes
+from tui.core.watching import Batch
 from tui.ui.controllers.annotations import BINDINGS as ANNOTATION_BINDINGS
 from tui.ui.controllers.annotations import AnnotationController
+from tui.ui.controllers.editor import EditorController
 from tui.ui.controllers.indexer import IndexerClient
+from tui.ui.controllers.labelling import BINDINGS as LABELLING_BINDINGS
+from tui.ui.controllers.labelling import LabellingController, LabelsLoaded
+from tui.ui.controllers.links import LinkController
 from tui.ui.controllers.listing import Corpus, discover_entries, merge_entries
+from tui.ui.controllers.opening import DocumentOpener
 from tui.ui.controllers.panes import BINDINGS as PANE_BINDINGS
 from tui.ui.controllers.panes import STEP, PaneController
 from tui.ui.controllers.search import BINDINGS as SEARCH_BINDINGS
 from tui.ui.controllers.search import SEARCH_BOX_ACTIONS, SearchController
+from tui.ui.controllers.watcher import FileWatcher
 from tui.ui.messages import (
     AnnotationsFailed,
     AnnotationsListed,
@@ -53,20 +59,34 @@ from tui.ui.messages import (
     CatalogLoaded,
     DocumentFailed,
     DocumentLoaded,
+    FilesChanged,
+    FilesSurveyed,
     HitsFound,
     IndexerEvent,
+    LastDocumentFound,
     PanesChanged,
     SearchFinished,
+    WatchFailed,
 )
 from tui.ui.widgets.annotation_panel import AnnotationPanel
 from tui.ui.widgets.divider import Divider
 from tui.ui.widgets.document_list import DocumentList
-from tui.ui.widgets.reader import Header, Reader
+from tui.ui.widgets.reader import Reader
 from tui.ui.widgets.status_bar import StatusBar
-from tui.ui.wording import counted
+
+if TYPE_CHECKING:
+    from tui.ui.screens.browser import Destination
 
 KEYS = [
     Binding("B", "browse", "Browse", id="main.browse", tooltip="Every annotation of the corpus", show=False),
+    Binding(
+        "ctrl+g",
+        "agreement",
+        "Agreement",
+        id="main.agreement",
+        tooltip="Agreement between annotators; review their disagreements",
+        show=False,
+    ),
     Binding(
         "escape",
         "back_to_list",
@@ -86,7 +106,7 @@ class MainScreen(Screen[None]):
     AUTO_FOCUS = "#documents"
     """Focused as the screen is composed, before any key is read: a key typed ahead goes to the
     list, never to whatever a later ``focus()`` call would take it from."""
-    BINDINGS = [*SEARCH_BINDINGS, *KEYS, *PANE_BINDINGS, *ANNOTATION_BINDINGS]  # noqa: RUF012
+    BINDINGS = [*SEARCH_BINDINGS, *KEYS, *PANE_BINDINGS, *ANNOTATION_BINDINGS, *LABELLING_BINDINGS]  # noqa: RUF012
 
     def __init__(
         self,
@@ -95,6 +115,7 @@ class MainScreen(Screen[None]):
         open_first: str | None = None,
         color_names: dict[str, str] | None = None,
         panes: Panes | None = None,
+        watch: bool | None = None,
     ) -> None:
         super().__init__()
         self.library = library
@@ -117,11 +138,21 @@ class MainScreen(Screen[None]):
             counts_changed=self.searching.counts_changed,
             saved=self.indexer.request,  # notes and tags are indexed with their document
         )
+        self.labelling = LabellingController(self, library, self.annotating)
         self.panes = PaneController(self, panes or Panes(), self._situation, self._panes_changed)
-        self._open_first = open_first
-        self._focus_at_open: Widget | None = None
-        """What had the focus when a document was asked for (it moves to the reader unless the user
-        has gone elsewhere meanwhile)."""
+        self.watching = FileWatcher(self, library, self.corpus, enabled=watch)
+        """Files changing on disk (``watch``: None follows ``LECTERN_WATCH``)."""
+        self.opening = DocumentOpener(
+            self,
+            positions,
+            self.corpus,
+            annotating=self.annotating,
+            searching=self.searching,
+            panes=self.panes,
+            open_first=open_first,
+        )
+        self.links = LinkController(self, self.corpus, self.open_document)
+        self.editing = EditorController(self, self.reload_document, self.indexer.request)
 
     # The state others read (the palette, the app, tests), kept where it lives.
 
@@ -182,8 +213,11 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.indexer.show_status("reading the catalog…")
         self.load_catalog(discover_if_missing=True)
+        self.labelling.load()
+        self.opening.start()
         # After the first frame: the child's start competes with the first paint for the CPUs.
         self.call_after_refresh(self.indexer.start)
+        self.call_after_refresh(self.watching.start)
         self._lay_out()
 
     def notify(
@@ -213,43 +247,16 @@ class MainScreen(Screen[None]):
         elif catalog is not None:  # indexed, and nothing readable: the placeholders listed go
             self.post_message(CatalogLoaded([], partial=self.indexing))
 
-    @work(thread=True, exclusive=True, group="document")
-    def load_document(self, entry: Entry, query: str, at: int | None = None, top: int | None = None) -> None:
-        path = Path(entry.path)
-        try:
-            stat = path.stat()
-        except OSError as error:
-            self.post_message(DocumentFailed(entry.id, error.strerror or str(error)))
-            return
-        doc = read_document(SourceFile(entry.id, path, stat.st_size, stat.st_mtime_ns))
-        if isinstance(doc, Skipped):
-            self.post_message(DocumentFailed(entry.id, doc.reason))
-            return
-        opened, problems = self.annotating.read_for(doc)
-        if at is not None:
-            position: Position | None = Position(at if top is None else top, at)
-        else:
-            position = self.positions.get(entry.id)
-        self.post_message(DocumentLoaded(doc, position, "" if at is not None else query, opened, problems))
-
-    @work(thread=True, group="save")
-    def save_position(self, doc_id: str, position: Position) -> None:
-        try:
-            self.positions.set(doc_id, position)
-        except OSError as error:
-            self.app.call_from_thread(
-                self.notify, f"Could not save the reading position: {error}", severity="warning"
-            )
-
     # ------------------------------------------------------------------ the corpus and the indexer
 
     def on_catalog_loaded(self, message: CatalogLoaded) -> None:
         merge_entries(self.corpus, message.entries, message.partial)
         self.indexer.show_status()
         self.searching.catalog_changed()
-        if self._open_first and self._open_first in self.entries:
-            self.open_document(self._open_first)
-            self._open_first = None
+        self.opening.catalog_listed()
+
+    def on_last_document_found(self, message: LastDocumentFound) -> None:
+        self.opening.last_found(message)
 
     def on_indexer_event(self, message: IndexerEvent) -> None:
         outcome = self.indexer.follow(message.event)
@@ -261,6 +268,43 @@ class MainScreen(Screen[None]):
 
     def on_annotations_listed(self, message: AnnotationsListed) -> None:
         self.annotating.listed(message)
+
+    # ------------------------------------------------------------------ files changing on disk
+
+    def on_files_changed(self, message: FilesChanged) -> None:
+        batch = self.watching.take(message.batch)
+        if batch is not None:
+            self.survey_files(batch)
+
+    @work(thread=True, group="files")
+    def survey_files(self, batch: Batch) -> None:
+        self.post_message(self.watching.survey(batch))
+
+    def on_files_surveyed(self, message: FilesSurveyed) -> None:
+        applied = self.watching.apply(message, self.document)
+        if applied.changed:  # the paths that changed, not a rescan: the indexer reads only those anew
+            self.indexer.show_status()
+            self.searching.catalog_changed()
+            self.indexer.request()
+        if applied.notice:
+            self.notify(applied.notice, severity="information" if applied.reload else "warning", timeout=10)
+        if applied.reload is not None:
+            self.reload_document(applied.reload)
+        batch = self.watching.next()
+        if batch is not None:
+            self.survey_files(batch)
+
+    def on_watch_failed(self, message: WatchFailed) -> None:
+        notice = self.watching.failed(message.reason)
+        if notice is not None:
+            self.notify(notice, severity="warning", timeout=15)
+
+    def reload_document(self, doc_id: str) -> None:
+        """Read the open document again (its file changed, or moved to ``doc_id``)."""
+        self.opening.reload(doc_id)
+
+    def on_screen_resume(self) -> None:
+        self.opening.resumed()
 
     # ------------------------------------------------------------------ searching
 
@@ -282,44 +326,10 @@ class MainScreen(Screen[None]):
     def open_document(self, doc_id: str, at: int | None = None, top: int | None = None) -> None:
         """Open a document: at ``at`` (with ``top`` the first line shown), else where it was left
         and then on the query's first hit, if it has one. The palette and the browser call this."""
-        entry = self.entries.get(doc_id)
-        if entry is None:
-            return
-        self._remember_position()
-        self._focus_at_open = self.focused
-        self.load_document(entry, self.active_query, at, top)
+        self.opening.open(doc_id, at, top)
 
     def on_document_loaded(self, message: DocumentLoaded) -> None:
-        # The panes take their widths first, and the document is laid out once, at the reader's
-        # width (a reader that was hidden has none yet).
-        taking_focus = self.focused is self._focus_at_open or self.focused is None
-        self.panes.lay_out("reader" if taking_focus else "current", document=True)
-        self.call_after_refresh(self._show_document, message)
-
-    def _show_document(self, message: DocumentLoaded) -> None:
-        doc = message.document
-        reader = self.query_one(Reader)
-        words = counted(doc.words, "word")
-        meta = " · ".join(x for x in (doc.date, doc.source, doc.language, ", ".join(doc.tags), words) if x)
-        # Where it was left (the first hit of the query, if any, follows): a document the query does
-        # not match opens where the user left it, not at its top.
-        position = message.position
-        reader.load(
-            doc.id,
-            doc.text,
-            Header(doc.title, meta),
-            position.top if position else 0,
-            position.cursor if position else 0,
-        )
-        if self.focused is self._focus_at_open or self.focused is None:
-            reader.focus()  # unless the user went elsewhere (typed `/`...) while it loaded
-        self.annotating.open(doc, message.annotations)
-        for problem in message.problems:
-            self.notify(problem, severity="warning", timeout=12)
-        if doc.problems:
-            self.notify("; ".join(doc.problems), title=doc.id, severity="warning")
-        if message.query:
-            self.searching.find_hits(doc.id, doc.text, message.query, True)
+        self.opening.loaded(message)
 
     def on_document_failed(self, message: DocumentFailed) -> None:
         self.notify(f"Cannot open {message.doc_id}: {message.reason}", severity="error")
@@ -339,6 +349,27 @@ class MainScreen(Screen[None]):
     def section_changed(self, message: Reader.SectionChanged) -> None:
         self.query_one(StatusBar).show_section(message.title)
 
+    @on(Reader.ProgressChanged)
+    def progress_changed(self, message: Reader.ProgressChanged) -> None:
+        self.query_one(StatusBar).show_reading(message.percent)
+
+    @on(Reader.LinkUnderCursor)
+    def link_under_cursor(self, message: Reader.LinkUnderCursor) -> None:
+        link = message.link
+        self.query_one(StatusBar).show_link(None if link is None else link.shown or "(no destination)")
+
+    @on(Reader.LinkFollowed)
+    def follow_link(self, message: Reader.LinkFollowed) -> None:
+        self.links.follow(message.reader, message.link)
+
+    @on(Reader.BackRequested)
+    def go_back(self, message: Reader.BackRequested) -> None:
+        self.links.back(message.reader)
+
+    @on(Reader.EditRequested)
+    def edit_document(self, message: Reader.EditRequested) -> None:
+        self.editing.edit(message.reader, self.document)
+
     @on(Reader.OutlineRequested)
     def show_outline(self, message: Reader.OutlineRequested) -> None:
         from tui.ui.screens.outline import OutlineScreen  # dialogs load when asked for, not to paint
@@ -351,17 +382,9 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(FindDialog(message.reader.text, message.query), message.reader.find)
 
-    def _remember_position(self) -> None:
-        reader = self.query_one(Reader)
-        if reader.doc_id is not None and reader.moved:
-            self.save_position(reader.doc_id, Position(reader.top_offset, reader.cursor))
-
     def remember_position_now(self) -> None:
         """Save the open document's position synchronously (on quit, when workers are ending)."""
-        reader = self.query_one(Reader)
-        if reader.doc_id is not None and reader.moved:
-            with contextlib.suppress(OSError):
-                self.positions.set(reader.doc_id, Position(reader.top_offset, reader.cursor))
+        self.opening.remember_position_now()
 
     # ------------------------------------------------------------------ annotations
 
@@ -398,17 +421,27 @@ class MainScreen(Screen[None]):
 
     def action_browse(self) -> None:
         """Open the annotation browser; coming back, open the chosen passage and refresh."""
-        from tui.ui.screens.browser import AnnotationBrowser, Destination  # not needed to paint
+        from tui.ui.screens.browser import AnnotationBrowser  # not needed to paint
 
-        def back(destination: Destination | None) -> None:
-            self.annotating.list_corpus()
-            if destination is not None:
-                self.open_document(destination.doc_id, at=destination.offset)
-            elif self.document is not None:  # its annotations may have changed: read them again
-                reader = self.query_one(Reader)
-                self.open_document(self.document.id, at=reader.cursor, top=reader.top_offset)
+        self.app.push_screen(AnnotationBrowser(self.library, self.color_names), self._back_from_listing)
 
-        self.app.push_screen(AnnotationBrowser(self.library, self.color_names), back)
+    def action_agreement(self) -> None:
+        """Open the agreement between annotators; coming back, as from the browser."""
+        from tui.ui.screens.agreement import AgreementScreen
+
+        self.app.push_screen(AgreementScreen(self.library, self.color_names), self._back_from_listing)
+
+    def _back_from_listing(self, destination: Destination | None) -> None:
+        """Back from the browser or the agreement screen: open the passage chosen there (saying
+        what its note says: whose span is which), else read the open document's annotations again."""
+        self.annotating.list_corpus()
+        if destination is not None:
+            self.open_document(destination.doc_id, at=destination.offset)
+            if destination.note:
+                self.notify(destination.note, title="Disagreement", timeout=30)
+        elif self.document is not None:  # its annotations may have changed: read them again
+            reader = self.query_one(Reader)
+            self.open_document(self.document.id, at=reader.cursor, top=reader.top_offset)
 
     def action_highlight(self) -> None:
         self.annotating.highlight()
@@ -488,7 +521,20 @@ class MainScreen(Screen[None]):
         # the reader and the panel are theirs (and the footer shows their bindings, not these).
         if action in SEARCH_BOX_ACTIONS:
             return self.searching.box_focused
+        if action == "labelling":  # label keys act in labelling mode only (the footer shows them then)
+            return self.labelling.allows(parameters)
         return True
+
+    def action_labelling(self, what: str, index: int = -1) -> None:
+        """Labelling mode, its label keys, pre-annotation and reviewing (``LabellingController``)."""
+        self.labelling.act(what, index)
+
+    def on_labels_loaded(self, message: LabelsLoaded) -> None:
+        self.labelling.loaded(message)
+
+    @on(Reader.CursorMoved)
+    def labelling_cursor(self, _: Reader.CursorMoved) -> None:
+        self.labelling.cursor_moved()
 
     def action_open_result(self) -> None:
         self.searching.open_result()
@@ -525,5 +571,6 @@ class MainScreen(Screen[None]):
     async def on_unmount(self) -> None:
         # Textual cancels workers without awaiting them: the indexer child is stopped and waited
         # for here, and annotation changes still queued are written, not lost.
+        await self.watching.stop()
         await self.indexer.stop()
         self.annotating.flush()

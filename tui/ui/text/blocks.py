@@ -151,12 +151,30 @@ def _heading(chunks: Chunks, lines: list[str], offsets: list[int], i: int, parag
     return paragraph
 
 
-def references(text: str) -> list[str]:
-    """Labels of the link reference definitions (``[label]: url``) anywhere in ``text``, so a chunk
-    that uses one defined in another chunk still shows a link (the URL is never shown)."""
+def references(text: str) -> list[tuple[str, str]]:
+    """The link reference definitions (``[label]: url``) anywhere in ``text``: each label and its
+    destination as written (escapes undone; '' when there is none), so a chunk that uses one
+    defined in another chunk still shows a link, and the reader knows where it leads."""
     if "]:" not in text:
         return []
-    return [m.group(1) for m in _REFERENCE.finditer(text)]
+    from markdown_it.helpers import parseLinkDestination
+
+    found: list[tuple[str, str]] = []
+    for match in _REFERENCE.finditer(text):
+        pos = match.end()
+        line_end = text.find("\n", pos)
+        limit = len(text) if line_end < 0 else line_end
+        while pos < limit and text[pos] in " \t":
+            pos += 1
+        if pos == limit and limit < len(text):  # the destination may start on the next line
+            pos = limit + 1
+            following = text.find("\n", pos)
+            limit = len(text) if following < 0 else following
+            while pos < limit and text[pos] in " \t":
+                pos += 1
+        destination = parseLinkDestination(text, pos, limit) if pos < limit else None
+        found.append((match.group(1), destination.str if destination and destination.ok else ""))
+    return found
 
 
 def _line_offsets(lengths: list[int]) -> list[int]:

@@ -7,6 +7,9 @@ out only the screenful shown. Until a chunk is laid out its row count is an esti
 line lengths; a Fenwick tree of the counts maps a row number to its chunk in log time, and
 corrects every number below a chunk at once when its count becomes exact. ``lay_out_pending``
 lays out the rest in small steps, so the scrollbar settles while the reader is idle.
+
+The links of a chunk (``links``) are noted as it is laid out and kept with its rows: ``link_at``
+answers for the cursor's offset, whose chunk is on screen, so laid out already.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections import OrderedDict
 from tui.ui.text import markdown
 from tui.ui.text.blocks import Chunks, Heading, markdown_chunks, plain_chunks, references
 from tui.ui.text.cells import MIN_WIDTH
+from tui.ui.text.links import NO_LINKS, Link, Links
 from tui.ui.text.rows import EMPTY, Row, placed
 
 CACHE_CHUNKS = 2048
@@ -34,7 +38,7 @@ class DocumentLayout:
         self.chunks: Chunks = markdown_chunks(text) if markdown else plain_chunks(text)
         self._references = references(text) if markdown else []
         self.width = max(width, MIN_WIDTH)
-        self._cache: OrderedDict[int, tuple[list[Row], list[int]]] = OrderedDict()
+        self._cache: OrderedDict[int, tuple[list[Row], list[int], Links]] = OrderedDict()
         self._exact = bytearray(len(self.chunks.starts))
         self._counts = self._estimates()
         self._tree = _Fenwick(self._counts)
@@ -147,6 +151,16 @@ class DocumentLayout:
             found = second(offset)
         return found if found is not None else 0
 
+    def link_at(self, offset: int) -> Link | None:
+        """The link whose source holds ``offset`` (only a rendered Markdown link is one)."""
+        if not self.markdown or not self.chunks.starts:
+            return None
+        return self._laid_out(self._chunk_of(offset))[2].at(offset)
+
+    def links_in(self, chunk: int) -> Links:
+        """The links drawn in ``chunk`` (laying it out)."""
+        return self._laid_out(chunk)[2]
+
     def lay_out_pending(self, seconds: float) -> bool:
         """Lay out chunks not laid out yet, in order, for about ``seconds``; whether any row count
         changed."""
@@ -164,12 +178,17 @@ class DocumentLayout:
         return max(bisect_right(self.chunks.starts, offset) - 1, 0)
 
     def _rows(self, chunk: int) -> tuple[list[Row], list[int]]:
+        rows, starts, _ = self._laid_out(chunk)
+        return rows, starts
+
+    def _laid_out(self, chunk: int) -> tuple[list[Row], list[int], Links]:
         cached = self._cache.get(chunk)
         if cached is not None:
             self._cache.move_to_end(chunk)
             return cached
-        rows = self._render(chunk)
-        found = (rows, [row.start for row in rows])
+        links: list[Link] = []
+        rows = self._render(chunk, links)
+        found = (rows, [row.start for row in rows], Links(links) if links else NO_LINKS)
         self._cache[chunk] = found
         if len(self._cache) > CACHE_CHUNKS:
             self._cache.popitem(last=False)
@@ -181,11 +200,11 @@ class DocumentLayout:
                 self.generation += 1
         return found
 
-    def _render(self, chunk: int) -> list[Row]:
+    def _render(self, chunk: int, links: list[Link]) -> list[Row]:
         chunks = self.chunks
         start, end = chunks.starts[chunk], chunks.ends[chunk]
         if self.markdown and chunks.markdown[chunk]:
-            rows = markdown.render(self.text, self.display, start, end, self.width, self._references)
+            rows = markdown.render(self.text, self.display, start, end, self.width, self._references, links)
         else:
             rows = markdown.source_rows(
                 self.display, start, _without_newline(self.text, start, end), self.width

@@ -8,6 +8,11 @@ the offset it came from (``rows.Row``), so hits, annotations and the cursor land
 characters whatever was hidden. A block that cannot be found again this way (a construct the
 walk does not know) is shown as its source: never drawn with a wrong map.
 
+Each link drawn is noted (``links.Link``: its source span and destination) for the reader's
+``enter``, status line and ``y``. markdown-it's link validation is off: it exists to keep
+``javascript:`` out of HTML, and nothing here is HTML or is ever opened; a ``file://`` link stays
+a link.
+
 Nothing here reads text as markup: rows are characters and offsets, styled by component name.
 """
 
@@ -20,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.core.sanitize import visible
 from tui.ui.text.cells import BLANKS, MIN_WIDTH, cell_width, char_cells, wrap, wrap_characters
+from tui.ui.text.links import Link
 from tui.ui.text.rows import NOWHERE, Row, RowBuilder, plain_row
 
 if TYPE_CHECKING:
@@ -34,7 +40,25 @@ def _parser() -> Any:
 
     parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     parser.disable("text_join")  # escapes and entities stay tokens of their own: their source differs
+    parser.validateLink = _any_link  # type: ignore[method-assign]
     return parser
+
+
+def _any_link(url: str) -> bool:
+    return True
+
+
+def link_href(destination: str) -> str:
+    """A destination as written (escapes already undone) as markdown-it makes it a URL."""
+    return str(_parser().normalizeLink(destination))
+
+
+def link_text(url: str) -> str:
+    """A link's URL as a person reads it (percent-escapes and punycode decoded)."""
+    try:
+        return str(_parser().normalizeLinkText(url))
+    except (ValueError, UnicodeError):
+        return url
 
 
 HARD_BREAK = "\n"
@@ -74,14 +98,28 @@ class Atoms:
 
 
 def render(
-    text: str, display: str, start: int, end: int, width: int, references: Sequence[str] = ()
+    text: str,
+    display: str,
+    start: int,
+    end: int,
+    width: int,
+    references: Sequence[tuple[str, str]] = (),
+    links: list[Link] | None = None,
 ) -> list[Row]:
     """The rows of the Markdown chunk ``text[start:end]`` at ``width`` cells, blocks separated by a
-    blank row. ``display`` is ``text`` with control characters shown (``sanitize.visible``)."""
+    blank row. ``display`` is ``text`` with control characters shown (``sanitize.visible``).
+
+    ``references``: the document's link reference definitions (``blocks.references``: label and
+    destination), so a chunk that uses one defined in another chunk still has a link, to the right
+    place. The links drawn are added to ``links``, in order.
+    """
     from markdown_it.common.utils import normalizeReference
     from markdown_it.tree import SyntaxTreeNode
 
-    env = {"references": {normalizeReference(label): {"href": "", "title": ""} for label in references}}
+    defined: dict[str, dict[str, str]] = {}
+    for label, destination in references:
+        defined.setdefault(normalizeReference(label), {"href": link_href(destination), "title": ""})
+    env = {"references": defined}
     try:
         tree = SyntaxTreeNode(_parser().parse(text[start:end], env))
     except (IndexError, KeyError, ValueError, RecursionError):
@@ -91,11 +129,15 @@ def render(
     for block in tree.children:
         if rows:
             rows.append(Row("", ()))
+        found = len(chunk.links)
         try:
             rows += chunk.block(block, (), (), (), 0)
         except (Misaligned, IndexError, ValueError):
+            del chunk.links[found:]  # drawn as source: no link is drawn, and the walk may have erred
             first, last = block.map or (0, 0)
             rows += chunk.lines_as_source(first, last)
+    if links is not None:
+        links += chunk.links
     return rows
 
 
@@ -134,6 +176,8 @@ class _Chunk:
 
     def __init__(self, text: str, display: str, start: int, end: int, width: int) -> None:
         self.text, self.display, self.start, self.end, self.width = text, display, start, end, width
+        self.links: list[Link] = []
+        """The links walked so far, in order."""
         self.line_starts = [start]
         newline = text.find("\n", start, end)
         while newline >= 0:
@@ -388,12 +432,13 @@ class _InlineWalk:
 
     def walk(self, children: list[Token]) -> None:
         opened: list[tuple[str, int]] = []  # components open at an atom index
+        sources: list[tuple[int, Token]] = []  # where each open link's source starts
         i = 0
         while i < len(children):
             token = children[i]
             kind = token.type
             if kind == "link_open" and token.markup == "autolink":
-                self.autolink()
+                self.autolink(token)
                 while i < len(children) and children[i].type != "link_close":
                     i += 1  # its text is markdown-it's normalised URL: the source is drawn instead
             elif kind.endswith("_open") and kind[:-5] in _INLINE_STYLES:
@@ -403,11 +448,16 @@ class _InlineWalk:
                 self.pos = self.find(token.markup, self.pos) + len(token.markup)
                 self.close(opened)
             elif kind == "link_open":
-                self.pos = self.find("[", self.pos) + 1
+                bracket = self.find("[", self.pos)
+                sources.append((bracket, token))
+                self.pos = bracket + 1
                 opened.append(("reader--link", len(self.atoms.chars)))
             elif kind == "link_close":
                 self.close(opened)
                 self.pos = self.after_label(self.pos)
+                if sources:
+                    begin, link = sources.pop()
+                    self.add_link(begin, self.pos, link)
             else:
                 self.leaf(token)
             i += 1
@@ -453,7 +503,7 @@ class _InlineWalk:
         else:
             raise Misaligned(kind)
 
-    def autolink(self) -> None:
+    def autolink(self, token: Token) -> None:
         low = self.find("<", self.pos)
         high = self.find(">", low)
         self.atoms.spans.append(
@@ -461,6 +511,11 @@ class _InlineWalk:
         )
         self.atoms.extend(self.display, low + 1, high)
         self.pos = high + 1
+        self.add_link(low, self.pos, token)
+
+    def add_link(self, start: int, end: int, token: Token) -> None:
+        href, title = token.attrs.get("href", ""), token.attrs.get("title", "")
+        self.chunk.links.append(Link(start, end, str(href or ""), str(title or "")))
 
     def add_text(self, content: str) -> None:
         if not content:

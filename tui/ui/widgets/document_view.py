@@ -50,6 +50,15 @@ IDLE_LAYOUT = 2_000_000
 counts for the chunks not shown, which only the scrollbar's size reflects."""
 
 
+def reading_progress(top: float, last_top: float) -> int:
+    """How far a view scrolled to row ``top`` is through a document it shows the end of from row
+    ``last_top`` on, in percent: 0 at the start, 100 once the end is on screen (a document that
+    fits is read through). Whole percents, rounded down: 100 % is never shown before the end."""
+    if last_top <= 0:
+        return 100
+    return min(max(int(100 * top / last_top), 0), 100)
+
+
 def is_markdown(doc_id: str) -> bool:
     """Whether a document is rendered as Markdown (by its file name)."""
     return doc_id.lower().endswith(MARKDOWN_SUFFIXES)

@@ -11,6 +11,12 @@ and ``find``.
 The reading position is the reader's own: ``moved`` says whether the user moved the cursor or
 scrolled since the document was loaded, so opening, re-rendering or a jump to the first hit of
 a search (which nobody asked for) never replaces the position the screen has stored.
+
+Links are the layout's (``tui.ui.text.links``): the reader says which one the cursor is on
+(``LinkUnderCursor``, for the status line) and asks the screen to follow it (``enter``), to go back
+(``backspace``) or to edit the file (``E``); where a link leads and the way back are the screen's
+business, as the corpus is. ``enter`` off a link is skipped, so it means whatever it meant before.
+How far through the document the view is scrolled goes out as ``ProgressChanged``.
 """
 
 from __future__ import annotations
@@ -32,8 +38,9 @@ from tui.core.sanitize import visible_line
 from tui.ui.text import navigate
 from tui.ui.text.blocks import Heading, markdown_chunks
 from tui.ui.text.find import FindError
+from tui.ui.text.links import Link, slug
 from tui.ui.widgets import motions
-from tui.ui.widgets.document_view import GUTTER, DocumentView, Header, Span, is_markdown
+from tui.ui.widgets.document_view import GUTTER, DocumentView, Header, Span, is_markdown, reading_progress
 
 __all__ = ["GUTTER", "Header", "Reader", "ReaderMessage", "is_markdown"]
 
@@ -85,7 +92,12 @@ class Reader(DocumentView):
         _key("shift+right", "extend('right')", "Extend", "extend_right", "Select a character right"),
         _key("shift+up", "extend('up')", "Extend", "extend_up", "Select a line up"),
         _key("shift+down", "extend('down')", "Extend", "extend_down", "Select a line down"),
-        _key("y", "copy_selection", "Copy", "copy", "Copy the selection (OSC 52)"),
+        _key(
+            "y", "copy_selection", "Copy", "copy", "Copy the selection (OSC 52), or the link the cursor is on"
+        ),
+        _key("enter", "follow_link", "Follow", "follow_link", "Follow the link under the cursor"),
+        _key("backspace", "go_back", "Go back", "go_back", "Back to where you followed a link from"),
+        _key("E", "edit_document", "Edit", "edit", "Edit the file in $EDITOR (it is read again after)"),
         _key("right_square_bracket", "next_annotation", "Next note", "next_annotation", "Next annotation"),
         _key(
             "left_square_bracket",
@@ -141,6 +153,32 @@ class Reader(DocumentView):
 
         query: str
 
+    @dataclass
+    class LinkUnderCursor(ReaderMessage):
+        """The cursor moved onto a link, or off one (None)."""
+
+        link: Link | None
+
+    @dataclass
+    class LinkFollowed(ReaderMessage):
+        """``enter`` on a link: go where it leads."""
+
+        link: Link
+
+    @dataclass
+    class BackRequested(ReaderMessage):
+        """``backspace``: back to where the last link followed was followed from."""
+
+    @dataclass
+    class EditRequested(ReaderMessage):
+        """``E``: open the document's file in the user's editor."""
+
+    @dataclass
+    class ProgressChanged(ReaderMessage):
+        """How far through the document the view is scrolled, in percent (100: its end shows)."""
+
+        percent: int
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.doc_id: str | None = None
@@ -154,6 +192,10 @@ class Reader(DocumentView):
         self.moved = False
         """Whether the user moved the cursor or scrolled since the document was loaded (only then
         is the reading position worth saving)."""
+        self.link_under_cursor: Link | None = None
+        """The link whose source holds the cursor (only a rendered Markdown link is one)."""
+        self.progress = -1
+        """How far through the document the view is scrolled, in percent (-1: no document yet)."""
 
     # ------------------------------------------------------------------ data in
 
@@ -182,6 +224,9 @@ class Reader(DocumentView):
         self.set_reactive(Reader.cursor, self._layout.snap(min(max(cursor, 0), len(text))))
         self._update_annotation_under_cursor()
         self._update_section()
+        self._update_link_under_cursor()
+        self.progress = -1
+        self._update_progress()
         self.call_after_refresh(self.scroll_to_offset, top, False)
         self.post_message(self.HitChanged(self, -1, 0))
 
@@ -263,6 +308,22 @@ class Reader(DocumentView):
             self.refresh()
             self.post_message(self.SelectionChanged(self, None))
 
+    def propose(self, span: Span | None) -> None:
+        """Show ``span`` selected, as a drag would (moving the cursor does not extend it): what
+        labelling mode would label next. None drops it; a ``v`` selection is left alone."""
+        if self.selection_anchor is not None or span == self._mouse_selection:
+            return
+        self._mouse_selection = span
+        self.refresh()
+        self.post_message(self.SelectionChanged(self, span))
+
+    def drawn_span(self, start: int, end: int) -> Span | None:
+        """``[start, end)`` narrowed to the characters drawn (no hidden Markdown marker at either
+        end), or None when it draws none."""
+        first = self._layout.stop_at_or_after(max(start, 0))
+        last = self._layout.stop_at_or_before(min(end, len(self.text)) - 1)
+        return (first, last + 1) if first is not None and last is not None and first <= last else None
+
     def go_to(self, offset: int, by_user: bool = True, band: float = 1.0) -> None:
         """Put the cursor on ``offset`` (the first drawn character from there) and, unless its row
         is in the top ``band`` of the screen, scroll it to a third from the top.
@@ -295,6 +356,55 @@ class Reader(DocumentView):
             self.refresh()
             self.post_message(self.AnnotationUnderCursor(self, found))
 
+    def _update_link_under_cursor(self) -> None:
+        found = self._layout.link_at(self.cursor)
+        if found != self.link_under_cursor:
+            self.link_under_cursor = found
+            self.post_message(self.LinkUnderCursor(self, found))
+
+    def heading_at_anchor(self, fragment: str) -> int | None:
+        """Where the heading a ``#fragment`` names starts (GitHub's anchors: ``slug`` of its title,
+        ``-1``, ``-2``... after repeats); None when no heading has that anchor."""
+        wanted = fragment.strip().lower()
+        seen: dict[str, int] = {}
+        for heading in self._headings:
+            base = slug(heading.title)
+            count = seen.get(base, 0)
+            seen[base] = count + 1
+            if (base if count == 0 else f"{base}-{count}") == wanted:
+                return heading.offset
+        return None
+
+    def return_to(self, top: int, cursor: int) -> None:
+        """Put the view back where it was (``top`` the first offset shown) with the cursor on
+        ``cursor``: going back to a place the user left in this document."""
+        self.moved = True
+        self.scroll_to_offset(top)
+        self.cursor = self._layout.snap(min(max(cursor, 0), len(self.text)))
+
+    def _update_progress(self) -> None:
+        if self.doc_id is None:
+            return
+        percent = reading_progress(self.scroll_y, self.max_scroll_y)
+        if percent != self.progress:
+            self.progress = percent
+            self.post_message(self.ProgressChanged(self, percent))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._update_progress()
+
+    def _sync_size(self) -> None:
+        super()._sync_size()
+        self._update_progress()
+
+    def on_resize(self, _: events.Resize) -> None:
+        self.call_after_refresh(self._update_progress)  # after the view's own re-layout
+
+    def watch_source_view(self) -> None:
+        super().watch_source_view()
+        self._update_link_under_cursor()
+
     def _update_section(self) -> None:
         section = bisect_right(self._heading_starts, self.cursor) - 1
         if section != self._section:
@@ -315,6 +425,7 @@ class Reader(DocumentView):
         self._keep_cursor_visible()
         self._update_annotation_under_cursor()
         self._update_section()
+        self._update_link_under_cursor()
         if self.selection_anchor is not None:
             self.refresh()
             self.post_message(self.SelectionChanged(self, self.selection))
@@ -481,6 +592,11 @@ class Reader(DocumentView):
 
     def action_copy_selection(self) -> None:
         span = self.passage
+        link = self.link_under_cursor
+        if self.selection is None and link is not None and link.destination:
+            self.app.copy_to_clipboard(link.destination)
+            self.notify(f"Copied the link: {visible_line(link.shown)}", timeout=3, markup=False)
+            return
         if span is None:
             self.notify(
                 "Nothing selected: press v and move to select", severity="warning", timeout=3, markup=False
@@ -488,6 +604,20 @@ class Reader(DocumentView):
             return
         self.app.copy_to_clipboard(self.text[span[0] : span[1]])
         self.notify(f"Copied {span[1] - span[0]:,} characters", timeout=2, markup=False)
+
+    def action_follow_link(self) -> None:
+        if self.link_under_cursor is None:
+            raise SkipAction()  # enter off a link: whatever it means elsewhere
+        self.post_message(self.LinkFollowed(self, self.link_under_cursor))
+
+    def action_go_back(self) -> None:
+        self.post_message(self.BackRequested(self))
+
+    def action_edit_document(self) -> None:
+        if self.doc_id is None:
+            self.notify("Open a document first", timeout=3, markup=False)
+            return
+        self.post_message(self.EditRequested(self))
 
     def action_next_annotation(self) -> None:
         after = [a for a in self.annotations if a.start > self.cursor]

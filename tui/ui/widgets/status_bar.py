@@ -1,10 +1,12 @@
-"""The status line under the panes: corpus size and indexing, the note under the cursor, the
-section the cursor is in, and the current hit (or find match).
+"""The status line under the panes: corpus size and indexing, the note under the cursor, where
+the link under the cursor leads, the section the cursor is in, the current hit (or find match),
+and how far through the document the reader is.
 
 Its parts are labels the screen fills through methods (data in, nothing out). The note under the
 cursor is drawn at the width it gets: its tags go last and stay whole, and the note before them
-is cut with an ellipsis, so a long note never pushes its tags out of sight. Everything shown is
-plain text: notes, tags and counts come from files.
+is cut with an ellipsis, so a long note never pushes its tags out of sight. A link's destination
+takes the section's place (it is what the user is looking at), cut from its end. Everything shown
+is plain text: notes, tags, destinations and counts come from files.
 """
 
 from __future__ import annotations
@@ -56,23 +58,45 @@ class StatusBar(Horizontal):
 
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; padding: 0 1; }
+    StatusBar > #status-mode { width: auto; background: $accent; color: $background; text-style: bold; }
+    StatusBar > #status-mode { padding: 0 1; margin-right: 1; }
     StatusBar > #status-corpus { width: auto; margin-right: 2; }
     StatusBar > #status-progress { width: auto; }
     StatusBar > #status-progress Bar { width: 16; }
     StatusBar > #status-note { width: 1fr; color: $text; padding: 0 1; }
     StatusBar > #status-section { width: auto; max-width: 30%; color: $text-muted; padding: 0 1; }
+    StatusBar > #status-link { width: auto; max-width: 50%; color: $accent; padding: 0 1; }
     StatusBar > #status-hit { width: auto; min-width: 10; text-align: right; }
+    StatusBar > #status-read { width: 5; text-align: right; color: $text-muted; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._note_shown = False
+        self._link_shown = False
+
     def compose(self) -> ComposeResult:
+        yield Label("", id="status-mode", markup=False)
         yield Label("", id="status-corpus", markup=False)
         yield ProgressBar(id="status-progress", show_eta=True)
         yield NoteLabel(id="status-note")
+        yield Label("", id="status-link", markup=False)
         yield Label("", id="status-section", markup=False)
         yield Label("", id="status-hit", markup=False)
+        yield Label("", id="status-read", markup=False)
 
     def on_mount(self) -> None:
+        self.query_one("#status-mode").display = False
         self.query_one(ProgressBar).display = False
+        self.query_one("#status-link").display = False
+        self.query_one("#status-hit").display = False
+        self.query_one("#status-read").display = False
+
+    def show_mode(self, mode: str) -> None:
+        """A mode the reader is in, first on the line ('' for none: labelling mode says LABELLING)."""
+        label = self.query_one("#status-mode", Label)
+        label.update(mode)
+        label.display = bool(mode)
 
     def show_corpus(self, text: str) -> None:
         """What the corpus holds and what the indexer is doing."""
@@ -95,7 +119,25 @@ class StatusBar(Horizontal):
         """The annotation under the cursor: its note (or colour) and its tags ('' for none). While
         one shows, the section steps aside: a narrow status line has no room for both."""
         self.query_one(NoteLabel).update(note, tags)
-        self.query_one("#status-section").display = not (note or tags)
+        self._note_shown = bool(note or tags)
+        self._show_section_or_not()
+
+    def show_link(self, destination: str | None) -> None:
+        """Where the link under the reader's cursor leads (None: the cursor is on no link)."""
+        label = self.query_one("#status-link", Label)
+        shown = visible_line(destination).strip() if destination else ""
+        label.update(Text(f"→ {shown}" if shown else "", no_wrap=True, overflow="ellipsis"))
+        label.display = self._link_shown = destination is not None
+        self._show_section_or_not()
+
+    def _show_section_or_not(self) -> None:
+        self.query_one("#status-section").display = not (self._note_shown or self._link_shown)
+
+    def show_reading(self, percent: int | None) -> None:
+        """How far through the open document the reader has scrolled (None: no document)."""
+        label = self.query_one("#status-read", Label)
+        label.display = percent is not None
+        label.update(f"{percent}%" if percent is not None else "")
 
     def show_section(self, title: str | None) -> None:
         """The heading the reader's cursor is under (None: before the first, or none)."""
@@ -107,6 +149,7 @@ class StatusBar(Horizontal):
         """The current search hit (``kind`` "hit") or find match ("match") in the reader (``index``
         -1: none chosen yet; ``total`` 0: none)."""
         label = self.query_one("#status-hit", Label)
+        label.display = total > 0  # its room is the note's while there is nothing to count
         if total == 0:
             label.update("")
         elif index < 0:
