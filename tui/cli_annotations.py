@@ -194,8 +194,10 @@ def export_command(args: argparse.Namespace, paths: Paths) -> int:
     folder = args.format in FOLDERS
     text = "" if folder else export(docs, args.format, full_text=args.full_text)
     _report_problems(store)
-    for line in left_out(docs, args.format):
+    notes = left_out(docs, args.format)
+    for line in notes:
         print(f"lectern: {visible(line)}", file=sys.stderr)
+    some_left = " (not all of them written: see above)" if any("left out" in n for n in notes) else ""
     passages = sum(len(d.annotations) for d in docs)
     if args.output is None:
         sys.stdout.write(text)
@@ -211,7 +213,7 @@ def export_command(args: argparse.Namespace, paths: Paths) -> int:
     where = f" to {args.output}" if args.output else ""
     print(
         f"exported {counted(passages, 'passage')} from {counted(len(docs), 'document')}"
-        f" as {args.format}{where}",
+        f" as {args.format}{where}{some_left}",
         file=sys.stderr,
     )
     return EXIT_OK

@@ -369,5 +369,21 @@ def summary_line(scale: Scale) -> str:
     return f"| {scale.documents:,} | {ratio} | {sizes} | {prefix} | {p50} |"
 
 
+def _ui_lines() -> list[Line]:
+    from tests.benchmarks import scale_ui  # (it imports bench_ui: the Tmux runner, the peers)
+
+    return [
+        Line("first_paint_tmux", scale_ui.first_paint_tmux),
+        Line("keystroke_tmux", scale_ui.keystroke_tmux),
+        Line("memory_after_searches", scale_ui.memory_after_searches),
+        Line("memory_while_indexing", scale_ui.memory_while_indexing),
+        Line("unchanged_recheck", scale_ui.unchanged_recheck),
+    ]
+
+
+LINES += _ui_lines()
+
+
 if __name__ == "__main__":
     main()
+

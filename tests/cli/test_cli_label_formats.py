@@ -84,6 +84,7 @@ def test_export_import_into_an_empty_home_exports_the_same(
     first = ok("export", str(corpus), "--format", fmt, "-o", str(out))
     assert f"as {fmt} to {out}" in first.stderr
     assert f"{BELT}: left out 1 untagged passage(s)" in first.stderr
+    assert first.stderr.rstrip().endswith("(not all of them written: see above)")  # the summary says so too
     kept = {"label-studio": 4, "spacy": 4, "doccano": 3, "brat": 3, "conll": 3}[fmt]  # annotations
     other = tmp_path / "other-home"
     imported = ok("import", str(out), str(corpus), home=other)
