@@ -916,7 +916,7 @@ def test_notes_and_tags_are_indexed_with_their_document(
     assert hits(library, "zeppelin") == [CHINA]  # notes are searched by default
     assert hits(library, "tag:anti-corruption") == [CHINA]  # the document's own tags are kept
 
-    catalog = library.index_dir / "catalog.json"
+    catalog = library.index_dir / "catalog.db"
     before = catalog.stat()
     calls: list[str] = []
 

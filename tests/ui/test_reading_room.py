@@ -275,7 +275,7 @@ def test_wrap_counts_wide_characters_as_two_cells() -> None:
 
 
 def test_first_listing_of_a_new_corpus_reads_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tui.ui.screens.main as main_module
+    import tui.core.documents as documents_module
     from tui.core.library import Library
     from tui.ui.controllers.listing import discover_entries
 
@@ -284,7 +284,7 @@ def test_first_listing_of_a_new_corpus_reads_no_file(tmp_path: Path, monkeypatch
     def no_reading(*_: object) -> None:
         raise AssertionError("the first listing must not read documents")
 
-    monkeypatch.setattr(main_module, "read_document", no_reading)
+    monkeypatch.setattr(documents_module, "read_document", no_reading)  # discovery lists, never reads
     entries = discover_entries(Library.open(Paths.from_environment(), [tmp_path]))
     assert [(e.id, e.title, e.words) for e in entries] == [("a-first_note.md", "a first note", 0)]
 

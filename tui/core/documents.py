@@ -20,6 +20,7 @@ edit. A file that cannot be converted is a ``Skipped`` with the reason.
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import os
 import re
@@ -116,10 +117,30 @@ class Document:
     author: str = ""
     """Front matter ``author`` (or ``authors``), or the author a converted file names."""
 
-    @property
+    @functools.cached_property
     def words(self) -> int:
-        """Number of whitespace-separated words in the text."""
-        return len(self.text.split())
+        """Number of whitespace-separated words in the text (``len(text.split())``, counted once)."""
+        return count_words(self.text)
+
+
+_WORD_BYTES = bytes(0x20 if chr(code).isspace() else 0x77 for code in range(128)) + b"w" * 128
+"""Each byte as ``str.split`` sees it: a blank (space) or part of a word (``w``); bytes from 0x80
+are parts of UTF-8 sequences of other characters (the blanks among them are replaced before)."""
+_WIDE_BLANKS = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+"""The characters past ASCII that ``str.isspace`` calls blank (a test checks every code point)."""
+
+
+def count_words(text: str) -> int:
+    """``len(text.split())`` without making a string of every word: 5 MB in some 20 ms rather
+    than 50 (the header of a document shows the count as it opens).
+
+    The text's UTF-8 bytes are mapped to blank or word (``bytes.translate``) and the starts of
+    words counted (``bytes.count``); blanks past ASCII are made spaces first.
+    """
+    if not text.isascii() and _WIDE_BLANKS.search(text):
+        text = _WIDE_BLANKS.sub(" ", text)
+    shape = text.encode("utf-8", "surrogatepass").translate(_WORD_BYTES)
+    return shape.count(b" w") + shape.startswith(b"w")
 
 
 class BinaryFileError(ValueError):

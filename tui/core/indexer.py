@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import shutil
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -33,7 +34,7 @@ from typing import Any
 from tui.core import catalog as catalog_format
 from tui.core import formats
 from tui.core.annotations import AnnotationStore
-from tui.core.catalog import Catalog, Entry
+from tui.core.catalog import Catalog, Entry, Signature
 from tui.core.documents import Document, Skipped, SourceFile, discover, read_document
 from tui.core.faults import checkpoint
 from tui.core.paths import Paths
@@ -94,14 +95,14 @@ def make_plan(
     """Compare without reading: a file whose path, size, mtime and annotations match is unchanged
     (and, for a converted format, whose indexed text is what the current converter makes of it)."""
     present = {s.id for s in sources}
-    removed = [doc_id for doc_id in catalog.entries if doc_id not in present]
+    removed = [doc_id for doc_id in catalog.signatures if doc_id not in present]
     converted = Paths.from_environment().converted
-    to_read = [s for s in sources if not _unchanged(catalog.entries.get(s.id), s, notes, converted)]
+    to_read = [s for s in sources if not _unchanged(catalog.signatures.get(s.id), s, notes, converted)]
     unchanged = len(sources) - len(to_read)
     return Plan(catalog, to_read, removed, unchanged, skipped)
 
 
-def _unchanged(entry: Entry | None, source: SourceFile, notes: Notes | None, converted: Path) -> bool:
+def _unchanged(entry: Signature | None, source: SourceFile, notes: Notes | None, converted: Path) -> bool:
     if entry is None or not entry.matches(source):
         return False
     if formats.format_of(source.path) is not None:  # a new converter version re-indexes the file
@@ -175,7 +176,7 @@ def sync(
     _write_changes(folder, plan, report, emit, total_bytes, notes)
     if not catalog.describes(folder):  # the next start-up can trust the index as it stands now
         _record(folder, catalog)
-    report.documents = len(catalog.entries)
+    report.documents = len(catalog)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -192,8 +193,14 @@ def check_index(folder: Path) -> tuple[Catalog | None, str | None, str | None]:
     if not (folder / backend().folder).exists():
         had_one = (folder / catalog_format.CATALOG_NAME).exists()
         return None, "index folder missing" if had_one else "no index yet", None
-    catalog = Catalog.load(folder)
-    if catalog is None:
+    try:
+        catalog = Catalog.read(folder, write=True)
+    except FileNotFoundError:
+        return None, "index catalog missing or damaged", None
+    except Exception as error:  # any failure to believe it (sqlite3, a CRC, a value): set aside, rebuilt
+        if catalog_format.busy(error):
+            raise  # not damage: this run fails, and the index is searched as it is
+        catalog_format.set_aside(folder)
         return None, "index catalog missing or damaged", None
     version = backend().schema_version
     if catalog.schema != version:
@@ -216,9 +223,13 @@ def check_index(folder: Path) -> tuple[Catalog | None, str | None, str | None]:
     if entries is None:
         return None, "index was unreadable (a document was indexed twice)", None
     note = None
-    if entries != catalog.entries:
+    try:
+        same = entries == catalog.entries
+    except (catalog_format.CatalogDamaged, sqlite3.Error):  # a damaged row: the index's records win
+        same = False
+    if not same:
         note = f"catalog rebuilt from the index ({len(entries)} documents; a run was interrupted)"
-        catalog.entries = entries
+        catalog.replace(entries)
     _record(folder, catalog)
     return catalog, None, note
 
@@ -242,7 +253,7 @@ def wipe(folder: Path) -> Catalog:
     """An empty index and catalog. The catalog goes first: a run killed half-way through never
     leaves a catalog that claims documents over a wiped index."""
 
-    (folder / catalog_format.CATALOG_NAME).unlink(missing_ok=True)
+    catalog_format.remove(folder)
     checkpoint("wipe")
     (folder / VOCABULARY_NAME).unlink(missing_ok=True)
     backend().create(folder)
@@ -286,7 +297,7 @@ def _write_changes(
             last = done + len(batch) >= len(plan.to_read)
             _commit(folder, catalog, report, docs, removals, notes, signatures, last)
             removals = []
-            emit({"event": "commit", "documents": len(catalog.entries)})
+            emit({"event": "commit", "documents": len(catalog)})
         batch_bytes = sum(s.size for s in batch)
         pace.measured(batch_bytes, time.perf_counter() - started)
         done += len(batch)
@@ -324,7 +335,7 @@ def _commit(
     """
 
     entries = {doc.id: Entry.of(doc, signatures.get(doc.id, "")) for doc in docs}
-    replaced = [d.id for d in docs if d.id in catalog.entries]
+    replaced = [d.id for d in docs if d.id in catalog]
     parallel = sum(len(d.text) for d in docs) >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
     checkpoint("before-commit")
     vocabulary = backend().write(
@@ -340,14 +351,14 @@ def _commit(
     if vocabulary:  # fuzzy terms expand through it: current with every commit, not only at the end
         _merge_vocabulary(folder / VOCABULARY_NAME, vocabulary)
     for doc_id in removals:
-        if catalog.entries.pop(doc_id, None) is not None:
+        if catalog.drop(doc_id):
             report.removed += 1
     for doc in docs:
-        if doc.id in catalog.entries:
+        if doc.id in catalog:
             report.updated += 1
         else:
             report.indexed += 1
-        catalog.entries[doc.id] = entries[doc.id]
+        catalog.put(entries[doc.id])
     _record(folder, catalog)
     checkpoint("after-catalog")
 
@@ -367,13 +378,13 @@ def _read_batch(
         doc = read_document(source)
         if isinstance(doc, Skipped):
             _skip(report, emit, doc)
-            if source.id in catalog.entries:
+            if source.id in catalog:
                 removals.append(source.id)
             continue
-        previous = catalog.entries.get(doc.id)
+        previous = catalog.signatures.get(doc.id)
         signature = signatures[doc.id] = notes.signature(doc.path) if notes else ""
         if previous is not None and previous.sha256 == doc.sha256 and previous.annotations == signature:
-            catalog.entries[doc.id] = Entry.of(doc, signature)  # touched, not changed: no re-index
+            catalog.put(Entry.of(doc, signature))  # touched, not changed: no re-index
             report.unchanged += 1
             continue
         for problem in doc.problems:

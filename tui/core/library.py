@@ -6,6 +6,7 @@ lives and how it is brought up to date (always by the indexer child process).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from tui.core.annotations import (
     corpus_annotations,
     reference,
 )
-from tui.core.catalog import Catalog
+from tui.core.catalog import Catalog, CatalogDamaged, View
 from tui.core.documents import Document, SourceFile, read_document
 from tui.core.paths import Paths, bundled_seeds
 
@@ -64,14 +65,18 @@ class Library:
         return indexer.command(self.index_dir, self.inputs, rebuild, self.annotations_dir)
 
     def catalog(self) -> Catalog | None:
-        """What the index held at its last commit (no Whoosh import)."""
+        """What the index held at its last commit, every entry read (no Whoosh import)."""
         return Catalog.load(self.index_dir)
 
     def references(self) -> list[DocumentRef]:
-        """Every indexed document as the annotation store names it (from the catalog)."""
-        catalog = self.catalog()
-        entries = catalog.entries.values() if catalog else ()
-        return [reference(e.id, e.path, e.sha256, e.title) for e in entries]
+        """Every indexed document as the annotation store names it (from the catalog: four
+        columns of it, not whole entries; none when it is missing or damaged)."""
+        try:
+            with View(self.index_dir) as view:
+                names = view.names()
+        except (OSError, sqlite3.Error, CatalogDamaged):
+            return []
+        return [reference(doc_id, path, sha256, title) for doc_id, path, sha256, title in names]
 
     def annotated(self, store: AnnotationStore, *, with_missing: bool = False) -> list[AnnotationSet]:
         """The annotations of every document in this corpus that has some (re-anchored, adopted).

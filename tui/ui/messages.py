@@ -28,6 +28,8 @@ class CatalogLoaded(Message):
     entries: list[Entry]
     partial: bool = False
     """True while indexing (or before it): entries not in this list are kept, not dropped."""
+    total: int | None = None
+    """Set when ``entries`` are only the catalog's first screenful: how many it lists."""
 
 
 @dataclass

@@ -332,9 +332,10 @@ def test_the_unchanged_check_imports_no_whoosh(library: tuple[Path, Path]) -> No
 
 def test_missing_catalog_rebuilds(library: tuple[Path, Path]) -> None:
     folder, corpus = library
-    (folder / "catalog.json").write_text("{not json")
+    (folder / "catalog.db").write_text("{not a database")
     report = build(folder, corpus)["report"]
     assert report.rebuilt and report.indexed == 3
+    assert (folder / "catalog.db.damaged").read_text() == "{not a database"  # set aside, not read again
 
 
 def test_partial_index_is_committed_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

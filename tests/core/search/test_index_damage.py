@@ -40,7 +40,7 @@ def _kind_of(path: Path) -> str:
 
 
 KINDS = [
-    "catalog.json",
+    "catalog.db",
     "vocabulary.txt",
     "indexer.lock",
     "toc",

@@ -68,8 +68,10 @@ POINTS = [
     "before-commit@1",
     "segment-postings@1",  # a segment's .lps written, its table of contents not yet
     "after-commit@1",
+    "catalog-write@1",  # the catalog's rows written in its transaction, not yet committed
     "after-catalog@1",
     "before-commit@2",
+    "catalog-write@2",
     "segment-postings@2",
     "after-commit@2",
 ]
@@ -92,7 +94,7 @@ def test_a_killed_rebuild_then_a_normal_run_answers_as_a_clean_rebuild(
 
 
 @pytest.mark.parametrize("signame", SIGNALS)
-@pytest.mark.parametrize("point", ["before-commit@1", "after-commit@1", "after-catalog@1"])
+@pytest.mark.parametrize("point", ["before-commit@1", "after-commit@1", "catalog-write@1", "after-catalog@1"])
 def test_a_killed_update_after_edits_then_a_normal_run_answers_as_a_clean_rebuild(
     pristine: tuple[Path, Path, Any], tmp_path: Path, point: str, signame: str
 ) -> None:
@@ -149,6 +151,23 @@ def test_a_commit_whose_catalog_was_lost_indexes_nothing_twice(
     assert len(index_ids(index_dir)) == len(set(index_ids(index_dir))) == 120
 
 
+def test_a_catalog_save_killed_before_its_commit_is_repaired_from_the_index(
+    pristine: tuple[Path, Path, Any], tmp_path: Path
+) -> None:
+    """Killed inside the catalog's transaction: the database holds the save before (a
+    generation behind), the next run repairs it from the index and adds nothing twice."""
+    corpus, _, expected = pristine
+    index_dir = tmp_path / "index"
+    assert run_indexer(index_dir, corpus, fault="catalog-write@3:KILL") != 0
+    catalog = catalog_format.Catalog.load(index_dir)  # read-only, with the killed save's journal beside it
+    assert catalog is not None and catalog.generation != catalog_format.toc_generation(index_dir)
+    report = indexer.sync(index_dir, [corpus], False, lambda _: None)
+    assert report.repaired is not None and "catalog rebuilt from the index" in report.repaired
+    assert answers(index_dir) == expected
+    assert len(index_ids(index_dir)) == len(set(index_ids(index_dir))) == 120
+    assert not (index_dir / f"{catalog_format.CATALOG_NAME}-journal").exists()
+
+
 def test_a_rebuild_clears_the_catalog_before_it_wipes_the_index(
     pristine: tuple[Path, Path, Any], tmp_path: Path
 ) -> None:
@@ -186,7 +205,7 @@ def test_temp_files_of_a_killed_run_are_removed(pristine: tuple[Path, Path, Any]
     corpus, clean, _ = pristine
     index_dir = tmp_path / "index"
     shutil.copytree(clean, index_dir)
-    (index_dir / ".catalog.json.abc.tmp").write_text("half")
+    (index_dir / ".vocabulary.txt.abc.tmp").write_text("half")
     (index_dir / "whoosh" / "x.tmp").write_text("half")
     (index_dir / "whoosh" / "MAIN.tmp").mkdir()  # Whoosh's own temp folder
     (index_dir / "whoosh" / "MAIN.tmp" / "pool").write_text("half")

@@ -2,21 +2,31 @@
 
 ``Corpus`` is the state the search, the list and the annotation counts share: every document by
 id, whether the indexer is running, whether an index answers, and the annotation counts and tags
-per document. The functions turn it (or a search's results) into ``DocumentList.Row``s, and list
-the files of a corpus no index holds yet. Nothing here touches a widget or the disk, except
-``discover_entries``, which the screen runs in a worker.
+per document. The functions turn it (or a search's results) into ``DocumentList`` rows, and list
+the files of a corpus no index holds yet. Browsing rows are a ``RowSource`` made when shown:
+100,000 documents are one sorted list of entries, not 100,000 rows.
+
+``CatalogReader`` reads the catalog database for the screen, once: the first screenful (its
+count and a window of rows, which ``CatalogRows`` lists before anything else is read), then
+every entry, then after each indexer commit only the rows that save changed. Nothing here
+touches a widget; the disk is read only in the screen's workers (``CatalogReader.read``,
+``discover_entries``) and, for rows scrolled to before the whole catalog is read, a query of a
+window.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tui.core.catalog import Entry
+from tui.core.catalog import CATALOG_NAME, CatalogDamaged, Entry, View
 from tui.core.documents import EXTENSIONS, SourceFile, discover, mtime_day
 from tui.core.library import Library
 from tui.core.search import Results
-from tui.ui.widgets.document_list import Row
+from tui.ui.widgets.document_list import Row, RowSource
 
 
 @dataclass
@@ -38,6 +48,19 @@ class Corpus:
     vanished: set[str] = field(default_factory=set)
     """Ids whose files the watcher saw go since the index last caught up: a catalog read while
     indexing may still hold them, and must not list them again."""
+    catalog: CatalogReader | None = field(default=None, repr=False, compare=False)
+    """The catalog database, read once and then by the rows each save changed."""
+    first_screen: FirstScreen | None = field(default=None, repr=False, compare=False)
+    """The catalog's first window, listed before the whole catalog is read."""
+    settled: dict[str, Entry] | None = field(default=None, repr=False, compare=False)
+    """``entries`` as a whole catalog's merge left them: while they still are, and the catalog
+    has not changed, reading it again changes nothing."""
+
+    def catalog_reader(self, library: Library) -> CatalogReader:
+        """The reader of the corpus's catalog (made on first use)."""
+        if self.catalog is None:
+            self.catalog = CatalogReader(library)
+        return self.catalog
 
     @property
     def empty(self) -> bool:
@@ -56,27 +79,209 @@ class Corpus:
         return f"No documents in {where}: lectern reads {', '.join(sorted(EXTENSIONS))} files."
 
 
-def browse_rows(corpus: Corpus, sort: str) -> list[Row]:
+def browse_rows(corpus: Corpus, sort: str) -> BrowseRows:
     """Every document (or those with the filtered tag), newest first or by title."""
     entries = list(corpus.entries.values())
-    if sort == "title":
-        entries.sort(key=lambda e: e.title.casefold())
-    else:
-        entries.sort(key=lambda e: (e.date, e.title.casefold()), reverse=True)
     if corpus.tag_filter:
         entries = [e for e in entries if corpus.tag_filter in corpus.tags.get(e.id, ())]
-    return [
-        Row(
-            e.id,
-            e.title,
-            e.date,
-            e.author or e.source,  # a book or a page names its author; notes name their source
-            e.words,
-            annotations=corpus.counts.get(e.id, 0),
-            indexed=not is_placeholder(e),
-        )
-        for e in entries
-    ]
+    if sort == "title":
+        entries.sort(key=lambda e: (e.title.casefold(), e.id))
+    else:
+        entries.sort(key=lambda e: (e.date, e.title.casefold(), e.id), reverse=True)
+    return BrowseRows(entries, corpus.counts)
+
+
+def browse_row(entry: Entry, counts: dict[str, int]) -> Row:
+    """The list's row for one document."""
+    return Row(
+        entry.id,
+        entry.title,
+        entry.date,
+        entry.author or entry.source,  # a book or a page names its author; notes name their source
+        entry.words,
+        annotations=counts.get(entry.id, 0),
+        indexed=not is_placeholder(entry),
+    )
+
+
+class BrowseRows(RowSource):
+    """Documents in an order, each row made when it is shown (and kept while it is)."""
+
+    def __init__(self, entries: list[Entry], counts: dict[str, int]) -> None:
+        super().__init__()
+        self._entries = entries
+        self._counts = counts
+        self._made: dict[int, Row] = {}
+        self._positions: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def row(self, index: int) -> Row:
+        made = self._made.get(index)
+        if made is None:
+            if len(self._made) > 1000:  # only what is on screen (and near it) is worth keeping
+                self._made.clear()
+            made = self._made[index] = browse_row(self._entries[index], self._counts)
+        return made
+
+    def position(self, doc_id: str) -> int | None:
+        if self._positions is None:
+            self._positions = {e.id: i for i, e in enumerate(self._entries)}
+        return self._positions.get(doc_id)
+
+    def counted(self, counts: dict[str, int]) -> RowSource:
+        return BrowseRows(self._entries, counts)
+
+
+class CatalogRows(RowSource):
+    """The catalog's documents in an order, read a window at a time from its database: what
+    the list shows before the whole catalog is read (a screenful costs the same at any size)."""
+
+    WINDOW = 64
+
+    def __init__(self, view: View, sort: str, count: int, first: list[Entry], counts: dict[str, int]) -> None:
+        super().__init__()
+        self._view, self._sort, self._count, self._counts = view, sort, count, counts
+        self._windows: dict[int, list[Entry]] = {0: first[: self.WINDOW]}
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _entry(self, index: int) -> Entry | None:
+        number, offset = divmod(index, self.WINDOW)
+        window = self._windows.get(number)
+        if window is None:
+            try:
+                window = self._view.window(self._sort, number * self.WINDOW, self.WINDOW)
+            except (sqlite3.Error, CatalogDamaged):  # being replaced: the whole read says why
+                window = []
+            if len(self._windows) > 64:
+                self._windows.clear()
+            self._windows[number] = window
+        return window[offset] if offset < len(window) else None
+
+    def row(self, index: int) -> Row:
+        entry = self._entry(index)
+        if entry is None:
+            return Row("", "…", "", "", 0)
+        return browse_row(entry, self._counts)
+
+    def position(self, doc_id: str) -> int | None:
+        return next((i for i, e in enumerate(self._windows.get(0, ())) if e.id == doc_id), None)
+
+    def counted(self, counts: dict[str, int]) -> RowSource:
+        self._counts = counts
+        return self
+
+
+@dataclass
+class FirstScreen:
+    """The first screenful of the catalog: how many documents, and a window of them."""
+
+    view: View
+    count: int
+    entries: list[Entry]
+
+
+@dataclass(frozen=True)
+class CatalogRead:
+    """What a read of the catalog found."""
+
+    entries: dict[str, Entry] | None
+    """Every entry by id; None when there is no catalog (or it cannot be read now, or is damaged)."""
+    fresh: bool
+    """Whether ``entries`` changed since the last read."""
+    damaged: str | None = None
+    """Why the catalog cannot be believed, when it cannot: the index should be rebuilt."""
+
+
+class CatalogReader:
+    """The catalog database as the reading room reads it: the first screenful, every entry
+    once, then only the rows each save changed. Called from the screen's workers (one at a time:
+    a lock keeps two reads from interleaving)."""
+
+    def __init__(self, library: Library) -> None:
+        self._folder = library.index_dir
+        self._lock = threading.Lock()
+        self._view: View | None = None
+        self._file: tuple[int, int] | None = None
+        """The database file the view has open: a rebuild replaces it with another one."""
+        self._seq = 0
+        self._entries: dict[str, Entry] | None = None
+        self._repaired = False
+
+    def _open(self) -> View | None:
+        """The view of the catalog file there now (opened again when the file was replaced)."""
+        try:
+            stat = os.stat(self._folder / CATALOG_NAME)
+        except OSError:
+            self._forget()
+            return None
+        if self._view is not None and self._file != (stat.st_dev, stat.st_ino):
+            self._forget()
+        if self._view is None:
+            try:
+                self._view = View(self._folder)
+            except (OSError, sqlite3.Error):
+                return None
+            self._file = (stat.st_dev, stat.st_ino)
+        return self._view
+
+    def _forget(self) -> None:
+        if self._view is not None:
+            self._view.close()
+        self._view, self._file, self._seq, self._entries = None, None, 0, None
+
+    def first_screen(self, sort: str) -> FirstScreen | None:
+        """The count and the first window of entries by ``sort``; None without a catalog."""
+        try:
+            view = View(self._folder)  # the rows' own: the list reads windows from the UI thread
+            count = int(view.header()["count"])
+            return FirstScreen(view, count, view.window(sort, 0, CatalogRows.WINDOW))
+        except (OSError, sqlite3.Error, CatalogDamaged, ValueError, KeyError, TypeError):
+            return None
+
+    def read(self) -> CatalogRead:
+        """Every entry of the catalog (see ``CatalogRead``): read whole the first time, then
+        only the rows of the saves since; the same dict while no save changed it."""
+        with self._lock:
+            view = self._open()
+            if view is None:
+                return CatalogRead(None, True)
+            before = self._entries
+            try:
+                entries = self._read(view)
+            except sqlite3.OperationalError:  # locked, or a killed write to roll back: the indexer will
+                self._forget()
+                return CatalogRead(None, True)
+            except (CatalogDamaged, sqlite3.Error, ValueError, KeyError, TypeError) as error:
+                self._forget()
+                return CatalogRead(None, True, f"{type(error).__name__}: {error}")
+            return CatalogRead(entries, entries is not before)
+
+    def repair(self) -> bool:
+        """Whether to ask for a rebuild of a damaged catalog: once, not again if it stays damaged."""
+        asked, self._repaired = self._repaired, True
+        return not asked
+
+    def _read(self, view: View) -> dict[str, Entry]:
+        with view.snapshot():
+            header = view.header()
+            seq, count = int(header["seq"]), int(header["count"])
+            if self._entries is not None and seq == self._seq:
+                return self._entries
+            known = self._entries if self._entries is not None and seq > self._seq else {}
+            changed = view.changed(self._seq if known else 0)
+            entries = dict(known)
+            entries.update((e.id, e) for e in changed)
+            if len(entries) != count:  # some were removed: the ids say which
+                present = view.ids()
+                entries = {doc_id: e for doc_id, e in entries.items() if doc_id in present}
+            if len(entries) != count:
+                raise CatalogDamaged(f"the catalog lists {len(entries)} documents, not {count}")
+        self._entries, self._seq = entries, seq
+        return entries
 
 
 def result_rows(results: Results, corpus: Corpus) -> list[Row]:
@@ -108,6 +313,7 @@ def merge_entries(corpus: Corpus, entries: Iterable[Entry], partial: bool) -> No
     fresh = {e.id: e for e in entries if not (partial and e.id in corpus.vanished)}
     # While indexing, the catalog holds only what is committed so far: keep the rest listed.
     corpus.entries = {**corpus.entries, **fresh} if partial else fresh
+    corpus.settled = None if partial else corpus.entries
     if not partial:
         corpus.vanished.clear()
 

@@ -33,7 +33,7 @@ from tui.ui.controllers.listing import Corpus
 from tui.ui.controllers.panes import PaneController
 from tui.ui.controllers.search import SearchController
 from tui.ui.messages import DocumentFailed, DocumentLoaded, LastDocumentFound
-from tui.ui.widgets.reader import Header, Reader
+from tui.ui.widgets.reader import Header, Reader, prepare
 from tui.ui.wording import counted
 
 POSITION_NOT_SAVED = "Could not save the reading position: {}"
@@ -179,6 +179,7 @@ class DocumentOpener:
             if not quiet:
                 post(DocumentFailed(entry.id, doc.reason))
             return
+        prepare(doc)  # its whole-text work here, not on the UI thread before the first paint
         opened, problems = self._annotating.read_for(doc)
         if reread is not None and at is not None:  # the same words, wherever the edit moved them
             at, top = follow(reread, doc.text, at), follow(reread, doc.text, at if top is None else top)

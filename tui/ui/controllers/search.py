@@ -2,7 +2,10 @@
 
 ``SearchController`` is owned by the main screen. The index is searched in an exclusive thread
 worker (a newer keystroke cancels the older search): the first screenful at once, the rest after.
-Results come back to the screen as ``SearchFinished`` and are listed here.
+Results come back to the screen as ``SearchFinished`` and are listed here. Browsing lists every
+document (``browse_rows``: rows made as they are shown); before the whole catalog is read, the
+list shows its first window, read from the catalog database (``show_first_screen``), so the first
+paint does not wait on the corpus's size.
 
 Keys are taken in the order they were typed. The screen's keys that move the focus into or out of
 the search box (``/``, and ``enter``, ``escape`` and ``down`` in it) are priority bindings,
@@ -24,12 +27,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Label
-from textual.worker import get_current_worker
 
 from tui.core.library import Library
 from tui.core.sanitize import visible_line
 from tui.core.search import IndexDamaged, IndexUnavailable, QueryError, Results
-from tui.ui.controllers.listing import Corpus, browse_rows, result_rows
+from tui.ui.controllers.listing import CatalogRows, Corpus, FirstScreen, browse_rows, result_rows
 from tui.ui.messages import HitsFound, SearchFinished
 from tui.ui.widgets.document_list import DocumentList
 from tui.ui.widgets.reader import Reader
@@ -38,7 +40,9 @@ from tui.ui.wording import counted
 SEARCH_DELAY = 0.08
 """Seconds of typing pause before a search runs."""
 FIRST_PAGE = 30
-"""Results fetched first, so the list repaints fast; the rest (up to RESULT_LIMIT) follow."""
+"""Results fetched first, so the list repaints fast; the rest (up to RESULT_LIMIT) follow when
+the list draws its last rows: every result's snippet reads its file, and most searches are read
+no further than their first screen."""
 RESULT_LIMIT = 200
 SORTS = ("relevance", "date", "title")
 
@@ -126,6 +130,10 @@ class SearchController:
         """Rebuilds asked for since the last search that worked (one is tried, then reported)."""
         self._listed_query = ""
         """The query the list's rows answer ('' for the browsing rows)."""
+        self._listed_total = 0
+        """How many results the listed query has (more than are listed, until they are fetched)."""
+        self._more_asked = False
+        """Whether the rest of the active query's results were asked for."""
         self._timer: Timer | None = None
 
     # ------------------------------------------------------------------ widgets
@@ -184,21 +192,31 @@ class SearchController:
             return
         self.run(text)
 
-    def run(self, query: str) -> None:
-        """Search in a worker; a newer search cancels this one."""
-        self._screen.run_worker(lambda: self._search(query), thread=True, exclusive=True, group="search")
+    def run(self, query: str, limit: int | None = None) -> None:
+        """Search in a worker (the first ``limit`` results, else the first page); a newer search
+        cancels this one."""
+        limit = limit or FIRST_PAGE
+        self._more_asked = limit >= RESULT_LIMIT
+        self._screen.run_worker(
+            lambda: self._search(query, limit), thread=True, exclusive=True, group="search"
+        )
 
-    def _search(self, query: str) -> None:
-        """The first screenful at once, then the rest (unless a newer keystroke came)."""
-        worker = get_current_worker()
+    def more(self) -> None:
+        """The list drew its last rows: fetch the rest of the results (up to RESULT_LIMIT), once."""
+        listed = self._list
+        if self._more_asked or not self.active_query or self._listed_query != self.active_query:
+            return
+        if self._listed_total <= len(listed.rows) or len(listed.rows) >= RESULT_LIMIT:
+            return
+        self.run(self.active_query, RESULT_LIMIT)
+
+    def _search(self, query: str, limit: int) -> None:
+        """The first ``limit`` results (with their snippets: each reads its document)."""
         post = self._screen.post_message
         sort = self.sort
         try:
             index = self.open_index()
-            first = index.search(query, limit=FIRST_PAGE, sort=sort)
-            post(SearchFinished(query, first))
-            if first.total > len(first.hits) and not worker.is_cancelled:
-                post(SearchFinished(query, index.search(query, limit=RESULT_LIMIT, sort=sort)))
+            post(SearchFinished(query, index.search(query, limit=limit, sort=sort)))
         except QueryError as error:
             post(SearchFinished(query, None, str(error)))
         except IndexDamaged as error:
@@ -247,9 +265,11 @@ class SearchController:
         self._rebuild_index()
 
     def rerun(self) -> None:
-        """The index changed (a commit, a finished run): search the active query again."""
+        """The index changed (a commit, a finished run): search the active query again (as many
+        results as are listed, so the row the user moved to stays listed)."""
         if self.active_query:
-            self.run(self.active_query)
+            shown = len(self._list.rows) if self._listed_query == self.active_query else 0
+            self.run(self.active_query, min(max(shown, FIRST_PAGE), RESULT_LIMIT))
 
     def finished(self, message: SearchFinished) -> None:
         """List the results of a search (or say why there are none)."""
@@ -280,6 +300,8 @@ class SearchController:
             fresh=message.query != self._listed_query,
         )
         self._listed_query = message.query
+        self._listed_total = results.total
+        self._list.near_end = self.more
         if self.open_top_of == message.query:
             if rows:
                 self.open_top_of = None
@@ -319,6 +341,14 @@ class SearchController:
             else corpus.no_documents(self._library)
         )
         self._list.set_rows(browse_rows(corpus, self.sort), snippets=False, empty_message=empty)
+        self._listed_query = ""
+
+    def show_first_screen(self, first: FirstScreen) -> None:
+        """List the catalog's first window before the whole catalog is read (browsing only)."""
+        if self.active_query or self.corpus.tag_filter or self.corpus.entries:
+            return
+        rows = CatalogRows(first.view, self.sort, first.count, first.entries, self.corpus.counts)
+        self._list.set_rows(rows, snippets=False, empty_message=self.corpus.no_documents(self._library))
         self._listed_query = ""
 
     def catalog_changed(self) -> None:

@@ -239,17 +239,38 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="catalog")
     def load_catalog(self, discover_if_missing: bool) -> None:
-        catalog = self.library.catalog()
-        if catalog is not None and catalog.entries:
-            self.post_message(CatalogLoaded(list(catalog.entries.values()), partial=self.indexing))
+        corpus = self.corpus
+        reader = corpus.catalog_reader(self.library)
+        if discover_if_missing and not corpus.entries:
+            # The first screenful at once: the first paint waits on a window of rows, whatever
+            # the corpus's size; every entry follows (the palette, links and the watcher need them).
+            first = reader.first_screen(self.sort)
+            if first is not None and first.count:
+                corpus.first_screen = first
+                self.post_message(CatalogLoaded(first.entries, partial=True, total=first.count))
+        read = reader.read()
+        if read.damaged is not None and reader.repair():
+            damaged = f"The index catalog was damaged ({read.damaged}): rebuilding"
+            self.app.call_from_thread(self.notify, damaged)
+            self.app.call_from_thread(self.indexer.start, True)
+        if read.entries:
+            # Unchanged since it was listed whole, and still listed so: nothing to do (an indexer
+            # run that found nothing to change, on 100,000 documents, costs no re-listing).
+            if read.fresh or self.indexing or corpus.entries is not corpus.settled:
+                self.post_message(CatalogLoaded(list(read.entries.values()), partial=self.indexing))
         elif discover_if_missing:
             self.post_message(CatalogLoaded(discover_entries(self.library), partial=True))
-        elif catalog is not None:  # indexed, and nothing readable: the placeholders listed go
+        elif read.entries is not None:  # indexed, and nothing readable: the placeholders listed go
             self.post_message(CatalogLoaded([], partial=self.indexing))
 
     # ------------------------------------------------------------------ the corpus and the indexer
 
     def on_catalog_loaded(self, message: CatalogLoaded) -> None:
+        if message.total is not None:  # the first screenful: listed while the rest is read
+            if not self.corpus.entries and self.corpus.first_screen is not None:
+                self.searching.show_first_screen(self.corpus.first_screen)
+            return
+        self.corpus.first_screen = None  # its rows read the catalog file: every entry is here now
         merge_entries(self.corpus, message.entries, message.partial)
         self.indexer.show_status()
         self.searching.catalog_changed()

@@ -10,6 +10,16 @@ lays out the rest in small steps, so the scrollbar settles while the reader is i
 
 The links of a chunk (``links``) are noted as it is laid out and kept with its rows: ``link_at``
 answers for the cursor's offset, whose chunk is on screen, so laid out already.
+
+Cutting a document into chunks reads all of it (some 25 ms for 5 MB of Markdown, and markdown-it
+is imported before its first chunk is parsed), so the worker that reads a document cuts it too
+(``prepare``): the layout made on the UI thread for that same text (the same object) takes the
+chunks it left, and the UI thread does only what the screen shows before the first paint.
+
+Control characters are shown as their stand-ins (``sanitize.visible``) a chunk at a time too:
+each character is replaced on its own, so a chunk without any (a scan of that chunk) is drawn
+from the text itself, and the whole text is sanitized, once, only when a chunk that holds one
+is first laid out.
 """
 
 from __future__ import annotations
@@ -17,7 +27,9 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections import OrderedDict
+from dataclasses import dataclass
 
+from tui.core.sanitize import has_unsafe, visible
 from tui.ui.text import markdown
 from tui.ui.text.blocks import Chunks, Heading, markdown_chunks, plain_chunks, references
 from tui.ui.text.cells import MIN_WIDTH
@@ -28,15 +40,49 @@ CACHE_CHUNKS = 2048
 """Chunks whose rows are kept; one laid out again gets the same rows (and the same count)."""
 
 
+@dataclass(frozen=True)
+class _Cut:
+    text: str
+    chunks: Chunks
+    references: list[tuple[str, str]]
+
+
+_prepared: dict[bool, _Cut] = {}
+"""The last text ``prepare`` cut, as Markdown (True) and as source (False)."""
+
+
+def prepare(text: str, rendered: bool) -> None:
+    """Cut ``text`` into chunks now (in a worker), as Markdown when ``rendered`` (a Markdown
+    document opened in the source view cuts its source when shown: 13 ms for 5 MB)."""
+    chunks = markdown_chunks(text) if rendered else plain_chunks(text)
+    _prepared[rendered] = _Cut(text, chunks, references(text) if rendered else [])
+    if rendered:
+        markdown.load_parser()
+
+
+def cut(text: str, rendered: bool) -> tuple[Chunks, list[tuple[str, str]]]:
+    """``text``'s chunks (as Markdown when ``rendered``, else as source) and its link references:
+    those ``prepare`` left for this very text object, else cut now."""
+    found = _prepared.get(rendered)
+    if found is not None and found.text is text:
+        return found.chunks, found.references
+    if rendered:
+        return markdown_chunks(text), references(text)
+    return plain_chunks(text), []
+
+
 class DocumentLayout:
     """The rows of ``text`` at ``width`` cells: Markdown rendered, or the source as it is."""
 
-    def __init__(self, text: str, display: str, width: int, markdown: bool) -> None:
-        self.text, self.display = text, display
+    def __init__(self, text: str, display: str | None, width: int, markdown: bool) -> None:
+        self.text = text
+        self.display = display
+        """``visible(text)``; None until a chunk needs it (a chunk with no control character draws
+        from ``text``)."""
         self.markdown = markdown
         """Whether Markdown is rendered (else every chunk shows its source)."""
-        self.chunks: Chunks = markdown_chunks(text) if markdown else plain_chunks(text)
-        self._references = references(text) if markdown else []
+        self.chunks: Chunks
+        self.chunks, self._references = cut(text, markdown)
         self.width = max(width, MIN_WIDTH)
         self._cache: OrderedDict[int, tuple[list[Row], list[int], Links]] = OrderedDict()
         self._exact = bytearray(len(self.chunks.starts))
@@ -200,19 +246,37 @@ class DocumentLayout:
                 self.generation += 1
         return found
 
+    def _display(self, start: int, end: int) -> str:
+        """A text to draw ``[start, end)`` from: ``visible(text)`` there."""
+        if self.display is not None:
+            return self.display
+        if not has_unsafe(self.text, start, end):
+            return self.text
+        self.display = visible(self.text)
+        return self.display
+
     def _render(self, chunk: int, links: list[Link]) -> list[Row]:
         chunks = self.chunks
         start, end = chunks.starts[chunk], chunks.ends[chunk]
-        if self.markdown and chunks.markdown[chunk]:
-            rows = markdown.render(self.text, self.display, start, end, self.width, self._references, links)
-        else:
-            rows = markdown.source_rows(
-                self.display, start, _without_newline(self.text, start, end), self.width
-            )
+        noted = len(links)
+        rows = self._draw(chunk, self._display(start, end), links)
+        if self.display is None and any(has_unsafe(row.text) for row in rows):
+            # Drawn from the raw text (its chunk holds no control character), and yet one reached
+            # a row: the layout looked past its chunk. Never sent to the terminal: drawn again
+            # from the sanitized text.
+            del links[noted:]
+            self.display = visible(self.text)
+            rows = self._draw(chunk, self.display, links)
         last = chunk == len(chunks.starts) - 1
         if self.markdown and rows and not last and (chunks.markdown[chunk] or chunks.markdown[chunk + 1]):
             rows.append(EMPTY)  # a blank row between blocks
         return placed(rows, end)
+
+    def _draw(self, chunk: int, display: str, links: list[Link]) -> list[Row]:
+        start, end = self.chunks.starts[chunk], self.chunks.ends[chunk]
+        if self.markdown and self.chunks.markdown[chunk]:
+            return markdown.render(self.text, display, start, end, self.width, self._references, links)
+        return markdown.source_rows(display, start, _without_newline(self.text, start, end), self.width)
 
     def _estimates(self) -> list[int]:
         """A guess of each chunk's rows from its line lengths (wrapped at the width). In Markdown a

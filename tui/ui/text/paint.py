@@ -130,7 +130,10 @@ def paint_targets(
     if not targets or not row.has_stops:
         return
     chosen = targets[current] if 0 <= current < len(targets) else None
-    for s, e in targets[max(bisect_right(targets, (row.start, row.start)) - 1, 0) :]:
+    # By index from the row's place, never a slice: a slice copies every target after the row,
+    # tens of thousands per row on a long document.
+    for i in range(max(bisect_right(targets, (row.start, row.start)) - 1, 0), len(targets)):
+        s, e = targets[i]
         if s >= row.end:
             break
         if e > row.start:

@@ -2,12 +2,15 @@
 
 Every row has the same height (a title line and a meta line, and while searching one to three
 snippet lines), so the row under any screen line is a division away and 100,000 documents cost
-no more to show than ten. How many snippet lines a row gets follows the list's width, up to
+no more to show than ten. Rows come from a ``RowSource``: a sequence that makes a row when it is
+shown (from the catalog's entries, or a window of the catalog database itself), so listing a
+corpus never builds a row per document. How many snippet lines a row gets follows the list's width, up to
 ``max_snippet_lines`` (the screen asks for more when the results get the room): a wide list
 shows the snippet whole, a narrow one the words around its first hit. Rows come in through
 ``set_rows``: a new listing (a new query) starts on its first row; an update of the same listing
 (more results, a re-sort, a re-count) keeps the document the user moved to, when it is still
-listed. Highlights and opens go out as nested messages. Every row is data from files, so it is
+listed. Highlights and opens go out as nested messages; a listing fetched a page at a time is
+told when its last row is drawn (``near_end``). Every row is data from files, so it is
 built as ``rich.text.Text`` from ``sanitize.visible_line`` (never markup).
 
 Lines are laid out in the width the scrollbar leaves (its gutter is always kept), so a title's
@@ -17,8 +20,10 @@ background runs under all of its lines.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from math import ceil
+from typing import overload
 
 from rich.style import Style
 from rich.text import Text
@@ -61,6 +66,62 @@ class Row:
     no hit and ``snippet`` is that field."""
     indexed: bool = True
     """False for a file found on disk that the index does not hold yet (its length is unknown)."""
+
+
+class RowSource(Sequence[Row]):
+    """The rows of a listing, made when asked for: ``len`` and ``[i]`` are what the list needs
+    to draw and move, so a source need not hold a row per document.
+
+    This base holds its rows (a search's results); subclasses make theirs on demand.
+    """
+
+    def __init__(self, rows: Sequence[Row] = ()) -> None:
+        self._rows = list(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def row(self, index: int) -> Row:
+        """Row ``index`` (0 <= index < len)."""
+        return self._rows[index]
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self.row(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.row(index)
+
+    def __iter__(self) -> Iterator[Row]:
+        return (self.row(i) for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, RowSource)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def position(self, doc_id: str) -> int | None:
+        """Where the document ``doc_id`` is listed, if it is."""
+        return next((i for i, row in enumerate(self._rows) if row.id == doc_id), None)
+
+    def counted(self, counts: dict[str, int]) -> RowSource:
+        """The same rows with these annotation counts (document id -> count)."""
+        return RowSource(
+            [
+                row
+                if row.annotations == counts.get(row.id, 0)
+                else replace(row, annotations=counts.get(row.id, 0))
+                for row in self._rows
+            ]
+        )
 
 
 WHERE = {"title": "in title: ", "tags": "tag: ", "note": "note: "}
@@ -147,8 +208,8 @@ class DocumentList(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.rows: list[Row] = []
-        """The rows shown, in order."""
+        self.rows: RowSource = RowSource()
+        """The rows shown, in order (made as they are shown)."""
         self.cursor = 0
         """Index of the highlighted row."""
         self.snippets = False
@@ -161,6 +222,10 @@ class DocumentList(ScrollView, can_focus=True):
         """The most snippet lines a row may get (``set_max_snippet_lines``)."""
         self._snippet_lines = 1
         self._snippet_cache: dict[tuple[int, int], list[Text]] = {}
+        self.near_end: Callable[[], None] | None = None
+        """Called once per listing when its last rows are drawn: a listing fetched a page at a
+        time (search results) asks for the rest then."""
+        self._near_end_called = False
 
     @property
     def row_height(self) -> int:
@@ -193,14 +258,21 @@ class DocumentList(ScrollView, can_focus=True):
         return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
 
     def set_rows(
-        self, rows: list[Row], snippets: bool, empty_message: str = "No documents.", fresh: bool = False
+        self,
+        rows: Sequence[Row],
+        snippets: bool,
+        empty_message: str = "No documents.",
+        fresh: bool = False,
     ) -> None:
-        """Replace the rows. ``fresh``: a new listing (a new query), highlighted from its first row;
-        otherwise the document the user moved to stays highlighted while it is listed."""
+        """Replace the rows (a ``RowSource``, or a list of them). ``fresh``: a new listing (a new
+        query), highlighted from its first row; otherwise the document the user moved to stays
+        highlighted while it is listed."""
         keep = self.highlighted.id if self.highlighted and self.moved and not fresh else None
-        self.rows, self.snippets, self.empty_message = rows, snippets, empty_message
+        source = rows if isinstance(rows, RowSource) else RowSource(rows)
+        self.rows, self.snippets, self.empty_message = source, snippets, empty_message
         self._snippet_cache.clear()
-        position = next((i for i, r in enumerate(rows) if r.id == keep), None) if keep else None
+        self._near_end_called = False
+        position = source.position(keep) if keep else None
         self.moved = position is not None
         self.cursor = position if position is not None else 0
         self.virtual_size = Size(self.size.width, len(rows) * self.row_height)
@@ -213,12 +285,7 @@ class DocumentList(ScrollView, can_focus=True):
 
     def set_counts(self, counts: dict[str, int]) -> None:
         """Update each row's annotation count (document id -> count)."""
-        self.rows = [
-            row
-            if row.annotations == counts.get(row.id, 0)
-            else replace(row, annotations=counts.get(row.id, 0))
-            for row in self.rows
-        ]
+        self.rows = self.rows.counted(counts)
         self._snippet_cache.clear()
         self.refresh()
 
@@ -233,6 +300,9 @@ class DocumentList(ScrollView, can_focus=True):
                 self._strip(lines[y - 1], width, base) if 1 <= y <= len(lines) else Strip.blank(width, base)
             )
         index, part = divmod(round(self.scroll_y) + y, self.row_height)
+        if self.near_end is not None and not self._near_end_called and index >= len(self.rows) - 1:
+            self._near_end_called = True
+            self.call_later(self.near_end)  # not while drawing
         if index >= len(self.rows):
             return Strip.blank(width, base)
         self.lines_rendered += 1

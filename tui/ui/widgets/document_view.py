@@ -7,7 +7,8 @@ Markdown with its markers hidden, or the source as written (``source_view``; alw
 view paints by offset: search hits and find matches (``marks``), annotations, the selection and
 the cursor land on the characters they cover, whatever the layout hid or added. Text is shown
 literally: rows are ``rich.text.Text`` built from characters (never parsed as markup) after
-``sanitize.visible``; the header's title and metadata are labels (``sanitize.visible_line``).
+``sanitize.visible`` (which the layout applies a chunk at a time); the header's title and
+metadata are labels (``sanitize.visible_line``).
 
 The text runs at most ``measure`` cells wide, centred. ``Reader`` adds the keys, the cursor's
 moves, selecting and the messages.
@@ -29,7 +30,7 @@ from textual.strip import Strip
 
 from tui.core.annotations import COLORS, Annotation
 from tui.core.formats import SUFFIXES as CONVERTED_SUFFIXES
-from tui.core.sanitize import visible, visible_line
+from tui.core.sanitize import visible_line
 from tui.core.settings import MEASURE
 from tui.ui.palette import highlight_css
 from tui.ui.text.document import DocumentLayout
@@ -45,6 +46,9 @@ MARKDOWN_SUFFIXES = (".md", ".markdown", *sorted(CONVERTED_SUFFIXES))
 FIRST_LAYOUT = 0.03
 """Seconds spent laying out a document from its start when it is shown: a short one is then
 exact at once (its scrollbar never moves)."""
+FIRST_LAYOUT_CHARS = 200_000
+"""Longest text given ``FIRST_LAYOUT``: a longer one cannot be laid out in that time anyway, and
+the time would only delay its first paint (and be spent at its top, where it may not open)."""
 IDLE_LAYOUT = 2_000_000
 """Longest text (characters) laid out entirely while idle; a longer one keeps estimated row
 counts for the chunks not shown, which only the scrollbar's size reflects."""
@@ -120,10 +124,9 @@ class DocumentView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.text = ""
         """The document's text: every offset points into it."""
-        self._display = ""
         self._markdown = False
         self._header: list[tuple[str, str]] = []
-        self._layout = DocumentLayout("", "", 80, False)
+        self._layout = DocumentLayout("", None, 80, False)
         self.marks = Targets()
         """The search hits and the find's matches (``n`` and ``N`` move between them)."""
         self._annotations = Annotations((), 0)
@@ -137,7 +140,6 @@ class DocumentView(ScrollView, can_focus=True):
     def show(self, text: str, header: Header, markdown: bool) -> None:
         """Lay out a new text (rendered as Markdown when ``markdown``, unless in the source view)."""
         self.text = text
-        self._display = visible(text)  # tabs kept: the layout gives each the cells to its tab stop
         self._markdown = markdown
         self._header = [(header.title, "reader--title"), (header.meta, "reader--meta"), ("", "")]
         self.marks = Targets()
@@ -206,8 +208,9 @@ class DocumentView(ScrollView, can_focus=True):
 
     def _build_layout(self) -> None:
         markdown = self._markdown and not self.source_view
-        self._layout = DocumentLayout(self.text, self._display, self._text_width, markdown)
-        self._layout.lay_out_pending(FIRST_LAYOUT)
+        self._layout = DocumentLayout(self.text, None, self._text_width, markdown)
+        if len(self.text) <= FIRST_LAYOUT_CHARS:
+            self._layout.lay_out_pending(FIRST_LAYOUT)
         self._sync_size()
         self._lay_out_later()
         self.refresh()
@@ -219,7 +222,8 @@ class DocumentView(ScrollView, can_focus=True):
             return
         anchor = self._reading_position() if round(self.scroll_y) > self.header_lines else None
         self._layout.resize(self._text_width)
-        self._layout.lay_out_pending(FIRST_LAYOUT)
+        if len(self.text) <= FIRST_LAYOUT_CHARS:
+            self._layout.lay_out_pending(FIRST_LAYOUT)
         self._sync_size()
         if anchor is not None:
             self.scroll_to_offset(anchor)

@@ -34,15 +34,24 @@ from textual.scrollbar import ScrollDown, ScrollTo, ScrollUp
 from textual.selection import Selection
 
 from tui.core.annotations import Annotation
+from tui.core.documents import Document
 from tui.core.sanitize import visible_line
-from tui.ui.text import navigate
-from tui.ui.text.blocks import Heading, markdown_chunks
+from tui.ui.text import document, navigate
+from tui.ui.text.blocks import Heading
 from tui.ui.text.find import FindError
 from tui.ui.text.links import Link, slug
 from tui.ui.widgets import motions
 from tui.ui.widgets.document_view import GUTTER, DocumentView, Header, Span, is_markdown, reading_progress
 
-__all__ = ["GUTTER", "Header", "Reader", "ReaderMessage", "is_markdown"]
+__all__ = ["GUTTER", "Header", "Reader", "ReaderMessage", "is_markdown", "prepare"]
+
+
+def prepare(doc: Document) -> None:
+    """Do now, in the worker that read ``doc``, the work over its whole text that showing it would
+    otherwise do on the UI thread before its first paint: cut it into chunks (``document.prepare``)
+    and count its words (the header's meta line). 5 MB of Markdown: some 150 ms."""
+    document.prepare(doc.text, is_markdown(doc.id))
+    _ = doc.words  # (a cached property: counted once, here)
 
 
 def _key(keys: str, action: str, description: str, name: str, tooltip: str, show: bool = False) -> Binding:
@@ -218,7 +227,7 @@ class Reader(DocumentView):
         self._headings = []
         if rendered:  # the source view lays out no Markdown: then the headings are read apart
             layout = self._layout
-            self._headings = layout.headings if layout.markdown else markdown_chunks(text).headings
+            self._headings = layout.headings if layout.markdown else document.cut(text, True)[0].headings
         self._heading_starts = [h.offset for h in self._headings]
         self._section = -2  # unknown: the next cursor update says which
         self.set_reactive(Reader.cursor, self._layout.snap(min(max(cursor, 0), len(text))))

@@ -1,0 +1,107 @@
+"""The reading room reads the catalog database once, then only what each save changed; the list
+makes rows as they are shown, from the whole catalog or (before it is read) a window of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.core.test_catalog import entry
+from tui.core import catalog as catalog_format
+from tui.core.catalog import CATALOG_NAME, Catalog
+from tui.core.library import Library
+from tui.core.paths import Paths
+from tui.ui.controllers.listing import BrowseRows, CatalogReader, CatalogRows, Corpus, browse_rows
+from tui.ui.widgets.document_list import Row, RowSource
+
+
+def library_at(tmp_path: Path) -> Library:
+    paths = Paths.from_environment({"LECTERN_HOME": str(tmp_path / "home")})
+    library = Library.open(paths, [tmp_path / "corpus"])
+    library.index_dir.mkdir(parents=True, exist_ok=True)
+    return library
+
+
+def test_the_catalog_is_read_whole_once_then_by_the_rows_a_save_changed(tmp_path: Path) -> None:
+    library = library_at(tmp_path)
+    folder = library.index_dir
+    reader = CatalogReader(library)
+    assert reader.read().entries is None  # no catalog yet
+    Catalog(1, {e.id: e for e in (entry(n) for n in range(500))}).save(folder)
+    first = reader.read()
+    assert first.entries is not None and len(first.entries) == 500 and first.fresh
+    again = reader.read()
+    assert again.entries is first.entries and not again.fresh  # nothing saved: nothing read
+    catalog = Catalog.read(folder, write=True)
+    catalog.put(entry(3, title="Renamed"))
+    catalog.drop("d0004.md")
+    catalog.save(folder)
+    changed = reader.read()
+    assert changed.fresh and changed.entries is not None and changed.entries is not first.entries
+    assert changed.entries["d0003.md"].title == "Renamed" and "d0004.md" not in changed.entries
+    assert len(changed.entries) == 499 and len(first.entries) == 500  # the old dict is left as it was
+    catalog_format.remove(folder)  # a rebuild: another file
+    Catalog(1, {"x.md": entry(1, id="x.md")}).save(folder)
+    assert set(reader.read().entries or ()) == {"x.md"}
+
+
+def test_a_damaged_catalog_is_said_so_and_a_rebuild_asked_for_once(tmp_path: Path) -> None:
+    library = library_at(tmp_path)
+    Catalog(1, {e.id: e for e in (entry(n) for n in range(50))}).save(library.index_dir)
+    path = library.index_dir / CATALOG_NAME
+    data = bytearray(path.read_bytes())
+    at = data.find(b"Title 2 30")
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+    reader = CatalogReader(library)
+    read = reader.read()
+    assert read.entries is None and read.damaged is not None and "damaged" in read.damaged
+    assert reader.repair() and not reader.repair()
+
+
+def test_the_first_screen_is_a_window_and_further_rows_are_read_when_shown(tmp_path: Path) -> None:
+    library = library_at(tmp_path)
+    catalog = Catalog(1, {e.id: e for e in (entry(n) for n in range(1000))})
+    catalog.save(library.index_dir)
+    first = CatalogReader(library).first_screen("date")
+    assert first is not None and first.count == 1000 and len(first.entries) == CatalogRows.WINDOW
+    rows = CatalogRows(first.view, "date", first.count, first.entries, {"d0999.md": 2})
+    corpus = Corpus(entries=dict(catalog.entries), counts={"d0999.md": 2})
+    whole = browse_rows(corpus, "date")
+    assert len(rows) == len(whole) == 1000
+    assert [rows[i] for i in (0, 1, 63, 64, 500, 999)] == [whole[i] for i in (0, 1, 63, 64, 500, 999)]
+    assert rows.position(first.entries[5].id) == 5
+
+
+def test_browsing_rows_are_made_when_shown(tmp_path: Path) -> None:
+    entries = {e.id: e for e in (entry(n) for n in range(5000))}
+    rows = browse_rows(Corpus(entries=entries, counts={"d0010.md": 3}), "title")
+    assert isinstance(rows, BrowseRows) and len(rows) == 5000 and not rows._made
+    titles = [rows[i].title for i in range(40)]
+    assert titles == sorted(titles, key=str.casefold) and len(rows._made) == 40
+    assert rows[rows.position("d0010.md") or 0] == Row(
+        "d0010.md", "Title 3 10", "2010-01-02", "notes", 10, annotations=3
+    )
+    recounted = rows.counted({})
+    assert recounted[rows.position("d0010.md") or 0].annotations == 0
+    assert RowSource([]) == [] and rows[:2] == [rows[0], rows[1]]
+
+
+async def test_results_past_the_first_page_are_fetched_when_the_list_reaches_them(tmp_path: Path) -> None:
+    from tests.ui.helpers import SIZE, app_for, ready, search, settle, wait_until
+    from tui.ui.widgets.document_list import DocumentList
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for n in range(45):
+        (folder / f"n{n:02d}.md").write_text(f"---\ntitle: Note {n:02d}\n---\nthe harbour wall, part {n}\n")
+    async with app_for([folder]).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        listed = screen.query_one(DocumentList)
+        await search(pilot, "harbour")
+        await settle(pilot)
+        # The first page only: its snippets read 30 files, not 45.
+        assert len(listed.rows) == 30 and screen.searching._listed_total == 45
+        listed.focus()
+        await pilot.press("G")  # to the last row listed: its drawing asks for the rest
+        await wait_until(pilot, lambda: len(listed.rows) == 45)
+        assert listed.highlighted is not None and listed.cursor == 29  # still on the row moved to
