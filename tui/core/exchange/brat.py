@@ -115,8 +115,10 @@ def _file_names(docs: list[ExportDocument]) -> list[str]:
 def _standoff(text: str, found: list[Annotation], types: dict[str, str]) -> str:
     lines = []
     number = notes = 0
-    for a in found:
-        pieces = fragments(text, a.start, a.end)
+    # In the order of what is written: a span that starts on a line break is written from the next
+    # line, so ordering by the span's own start would not survive a round trip.
+    written = sorted(((fragments(text, a.start, a.end), a) for a in found), key=lambda p: (p[0], p[1].tags))
+    for pieces, a in written:
         where = ";".join(f"{start} {end}" for start, end in pieces)
         quote = " ".join(text[start:end] for start, end in pieces)
         for i, tag in enumerate(a.tags):
