@@ -36,7 +36,6 @@ import random
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -51,6 +50,7 @@ from textual.app import App, ComposeResult  # noqa: E402
 from textual.strip import Strip  # noqa: E402
 from textual.widgets import Static  # noqa: E402
 
+from tests.benchmarks.bench_ui import Tmux  # noqa: E402
 from tests.benchmarks.common import Row, median, percentile, table  # noqa: E402
 from tests.benchmarks.corpus import vocabulary  # noqa: E402
 from tests.benchmarks.pilot import RenderClock, main_screen, wait_for  # noqa: E402
@@ -72,7 +72,6 @@ STEP_TARGET = 0.016
 OPEN_RUNS = 7
 PRESSES = 400
 TERMINAL_RUNS = 7
-TERMINAL_POLL = 0.01
 ESCAPE = "\x1b[31mred\x1b[0m"
 """The stray escape sequence planted far down the document (shown as ␛, never sent)."""
 SMALL_TEXT = "A small document between two opens."
@@ -332,42 +331,6 @@ async def hit_steps(text: str, doc_id: str, word: str) -> dict[str, list[float]]
 # --------------------------------------------------------------------------- a real terminal
 
 
-class Tmux:
-    """Sessions on a private tmux server (its own socket), so the user's tmux is never touched."""
-
-    def __init__(self, work: Path) -> None:
-        self.socket = str(work / "tmux.sock")
-        self.count = 0
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True, check=False)
-
-    def __enter__(self) -> Tmux:
-        self.run("new-session", "-d", "-s", "keep", "-x", "40", "-y", "10", "sleep 3600")
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.run("kill-server")
-
-    def paint(self, command: str, marker: str, timeout: float = 60.0) -> float:
-        """Seconds from starting ``command`` in a 120x36 session until ``marker`` is on screen."""
-        self.count += 1
-        name = f"paint-{self.count}"
-        started = time.perf_counter()
-        self.run("new-session", "-d", "-s", name, "-x", "120", "-y", "36", command)
-        try:
-            while True:
-                shown = self.run("capture-pane", "-p", "-t", name).stdout
-                if marker in shown:
-                    return time.perf_counter() - started
-                if time.perf_counter() - started > timeout:
-                    raise SystemExit(f"{marker!r} never appeared; the screen was:\n{shown}")
-                time.sleep(TERMINAL_POLL)
-        finally:
-            self.run("kill-session", "-t", name)
-            time.sleep(0.5)  # let the app and its indexer child go before the next run
-
-
 def terminal(work: Path, documents: list[Path], first: str, runs: int) -> dict[str, list[float]]:
     """Seconds to the first screen of each document in tmux; ``minimal`` is the minimal app with
     the same first screenful, ``small.md`` lectern opening a one-line document (its own start-up,
@@ -403,7 +366,7 @@ def terminal(work: Path, documents: list[Path], first: str, runs: int) -> dict[s
             tmux.paint(command, shows)
         for run in range(runs):
             for name, (command, shows) in commands.items():
-                times[name].append(tmux.paint(command, shows))
+                times[name].append(tmux.paint(command, shows)[0])
             log(f"  run {run + 1}/{runs}: " + ", ".join(f"{k} {v[-1]:.3f} s" for k, v in times.items()))
     return times
 
