@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _input_problem, say, update_index, write_failure
-from tui.core.annotations import COLORS
+from tui.core.colors import COLORS
 from tui.core.labels import LabelError, LabelFile, LabelSet, change_labels, labels_file, load_labels
 from tui.core.library import Library
 from tui.core.paths import Paths

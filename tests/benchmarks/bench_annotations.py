@@ -53,7 +53,8 @@ from tui.core.annotations import (  # noqa: E402
     open_annotations,
     reference,
 )
-from tui.core.documents import Document, SourceFile, read_document, text_sha256  # noqa: E402
+from tui.core.discovery import SourceFile  # noqa: E402
+from tui.core.documents import Document, read_document, text_sha256  # noqa: E402
 from tui.core.library import Library  # noqa: E402
 from tui.core.paths import Paths  # noqa: E402
 from tui.core.storage import atomic_write_text  # noqa: E402

@@ -95,7 +95,8 @@ def web_page(text: str) -> str:
 def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="lectern-bench-formats-"))
     os.environ["LECTERN_HOME"] = str(home)
-    from tui.core.documents import Document, Skipped, SourceFile, read_document
+    from tui.core.discovery import Skipped, SourceFile
+    from tui.core.documents import Document, read_document
     from tui.core.formats import FORMATS, Converted, convert_file, worker
 
     folder = home / "docs"

@@ -138,7 +138,7 @@ def lectern_update(library: Any) -> tuple[float, dict[str, Any]]:
 
 def in_process_check(library: Any, corpus: Path) -> tuple[float, Any]:
     from tui.core.catalog import Catalog
-    from tui.core.documents import discover
+    from tui.core.discovery import discover
     from tui.core.indexer import make_plan
 
     def check() -> Any:
@@ -179,7 +179,8 @@ def fts5_available() -> str | None:
 
 def fts5_full_index(db_path: Path, corpus: Path) -> tuple[float, int]:
     """Discover and read with lectern's own reader, insert into FTS5, commit."""
-    from tui.core.documents import Document, discover, read_document
+    from tui.core.discovery import discover
+    from tui.core.documents import Document, read_document
 
     db_path.unlink(missing_ok=True)
     started = time.perf_counter()
@@ -203,7 +204,8 @@ def fts5_full_index(db_path: Path, corpus: Path) -> tuple[float, int]:
 
 
 def fts5_add(db: sqlite3.Connection, path: Path, doc_id: str) -> tuple[float, int]:
-    from tui.core.documents import SourceFile, read_document
+    from tui.core.discovery import SourceFile
+    from tui.core.documents import read_document
 
     def add() -> int:
         stat = path.stat()
@@ -247,7 +249,8 @@ def main() -> None:
 
 def bench(work: Path, documents: int, megabytes: float) -> None:
     os.environ["LECTERN_HOME"] = str(work / "home")  # before anything reads it; the child inherits it
-    from tui.core.documents import SourceFile, read_document
+    from tui.core.discovery import SourceFile
+    from tui.core.documents import read_document
     from tui.core.library import Library
     from tui.core.paths import Paths
 

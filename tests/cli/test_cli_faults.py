@@ -32,7 +32,7 @@ import pytest
 from tests.cli.helpers import REPO, lectern
 from tests.seeds import CHINA
 from tui.cli import main
-from tui.core.documents import EXTENSIONS
+from tui.core.discovery import EXTENSIONS
 from tui.core.library import Library
 from tui.core.paths import HOME_VARIABLE, Paths
 from tui.core.search import IndexUnavailable

@@ -23,12 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.core import documents
+from tui.core.discovery import SourceFile
 from tui.core.documents import (
     MAX_TAG,
     MAX_TAGS,
     MAX_TITLE,
     Document,
-    SourceFile,
     fallback_title,
     parse_day,
     parse_document,

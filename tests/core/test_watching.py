@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.core import watching
-from tui.core.documents import Skipped, SourceFile, discover
+from tui.core.discovery import Skipped, SourceFile, discover
 from tui.core.watching import Batch, Kind, Watched, coalesce, follow, resolve, updates
 
 # ---------------------------------------------------------------------- the filter

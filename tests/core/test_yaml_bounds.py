@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from tui.core import storage
 from tui.core.annotation_format import load_yaml
 from tui.core.annotations import AnnotationStore
-from tui.core.documents import MAX_FRONT_MATTER_CHARS, SourceFile, parse_document, split_front_matter
+from tui.core.discovery import SourceFile
+from tui.core.documents import MAX_FRONT_MATTER_CHARS, parse_document, split_front_matter
 from tui.core.storage import MAX_ALIAS_NODES, MAX_DEPTH, YAMLRefused, bounded_loader, load_yaml_safely
 
 REPO = Path(__file__).resolve().parents[2]

@@ -125,7 +125,8 @@ def _annotate(screen: Any, doc_id: str, quote: str, label: str, by: str) -> None
     from pathlib import Path
 
     from tui.core.annotations import Annotation, reference
-    from tui.core.documents import Document, SourceFile, read_document
+    from tui.core.discovery import SourceFile
+    from tui.core.documents import Document, read_document
 
     path = Path(screen.entries[doc_id].path)
     stat = path.stat()

@@ -18,7 +18,8 @@ from tests.seeds import BELT, CHINA
 from tests.ui.helpers import SIZE, app_for, main_screen, ready, wait_until
 from tui.core.agreement import GOLD, token_spans
 from tui.core.annotations import Annotation, AnnotationStore, reference
-from tui.core.documents import Document, SourceFile, read_document
+from tui.core.discovery import SourceFile
+from tui.core.documents import Document, read_document
 from tui.core.paths import Paths
 from tui.core.review import gold_id
 from tui.ui.screens.agreement import AgreementScreen

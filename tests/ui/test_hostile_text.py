@@ -28,7 +28,8 @@ from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from tests.ui.helpers import SIZE, app_for, main_screen, ready, search, settle, wait_until
 from tui.core.annotations import Annotation, AnnotationStore, reference
-from tui.core.documents import Document, SourceFile, read_document
+from tui.core.discovery import SourceFile
+from tui.core.documents import Document, read_document
 from tui.core.paths import Paths
 from tui.ui.screens.annotate import AnnotationDialog
 from tui.ui.screens.help import HelpScreen

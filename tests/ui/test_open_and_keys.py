@@ -35,7 +35,8 @@ from tests.ui.helpers import (
     wait_until,
 )
 from tui.core.annotations import Annotation, AnnotationStore, reference
-from tui.core.documents import Document, SourceFile, read_document
+from tui.core.discovery import SourceFile
+from tui.core.documents import Document, read_document
 from tui.core.library import Library
 from tui.core.paths import Paths, bundled_seeds
 from tui.core.reading import Position, ReadingPositions

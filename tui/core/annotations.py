@@ -50,11 +50,8 @@ from tui.core.annotation_format import (
     tags_field,
     text_field,
 )
+from tui.core.colors import COLORS
 from tui.core.storage import atomic_write_text, set_aside, sweep_stale_temps
-
-COLORS = ("yellow", "green", "blue", "pink", "orange")
-"""The fixed highlight palette; users name the colours in their settings."""
-FOLDER = "annotations"
 
 MAX_FILE_CHARS = 64 * 1024 * 1024
 """Largest annotation file read or written: 2,000 annotations take about 1 MB; beyond this a file
@@ -248,6 +245,15 @@ def ordered(annotations: Iterable[Annotation]) -> tuple[Annotation, ...]:
     return tuple(sorted(annotations, key=lambda a: (a.anchor == "orphaned", a.start, a.end, a.created)))
 
 
+FILE_SUFFIX = ".yaml"
+
+
+def path_digest(absolute: str) -> str:
+    """What ends the name of a document's annotation file (before ``FILE_SUFFIX``): 16 hex
+    digits of the sha256 of its absolute path. The indexer matches names by it."""
+    return hashlib.sha256(absolute.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 class AnnotationStore:
     """The annotation files under one data folder; safe across threads and processes."""
 
@@ -267,14 +273,13 @@ class AnnotationStore:
     @classmethod
     def under(cls, data: Path) -> AnnotationStore:
         """The store in a data folder (``<data>/annotations``)."""
-        return cls(data / FOLDER)
+        return cls(data / "annotations")
 
     def file_for(self, document_path: str | Path) -> Path:
         """The file that holds the annotations of the document at ``document_path``."""
         resolved = str(Path(document_path).absolute())
-        digest = hashlib.sha256(resolved.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         stem = re.sub(r"[^\w.-]+", "_", Path(resolved).stem)[:40] or "document"
-        return self.folder / f"{stem}-{digest}.yaml"
+        return self.folder / f"{stem}-{path_digest(resolved)}{FILE_SUFFIX}"
 
     # ------------------------------------------------------------------ reading
 

@@ -34,7 +34,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tui.core.documents import Document, SourceFile
+from tui.core.discovery import SourceFile
+from tui.core.documents import Document
 from tui.core.faults import checkpoint
 from tui.core.search import VOCABULARY_NAME, backend
 

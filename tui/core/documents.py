@@ -1,4 +1,4 @@
-"""Documents: find them in a corpus, read them safely, split off their YAML front matter.
+"""Documents: read them safely, split off their YAML front matter (``tui.core.discovery`` finds them).
 
 Corpus folders hold whatever users put there, so reading never raises on bad input: binary
 files, files over the size cap and unreadable files become a ``Skipped`` with a reason;
@@ -22,9 +22,8 @@ from __future__ import annotations
 import codecs
 import functools
 import hashlib
-import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -33,14 +32,9 @@ from typing import Any
 import yaml
 
 from tui.core import formats
+from tui.core.discovery import Skipped, SourceFile
 from tui.core.storage import load_yaml_safely
 
-TEXT_EXTENSIONS = frozenset({".md", ".markdown", ".txt", ".rst"})
-EXTENSIONS = TEXT_EXTENSIONS | formats.SUFFIXES
-"""Every suffix lectern reads: text files, and the formats it converts (EPUB, HTML, PDF)."""
-SAVED_PAGE_FOLDER = "_files"
-"""A browser saves a page ``name.html`` with its images and frames in ``name_files/``: that folder
-belongs to the page, and is not walked for documents."""
 MAX_BYTES = 50 * 1024 * 1024
 MAX_FRONT_MATTER_CHARS = 64 * 1024
 MAX_TITLE = 200
@@ -74,25 +68,6 @@ _MAX_DATE_CHARS = 64
 _MAX_INT_BITS = 10_000  # str() of a bigger int is refused (Python 3.11+) or slow (3.10)
 _EPOCH = date(1970, 1, 1).toordinal()
 _NS_PER_DAY = 86_400 * 10**9
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """A file found in a corpus, before it is read."""
-
-    id: str
-    """Path relative to its corpus root, with POSIX slashes: the document's stable name."""
-    path: Path
-    size: int
-    mtime_ns: int
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A file that was not read, and why."""
-
-    path: Path
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -145,78 +120,6 @@ def count_words(text: str) -> int:
 
 class BinaryFileError(ValueError):
     """The bytes are not text (they contain NUL bytes outside a UTF-16/32 encoding)."""
-
-
-def discover(paths: Sequence[Path]) -> tuple[list[SourceFile], list[Skipped]]:
-    """Every document file under ``paths`` (folders recursively, or files given directly).
-
-    Hidden files and folders are skipped, symlinked folders are followed once (loops are cut),
-    and ids are relative to their root, prefixed by the root's name when there are several.
-    """
-    found: list[SourceFile] = []
-    skipped: list[Skipped] = []
-    roots = [Path(p) for p in paths]
-    seen_ids: set[str] = set()
-    for root in roots:
-        prefix = f"{root.name}/" if len(roots) > 1 and root.is_dir() else ""
-        if not root.exists():
-            skipped.append(Skipped(root, "does not exist"))
-            continue
-        for path, rel in _walk(root, skipped):
-            try:
-                stat = path.stat()
-            except OSError as error:
-                skipped.append(Skipped(path, f"cannot be read: {error.strerror or error}"))
-                continue
-            doc_id = _unique(prefix + rel, seen_ids)
-            found.append(SourceFile(doc_id, path, stat.st_size, stat.st_mtime_ns))
-    return found, skipped
-
-
-def _unique(doc_id: str, seen: set[str]) -> str:
-    candidate, n = doc_id, 2
-    while candidate in seen:
-        candidate, n = f"{doc_id}~{n}", n + 1
-    seen.add(candidate)
-    return candidate
-
-
-def _walk(root: Path, skipped: list[Skipped]) -> Iterator[tuple[Path, str]]:
-    if root.is_file():
-        if root.suffix.lower() in EXTENSIONS:
-            yield root, root.name
-        else:
-            skipped.append(Skipped(root, f"not a document type ({', '.join(sorted(EXTENSIONS))})"))
-        return
-    visited: set[tuple[int, int]] = set()
-    for folder, dirnames, filenames in os.walk(root, followlinks=True):
-        try:
-            stat = os.stat(folder)
-        except OSError:
-            continue
-        key = (stat.st_dev, stat.st_ino)
-        if key in visited:  # a symlink loop or a second link to a folder already read
-            dirnames.clear()
-            continue
-        visited.add(key)
-        pages = {
-            os.path.splitext(n)[0] for n in filenames if os.path.splitext(n)[1].lower() in (".html", ".htm")
-        }
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and not _saved_page_folder(d, pages)
-        )
-        base = Path(folder)
-        # String work per file, Path work per folder: corpora hold thousands of files.
-        relative = base.relative_to(root).as_posix()
-        prefix = "" if relative == "." else f"{relative}/"
-        for name in sorted(filenames):
-            if name.startswith(".") or os.path.splitext(name)[1].lower() not in EXTENSIONS:
-                continue
-            yield base / name, prefix + name
-
-
-def _saved_page_folder(name: str, pages: set[str]) -> bool:
-    return name.endswith(SAVED_PAGE_FOLDER) and name[: -len(SAVED_PAGE_FOLDER)] in pages
 
 
 def read_document(

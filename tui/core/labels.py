@@ -35,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from tui.core.annotations import COLORS
+from tui.core.colors import COLORS
 from tui.core.paths import corpus_key
 from tui.core.storage import atomic_write_text, load_yaml_safely, set_aside
 

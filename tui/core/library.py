@@ -2,6 +2,9 @@
 
 The command line and the UI both go through a Library, so they agree on where a corpus's index
 lives and how it is brought up to date (always by the indexer child process).
+
+The indexer, the annotation store and the search engine are imported by the methods that use
+them: the app opens a Library before its first paint, which needs none of them.
 """
 
 from __future__ import annotations
@@ -12,20 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.core import indexer
-from tui.core.annotations import (
-    FOLDER,
-    AnnotationSet,
-    AnnotationStore,
-    DocumentRef,
-    corpus_annotations,
-    reference,
-)
 from tui.core.catalog import Catalog, CatalogDamaged, View
-from tui.core.documents import Document, SourceFile, read_document
+from tui.core.discovery import SourceFile
+from tui.core.documents import Document, read_document
 from tui.core.paths import Paths, bundled_seeds
 
 if TYPE_CHECKING:
+    from tui.core.annotations import AnnotationSet, AnnotationStore, DocumentRef
     from tui.core.search import SearchIndex
 
 
@@ -50,18 +46,24 @@ class Library:
     @property
     def annotations_dir(self) -> Path:
         """The annotation store (shared by every corpus: annotations follow moved documents)."""
-        return self.paths.data / FOLDER
+        return self.paths.annotations
 
     def annotation_store(self) -> AnnotationStore:
         """A store over ``annotations_dir``."""
+        from tui.core.annotations import AnnotationStore
+
         return AnnotationStore(self.annotations_dir)
 
     def update(self, rebuild: bool = False) -> Generator[dict[str, Any], None, None]:
         """Run the indexer child process; yields its events (see ``tui.core.indexer``)."""
+        from tui.core import indexer
+
         return indexer.run(self.index_dir, self.inputs, rebuild, self.annotations_dir)
 
     def update_command(self, rebuild: bool = False) -> list[str]:
         """The indexer's argv, for callers that run it themselves (the UI's async worker)."""
+        from tui.core import indexer
+
         return indexer.command(self.index_dir, self.inputs, rebuild, self.annotations_dir)
 
     def catalog(self) -> Catalog | None:
@@ -71,6 +73,8 @@ class Library:
     def references(self) -> list[DocumentRef]:
         """Every indexed document as the annotation store names it (from the catalog: four
         columns of it, not whole entries; none when it is missing or damaged)."""
+        from tui.core.annotations import reference
+
         try:
             with View(self.index_dir) as view:
                 names = view.names()
@@ -85,6 +89,8 @@ class Library:
         vanished or became unreadable, marked so (``AnnotationSet.document_status``): for the
         listings that must show them; exports and the reading room name only current documents.
         """
+        from tui.core.annotations import corpus_annotations
+
         roots = self.inputs if with_missing else ()
         return corpus_annotations(store, self.references(), lambda ref: read_text(ref.path), roots)
 

@@ -54,6 +54,11 @@ class Paths:
         return self.cache / "converted"
 
     @property
+    def annotations(self) -> Path:
+        """The annotation store (``tui.core.annotations``), shared by every corpus."""
+        return self.data / "annotations"
+
+    @property
     def config_file(self) -> Path:
         """The YAML settings file."""
         return self.config / "config.yaml"

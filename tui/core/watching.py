@@ -4,7 +4,7 @@ each came to.
 A file watcher (``tui.ui.controllers.watcher``, over watchfiles) reports each burst of changes
 as a set of (kind, path), in no order, with editors' temp files, hidden folders and lectern's own
 cache among them. ``Watched`` decides which paths are documents of the corpus by the rules
-``documents.discover`` lists them by (a suffix lectern reads, nothing hidden, not in a saved
+``discovery.discover`` lists them by (a suffix lectern reads, nothing hidden, not in a saved
 page's ``_files`` folder, ids relative to the root) and ``coalesce`` folds a burst into a
 ``Batch``: the document files it named, and the other paths that appeared or went (they may be
 folders: a ``mv`` or a checkout moves a whole folder with one event).
@@ -28,7 +28,7 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Literal
 
-from tui.core.documents import EXTENSIONS, SAVED_PAGE_FOLDER, SourceFile, discover
+from tui.core.discovery import EXTENSIONS, SAVED_PAGE_FOLDER, SourceFile, discover
 
 Kind = Literal["added", "modified", "deleted"]
 TEMP_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", ".part", ".crdownload", "~", "#")

@@ -9,6 +9,7 @@ Notifications are shown above the status line (``app.tcss``), which they never c
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -26,7 +27,6 @@ from tui.ui.controllers.annotations import BINDINGS as ANNOTATION_KEYS
 from tui.ui.controllers.panes import BINDINGS as LAYOUT_KEYS
 from tui.ui.controllers.search import BINDINGS as SEARCH_KEYS
 from tui.ui.messages import PanesChanged
-from tui.ui.screens.help import HelpScreen, known_binding_ids
 from tui.ui.screens.main import KEYS as MAIN_KEYS
 from tui.ui.screens.main import MainScreen
 from tui.ui.widgets.annotation_panel import AnnotationPanel
@@ -81,10 +81,16 @@ class LecternApp(App[None]):
                 self.settings.colors,
                 self.settings.panes,
                 watch=None if self.settings.watch else False,  # None: as LECTERN_WATCH says
+                measure=self.settings.measure,
             )
         )
-        self.screen.query_one(Reader).measure = self.settings.measure
-        self.settings.check(self.available_themes, known_binding_ids() if self.settings.keymap else ())
+        self.call_after_refresh(collect_again)
+        if self.settings.keymap:
+            from tui.ui.screens.help import known_binding_ids  # the help screen loads when asked for
+
+            self.settings.check(self.available_themes, known_binding_ids())
+        else:
+            self.settings.check(self.available_themes, ())
         for problem in (self.settings.problem, self.positions.problem):
             if problem:
                 self.notify(visible_line(problem), severity="warning", timeout=10, markup=False)
@@ -113,6 +119,7 @@ class LecternApp(App[None]):
         from tui.ui.screens.annotate import AnnotationDialog  # dialogs load when used, not on start
         from tui.ui.screens.browser import AnnotationBrowser
         from tui.ui.screens.confirm import ConfirmDialog
+        from tui.ui.screens.help import HelpScreen
 
         main = [screen for screen in self.screen_stack if isinstance(screen, MainScreen)]
         groups: list[tuple[str, Iterable[object]]] = [
@@ -150,6 +157,15 @@ class LecternApp(App[None]):
             if isinstance(screen, MainScreen):
                 screen.remember_position_now()
         self.exit()
+
+
+def collect_again() -> None:
+    """After the first frame: turn the cyclic garbage collector back on if the command line
+    paused it for the start, first freezing what start-up made (modules, classes, styles, the
+    screen), which lives as long as the app, so no later collection walks it again."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def make_app(paths: Paths, inputs: Sequence[Path] = ()) -> LecternApp:

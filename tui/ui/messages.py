@@ -8,17 +8,19 @@ Each is a plain dataclass (Textual messages) so handlers read like function call
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from tui.core.annotations import AnnotationSet, Opened
-from tui.core.catalog import Entry
-from tui.core.documents import Document
-from tui.core.reading import Position
-from tui.core.search import Results
-from tui.core.settings import Panes
-from tui.core.watching import Batch, Found
+if TYPE_CHECKING:
+    from tui.core.annotations import AnnotationSet, Opened
+    from tui.core.catalog import Entry
+    from tui.core.documents import Document
+    from tui.core.reading import Position
+    from tui.core.search import Results
+    from tui.core.settings import Panes
+    from tui.core.watching import Batch, Found
+
 
 
 @dataclass

@@ -26,7 +26,8 @@ from tests.core.formats.builders import epub_bytes, pdf_bytes, xhtml
 from tui.core import indexer
 from tui.core.annotations import Annotation, AnnotationStore, reference
 from tui.core.catalog import CATALOG_NAME, Catalog, Entry
-from tui.core.documents import Document, SourceFile, read_document
+from tui.core.discovery import SourceFile
+from tui.core.documents import Document, read_document
 from tui.core.exchange import ExportDocument, export, file_uri, gather, import_annotations, read_document_file
 from tui.core.formats import format_of, version_key
 from tui.core.formats.pages import page_at

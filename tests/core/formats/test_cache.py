@@ -16,7 +16,8 @@ import pytest
 
 from tests.core.formats.builders import pdf_bytes
 from tui.core import formats
-from tui.core.documents import Document, Skipped, SourceFile, read_body, read_document
+from tui.core.discovery import Skipped, SourceFile
+from tui.core.documents import Document, read_body, read_document
 from tui.core.formats import FORMATS, Converted, Failure, worker
 from tui.core.paths import Paths
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.core.formats.builders import epub_bytes, xhtml
-from tui.core.documents import Document, Skipped, SourceFile, read_document
+from tui.core.discovery import Skipped, SourceFile
+from tui.core.documents import Document, read_document
 from tui.core.formats import FORMATS, ConversionError, convert_file, epub
 
 METADATA = (

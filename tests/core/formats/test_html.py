@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 
-from tui.core.documents import Document, Skipped, SourceFile, discover, read_document
+from tui.core.discovery import Skipped, SourceFile, discover
+from tui.core.documents import Document, read_document
 from tui.core.formats.html import decode_html
 from tui.core.formats.markdown import MarkdownWriter
 

@@ -14,7 +14,8 @@ from tests.core.formats.builders import epub_bytes, pdf_bytes, xhtml
 from tests.core.formats.upgraded import PREFACE
 from tui.core import indexer
 from tui.core.annotations import Annotation, AnnotationStore, open_annotations, reference
-from tui.core.documents import Document, SourceFile, read_document
+from tui.core.discovery import SourceFile
+from tui.core.documents import Document, read_document
 from tui.core.formats import FORMATS, worker
 from tui.core.library import load_text
 from tui.core.search import open_index

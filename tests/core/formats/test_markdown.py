@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 
-from tui.core.documents import EXTENSIONS, discover
+from tui.core.discovery import EXTENSIONS, discover
 from tui.core.formats.markdown import MarkdownWriter
 
 

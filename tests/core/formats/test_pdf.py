@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.core.formats.builders import pdf_bytes
-from tui.core.documents import Document, Skipped, SourceFile, read_document
+from tui.core.discovery import Skipped, SourceFile
+from tui.core.documents import Document, read_document
 from tui.core.formats.pages import marker, page_at, page_starts
 from tui.core.formats.pdf import page_text
 

@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.core.search.reference import merge_spans
-from tui.core.documents import Document, SourceFile, read_document
+from tui.core.discovery import SourceFile
+from tui.core.documents import Document, read_document
 from tui.core.library import load_text
 from tui.core.search import phrases
 from tui.core.search.analysis import tokens
@@ -373,6 +374,42 @@ def test_flat_postings_round_trip(tmp_path: Path) -> None:
     assert flat.field_terms("body") == [b"a", b"b", b"c"] and flat.prefix_range("body", b"b") == (1, 2)
 
 
+def test_flat_postings_search_without_mapping_the_file(tmp_path: Path) -> None:
+    """Searching reads what it needs (terms, a term's record) and never maps the file: a fault in
+    a mapping maps the page cache's whole large folio, so searches kept most of every segment
+    resident. A merge, which reads everything, maps it."""
+    flat = flat_file(tmp_path)
+    key = flat.find("body", b"a")
+    assert key is not None
+    flat.postings(key), flat.occurrences("body", key), flat.posting_occurrences(key)
+    assert flat.in_documents(key, [2])[0][0].tolist() == [1, 3]
+    assert flat.field_terms("body") == [b"a", b"b", b"c"] and flat.terms(*flat.prefix_range("body", b"")) == [
+        b"a", b"b", b"c",
+    ]  # fmt: skip
+    assert flat._map is None
+    merged = flat.field_postings("body")
+    assert list(merged.terms) == [b"a", b"b", b"c"] and merged.ids.tolist() == [0, 2, 0, 1, 0, 1, 2]
+    assert flat._map is not None
+    flat.close()
+    with pytest.raises(ValueError):  # closed: refused, never another file's bytes
+        flat.find("body", b"zz")
+
+
+def test_flat_postings_cut_short_after_opening_are_damaged(tmp_path: Path) -> None:
+    flat = flat_file(tmp_path)
+    path = tmp_path / f"seg{postings.SUFFIX}"
+    with path.open("r+b") as handle:
+        handle.truncate(flat._data_at + 1)  # (a mapping would have died of SIGBUS here)
+    key = flat.find("body", b"c")
+    assert key is not None
+    with pytest.raises(ValueError, match="cut short"):
+        flat.postings(key)
+    damaged = tmp_path / "short.lps"
+    damaged.write_bytes(path.read_bytes()[: flat._keys_at - 3])
+    with pytest.raises(ValueError):
+        postings.FlatPostings(damaged)
+
+
 @pytest.mark.parametrize("limit", [0, 10**9], ids=["binary search", "bitmap"])
 def test_phrase_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
     monkeypatch.setattr(phrases, "_SEARCH_LIMIT", limit)
@@ -520,3 +557,28 @@ def test_dates_from_the_column_find_what_whooshs_date_terms_find(dates: list[tup
                     assert {h.id for h in ix.search(text, limit=100, sort="date").hits} == expected, text
         finally:
             ix.close()
+
+
+def test_fuzzy_terms_are_the_union_of_the_segments_terms(tmp_path: Path) -> None:
+    """A field's terms for fuzzy words: every segment's, each once, sorted, and only that union
+    kept (the segments' own lists are read one at a time and let go)."""
+    from tui.core.search.whoosh.lexicon import Lexicon
+
+    def doc(n: int, text: str) -> Document:
+        return Document(f"d{n}", Path(f"d{n}"), "x", "2020-01-01", "", "en", (), text, "", 0, 0)
+
+    create(tmp_path)
+    write(tmp_path, [], [doc(0, "Alpha beta kiwi."), doc(1, "Beta gamma.")], merge=False)
+    write(tmp_path, [], [doc(2, "Gamma lemon alpha.")], merge=False)
+    write(tmp_path, [], [doc(3, "Mango.")], merge=False)
+    ix = Index(tmp_path, load_text)
+    try:
+        reader = ix._current().reader()
+        assert len(list(reader.leaf_readers())) == 3
+        lexicon = Lexicon(reader)
+        assert lexicon.field_terms("body") == ["alpha", "beta", "gamma", "kiwi", "lemon", "mango"]
+        assert lexicon.field_terms("body") is lexicon.field_terms("body")  # once per searcher
+        assert lexicon.within("body", "lemn", 1, 0) == [b"lemon"]
+        assert ix.search("mangp~").total == 1 and ix.search("gama~").total == 2
+    finally:
+        ix.close()

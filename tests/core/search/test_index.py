@@ -351,7 +351,8 @@ def test_partial_index_is_committed_in_batches(tmp_path: Path, monkeypatch: pyte
 
 
 def _sha(path: Path) -> str:
-    from tui.core.documents import SourceFile, read_document
+    from tui.core.discovery import SourceFile
+    from tui.core.documents import read_document
 
     stat = path.stat()
     doc = read_document(SourceFile(path.name, path, stat.st_size, stat.st_mtime_ns))
@@ -374,7 +375,8 @@ def _corpus_with_common_words(folder: Path, documents: int = 300) -> Path:
 
 
 def _documents(folder: Path) -> list[Any]:
-    from tui.core.documents import discover, read_document
+    from tui.core.discovery import discover
+    from tui.core.documents import read_document
 
     return [read_document(s) for s in discover([folder])[0]]
 
@@ -677,7 +679,7 @@ def test_an_index_with_an_older_schema_is_unavailable(
 
 
 def test_a_small_last_batch_joins_the_one_before(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tui.core.documents import SourceFile
+    from tui.core.discovery import SourceFile
 
     monkeypatch.setattr(indexer, "FIRST_BATCH_BYTES", 10)
     monkeypatch.setattr(indexer, "BATCH_BYTES", 100)
@@ -688,7 +690,8 @@ def test_a_small_last_batch_joins_the_one_before(monkeypatch: pytest.MonkeyPatch
 
 
 def test_read_body_is_the_document_text(corpus: Path) -> None:
-    from tui.core.documents import Document, SourceFile, read_body, read_document
+    from tui.core.discovery import SourceFile
+    from tui.core.documents import Document, read_body, read_document
 
     (corpus / "crlf.md").write_bytes(b"---\r\ntitle: [broken\r\n---\r\nbody\r\ntext\r\n")
     for path in corpus.iterdir():

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 from tui.core.anchoring import Target
 from tui.core.annotation_format import clean_tags
-from tui.core.annotations import COLORS, Annotation
+from tui.core.annotations import Annotation
+from tui.core.colors import COLORS
 from tui.core.exchange import spans
 from tui.core.exchange.corpus import ExportDocument
 from tui.core.exchange.incoming import UNKNOWN_TIME, ContentKeyed, Incoming, Words, fail, kept_id

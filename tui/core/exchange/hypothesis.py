@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from tui.core.annotation_format import clean_tags
-from tui.core.annotations import COLORS, Annotation
+from tui.core.annotations import Annotation
+from tui.core.colors import COLORS
 from tui.core.exchange.corpus import path_of_uri
 from tui.core.exchange.incoming import (
     Incoming,

@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tui.core.anchoring import STATUSES, Status
-from tui.core.annotations import COLORS, Annotation
+from tui.core.annotations import Annotation
+from tui.core.colors import COLORS
 
 UNKNOWN_TIME = "1970-01-01T00:00:00+00:00"
 """Stands for a time a foreign annotation does not give: fixed, so a re-import changes nothing."""

@@ -12,6 +12,7 @@ changed. Messages it shows carry data from files; the screen's ``notify`` shows 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -23,16 +24,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
-from tui.core.anchoring import retarget
-from tui.core.annotations import (
-    COLORS,
-    Annotation,
-    AnnotationSet,
-    DocumentRef,
-    Opened,
-    open_annotations,
-    reference,
-)
+from tui.core.colors import COLORS
 from tui.core.documents import Document
 from tui.core.library import Library
 from tui.core.sanitize import visible_line
@@ -45,6 +37,7 @@ from tui.ui.widgets.status_bar import StatusBar
 from tui.ui.wording import counted
 
 if TYPE_CHECKING:
+    from tui.core.annotations import Annotation, AnnotationSet, AnnotationStore, DocumentRef, Opened
     from tui.ui.screens.annotate import AnnotationForm
 
 BINDINGS = [
@@ -102,12 +95,21 @@ def _excerpt(text: str, limit: int = 120) -> str:
 
 def document_ref(doc: Document) -> DocumentRef:
     """How the annotation store names a document as it is now."""
+    from tui.core.annotations import reference
+
     return reference(doc.id, doc.path, doc.sha256, doc.title)
+
+
+def no_document() -> DocumentRef:
+    """The document of a change that touches none (an undo step with nothing in it)."""
+    from tui.core.annotations import DocumentRef
+
+    return DocumentRef("", "", "", "")
 
 
 INDEX_DELAY = 1.5
 """Seconds without a change before the notes and tags saved are indexed."""
-Change = tuple[DocumentRef, Annotation | None, Annotation | None]
+Change = tuple["DocumentRef", "Annotation | None", "Annotation | None"]
 """(document, before, after) of one change: no ``before`` for an addition, no ``after`` for a
 deletion."""
 Step = list[Change]
@@ -141,7 +143,8 @@ class AnnotationController:
     ) -> None:
         self._screen = screen
         self.library = library
-        self.store = library.annotation_store()
+        self._store: AnnotationStore | None = None
+        self._store_lock = threading.Lock()
         self.corpus = corpus
         self.color_names = dict(color_names or {})
         """The user's names for the highlight colours."""
@@ -163,6 +166,15 @@ class AnnotationController:
         self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annotations")
 
     # ------------------------------------------------------------------ plumbing
+
+    @property
+    def store(self) -> AnnotationStore:
+        """The annotation store, opened on first use: the first paint needs none of
+        ``tui.core.annotations`` (this property is read from worker threads too)."""
+        with self._store_lock:
+            if self._store is None:
+                self._store = self.library.annotation_store()
+            return self._store
 
     @property
     def _reader(self) -> Reader:
@@ -209,6 +221,8 @@ class AnnotationController:
     def read_for(self, doc: Document) -> tuple[Opened | None, tuple[str, ...]]:
         """The annotations of ``doc`` (found again, re-anchored) and any damaged files met; called
         in a worker thread."""
+        from tui.core.annotations import open_annotations
+
         try:
             opened = open_annotations(self.store, document_ref(doc), doc.text)
         except OSError as error:
@@ -381,6 +395,8 @@ class AnnotationController:
     ) -> Annotation:
         """A new annotation of the open document on ``span`` (not saved), by the annotator."""
         assert self.document is not None
+        from tui.core.annotations import Annotation
+
         return Annotation.create(
             self.document.text,
             span[0],
@@ -403,7 +419,7 @@ class AnnotationController:
         changes, records each in the step it is given, and returns what the reader should show."""
         step: Step = []
         self.undo_stack.append(step)
-        self._save(DocumentRef("", "", "", ""), lambda: job(step), report)
+        self._save(no_document(), lambda: job(step), report)
 
     def highlight(self) -> None:
         """Highlight the selection in the current colour."""
@@ -487,10 +503,12 @@ class AnnotationController:
                 return shown
             if opened is None:  # a pre-annotation that added nothing, and no document open now
                 raise ValueError("Nothing to undo")
+            from tui.core.annotations import AnnotationSet
+
             return self.store.load(opened.path) or AnnotationSet(opened)
 
         report = lambda: "Undone" if step else "Nothing to undo: the pre-annotation added nothing"  # noqa: E731
-        self._save(step[0][0] if step else DocumentRef("", "", "", ""), revert, report)
+        self._save(step[0][0] if step else no_document(), revert, report)
         self.undone(step)
 
     def cycle_color(self) -> None:
@@ -537,6 +555,8 @@ class AnnotationController:
         def attach(confirmed: bool | None = True) -> None:
             if not confirmed or self.document is not document:
                 return
+            from tui.core.anchoring import retarget
+
             target = retarget(old.target, document.text, *span)  # the first quote is kept
             moved = replace(old, target=target, anchor="anchored").edited()
             self._change(old, moved, "Annotation re-attached (u undoes)")

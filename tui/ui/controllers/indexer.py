@@ -124,8 +124,9 @@ class IndexerClient:
         corpus = self.corpus
         if state is None:
             state = "indexing…" if corpus.indexing else "index ready" if corpus.index_ready else ""
-        count = counted(len(corpus.entries), "document")
-        if not corpus.entries and corpus.index_ready and not corpus.indexing:
+        first = corpus.first_screen
+        count = counted(len(corpus.entries) or (first.count if first is not None else 0), "document")
+        if corpus.empty:
             count = "no documents"  # the list says where it looked
         self._status.show_corpus(" · ".join(x for x in (count, state) if x))
 

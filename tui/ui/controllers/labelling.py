@@ -189,9 +189,16 @@ class LabellingController:
             self._notify(f"Labels saved: {message.file.path}", timeout=4)
         self._install()
 
+    def reader_mounted(self) -> None:
+        """The reader is there now (just after the first frame): bind the label keys on it."""
+        self._install()
+
     def _install(self) -> None:
         """Bind the label keys (and ``escape``) on the reader, before its own keys."""
-        reader = self._reader
+        readers = self._screen.query(Reader)
+        if not readers:  # not mounted yet: ``reader_mounted`` binds them
+            return
+        reader = readers.first()
         if self._base is None:
             self._base = reader._bindings.copy()
         keys = [

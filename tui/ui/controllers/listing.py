@@ -19,11 +19,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from tui.core.catalog import CATALOG_NAME, CatalogDamaged, Entry, View
-from tui.core.documents import EXTENSIONS, SourceFile, discover, mtime_day
+from tui.core.discovery import EXTENSIONS, SourceFile, discover
+from tui.core.documents import mtime_day
 from tui.core.library import Library
 from tui.core.search import Results
 from tui.ui.widgets.document_list import Row, RowSource
@@ -64,8 +66,10 @@ class Corpus:
 
     @property
     def empty(self) -> bool:
-        """Indexed, and nothing to search (an empty folder, or only skipped files)."""
-        return not self.entries and self.index_ready and not self.indexing
+        """Indexed, and nothing to search (an empty folder, or only skipped files); not while
+        only the first screenful is listed (a large catalog is still being read whole)."""
+        listed = bool(self.entries) or (self.first_screen is not None and self.first_screen.count > 0)
+        return not listed and self.index_ready and not self.indexing
 
     def known_tags(self) -> list[str]:
         """Every annotation tag used in the corpus, sorted as people read them."""
@@ -282,6 +286,14 @@ class CatalogReader:
                 raise CatalogDamaged(f"the catalog lists {len(entries)} documents, not {count}")
         self._entries, self._seq = entries, seq
         return entries
+
+
+def early(read: Callable[[str], FirstScreen | None], sort: str) -> Future[FirstScreen | None]:
+    """``read(sort)`` begun now on a thread of its own (``CatalogReader.first_screen`` catches
+    what can go wrong and says None); its result whenever the caller asks."""
+    future: Future[FirstScreen | None] = Future()
+    threading.Thread(target=lambda: future.set_result(read(sort)), name="first-rows", daemon=True).start()
+    return future
 
 
 def result_rows(results: Results, corpus: Corpus) -> list[Row]:

@@ -25,7 +25,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from tui.core.catalog import Entry
-from tui.core.documents import Skipped, SourceFile, read_document
+from tui.core.discovery import Skipped, SourceFile
+from tui.core.documents import read_document
 from tui.core.reading import Position, ReadingPositions
 from tui.core.watching import follow
 from tui.ui.controllers.annotations import AnnotationController
@@ -125,12 +126,17 @@ class DocumentOpener:
         self._focus_at_open = self._screen.focused
         self._load(entry, at, top)
 
+    def _open_reader(self) -> Reader | None:
+        """The reader, when it shows a document (it is mounted just after the first frame)."""
+        readers = self._screen.query(Reader)
+        return readers.first() if readers and readers.first().doc_id is not None else None
+
     def reload(self, doc_id: str) -> None:
         """Read the open document again (its file changed, or moved to ``doc_id``), with the
         cursor on the same words."""
-        reader = self._reader
+        reader = self._open_reader()
         entry = self._corpus.entries.get(doc_id)
-        if entry is None or reader.doc_id is None:
+        if entry is None or reader is None:
             return
         if not self._screen.is_active:
             self._reload_when_back = doc_id
@@ -229,16 +235,16 @@ class DocumentOpener:
 
     def remember_position(self) -> None:
         """Store where the open document is, if the user moved in it (in a worker)."""
-        reader = self._reader
-        doc_id = reader.doc_id
-        if doc_id is not None and reader.moved:
+        reader = self._open_reader()
+        doc_id = reader.doc_id if reader is not None else None
+        if reader is not None and doc_id is not None and reader.moved:
             position = Position(reader.top_offset, reader.cursor)
             self._save(lambda: self.positions.set(doc_id, position))
 
     def remember_position_now(self) -> None:
         """Save the open document's position synchronously (on quit, when workers are ending)."""
-        reader = self._reader
-        if reader.doc_id is not None:  # (none yet: the last one may still be on its way)
+        reader = self._open_reader()
+        if reader is not None and reader.doc_id is not None:  # (none yet: it may be on its way)
             with contextlib.suppress(OSError):
                 if reader.moved:
                     self.positions.set(reader.doc_id, Position(reader.top_offset, reader.cursor))

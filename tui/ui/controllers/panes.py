@@ -204,12 +204,15 @@ class PaneController:
         self.plan = plan
         screen = self._screen
         listed = screen.query_one(DocumentList)
-        reader = screen.query_one(Reader)
-        panel = screen.query_one(AnnotationPanel)
         listed.display = plan.list > 0
         listed.styles.width = plan.list
         listed.set_max_snippet_lines(plan.snippet_lines)
         screen.query_one(Divider).display = plan.divider
+        readers = screen.query(Reader)
+        if not readers:  # mounted just after the first frame, which lays the panes out again
+            return
+        reader = readers.first()
+        panel = screen.query_one(AnnotationPanel)
         reader.display = plan.reader
         panel.display = plan.panel > 0
         panel.styles.width = plan.panel

@@ -19,6 +19,7 @@ empties the box (the list shows every document again); in an empty box it goes b
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -99,6 +100,11 @@ SEARCH_BOX_ACTIONS = ("open_result", "leave_search", "to_list")
 """Actions of keys that belong to the search box: off while the focus is elsewhere."""
 
 
+WARM_UP_QUERY = "time tme~1"
+"""What the warm-up searches for: a common word, so the postings readers are loaded too, and a
+fuzzy one, so the field's terms are (the first fuzzy query waited for them)."""
+
+
 class SearchController:
     """The query, the results listed for it, and opening one of them."""
 
@@ -123,6 +129,10 @@ class SearchController:
         self.suggestion: str | None = None
         """The "did you mean" of the query typed, while it is shown."""
         self.index: Any = None
+        self._index_lock = threading.Lock()
+        self._warm_up = "to do"
+        self._said_empty = False
+        """The last query met an empty corpus: it is asked again when documents come."""
         """The index searcher, opened in the first search's worker (it imports the engine)."""
         self.open_top_of: str | None = None
         """``enter`` was pressed on this query before its results were listed: open the top one then."""
@@ -197,6 +207,7 @@ class SearchController:
         cancels this one."""
         limit = limit or FIRST_PAGE
         self._more_asked = limit >= RESULT_LIMIT
+        self._said_empty = False
         self._screen.run_worker(
             lambda: self._search(query, limit), thread=True, exclusive=True, group="search"
         )
@@ -230,9 +241,31 @@ class SearchController:
 
     def open_index(self) -> Any:
         """The searcher (opened once; imports the engine: only ever call it in a worker)."""
-        if self.index is None:
-            self.index = self._library.open_index()
-        return self.index
+        with self._index_lock:  # the warm-up and a first search may ask at once
+            if self.index is None:
+                self.index = self._library.open_index()
+            return self.index
+
+    def warm_up(self) -> None:
+        """Open the searcher and run one query, in a worker, so the first query typed does not
+        wait for the engine to load (it waited 0.3 s). Asked after the first frame and when an
+        indexer run ends; once it has worked, never again."""
+        if self._warm_up != "to do":
+            return
+        self._warm_up = "running"
+
+        def run() -> None:
+            try:
+                self.open_index().search(WARM_UP_QUERY, limit=1)
+            except IndexDamaged as error:  # found before anyone searched: rebuilt at once
+                self._warm_up = "to do"
+                self._screen.app.call_from_thread(self.repair, str(error))
+            except (QueryError, IndexUnavailable):
+                self._warm_up = "to do"  # no index yet: again when the indexer has made one
+            else:
+                self._warm_up = "done"
+
+        self._screen.run_worker(run, thread=True, group="warm-up")
 
     def find_hits(self, doc_id: str, text: str, query: str, jump: bool) -> None:
         """Find where ``query`` matches in the open document, in a worker (``HitsFound``)."""
@@ -308,12 +341,13 @@ class SearchController:
                 self._open_document(rows[0].id)
             elif not self.corpus.indexing:
                 self.open_top_of = None  # nothing to open, and the index holds all it will
-        reader = self._screen.query_one(Reader)
-        if reader.doc_id:
-            self.find_hits(reader.doc_id, reader.text, message.query, False)
+        for reader in self._screen.query(Reader):  # none before the first frame: nothing open
+            if reader.doc_id:
+                self.find_hits(reader.doc_id, reader.text, message.query, False)
 
     def _show_nothing_to_search(self) -> None:
         """An empty corpus: say so in the bar and the list, not that an index is missing."""
+        self._said_empty = True
         message = self.corpus.no_documents(self._library)
         note = self._note
         note.update(visible_line(message))
@@ -330,7 +364,8 @@ class SearchController:
             self.sort = "date"
         self._note.update("")
         self.show_browse_rows()
-        self._screen.query_one(Reader).set_hits([], jump=False)
+        for reader in self._screen.query(Reader):  # none before the first frame
+            reader.set_hits([], jump=False)
 
     def show_browse_rows(self) -> None:
         """List every document of the corpus (or those with the filtered tag) in the chosen order."""
@@ -355,6 +390,8 @@ class SearchController:
         """The corpus's documents changed: browsing rows follow (results follow the next search)."""
         if not self.active_query:
             self.show_browse_rows()
+        elif self._said_empty and not self.corpus.empty:  # documents came: the query is asked now
+            self.run(self.active_query)
 
     def counts_changed(self) -> None:
         """Annotation counts changed: the rows say so."""

@@ -23,9 +23,8 @@ from typing import TYPE_CHECKING, Any
 from textual.actions import SkipAction
 from textual.screen import Screen
 
-from tui.core.annotations import Annotation, AnnotationSet, DocumentRef, open_annotations
-from tui.core.documents import Document, SourceFile, read_document
-from tui.core.labels import Label
+from tui.core.discovery import SourceFile
+from tui.core.documents import Document, read_document
 from tui.ui.controllers.annotations import AnnotationController, Step, document_ref
 from tui.ui.text.find import find_all, parse
 from tui.ui.widgets.document_list import DocumentList
@@ -33,6 +32,8 @@ from tui.ui.widgets.reader import Reader
 from tui.ui.wording import counted
 
 if TYPE_CHECKING:
+    from tui.core.annotations import Annotation, AnnotationSet, DocumentRef
+    from tui.core.labels import Label
     from tui.ui.controllers.labelling import LabellingController
     from tui.ui.screens.labels import PreannotateForm
 
@@ -64,6 +65,8 @@ def _word(char: str) -> bool:
 
 def suggested(doc: Document, spans: Sequence[Span], label: Label, annotator: str) -> list[Annotation]:
     """Suggestions of ``label`` on ``spans`` of ``doc``, by ``annotator``."""
+    from tui.core.annotations import Annotation  # with the first suggestion, not at start-up
+
     return [
         Annotation.create(
             doc.text,
@@ -215,6 +218,8 @@ class SuggestionController:
                         yield found
 
         def job(step: Step) -> AnnotationSet:  # on the saver thread
+            from tui.core.annotations import AnnotationSet, open_annotations
+
             shown: AnnotationSet | None = None
             for doc in documents():
                 ref = document_ref(doc)

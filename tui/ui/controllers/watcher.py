@@ -36,7 +36,8 @@ from textual.screen import Screen
 
 from tui.core import formats
 from tui.core.catalog import Entry
-from tui.core.documents import Document, Skipped, SourceFile, read_document
+from tui.core.discovery import Skipped, SourceFile
+from tui.core.documents import Document, read_document
 from tui.core.library import Library
 from tui.core.watching import Batch, Kind, Watched, coalesce, resolve, updates
 from tui.ui.controllers.listing import Corpus, is_placeholder, placeholder, update_entries

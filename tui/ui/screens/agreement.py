@@ -32,7 +32,7 @@ from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from tui.core.agreement import Disagreement, Figures, Key, Pair, Report, Span, agreement, shown
 from tui.core.annotations import DocumentRef
@@ -40,6 +40,7 @@ from tui.core.library import Library, read_text
 from tui.core.review import DECISIONS, Decision, adjudicate, decided
 from tui.core.sanitize import visible_line
 from tui.ui.screens.browser import Destination
+from tui.ui.widgets.footer import Footer
 from tui.ui.wording import counted
 
 QUOTE_WIDTH = 36

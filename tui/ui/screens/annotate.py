@@ -21,7 +21,7 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from tui.core.annotation_format import clean_tags
-from tui.core.annotations import COLORS
+from tui.core.colors import COLORS
 from tui.core.sanitize import visible, visible_line
 
 QUOTE_PREVIEW = 400

@@ -36,13 +36,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from tui.core.annotations import Annotation, AnnotationSet, DocumentStatus, rename_tag
 from tui.core.library import Library
 from tui.core.sanitize import visible_line
 from tui.ui.palette import SWATCH
 from tui.ui.screens.rename import RenameTagDialog
+from tui.ui.widgets.footer import Footer
 from tui.ui.wording import counted
 
 COLUMNS = ("quote", "note", "tags", "colour", "status", "document", "modified")

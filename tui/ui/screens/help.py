@@ -22,7 +22,7 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.core.annotations import COLORS
+from tui.core.colors import COLORS
 from tui.core.sanitize import visible_line
 
 _COLOUR_ACTION = re.compile(r"choose_color\((\d+)\)\Z")

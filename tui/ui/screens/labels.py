@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select
 
-from tui.core.annotations import COLORS
+from tui.core.colors import COLORS
 from tui.core.labels import LabelError, LabelFile, LabelSet
 from tui.core.sanitize import visible_line
 from tui.ui.palette import SWATCH

@@ -13,6 +13,12 @@ soon as the screen is composed, and the keys that move the focus into or out of 
 (``/``, and ``enter``, ``escape`` and ``down`` in it) are priority bindings, handled as the app
 reads them, so the keys typed after them already go where they lead.
 
+The reader, the annotation panel and the footer are mounted just after the first frame: the
+list the app opens on shows neither pane, and styling them (the reader has a style for each
+Markdown element and highlight colour, the footer a widget per key) was a third of the time to
+the first paint. Until then the keys that act on them are
+off (``check_action``), and a document read meanwhile waits for them (``on_document_loaded``).
+
 ``DocumentOpener`` opens documents in the reader, reads a changed one again in place, and keeps
 the reading positions. ``LinkController`` follows the reader's links between documents and keeps the way back;
 ``EditorController`` runs ``$EDITOR`` on the open file, which is then read again as a changed one.
@@ -20,6 +26,7 @@ the reading positions. ``LinkController`` follows the reader's links between doc
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from textual import events, on, work
@@ -29,7 +36,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 
 from tui.core.catalog import Entry
 from tui.core.documents import Document
@@ -45,7 +52,7 @@ from tui.ui.controllers.indexer import IndexerClient
 from tui.ui.controllers.labelling import BINDINGS as LABELLING_BINDINGS
 from tui.ui.controllers.labelling import LabellingController, LabelsLoaded
 from tui.ui.controllers.links import LinkController
-from tui.ui.controllers.listing import Corpus, discover_entries, merge_entries
+from tui.ui.controllers.listing import Corpus, FirstScreen, discover_entries, early, merge_entries
 from tui.ui.controllers.opening import DocumentOpener
 from tui.ui.controllers.panes import BINDINGS as PANE_BINDINGS
 from tui.ui.controllers.panes import STEP, PaneController
@@ -71,6 +78,7 @@ from tui.ui.messages import (
 from tui.ui.widgets.annotation_panel import AnnotationPanel
 from tui.ui.widgets.divider import Divider
 from tui.ui.widgets.document_list import DocumentList
+from tui.ui.widgets.footer import Footer
 from tui.ui.widgets.reader import Reader
 from tui.ui.widgets.status_bar import StatusBar
 
@@ -97,6 +105,16 @@ KEYS = [
     ),
 ]
 """The reading room's own keys; each controller's module declares the keys of its role."""
+READER_ACTIONS = frozenset(
+    key.action.partition("(")[0] for key in (*ANNOTATION_BINDINGS, *LABELLING_BINDINGS, *PANE_BINDINGS)
+)
+"""Actions on the reader or the panel: off until they are mounted, just after the first frame."""
+WARM_UP_DELAY = 0.5
+"""Seconds after the first frame before the searcher is opened (``SearchController.warm_up``)."""
+WATCH_DELAY = 1.0
+"""Seconds after the first frame before files are watched."""
+FIRST_FRAME_WAIT = 2.0
+"""Seconds the whole catalog's read waits for the first frame at most."""
 
 
 class MainScreen(Screen[None]):
@@ -116,9 +134,14 @@ class MainScreen(Screen[None]):
         color_names: dict[str, str] | None = None,
         panes: Panes | None = None,
         watch: bool | None = None,
+        measure: int | None = None,
     ) -> None:
         super().__init__()
         self.library = library
+        self._measure = measure
+        self._reader_mounted = False
+        self._waiting: DocumentLoaded | None = None
+        """A document read before the reader was mounted: shown once it is."""
         self.positions = positions
         self.corpus = Corpus()
         """Every document, the indexer's state, annotation counts and tags."""
@@ -153,6 +176,11 @@ class MainScreen(Screen[None]):
         )
         self.links = LinkController(self, self.corpus, self.open_document)
         self.editing = EditorController(self, self.reload_document, self.indexer.request)
+        self._painted = threading.Event()
+        """Set after the first frame (the catalog is read whole only then)."""
+        self._first_rows = early(self.corpus.catalog_reader(library).first_screen, self.sort)
+        """The catalog's first screenful, read while the screen is built (SQLite lets go of the
+        GIL as it reads): listed in the first frame rather than the one after."""
 
     # The state others read (the palette, the app, tests), kept where it lives.
 
@@ -205,20 +233,47 @@ class MainScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield DocumentList(id="documents")
             yield Divider(id="divider")
-            yield Reader(id="reader")
-            yield AnnotationPanel(id="annotation-panel")
         yield StatusBar(id="status")
-        yield Footer()
 
     def on_mount(self) -> None:
         self.indexer.show_status("reading the catalog…")
+        if self._first_rows.done():
+            self._list_first_rows(self._first_rows.result())
         self.load_catalog(discover_if_missing=True)
-        self.labelling.load()
-        self.opening.start()
-        # After the first frame: the child's start competes with the first paint for the CPUs.
+        # After the first frame: the reader, the label set, the last document's place and the
+        # indexer child all compete with the first paint for the CPU (and the workers for the GIL).
+        self.call_after_refresh(self._painted.set)
+        self.call_after_refresh(self._mount_reader)
+        self.call_after_refresh(self.labelling.load)
+        self.call_after_refresh(self.opening.start)
         self.call_after_refresh(self.indexer.start)
-        self.call_after_refresh(self.watching.start)
+        # The searcher's warm-up imports the engine (GIL-bound): not while a document given on
+        # the command line, or the last one read, is being opened and shown.
+        self.call_after_refresh(lambda: self.set_timer(WARM_UP_DELAY, self.searching.warm_up))
+        # watchfiles holds the GIL while it sets its watches up (0.2 s at 100,000 files), which
+        # would keep the first frame from being written out: it starts a moment later.
+        self.call_after_refresh(lambda: self.set_timer(WATCH_DELAY, self.watching.start))
         self._lay_out()
+
+    async def _mount_reader(self) -> None:
+        reader = Reader(id="reader")
+        if self._measure is not None:
+            reader.measure = self._measure
+        await self.query_one("#panes").mount(reader, AnnotationPanel(id="annotation-panel"))
+        await self.mount(Footer())
+        self._reader_mounted = True
+        self.labelling.reader_mounted()
+        self.panes.plan = None  # laid out again, the reader and the panel included
+        self._lay_out()
+        self.refresh_bindings()
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self.opening.loaded(waiting)
+
+    @property
+    def reader_mounted(self) -> bool:
+        """Whether the reader and the annotation panel are mounted (just after the first frame)."""
+        return self._reader_mounted
 
     def notify(
         self,
@@ -241,13 +296,17 @@ class MainScreen(Screen[None]):
     def load_catalog(self, discover_if_missing: bool) -> None:
         corpus = self.corpus
         reader = corpus.catalog_reader(self.library)
-        if discover_if_missing and not corpus.entries:
+        if discover_if_missing and not corpus.entries and corpus.first_screen is None:
             # The first screenful at once: the first paint waits on a window of rows, whatever
             # the corpus's size; every entry follows (the palette, links and the watcher need them).
-            first = reader.first_screen(self.sort)
+            first = self._first_rows.result()
             if first is not None and first.count:
                 corpus.first_screen = first
                 self.post_message(CatalogLoaded(first.entries, partial=True, total=first.count))
+        if discover_if_missing:
+            # Every entry once the first frame is out: building 100,000 of them holds the GIL for
+            # a second, which the first paint would otherwise share.
+            self._painted.wait(FIRST_FRAME_WAIT)
         read = reader.read()
         if read.damaged is not None and reader.repair():
             damaged = f"The index catalog was damaged ({read.damaged}): rebuilding"
@@ -264,6 +323,11 @@ class MainScreen(Screen[None]):
             self.post_message(CatalogLoaded([], partial=self.indexing))
 
     # ------------------------------------------------------------------ the corpus and the indexer
+
+    def _list_first_rows(self, first: FirstScreen | None) -> None:
+        if first is not None and first.count and not self.corpus.entries:
+            self.corpus.first_screen = first
+            self.searching.show_first_screen(first)
 
     def on_catalog_loaded(self, message: CatalogLoaded) -> None:
         if message.total is not None:  # the first screenful: listed while the rest is read
@@ -286,6 +350,7 @@ class MainScreen(Screen[None]):
             self.searching.rerun()
         if outcome == "done":
             self.annotating.list_corpus()
+            self.searching.warm_up()
 
     def on_annotations_listed(self, message: AnnotationsListed) -> None:
         self.annotating.listed(message)
@@ -350,6 +415,9 @@ class MainScreen(Screen[None]):
         self.opening.open(doc_id, at, top)
 
     def on_document_loaded(self, message: DocumentLoaded) -> None:
+        if not self._reader_mounted:
+            self._waiting = message
+            return
         self.opening.loaded(message)
 
     def on_document_failed(self, message: DocumentFailed) -> None:
@@ -358,6 +426,8 @@ class MainScreen(Screen[None]):
         self._lay_out()
 
     def on_hits_found(self, message: HitsFound) -> None:
+        if not self._reader_mounted:
+            return  # no document is open yet
         reader = self.query_one(Reader)
         if reader.doc_id == message.doc_id and message.query == self.active_query:
             reader.set_hits(message.spans, jump=message.jump)
@@ -500,7 +570,8 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ the panes
 
     def _situation(self) -> tuple[bool, bool]:
-        return self.query_one(Reader).doc_id is not None, bool(self.active_query)
+        open_now = self._reader_mounted and self.query_one(Reader).doc_id is not None
+        return open_now, bool(self.active_query)
 
     def _lay_out(self) -> None:
         self.panes.lay_out()
@@ -542,6 +613,8 @@ class MainScreen(Screen[None]):
         # the reader and the panel are theirs (and the footer shows their bindings, not these).
         if action in SEARCH_BOX_ACTIONS:
             return self.searching.box_focused
+        if action in READER_ACTIONS and not self._reader_mounted:
+            return False
         if action == "labelling":  # label keys act in labelling mode only (the footer shows them then)
             return self.labelling.allows(parameters)
         return True

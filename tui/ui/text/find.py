@@ -18,8 +18,6 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-import regex as rx
-
 from tui.ui.wording import counted
 
 Span = tuple[int, int]
@@ -46,6 +44,8 @@ class Query:
 
 def parse(query: str) -> Query:
     """Compile ``query``: ``/re/`` or ``/re/i`` a regular expression, else literal text."""
+    import regex as rx  # loaded by the first find, not with the reader (it is 10 ms of start-up)
+
     regex = len(query) >= 2 and query.startswith("/") and (query.endswith("/") or query.endswith("/i"))
     if regex:
         ignore = query.endswith("/i") and len(query) >= 3

@@ -15,14 +15,17 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from rich.color import Color
 from rich.color_triplet import ColorTriplet
 from rich.style import Style
 from rich.text import Text
 
-from tui.core.annotations import Annotation
 from tui.ui.text.rows import Row
+
+if TYPE_CHECKING:
+    from tui.core.annotations import Annotation
 
 StyleOf = Callable[[str], Style]
 """A component class name (``reader--hit``) to its style."""

@@ -11,6 +11,7 @@ decides (``controllers.panes``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -19,9 +20,11 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.core.annotations import Annotation
 from tui.core.sanitize import visible_line
 from tui.ui.palette import SWATCH
+
+if TYPE_CHECKING:
+    from tui.core.annotations import Annotation
 
 EXCERPT = 70
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
@@ -28,7 +29,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.core.annotations import COLORS, Annotation
+from tui.core.colors import COLORS
 from tui.core.formats import SUFFIXES as CONVERTED_SUFFIXES
 from tui.core.sanitize import visible_line
 from tui.core.settings import MEASURE
@@ -37,6 +38,9 @@ from tui.ui.text.document import DocumentLayout
 from tui.ui.text.find import Targets
 from tui.ui.text.paint import Annotations, paint, paint_annotations, paint_targets, row_text
 from tui.ui.text.rows import Row
+
+if TYPE_CHECKING:
+    from tui.core.annotations import Annotation
 
 Span = tuple[int, int]
 GUTTER = 2

@@ -24,6 +24,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.actions import SkipAction
@@ -33,15 +34,17 @@ from textual.message import Message
 from textual.scrollbar import ScrollDown, ScrollTo, ScrollUp
 from textual.selection import Selection
 
-from tui.core.annotations import Annotation
-from tui.core.documents import Document
 from tui.core.sanitize import visible_line
 from tui.ui.text import document, navigate
-from tui.ui.text.blocks import Heading
 from tui.ui.text.find import FindError
 from tui.ui.text.links import Link, slug
 from tui.ui.widgets import motions
 from tui.ui.widgets.document_view import GUTTER, DocumentView, Header, Span, is_markdown, reading_progress
+
+if TYPE_CHECKING:
+    from tui.core.annotations import Annotation
+    from tui.core.documents import Document
+    from tui.ui.text.blocks import Heading
 
 __all__ = ["GUTTER", "Header", "Reader", "ReaderMessage", "is_markdown", "prepare"]
 

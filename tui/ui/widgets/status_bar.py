@@ -78,7 +78,6 @@ class StatusBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label("", id="status-mode", markup=False)
         yield Label("", id="status-corpus", markup=False)
-        yield ProgressBar(id="status-progress", show_eta=True)
         yield NoteLabel(id="status-note")
         yield Label("", id="status-link", markup=False)
         yield Label("", id="status-section", markup=False)
@@ -87,7 +86,6 @@ class StatusBar(Horizontal):
 
     def on_mount(self) -> None:
         self.query_one("#status-mode").display = False
-        self.query_one(ProgressBar).display = False
         self.query_one("#status-link").display = False
         self.query_one("#status-hit").display = False
         self.query_one("#status-read").display = False
@@ -104,7 +102,12 @@ class StatusBar(Horizontal):
 
     def show_progress(self, done: float, total: float | None = None) -> None:
         """Show the indexing progress bar (``total`` starts a run, ``done`` moves it)."""
-        bar = self.query_one(ProgressBar)
+        bars = self.query(ProgressBar)
+        if bars:
+            bar = bars.first()
+        else:  # made when first shown: four widgets fewer to build before the first paint
+            bar = ProgressBar(id="status-progress", show_eta=True)
+            self.mount(bar, after="#status-corpus")
         bar.display = True
         if total is not None:
             bar.update(total=total, progress=done)
@@ -113,7 +116,8 @@ class StatusBar(Horizontal):
 
     def hide_progress(self) -> None:
         """The indexer is not running."""
-        self.query_one(ProgressBar).display = False
+        for bar in self.query(ProgressBar):
+            bar.display = False
 
     def show_note(self, note: str, tags: tuple[str, ...] = ()) -> None:
         """The annotation under the cursor: its note (or colour) and its tags ('' for none). While

@@ -5,7 +5,7 @@ The ``.lps`` file keeps, for every term, a few columns of small non-negative num
 gaps, counts, position and offset gaps, token lengths). Most are below 256 and the rest below
 65,536, but a term's largest value decides the width its column needs. One width per key and
 column (0 bytes when every value is 0, else 1, 2 or 4 bytes, little-endian) keeps the file small
-and still lets numpy read a key's column as a view of the mapped file, with no decoding loop.
+and still lets numpy read a key's column as a view of the bytes read, with no decoding loop.
 Escapes for the odd large value were measured and saved 5%: not worth a second code path.
 
 Writing and bulk reading (a segment merge) handle every key of a segment at once: the byte

@@ -1,5 +1,5 @@
 """Reading a segment's ``.lps`` file (``layout``) in place: terms found by bisection, a term's
-columns decoded from views of the mapped file with a few numpy passes.
+columns decoded from views of its record's bytes (read alone) with a few numpy passes.
 
 A query scores a posting list in one numpy expression, checks a phrase against sorted
 segment-wide positions (``phrase_documents``), and finds a hit's offsets in the few bytes of
@@ -12,6 +12,8 @@ from __future__ import annotations
 import bisect
 import json
 import mmap
+import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,17 +58,27 @@ class FieldInfo:
 
 
 class FlatPostings:
-    """A segment's ``.lps`` file, mapped read-only; columns are views into the mapping."""
+    """A segment's ``.lps`` file, read in place: its tables held, terms and records read when
+    asked for (``pread``), a record's columns views of its bytes.
+
+    Searching does not map the file: a fault in a mapping maps the whole large folio the page
+    cache holds there (hundreds of KB of a file the indexer just wrote), so a few searches kept
+    most of every segment resident. Only a merge, which reads all of it, maps it.
+    """
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._handle = path.open("rb", buffering=0)
+        self._fileno = self._handle.fileno() if _HAS_PREAD else -1
+        """The file's descriptor for ``os.pread`` (-1: closed, or no ``pread``)."""
         try:
-            self._map = mmap.mmap(self._handle.fileno(), 0, access=mmap.ACCESS_READ)
+            self._size = os.fstat(self._handle.fileno()).st_size
             self._read_tables()
         except BaseException:
             self._handle.close()
             raise
+        self._map: mmap.mmap | None = None
+        """The whole file, mapped when a merge first reads it all."""
         self._samples: dict[str, list[bytes]] = {}
         self._bases: dict[str, Any] = {}
         self._steps = np.zeros(0, dtype=np.int64)
@@ -77,24 +89,48 @@ class FlatPostings:
         """0, 1, 2 ... (what separates a term's document gaps from its documents), made once."""
 
     def close(self) -> None:
-        """Close the file (the mapping goes with the last array that views it)."""
+        """Close the file (a merge's mapping goes with the last array that views it)."""
+        self._fileno = -1  # first: no read may reach a descriptor the system has given again
         self._handle.close()
 
     def _damaged(self, what: str) -> ValueError:
         return ValueError(f"{self._path.name}: {what}")
 
+    def _read(self, at: int, size: int) -> bytes:
+        """``size`` bytes of the file from ``at`` (ValueError past its end; closed: ValueError)."""
+        if size <= 0:
+            return b""
+        if self._fileno >= 0:  # the common case, spared a call (searches make hundreds)
+            found = os.pread(self._fileno, size, at)
+            if len(found) == size:
+                return found
+        elif self._handle.closed:
+            raise ValueError(f"{self._path.name}: closed")
+        else:
+            found = _pread(self._handle, size, at)
+        while 0 < len(found) < size:  # a short read (huge ones): the rest
+            more = _pread(self._handle, size - len(found), at + len(found))
+            if not more:
+                break
+            found += more
+        if len(found) != size:
+            raise self._damaged("damaged (cut short)")
+        return found
+
     def _read_tables(self) -> None:
-        size = len(self._map)
-        if size < HEADER.size + len(MAGIC) or self._map[: len(MAGIC)] != MAGIC:
+        size = self._size
+        if size < HEADER.size + len(MAGIC) or self._read(0, len(MAGIC)) != MAGIC:
             raise self._damaged("not a lectern postings file")
-        if self._map[-len(MAGIC) :] != MAGIC:
+        if self._read(size - len(MAGIC), len(MAGIC)) != MAGIC:
             raise self._damaged("damaged (cut short or extended)")
         _, table_size, flags, _, keys, postings, blocks, docs, key_size, sample_size, data_size = (
-            HEADER.unpack_from(self._map, 0)
+            HEADER.unpack_from(self._read(0, HEADER.size), 0)
         )
         offset = HEADER.size
         try:
-            table = json.loads(bytes(self._map[offset : offset + table_size]))
+            if offset + table_size > size:
+                raise ValueError("the field table runs past the file")
+            table = json.loads(self._read(offset, table_size))
             offset += table_size
             self._posting_starts, offset = self._array(offset_type(flags, 0), keys + 1, offset)
             self._record_offsets, offset = self._array(offset_type(flags, 1), keys + 1, offset)
@@ -132,7 +168,11 @@ class FlatPostings:
         self.doc_count = docs
 
     def _array(self, dtype: str, count: int, offset: int) -> tuple[Any, int]:
-        values = np.frombuffer(self._map, dtype=dtype, count=count, offset=offset)
+        """A table of the file, read into memory (every search looks terms up in it)."""
+        size = np.dtype(dtype).itemsize * count
+        if count < 0 or offset + size > self._size:
+            raise ValueError("a table runs past the file")
+        values = np.frombuffer(self._read(offset, size), dtype=dtype, count=count)
         return values, offset + values.nbytes + (-values.nbytes % 8)
 
     # Terms -------------------------------------------------------------------------------------
@@ -141,7 +181,7 @@ class FlatPostings:
         """The first term of each of the field's blocks (every field's are split at once)."""
         if not self._samples:
             at = self._samples_at
-            everything = bytes(self._map[at : at + self._sample_size]).split(SEPARATOR)[:-1]
+            everything = self._read(at, self._sample_size).split(SEPARATOR)[:-1]
             for field in self.fields.values():
                 self._samples[field.name] = everything[field.first_block : field.end_block]
                 if len(self._samples[field.name]) != field.end_block - field.first_block:
@@ -151,7 +191,7 @@ class FlatPostings:
     def _block_terms(self, block: int) -> list[bytes]:
         at = self._keys_at
         start, end = self._block_offsets[block : block + 2].tolist()
-        return bytes(self._map[at + start : at + end]).split(SEPARATOR)[:-1]
+        return self._read(at + start, end - start).split(SEPARATOR)[:-1]
 
     def lower_bound(self, fieldname: str, term: bytes) -> int:
         """The number of the field's first term not below ``term`` (its end when none is)."""
@@ -207,7 +247,7 @@ class FlatPostings:
         block, last = info.first_block + local, info.first_block + local_last
         at = self._keys_at
         start, stop = int(self._block_offsets[block]), int(self._block_offsets[last + 1])
-        found = bytes(self._map[at + start : at + stop]).split(SEPARATOR)[:-1]
+        found = self._read(at + start, stop - start).split(SEPARATOR)[:-1]
         skip = first - (info.first + local * BLOCK_KEYS)
         found = found[skip : skip + end - first]
         if len(found) <= KNOWN_TERMS // 4:
@@ -223,7 +263,7 @@ class FlatPostings:
         at = self._keys_at
         start = int(self._block_offsets[info.first_block])
         stop = int(self._block_offsets[info.end_block])
-        found = bytes(self._map[at + start : at + stop]).split(SEPARATOR)[:-1]
+        found = self._read(at + start, stop - start).split(SEPARATOR)[:-1]
         if len(found) != info.end - info.first:
             raise self._damaged("inconsistent terms")
         return found
@@ -268,9 +308,10 @@ class FlatPostings:
     def _ids_counts(self, postings: int, at: int, codes: list[int]) -> tuple[Any, Any]:
         if len(self._steps) < postings:
             self._steps = np.arange(self.doc_count, dtype=np.int64)
-        ids = np.cumsum(view(self._map, at, postings, codes[0]), dtype=np.int64)
+        head = self._read(at, postings * (_W[codes[0]] + _W[codes[1]]))
+        ids = np.cumsum(view(head, 0, postings, codes[0]), dtype=np.int64)
         ids += self._steps[:postings]
-        counts = np.add(view(self._map, at + postings * _W[codes[0]], postings, codes[1]), 1, dtype=np.int64)
+        counts = np.add(view(head, postings * _W[codes[0]], postings, codes[1]), 1, dtype=np.int64)
         if int(ids[-1]) >= self.doc_count:
             raise self._damaged("a document past the segment")
         return ids, counts
@@ -283,10 +324,11 @@ class FlatPostings:
         occurrences = int(ends[-1])
         if rest != occurrences * (_W[codes[2]] + _W[codes[3]] + _W[codes[4]]):
             raise self._damaged("a term's counts do not match its occurrences")
-        at += postings * (_W[codes[0]] + _W[codes[1]])
+        record = self._read(at + postings * (_W[codes[0]] + _W[codes[1]]), rest)
+        at = 0
         columns = []
         for c in (2, 3, 4):
-            columns.append(view(self._map, at, occurrences, codes[c]))
+            columns.append(view(record, at, occurrences, codes[c]))
             at += occurrences * _W[codes[c]]
         return ids, counts, (columns[0], columns[1], columns[2])
 
@@ -382,6 +424,8 @@ class FlatPostings:
         rest = np.diff(offsets) - df * (widths[0] + widths[1])
         if len(df) and (int(df.min()) < 1 or int(rest.min()) < 0):
             raise self._damaged("a term's record does not fit its counts")
+        if self._map is None:  # all of it is read: mapped, not copied
+            self._map = mmap.mmap(self._handle.fileno(), 0, access=mmap.ACCESS_READ)
         data = np.frombuffer(self._map, dtype=np.uint8, count=int(offsets[-1]), offset=self._data_at)
         at = offsets[:-1].copy()
         columns = [unpack(data, at, df, codes & 3)]
@@ -410,6 +454,23 @@ class FlatPostings:
             fieldname, info.boost, terms, postings, ids, counts,
             running(columns[2], counts), starts, ends, np.asarray(info.spans),
         )  # fmt: skip
+
+
+_SEEKING = threading.Lock()
+
+
+def _pread(handle: Any, size: int, at: int) -> bytes:
+    """Up to ``size`` bytes of the open file from ``at``, whatever thread asks (no shared offset
+    where ``os.pread`` exists; a lock around seek and read where it does not: Windows)."""
+    if _HAS_PREAD:
+        return os.pread(handle.fileno(), size, at)
+    with _SEEKING:
+        handle.seek(at)
+        found: bytes = handle.read(size)
+        return found
+
+
+_HAS_PREAD = hasattr(os, "pread")
 
 
 def phrase_documents(words: Sequence[tuple[Any, Any, Any]], span: int) -> Any:

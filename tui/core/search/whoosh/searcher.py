@@ -56,8 +56,6 @@ class Index:
         self._segments: list[Segment] | None = None
         self._verified: set[str] = set()
         """Index files whose checksum this process has checked."""
-        self._segment_terms: dict[tuple[str, str], list[bytes]] = {}
-        """Each segment's terms of a field, read for fuzzy words: kept while the segment lives."""
 
     def close(self) -> None:
         """Release the searcher's files."""
@@ -78,7 +76,7 @@ class Index:
                 self._verify_files()
                 self._searcher = self._ix.searcher(weighting=Weighting())
                 self._vocabulary = self._parser = None
-                self._lexicon = Lexicon(self._searcher.reader(), self._surface_words, self._segment_terms)
+                self._lexicon = Lexicon(self._searcher.reader(), self._surface_words)
         except IndexUnavailable:
             self._drop_searcher()
             raise

@@ -1,0 +1,203 @@
+"""Pilot tests: what the reading room puts off until after its first frame, and that nothing the
+user does meanwhile is lost or crashes it.
+
+The reader, the annotation panel and the footer are mounted just after the first frame; the
+footer is rebuilt once per refresh however often the keys change; the searcher is opened as soon
+as the index is current, before any query. These tests hold the reader back (the mount waits on
+an event the test sets) to reach the moments a real terminal only sometimes shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tests.seeds import BELT, CHINA
+from tests.ui.helpers import SIZE, app_for, main_screen, ready, search, type_ahead, wait_until
+from tui.ui.controllers.indexer import IndexerClient
+from tui.ui.controllers.listing import CatalogReader
+from tui.ui.screens.main import MainScreen
+from tui.ui.widgets.annotation_panel import AnnotationPanel
+from tui.ui.widgets.document_list import DocumentList
+from tui.ui.widgets.footer import Footer
+from tui.ui.widgets.reader import Reader
+
+
+@pytest.fixture
+def held_reader(monkeypatch: pytest.MonkeyPatch) -> Iterator[asyncio.Event]:
+    """The reader's mount waits until the test sets the event it yields."""
+    release = asyncio.Event()
+    mount = MainScreen._mount_reader
+
+    async def held(self: MainScreen) -> None:
+        async def later() -> None:
+            await release.wait()
+            await mount(self)
+
+        self.run_worker(later(), group="held-reader")  # the screen goes on reading its messages
+
+    monkeypatch.setattr(MainScreen, "_mount_reader", held)
+    yield release
+    release.set()
+
+
+async def test_the_reader_and_the_panel_are_mounted_after_the_first_frame() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+        screen = main_screen(pilot)
+        await wait_until(pilot, lambda: screen.reader_mounted)
+        panes = screen.query_one("#panes")
+        assert [type(child) for child in panes.children] == [
+            DocumentList,
+            type(screen.query_one("#divider")),
+            Reader,
+            AnnotationPanel,
+        ]
+
+
+async def listed(pilot: Pilot[Any]) -> MainScreen:
+    """The reading room once its list shows the seeds (the reader may not be mounted yet)."""
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+    screen = main_screen(pilot)
+    await wait_until(pilot, lambda: len(screen.query_one(DocumentList).rows) == 2)
+    return screen
+
+
+async def test_reader_keys_before_the_reader_is_mounted_do_nothing_and_break_nothing(
+    held_reader: asyncio.Event,
+) -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen = await listed(pilot)
+        assert not screen.reader_mounted and not screen.query(Reader)
+        # Every key of the reader, the panel and labelling: each is off, none raises.
+        await pilot.press("h", "a", "t", "e", "d", "u", "c", "1", "A", "L", "backslash", "plus", "minus")
+        await pilot.pause()
+        assert pilot.app.is_running and not screen.query(Reader)
+        held_reader.set()
+        await wait_until(pilot, lambda: screen.reader_mounted)
+        assert screen.query_one(Reader).doc_id is None
+
+
+async def test_a_document_opened_before_the_reader_is_mounted_shows_once_it_is(
+    held_reader: asyncio.Event,
+) -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen = await listed(pilot)
+        first = screen.query_one(DocumentList).rows[0].id
+        type_ahead(pilot.app, "enter")  # the list has the focus: its first row opens
+        await wait_until(pilot, lambda: screen._waiting is not None)
+        assert not screen.query(Reader)
+        held_reader.set()
+        await wait_until(pilot, lambda: screen.reader_mounted and screen.query_one(Reader).doc_id == first)
+        assert first in (CHINA, BELT)
+        assert screen.query_one(Reader).display
+
+
+async def test_a_query_typed_before_the_reader_is_mounted_is_searched_and_escape_clears_it(
+    held_reader: asyncio.Event,
+) -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+        screen = main_screen(pilot)
+        type_ahead(pilot.app, "slash", *"belt")
+        box = screen.query_one("#search", Input)
+        await wait_until(pilot, lambda: screen.active_query == "belt")
+        await wait_until(pilot, lambda: [row.id for row in screen.query_one(DocumentList).rows] == [BELT])
+        type_ahead(pilot.app, "escape")  # clearing the query drops the reader's hits: there is no reader yet
+        await wait_until(pilot, lambda: box.value == "" and screen.active_query == "")
+        assert not screen.query(Reader)
+        held_reader.set()
+        await wait_until(pilot, lambda: screen.reader_mounted)
+
+
+async def test_quitting_before_the_reader_is_mounted_quits(held_reader: asyncio.Event) -> None:
+    app = app_for()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not app.is_running)
+
+
+class FooterApp(App[None]):
+    BINDINGS = [Binding("f2", "bell", "Ring"), Binding("f3", "focus_next", "Next")]  # noqa: RUF012
+
+    def compose(self) -> ComposeResult:
+        yield Input()
+        yield Footer()
+
+
+async def test_the_footer_is_rebuilt_once_however_often_the_keys_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    rebuilds: list[int] = []
+    recompose = Footer.recompose
+
+    async def counted(self: Footer) -> Any:
+        rebuilds.append(1)
+        return await recompose(self)
+
+    monkeypatch.setattr(Footer, "recompose", counted)
+    async with FooterApp().run_test(size=(80, 10)) as pilot:
+        await pilot.pause()
+        rebuilds.clear()
+        for _ in range(12):
+            pilot.app.screen.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        assert len(rebuilds) == 1
+        keys = [key.key for key in pilot.app.query("FooterKey")]
+        assert "f2" in keys and "f3" in keys
+
+
+async def test_the_searcher_is_opened_once_the_index_is_ready_before_any_query() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await wait_until(pilot, lambda: screen.searching.index is not None)
+        assert screen.active_query == ""  # nobody searched: the warm-up opened it
+        await search(pilot, "conflux")
+        assert [row.id for row in screen.query_one(DocumentList).rows] == [BELT]
+
+
+async def test_a_query_typed_while_only_the_first_screenful_is_listed_is_searched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        await ready(pilot)  # the index and its catalog exist
+    release = threading.Event()
+    read = CatalogReader.read
+
+    def held(self: CatalogReader) -> Any:  # the whole catalog of a large corpus takes a while
+        release.wait(30)
+        return read(self)
+
+    monkeypatch.setattr(CatalogReader, "read", held)
+    outcomes: list[object] = []
+    follow = IndexerClient.follow
+
+    def followed(self: IndexerClient, event: dict[str, Any]) -> Any:
+        outcomes.append(outcome := follow(self, event))
+        return outcome
+
+    monkeypatch.setattr(IndexerClient, "follow", followed)
+    try:
+        async with app_for().run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+            screen = main_screen(pilot)
+            listed = screen.query_one(DocumentList)
+            # The indexer's run is over: nothing will ask the query again.
+            await wait_until(pilot, lambda: len(listed.rows) == 2 and "done" in outcomes)
+            assert not screen.entries  # only the first screenful: the rest is still being read
+            assert "2 documents" in str(screen.query_one("#status-corpus").render())
+            await pilot.press("slash", *"conflux")
+            await wait_until(pilot, lambda: [row.id for row in listed.rows] == [BELT])
+            assert "No documents" not in str(screen.query_one("#search-message").render())
+            release.set()
+            await wait_until(pilot, lambda: bool(screen.entries))
+    finally:
+        release.set()
