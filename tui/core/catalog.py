@@ -94,10 +94,6 @@ class Entry:
         """Every field but the id, as the index's stored record keeps them."""
         return {name: getattr(self, name) for name in _RECORD_FIELDS}
 
-    def matches(self, source: SourceFile) -> bool:
-        """Same file by its cheap signature (path, size, mtime): no need to read it."""
-        return self.path == str(source.path) and self.size == source.size and self.mtime_ns == source.mtime_ns
-
 
 class Signature(NamedTuple):
     """What the start-up check compares of a document: its file's cheap signature, what it was,
@@ -110,8 +106,9 @@ class Signature(NamedTuple):
     annotations: str
 
     def matches(self, source: SourceFile) -> bool:
-        """Same file by path, size and mtime (``Entry.matches``)."""
-        return self.path == str(source.path) and self.size == source.size and self.mtime_ns == source.mtime_ns
+        """Same file by its cheap signature (path, size, mtime): no need to read it. The path is
+        compared as text (``SourceFile.location``): no ``Path`` is made for the file."""
+        return self.mtime_ns == source.mtime_ns and self.size == source.size and self.path == source.location
 
     @classmethod
     def of(cls, entry: Entry) -> Signature:

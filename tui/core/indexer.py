@@ -98,9 +98,8 @@ def make_plan(
     """Compare without reading: a file whose path, size, mtime and annotations match is unchanged
     (and, for a converted format, whose indexed text is what the current converter makes of it).
 
-    Per unchanged text file, a dict look-up and the comparison of a few values: what
-    ``Signature.matches`` compares, on ``SourceFile.location`` (no ``Path`` is made), so the
-    start-up check of 100,000 unchanged files costs little more than listing them.
+    Per unchanged text file, a dict look-up and ``Signature.matches`` (no ``Path`` is made), so
+    the start-up check of 100,000 unchanged files costs little more than listing them.
     """
     signatures = catalog.signatures
     present = {s.id for s in sources}
@@ -111,15 +110,10 @@ def make_plan(
     to_read: list[SourceFile] = []
     for source in sources:
         entry = signatures.get(source.id)
-        location = source.location
-        if (
-            entry is None
-            or entry.mtime_ns != source.mtime_ns
-            or entry.size != source.size
-            or entry.path != location
-        ):
+        if entry is None or not entry.matches(source):
             to_read.append(source)
             continue
+        location = source.location
         suffix = location[location.rfind(".") :]
         is_converted = formats_by_suffix.get(suffix)
         if is_converted is None:
