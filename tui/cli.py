@@ -396,7 +396,8 @@ def _follow(events: Iterable[dict[str, Any]], progress: bool) -> dict[str, Any]:
                 bar = _progress_bar(event["bytes"], event["total"])
             elif kind == "progress" and bar is not None:
                 bar.update(event["bytes"] - bar.n)
-                bar.set_postfix_str(f"docs {event['done']}/{event['total']}", refresh=True)
+                committing = ", committing" if event.get("phase") == "committing" else ""
+                bar.set_postfix_str(f"docs {event['done']}/{event['total']}{committing}", refresh=True)
     finally:
         if bar is not None:
             bar.close()

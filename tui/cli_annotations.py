@@ -22,7 +22,9 @@ from tui.cli import (
     update_index,
     write_failure,
 )
-from tui.core.annotations import Annotation, AnnotationSet, AnnotationStore, DocumentRef, open_annotations
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotation_tracking import open_annotations
+from tui.core.annotations import Annotation, AnnotationSet, DocumentRef
 from tui.core.library import Library, read_text
 from tui.core.paths import Paths
 from tui.core.sanitize import visible

@@ -44,15 +44,10 @@ from tests.benchmarks.common import Row, median, percentile, table  # noqa: E402
 from tests.benchmarks.corpus import write_large_document  # noqa: E402
 from tests.benchmarks.pilot import POLL, RenderClock, main_screen, wait_for  # noqa: E402
 from tui.core.anchoring import reanchor_all  # noqa: E402
-from tui.core.annotations import (  # noqa: E402
-    COLORS,
-    FORMAT_VERSION,
-    Annotation,
-    AnnotationStore,
-    DocumentRef,
-    open_annotations,
-    reference,
-)
+from tui.core.annotation_format import FORMAT_VERSION  # noqa: E402
+from tui.core.annotation_store import AnnotationStore  # noqa: E402
+from tui.core.annotation_tracking import open_annotations  # noqa: E402
+from tui.core.annotations import COLORS, Annotation, DocumentRef, reference  # noqa: E402
 from tui.core.discovery import SourceFile  # noqa: E402
 from tui.core.documents import Document, read_document, text_sha256  # noqa: E402
 from tui.core.library import Library  # noqa: E402

@@ -139,7 +139,7 @@ def lectern_update(library: Any) -> tuple[float, dict[str, Any]]:
 def in_process_check(library: Any, corpus: Path) -> tuple[float, Any]:
     from tui.core.catalog import Catalog
     from tui.core.discovery import discover
-    from tui.core.indexer import make_plan
+    from tui.core.index_plan import make_plan
 
     def check() -> Any:
         catalog = Catalog.load(library.index_dir)

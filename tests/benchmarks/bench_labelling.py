@@ -37,7 +37,8 @@ from textual.pilot import Pilot  # noqa: E402
 
 from tests.benchmarks.common import median, percentile  # noqa: E402
 from tests.benchmarks.pilot import wait_for  # noqa: E402
-from tui.core.annotations import Annotation, AnnotationStore, reference  # noqa: E402
+from tui.core.annotation_store import AnnotationStore  # noqa: E402
+from tui.core.annotations import Annotation, reference  # noqa: E402
 from tui.core.labels import LabelSet, labels_file, save_labels  # noqa: E402
 from tui.core.paths import HOME_VARIABLE, Paths  # noqa: E402
 

@@ -206,7 +206,7 @@ def layout_rows(markdown: Path, plain: Path) -> list[Row]:
                 best_of(5, lambda t=text, m=is_md: first_screen(t, m)),
                 peer,
                 None,
-                note="the chunks cut on the UI thread here; the app cuts them in its reading worker",
+                note="the whole text cut here; the app cuts the first 64 KB in its reading worker, the rest when idle",
             )
         )
     return rows

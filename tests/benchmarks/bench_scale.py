@@ -386,4 +386,3 @@ LINES += _ui_lines()
 
 if __name__ == "__main__":
     main()
-

@@ -20,7 +20,8 @@ import pytest
 
 from tests.cli.helpers import lectern
 from tests.seeds import BELT, CHINA, GARDEN, GARDEN_TEXT
-from tui.core.annotations import Annotation, AnnotationStore, reference
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, reference
 from tui.core.discovery import SourceFile
 from tui.core.documents import Document, read_document
 from tui.core.exchange import path_of_uri

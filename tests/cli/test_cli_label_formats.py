@@ -17,7 +17,8 @@ import pytest
 
 from tests.cli.helpers import lectern
 from tests.seeds import BELT, CHINA
-from tui.core.annotations import Annotation, AnnotationStore, reference
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, reference
 from tui.core.discovery import SourceFile
 from tui.core.documents import Document, read_document
 from tui.core.paths import Paths

@@ -24,7 +24,8 @@ from tui.core.agreement import (
     token_labels,
     token_spans,
 )
-from tui.core.annotations import Annotation, AnnotationSet, AnnotationStore, DocumentRef
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, AnnotationSet, DocumentRef
 from tui.core.review import adjudicate, chosen, decided, gold_id, write_gold
 
 TEXT = "Ada Lovelace met Charles Babbage in London in 1833."

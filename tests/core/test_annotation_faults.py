@@ -20,8 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.core import annotations as annotations_module
-from tui.core import storage
+from tui.core import annotation_store, storage
 from tui.core.anchoring import STATUSES
 from tui.core.annotation_format import (
     HEADER,
@@ -31,15 +30,9 @@ from tui.core.annotation_format import (
     AnnotationError,
     load_lines,
 )
-from tui.core.annotations import (
-    COLORS,
-    Annotation,
-    AnnotationSet,
-    AnnotationStore,
-    DocumentRef,
-    corpus_annotations,
-    reference,
-)
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotation_tracking import corpus_annotations
+from tui.core.annotations import COLORS, Annotation, AnnotationSet, DocumentRef, reference
 from tui.core.documents import text_sha256
 from tui.core.storage import STALE_TEMP_SECONDS, atomic_write_text, sweep_stale_temps
 
@@ -393,7 +386,7 @@ def test_any_file_loads_without_raising_and_its_bytes_survive(
 
 
 def test_a_file_over_the_cap_is_kept_aside_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(annotations_module, "MAX_FILE_CHARS", 1_000)
+    monkeypatch.setattr(annotation_store, "MAX_FILE_CHARS", 1_000)
     store = store_in(tmp_path)
     text = lectern_file(
         DOCUMENT, [json.dumps(Annotation.from_dict({"target": {"exact": "x" * 2_000}}).to_dict())]
@@ -412,7 +405,7 @@ def test_a_save_that_would_pass_the_cap_is_refused_and_the_file_kept(
     store.save(ref, Annotation.create(TEXT, 0, 5, sha256=ref.sha256))
     file = store.file_for(ref.path)
     before = file.read_bytes()
-    monkeypatch.setattr(annotations_module, "MAX_FILE_CHARS", len(before) + 50)
+    monkeypatch.setattr(annotation_store, "MAX_FILE_CHARS", len(before) + 50)
     with pytest.raises(OSError) as refused:
         store.save(ref, Annotation.create(TEXT, 6, 40, sha256=ref.sha256, note="n" * 500))
     assert refused.value.errno == errno.EFBIG and "would exceed" in str(refused.value.strerror)
@@ -425,7 +418,7 @@ def test_a_large_file_of_lectern_s_own_loads_through_the_fast_reader() -> None:
         for n in range(2_000)
     ]
     text = lectern_file(DOCUMENT, entries)
-    assert len(text) < annotations_module.MAX_FILE_CHARS // 10
+    assert len(text) < annotation_store.MAX_FILE_CHARS // 10
     parsed = load_lines(text)
     assert parsed is not None and len(parsed["annotations"]) == 2_000
 
@@ -620,7 +613,7 @@ def test_a_changed_document_in_an_unwritable_store_is_shown_reanchored_and_nothi
 ) -> None:
     """Re-anchoring writes the new offsets back; a read-only or full data folder must not stop
     the listing: the annotations are shown as found now, the file stays as it was."""
-    from tui.core.annotations import open_annotations
+    from tui.core.annotation_tracking import open_annotations
 
     store = store_in(tmp_path / "annotations")
     ref = reference("d.md", tmp_path / "d.md", text_sha256(TEXT), "T")
@@ -632,7 +625,7 @@ def test_a_changed_document_in_an_unwritable_store_is_shown_reanchored_and_nothi
     def refuse(*_: Any, **__: Any) -> None:
         raise OSError(error, os.strerror(error))
 
-    monkeypatch.setattr(annotations_module, "atomic_write_text", refuse)
+    monkeypatch.setattr(annotation_store, "atomic_write_text", refuse)
     fresh = AnnotationStore(store.folder)
     opened = open_annotations(fresh, reference("d.md", ref.path, text_sha256(edited), "T"), edited)
     [found] = opened.annotations.annotations

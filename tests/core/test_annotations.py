@@ -20,20 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.seeds import CHINA
+from tui.core import annotation_store, indexer
 from tui.core import annotations as annotations_module
-from tui.core import indexer
 from tui.core.anchoring import Target, target_at
 from tui.core.annotation_format import HEADER, clean_tags, dump_yaml, load_lines, load_yaml
-from tui.core.annotations import (
-    COLORS,
-    Annotation,
-    AnnotationSet,
-    AnnotationStore,
-    DocumentRef,
-    corpus_annotations,
-    open_annotations,
-    reference,
-)
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotation_tracking import corpus_annotations, open_annotations
+from tui.core.annotations import COLORS, Annotation, AnnotationSet, DocumentRef, reference
 from tui.core.documents import text_sha256
 from tui.core.library import Library, read_text
 from tui.core.paths import Paths
@@ -614,7 +607,7 @@ def test_adopting_writes_the_new_file_before_removing_the_old(
     def failing_write(path: Path, text: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(annotations_module, "atomic_write_text", failing_write)
+    monkeypatch.setattr(annotation_store, "atomic_write_text", failing_write)
     full = AnnotationStore(store.folder)
     shown = open_annotations(full, new_ref, TEXT)  # a full disk: shown, reported, nothing moved
     assert shown.annotations.annotations and any("could not be moved" in p for p in full.problems)
@@ -626,7 +619,7 @@ def test_adopting_writes_the_new_file_before_removing_the_old(
         seen.append(old_file.exists())
         atomic_write_text(path, text)
 
-    monkeypatch.setattr(annotations_module, "atomic_write_text", spying_write)
+    monkeypatch.setattr(annotation_store, "atomic_write_text", spying_write)
     opened = open_annotations(AnnotationStore(store.folder), new_ref, TEXT)
     assert seen == [True]
     assert opened.moved_from == str(doc) and not old_file.exists()
@@ -745,7 +738,8 @@ def test_corpus_annotations_over_annotated_unannotated_moved_and_changed(
 CHILD_PRELUDE = """
 import sys
 from pathlib import Path
-from tui.core.annotations import Annotation, AnnotationStore, reference
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, reference
 folder, doc = Path(sys.argv[1]), Path(sys.argv[2])
 text = doc.read_text(encoding="utf-8")
 ref = reference("doc.md", doc, "sha", "Title")

@@ -128,7 +128,7 @@ def test_a_changed_byte_in_a_title_is_noticed_where_the_row_is_read(tmp_path: Pa
     assert Catalog.read(tmp_path) is not None  # the start-up check's part is intact
     assert Catalog.load(tmp_path) is None
     with View(tmp_path) as view, pytest.raises(CatalogDamaged):
-        view.changed()
+        list(view.changed())
 
 
 @pytest.mark.parametrize("text", ["/corpus/d0042.md", f"{42:064x}"])

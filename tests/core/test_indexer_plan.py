@@ -1,4 +1,4 @@
-"""The start-up check's plan (``indexer.make_plan``): what is read again, what is removed.
+"""The start-up check's plan (``index_plan.make_plan``): what is read again, what is removed.
 
 ``make_plan`` compares each file's signature with the catalog's without making a ``Path``
 (``SourceFile.location``), and asks the converter cache and the annotation store only about
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.core import formats, indexer
-from tui.core.annotations import AnnotationStore
+from tui.core import formats, index_plan
+from tui.core.annotation_store import AnnotationStore
 from tui.core.catalog import Catalog, Entry
 from tui.core.discovery import SourceFile, _found, discover
 from tui.core.paths import Paths
@@ -122,7 +122,7 @@ def test_the_plan_is_the_straightforward_comparisons(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(formats, "current_sha256", fake_sha256)
         expected = reference_plan(catalog, sources, notes)
-        plan = indexer.make_plan(catalog, sources, [], notes)  # type: ignore[arg-type]
+        plan = index_plan.make_plan(catalog, sources, [], notes)  # type: ignore[arg-type]
     assert ([s.id for s in plan.to_read], plan.removed, plan.unchanged) == expected
     assert plan.catalog is catalog and plan.skipped == []
 
@@ -143,7 +143,7 @@ def test_an_unchanged_corpus_is_planned_without_a_path_per_file(
 
     monkeypatch.setattr(SourceFile, "path", property(path))
     notes = FakeNotes({})
-    plan = indexer.make_plan(catalog, fresh, skipped, notes)  # type: ignore[arg-type]
+    plan = index_plan.make_plan(catalog, fresh, skipped, notes)  # type: ignore[arg-type]
     assert (plan.to_read, plan.removed, plan.unchanged) == ([], [], 30)
     assert made == [] and notes.asked == []  # no Path, and no annotation look-up with none stored
 
@@ -155,7 +155,7 @@ def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
     entries = {s.id: entry(s.id, str(s.path), s.size, s.mtime_ns) for s in sources}
     entries["b.md"] = entry("b.md", str(tmp_path / "b.md"), 99, sources[1].mtime_ns)
     entries["c.md"] = entry("c.md", str(tmp_path / "c.md"), 1, 1)
-    plan = indexer.make_plan(Catalog(1, entries), sources, [])
+    plan = index_plan.make_plan(Catalog(1, entries), sources, [])
     assert ([s.id for s in plan.to_read], plan.removed, plan.unchanged) == (["b.md"], ["c.md"], 1)
 
 
@@ -195,7 +195,7 @@ def test_a_signature_by_location_is_the_signature(
         for n, (path, has_notes) in enumerate(zip(paths, annotated, strict=False)):
             if has_notes:
                 store.file_for(path).write_text("x" * n, encoding="utf-8")
-        notes = indexer.Notes(store.folder)
+        notes = index_plan.Notes(store.folder)
         here = os.getcwd()
         os.chdir(top)
         try:
@@ -216,14 +216,14 @@ def test_an_annotated_document_is_read_again_when_its_notes_change(tmp_path: Pat
     store.folder.mkdir()
     store.file_for(corpus / "b.md").write_text("notes", encoding="utf-8")
     sources, _ = discover([corpus])
-    notes = indexer.Notes(store.folder)
+    notes = index_plan.Notes(store.folder)
     indexed = {
         s.id: entry(s.id, s.location, s.size, s.mtime_ns, annotations=notes.signature(s.path))
         for s in sources
     }
     assert indexed["b.md"].annotations != ""
-    plan = indexer.make_plan(Catalog(1, indexed), sources, [], notes)
+    plan = index_plan.make_plan(Catalog(1, indexed), sources, [], notes)
     assert (plan.to_read, plan.unchanged) == ([], 2)
     store.file_for(corpus / "b.md").write_text("notes, longer now", encoding="utf-8")
-    plan = indexer.make_plan(Catalog(1, indexed), sources, [], indexer.Notes(store.folder))
+    plan = index_plan.make_plan(Catalog(1, indexed), sources, [], index_plan.Notes(store.folder))
     assert [s.id for s in plan.to_read] == ["b.md"]

@@ -1,4 +1,4 @@
-"""``documents.count_words`` counts words the fast way (bytes mapped to blank or word): it must
+"""``word_count.count_words`` counts words the fast way (bytes mapped to blank or word): it must
 say exactly what ``len(text.split())`` says, on any text."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.core.documents import _WIDE_BLANKS, count_words
+from tui.core.word_count import _WIDE_BLANKS, count_words
 
 BLANKS = st.sampled_from(
     [" ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\xa0", "\u2003", "\u3000"]

@@ -1,4 +1,4 @@
-"""The one bounded YAML loader (``tui.core.storage.load_yaml_safely``): alias bombs, recursive
+"""The one bounded YAML loader (``tui.core.safe_yaml.load_yaml_safely``): alias bombs, recursive
 aliases, deep nesting and numbers Python cannot print are refused or kept as text, through every
 reader that uses it (front matter, annotation files), while ordinary YAML reads as ``safe_load``."""
 
@@ -19,12 +19,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.core import storage
+from tui.core import safe_yaml
 from tui.core.annotation_format import load_yaml
-from tui.core.annotations import AnnotationStore
+from tui.core.annotation_store import AnnotationStore
 from tui.core.discovery import SourceFile
 from tui.core.documents import MAX_FRONT_MATTER_CHARS, parse_document, split_front_matter
-from tui.core.storage import MAX_ALIAS_NODES, MAX_DEPTH, YAMLRefused, bounded_loader, load_yaml_safely
+from tui.core.safe_yaml import MAX_ALIAS_NODES, MAX_DEPTH, YAMLRefused, bounded_loader, load_yaml_safely
 
 REPO = Path(__file__).resolve().parents[2]
 HANG = 30
@@ -115,13 +115,13 @@ def test_aliases_within_the_limit_are_read_as_safe_load_reads_them() -> None:
         load_yaml_safely(over)
 
 
-LOADERS = {"libyaml": storage._BoundedLoader, "pure Python": bounded_loader(yaml.SafeLoader)}
+LOADERS = {"libyaml": safe_yaml._BoundedLoader, "pure Python": bounded_loader(yaml.SafeLoader)}
 
 
 @pytest.fixture(params=list(LOADERS), ids=list(LOADERS))
 def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Each case runs through libyaml's loader and through PyYAML's pure-Python one."""
-    monkeypatch.setattr(storage, "_BoundedLoader", LOADERS[request.param])
+    monkeypatch.setattr(safe_yaml, "_BoundedLoader", LOADERS[request.param])
     return str(request.param)
 
 
@@ -278,7 +278,7 @@ def test_bombs_in_annotation_files_are_kept_aside_and_reported(tmp_path: Path) -
         import json, resource, sys
         from pathlib import Path
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-        from tui.core.annotations import AnnotationStore
+        from tui.core.annotation_store import AnnotationStore
         store = AnnotationStore(Path(sys.argv[1]))
         found = store.summaries()
         print(json.dumps({"found": len(found), "problems": store.problems}))

@@ -17,7 +17,8 @@ from textual.widgets import DataTable, Input, Label
 from tests.seeds import BELT, CHINA
 from tests.ui.helpers import SIZE, app_for, main_screen, ready, wait_until
 from tui.core.agreement import GOLD, token_spans
-from tui.core.annotations import Annotation, AnnotationStore, reference
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, reference
 from tui.core.discovery import SourceFile
 from tui.core.documents import Document, read_document
 from tui.core.paths import Paths

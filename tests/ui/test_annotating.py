@@ -18,7 +18,8 @@ from textual.widgets import Input, Select, TextArea
 
 from tests.seeds import BELT, CHINA
 from tests.ui.helpers import SIZE, app_for, main_screen, ready, settle, wait_until
-from tui.core.annotations import COLORS, Annotation, AnnotationStore
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import COLORS, Annotation
 from tui.core.paths import Paths, bundled_seeds
 from tui.ui.screens.annotate import AnnotationDialog
 from tui.ui.screens.confirm import ConfirmDialog

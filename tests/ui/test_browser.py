@@ -18,7 +18,8 @@ from textual.widgets._toast import Toast
 
 from tests.seeds import BELT, CHINA, GARDEN, GARDEN_TEXT
 from tests.ui.helpers import SIZE, app_for, main_screen, ready, settle, wait_until
-from tui.core.annotations import Annotation, AnnotationStore, reference
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, reference
 from tui.core.discovery import SourceFile
 from tui.core.documents import Document, read_document
 from tui.core.paths import Paths

@@ -5,12 +5,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.core.test_catalog import entry
+import pytest
+
+from tests.core.test_catalog import _flip, entry, saved
 from tui.core import catalog as catalog_format
-from tui.core.catalog import CATALOG_NAME, Catalog
+from tui.core.catalog import CATALOG_NAME, COLUMN, Catalog, CatalogDamaged, View
 from tui.core.library import Library
 from tui.core.paths import Paths
-from tui.ui.controllers.listing import BrowseRows, CatalogReader, CatalogRows, Corpus, browse_rows
+from tui.ui.controllers.listing import (
+    BrowseRows,
+    CatalogReader,
+    CatalogRows,
+    Corpus,
+    browse_rows,
+    listed,
+    listed_values,
+    update_entries,
+)
 from tui.ui.widgets.document_list import Row, RowSource
 
 
@@ -65,7 +76,7 @@ def test_the_first_screen_is_a_window_and_further_rows_are_read_when_shown(tmp_p
     first = CatalogReader(library).first_screen("date")
     assert first is not None and first.count == 1000 and len(first.entries) == CatalogRows.WINDOW
     rows = CatalogRows(first.view, "date", first.count, first.entries, {"d0999.md": 2})
-    corpus = Corpus(entries=dict(catalog.entries), counts={"d0999.md": 2})
+    corpus = Corpus(entries={k: listed(e) for k, e in catalog.entries.items()}, counts={"d0999.md": 2})
     whole = browse_rows(corpus, "date")
     assert len(rows) == len(whole) == 1000
     assert [rows[i] for i in (0, 1, 63, 64, 500, 999)] == [whole[i] for i in (0, 1, 63, 64, 500, 999)]
@@ -73,7 +84,7 @@ def test_the_first_screen_is_a_window_and_further_rows_are_read_when_shown(tmp_p
 
 
 def test_browsing_rows_are_made_when_shown(tmp_path: Path) -> None:
-    entries = {e.id: e for e in (entry(n) for n in range(5000))}
+    entries = {e.id: listed(e) for e in (entry(n) for n in range(5000))}
     rows = browse_rows(Corpus(entries=entries, counts={"d0010.md": 3}), "title")
     assert isinstance(rows, BrowseRows) and len(rows) == 5000 and not rows._made
     titles = [rows[i].title for i in range(40)]
@@ -105,3 +116,44 @@ async def test_results_past_the_first_page_are_fetched_when_the_list_reaches_the
         await pilot.press("G")  # to the last row listed: its drawing asks for the rest
         await wait_until(pilot, lambda: len(listed.rows) == 45)
         assert listed.highlighted is not None and listed.cursor == 29  # still on the row moved to
+
+
+def test_a_file_seen_changing_goes_to_the_indexer_even_when_its_row_looks_the_same() -> None:
+    # The list keeps no sha256 or size: a change of words under the same title, date and length
+    # (or of a converted document, which the watcher does not read) must still be indexed.
+    known = listed(entry(1))
+    corpus = Corpus(entries={known.id: known})
+    assert update_entries(corpus, [known], []) and corpus.entries == {known.id: known}
+    assert not update_entries(corpus, [], ["never-listed.md"])
+    assert update_entries(corpus, [], [known.id]) and known.id not in corpus.entries
+
+
+def test_the_list_order_is_sorted_once_per_entries_dict() -> None:
+    entries = {e.id: listed(e) for e in (entry(n) for n in range(300))}
+    corpus = Corpus(entries=entries)
+    by_date = corpus.order("date", entries)  # as the catalog's worker does, before listing it
+    assert corpus.order("date") is by_date and corpus.order("relevance") is by_date
+    assert [e.date for e in by_date] == sorted((e.date for e in by_date), reverse=True)
+    by_title = browse_rows(corpus, "title")
+    assert [by_title[i].title for i in range(300)] == sorted(
+        (e.title for e in entries.values()), key=str.casefold
+    )
+    changed = {**entries, "new.md": listed(entry(999))._replace(id="new.md")}
+    corpus.entries = changed  # every change is a new dict: sorted again
+    assert corpus.order("date") is not by_date and len(corpus.order("date")) == 301
+    corpus.tags, corpus.tag_filter = {"d0007.md": {"x"}, "d0003.md": {"x"}}, "x"
+    assert [browse_rows(corpus, "date")[i].id for i in range(2)] == [
+        e.id for e in corpus.order("date") if e.id in ("d0003.md", "d0007.md")
+    ]
+
+
+def test_the_lists_reading_of_rows_is_the_entries_own_and_checked_the_same(tmp_path: Path) -> None:
+    catalog = saved(tmp_path)
+    with View(tmp_path) as view:
+        values = list(view.changed_values())
+        assert {v[COLUMN["id"]]: listed_values(v) for v in values} == {
+            e.id: listed(e) for e in catalog.entries.values()
+        }
+    _flip(tmp_path, "Title 4 123")
+    with View(tmp_path) as view, pytest.raises(CatalogDamaged):
+        list(view.changed_values())

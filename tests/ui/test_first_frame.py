@@ -10,6 +10,8 @@ an event the test sets) to reach the moments a real terminal only sometimes show
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -134,7 +136,9 @@ class FooterApp(App[None]):
         yield Footer()
 
 
-async def test_the_footer_is_rebuilt_once_however_often_the_keys_change(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_footer_is_rebuilt_once_however_often_the_keys_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     rebuilds: list[int] = []
     recompose = Footer.recompose
 
@@ -201,3 +205,48 @@ async def test_a_query_typed_while_only_the_first_screenful_is_listed_is_searche
             await wait_until(pilot, lambda: bool(screen.entries))
     finally:
         release.set()
+
+
+def test_the_reading_room_loads_without_the_reader_and_its_text_layout() -> None:
+    # What the first frame needs is imported before it; the reader, the panel, the text layout,
+    # the progress bar and the annotation model wait until they are mounted or used.
+    code = (
+        "import sys, tui.cli;"
+        "from tui.ui.app import make_app;"
+        "import tui.ui.screens.main;"
+        "late = ('tui.ui.widgets.reader', 'tui.ui.widgets.annotation_panel', 'tui.ui.text',"
+        " 'tui.core.annotations', 'tui.core.anchoring', 'textual.widgets._progress_bar', 'regex');"
+        "loaded = sorted(m for m in sys.modules if m.startswith(late));"
+        "print(loaded); raise SystemExit(1 if loaded else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_indexing_progress_says_when_a_batch_is_being_committed() -> None:
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        corpus = screen.query_one("#status-corpus")
+        event = {"event": "progress", "done": 1200, "total": 100635, "bytes": 10, "total_bytes": 99}
+        screen.indexer.follow({**event, "phase": "indexing"})
+        assert "indexing 1,200/100,635" in str(corpus.render()) and "committing" not in str(corpus.render())
+        screen.indexer.follow({**event, "phase": "committing"})
+        assert str(corpus.render()).endswith("indexing 1,200/100,635 · committing")
+
+
+async def test_what_waits_for_the_first_frame_waits_for_the_apps_mount_to_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The app's mount is one batch, painted only when it ends: work started from the screen's own
+    # after-refresh callbacks ran inside it, before anything was on screen (0.05 s of the paint).
+    seen: list[bool] = []
+    mount = MainScreen._mount_reader
+
+    async def recorded(self: MainScreen) -> None:
+        seen.append(self.app.is_mounted)
+        await mount(self)
+
+    monkeypatch.setattr(MainScreen, "_mount_reader", recorded)
+    async with app_for().run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: bool(seen))
+    assert seen == [True]

@@ -27,7 +27,8 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from tests.ui.helpers import SIZE, app_for, main_screen, ready, search, settle, wait_until
-from tui.core.annotations import Annotation, AnnotationStore, reference
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, reference
 from tui.core.discovery import SourceFile
 from tui.core.documents import Document, read_document
 from tui.core.paths import Paths

@@ -16,7 +16,8 @@ from textual.widgets import Checkbox, DataTable, Input, Select
 
 from tests.seeds import CHINA
 from tests.ui.helpers import SIZE, app_for, ready, search, wait_until
-from tui.core.annotations import Annotation, AnnotationStore
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation
 from tui.core.labels import LabelSet, labels_file, load_labels, save_labels
 from tui.core.paths import Paths, bundled_seeds
 from tui.ui.screens.help import HelpScreen

@@ -112,12 +112,14 @@ def test_a_layout_sanitizing_by_chunk_draws_what_the_whole_display_draws(
 
 
 @given(DOCUMENTS, st.booleans())
-def test_a_layout_takes_the_chunks_prepared_for_its_text(text: str, markdown: bool) -> None:
+def test_a_layout_carries_on_the_cut_prepared_for_its_text(text: str, markdown: bool) -> None:
     document.prepare(text, markdown)
     prepared = DocumentLayout(text, None, 40, markdown)
+    assert prepared._cutter is document._prepared[markdown]
     cut_now = DocumentLayout("".join(list(text)), None, 40, markdown)  # an equal text, another object
-    assert prepared.chunks == cut_now.chunks and prepared._references == cut_now._references
-    assert prepared.chunks is document._prepared[markdown].chunks
+    assert (cut_now._cutter is prepared._cutter) == (cut_now.text is text)  # ("" is one object)
+    assert prepared.chunks == cut_now.chunks
+    assert prepared._cutter.references == cut_now._cutter.references
 
 
 @given(DOCUMENTS, st.booleans())

@@ -16,6 +16,7 @@ from tui.ui.text import markdown, navigate
 from tui.ui.text.blocks import markdown_chunks, plain_chunks
 from tui.ui.text.document import DocumentLayout
 from tui.ui.text.find import FindError, Targets, describe, find_all, parse
+from tui.ui.text.markdown_blocks import ChunkRenderer
 from tui.ui.text.rows import NOWHERE, Row
 from tui.ui.widgets import motions
 
@@ -301,7 +302,7 @@ def test_a_block_that_cannot_be_mapped_is_shown_as_its_source() -> None:
     text = "a | b\n-|-\nx | y\n"  # a table without outer pipes maps fine; break it by hand:
     rows = render(text)
     check_map(text, rows)
-    broken = markdown._Chunk(text, text, 0, len(text), 40)
+    broken = ChunkRenderer(text, text, 0, len(text), 40)
     assert shown(broken.lines_as_source(0, 3)) == ["a | b", "-|-", "x | y"]
 
 

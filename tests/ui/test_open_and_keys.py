@@ -34,7 +34,8 @@ from tests.ui.helpers import (
     type_ahead,
     wait_until,
 )
-from tui.core.annotations import Annotation, AnnotationStore, reference
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, reference
 from tui.core.discovery import SourceFile
 from tui.core.documents import Document, read_document
 from tui.core.library import Library
@@ -58,7 +59,7 @@ class GatedIndex:
         self.hold_first = hold_first
         self.gate = threading.Event()
 
-    def search(self, query: str, limit: int, sort: str) -> Any:
+    def search(self, query: str, limit: int = 20, sort: str = "relevance") -> Any:
         if self.hold_first or limit > search_module.FIRST_PAGE:
             self.gate.wait(timeout=60)
         return self.index.search(query, limit=limit, sort=sort)
@@ -186,6 +187,7 @@ async def test_a_query_and_enter_typed_ahead_on_a_new_corpus_open_its_top_result
     async with app_for([corpus]).run_test(size=SIZE) as pilot:
         type_ahead(pilot.app, "slash", *"conflux", "enter")  # before any index exists
         screen = main_screen(pilot)
+        await wait_until(pilot, lambda: screen.reader_mounted)  # just after the first frame
         reader = screen.query_one(Reader)
         await wait_until(pilot, lambda: reader.doc_id == BELT)
         assert screen.query_one("#search", Input).value == "conflux"

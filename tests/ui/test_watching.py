@@ -22,10 +22,9 @@ from tui.core import watching as core_watching
 from tui.core.library import Library
 from tui.core.paths import Paths
 from tui.core.watching import Batch
-from tui.ui.controllers import watcher
+from tui.ui.controllers import catalog_loading, watcher
 from tui.ui.controllers.listing import Corpus
 from tui.ui.controllers.watcher import WATCH_VARIABLE, FileWatcher, enabled_by_environment
-from tui.ui.screens import main
 from tui.ui.screens.main import MainScreen
 from tui.ui.widgets.document_list import DocumentList
 from tui.ui.widgets.reader import Reader
@@ -245,7 +244,7 @@ async def test_a_burst_of_changes_is_one_batch_one_survey_one_indexer_run_and_no
     monkeypatch.setattr(watcher, "QUIET_MS", 600)
     walks: list[object] = []
     monkeypatch.setattr(core_watching, "discover", lambda paths: walks.append(paths) or ([], []))
-    monkeypatch.setattr(main, "discover_entries", lambda library: walks.append(library) or [])
+    monkeypatch.setattr(catalog_loading, "discover_entries", lambda library: walks.append(library) or [])
     async with app_for([corpus]).run_test(size=SIZE) as pilot:
         screen = await watched(pilot, corpus)
         walks.clear()  # the start-up listing and the probe's folder

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timezone
 from typing import Any
 
-from tui.core.storage import load_yaml_safely
+from tui.core.safe_yaml import load_yaml_safely
 
 FORMAT_VERSION = 1
 HEADER = "# lectern annotations: YAML, one annotation a line (JSON-style flow mappings, fast to read)\n"
@@ -159,7 +159,7 @@ def load_yaml(text: str) -> Any:
     """Parse an annotation file: the fast line reader for files lectern wrote, else YAML.
 
     Either way no YAML tag is honoured: the fallback is the shared bounded safe loader
-    (``tui.core.storage.load_yaml_safely``: libyaml's SafeLoader, aliases and nesting bounded).
+    (``tui.core.safe_yaml.load_yaml_safely``: libyaml's SafeLoader, aliases and nesting bounded).
     """
     fast = load_lines(text)
     return fast if fast is not None else load_yaml_safely(text)

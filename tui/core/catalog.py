@@ -13,7 +13,7 @@ its size, mtime and CRC-32. The indexer saves it after each commit, in one SQLit
 (rows and header together, or neither); a run killed between the commit and the save leaves a
 catalog one generation behind, which the next run notices and repairs from the index's stored
 entries. The start-up check trusts an index whose files are as listed (a ``stat`` each); a
-searcher checks each file's CRC once before it believes it (``verify_files``), so a damaged
+searcher checks each file's CRC once before it believes it (``index_files.verify_files``), so a damaged
 file is found even when its size and mtime were kept.
 
 The catalog's own damage is noticed too: SQLite reports a damaged structure, and every row
@@ -32,22 +32,21 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tui.core.discovery import SourceFile
-from tui.core.documents import Document
 from tui.core.faults import checkpoint
-from tui.core.search import VOCABULARY_NAME, backend
+from tui.core.index_files import FileState, index_stats, same_stats
+from tui.core.search import backend
+
+if TYPE_CHECKING:
+    from tui.core.documents import Document
 
 CATALOG_NAME = "catalog.db"
 OLD_CATALOG_NAME = "catalog.json"
 """The JSON catalog of earlier versions: deleted when an index is wiped (its index is rebuilt)."""
 FORMAT = 1
 """The layout of the database below; another one is not read (the index is rebuilt)."""
-_CHUNK = 1 << 20
-
-FileState = list[int]
-"""A file of the index as [size, mtime_ns, crc32]."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +205,21 @@ _shared: dict[Any, Any] = {}
 entries hold some thousand distinct values, and a string each would be 20 MB more."""
 
 
-def _share(value: Any) -> Any:
+COLUMN = {name: index for index, name in enumerate(_FIELDS)}
+"""Where each of ``Entry``'s fields is in a row's values (``View.changed_values``; tags as text)."""
+
+
+def checked(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The values of a row of ``_ENTRY_COLUMNS`` (``COLUMN`` says which is where), checked
+    against its CRC (CatalogDamaged when it fails)."""
+    values = row[:-1]
+    if _crc(values) != row[-1]:
+        raise CatalogDamaged(f"the catalog row of {row[0]!r} is damaged")
+    return values
+
+
+def share(value: Any) -> Any:
+    """One copy of a value many rows hold (a date, a source): see ``_shared``."""
     if len(_shared) > 200_000:  # a bound, whatever the corpus
         _shared.clear()
     return _shared.setdefault(value, value)
@@ -214,19 +227,16 @@ def _share(value: Any) -> Any:
 
 def entry_of(row: tuple[Any, ...]) -> Entry:
     """An entry from a row of ``_ENTRY_COLUMNS``, checked (CatalogDamaged when it fails its CRC)."""
-    values = row[:-1]
-    if _crc(values) != row[-1]:
-        raise CatalogDamaged(f"the catalog row of {row[0]!r} is damaged")
-    fields_ = list(values)
+    fields_ = list(checked(row))
     for index in _SHARED_FIELDS:
-        fields_[index] = _share(fields_[index])
+        fields_[index] = share(fields_[index])
     tags = fields_[_TAGS]
     fields_[_TAGS] = _shared.get(("tags", tags)) or _share_tags(tags)
     return Entry(*fields_)
 
 
 def _share_tags(text: str) -> tuple[str, ...]:
-    tags = tuple(_share(tag) for tag in _tags_of(text))
+    tags = tuple(share(tag) for tag in _tags_of(text))
     _shared[("tags", text)] = tags
     return tags
 
@@ -455,7 +465,7 @@ class Catalog:
             return False
         stats = index_stats(folder)  # one listing serves both: the TOC's name carries the generation
         generation = backend().generation(Path(name).name for name in stats)
-        return self.generation == generation and _same_stats(self.files, stats)
+        return self.generation == generation and same_stats(self.files, stats)
 
 
 def busy(error: BaseException) -> bool:
@@ -541,10 +551,17 @@ class View:
         query = f"SELECT {_ENTRY_COLUMNS} FROM documents {SORTS[sort]} LIMIT ? OFFSET ?"
         return [entry_of(row) for row in self._db.execute(query, (limit, offset))]
 
-    def changed(self, since: int = 0) -> list[Entry]:
-        """The entries written by the saves after ``since`` (every entry for 0), checked."""
+    def changed(self, since: int = 0) -> Iterator[Entry]:
+        """The entries written by the saves after ``since`` (every entry for 0), checked, one at a
+        time: a caller keeping less than each entry never holds 100,000 of them at once."""
         query = f"SELECT {_ENTRY_COLUMNS} FROM documents WHERE seq > ?"
-        return [entry_of(row) for row in self._db.execute(query, (since,))]
+        return (entry_of(row) for row in self._db.execute(query, (since,)))
+
+    def changed_values(self, since: int = 0) -> Iterator[tuple[Any, ...]]:
+        """``changed``'s rows as their checked values (``COLUMN``), no entry built: for a reader
+        that keeps a few fields of 100,000 rows (the list), a third less work than ``changed``."""
+        query = f"SELECT {_ENTRY_COLUMNS} FROM documents WHERE seq > ?"
+        return (checked(row) for row in self._db.execute(query, (since,)))
 
     def ids(self) -> set[str]:
         """Every document id."""
@@ -574,81 +591,3 @@ def _files_of(header: dict[str, Any]) -> dict[str, FileState] | None:
         isinstance(v, list) and len(v) == 3 and all(type(n) is int for n in v) for v in files.values()
     )
     return files if valid else None
-
-
-def toc_generation(folder: Path) -> int | None:
-    """The newest generation of the index in ``folder``, from its file names (no engine import)."""
-    try:
-        return backend().generation(os.listdir(folder / backend().folder))
-    except OSError:
-        return None
-
-
-def index_stats(folder: Path) -> dict[str, tuple[int, int]]:
-    """Size and mtime of every file of the index in ``folder`` by its name relative to the folder
-    (the backend's files and the spelling vocabulary; lock and temp files aside)."""
-    found: dict[str, tuple[int, int]] = {}
-    engine = backend().folder
-    for sub in (folder / engine, folder):
-        prefix = "" if sub == folder else f"{engine}/"
-        try:
-            with os.scandir(sub) as entries:
-                for entry in entries:
-                    if _is_index_file(entry.name, sub == folder) and entry.is_file():
-                        stat = entry.stat()
-                        found[prefix + entry.name] = (stat.st_size, stat.st_mtime_ns)
-        except OSError:
-            continue
-    return found
-
-
-def _is_index_file(name: str, top: bool) -> bool:
-    if top:
-        return name == VOCABULARY_NAME
-    return "LOCK" not in name.upper() and not name.endswith(".tmp")
-
-
-def index_files(folder: Path, known: Mapping[str, FileState] | None = None) -> dict[str, FileState]:
-    """``index_stats`` with each file's CRC-32; read only for files not already ``known`` with
-    the same size and mtime (the backend never rewrites a file under the same name)."""
-    found: dict[str, FileState] = {}
-    for name, (size, mtime) in index_stats(folder).items():
-        previous = (known or {}).get(name)
-        if previous is not None and previous[:2] == [size, mtime]:
-            found[name] = previous
-            continue
-        crc = file_crc(folder / name)
-        if crc is not None:
-            found[name] = [size, mtime, crc]
-    return found
-
-
-def file_crc(path: Path) -> int | None:
-    """The CRC-32 of a file's bytes, or None when it cannot be read."""
-    crc = 0
-    try:
-        with open(path, "rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                crc = zlib.crc32(chunk, crc)
-    except OSError:
-        return None
-    return crc
-
-
-def verify_files(folder: Path, files: Mapping[str, FileState], names: list[str] | None = None) -> str | None:
-    """Read each listed file (or only ``names``) and compare size and CRC: the first problem
-    as a sentence, or None when every file is as it was written."""
-    for name in names if names is not None else sorted(files):
-        size, _, crc = files[name]
-        path = folder / name
-        try:
-            actual = path.stat().st_size
-        except OSError:
-            return f"index file {name} is missing"
-        if actual != size or file_crc(path) != crc:
-            return f"index file {name} is damaged (its size or checksum changed)"
-    return None
-
-
-def _same_stats(files: Mapping[str, FileState], stats: Mapping[str, tuple[int, int]]) -> bool:
-    return files.keys() == stats.keys() and all(tuple(files[n][:2]) == stats[n] for n in stats)

@@ -22,6 +22,8 @@ EXTENSIONS = TEXT_EXTENSIONS | formats.SUFFIXES
 SAVED_PAGE_FOLDER = "_files"
 """A browser saves a page ``name.html`` with its images and frames in ``name_files/``: that folder
 belongs to the page, and is not walked for documents."""
+
+
 class _PathField:
     """``SourceFile.path``, made a ``Path`` when first read.
 

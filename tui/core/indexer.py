@@ -3,46 +3,43 @@
 Run as ``python -m tui.core.indexer --index-dir DIR [--rebuild] PATH...``; it reports progress
 as JSON lines on stdout (see ``Event`` kinds below). A child process keeps indexing off the
 interpreter that draws the UI (a thread would starve Textual through the GIL) and avoids
-starting multiprocessing from inside a running app. ``run`` is the synchronous client used by
-the command line; the UI reads the same lines with an async worker.
+starting multiprocessing from inside a running app. ``tui.core.indexer_client`` is the parent's
+side: it starts this process (``command``) and reads its lines.
 
-The start-up check needs no writer when nothing changed: the catalog (size, mtime, sha256 of
-every indexed file) is compared with a fresh discovery. Changed documents are re-indexed in
-batches, each committed and recorded in the catalog, so a partial index is searchable early.
+The start-up check (``index_check``) needs no writer when nothing changed, and the plan
+(``index_plan``) compares the catalog (size, mtime, sha256 of every indexed file) with a fresh
+discovery. Changed documents are re-indexed here in batches, each committed and recorded in the
+catalog, so a partial index is searchable early.
 
 Events, one JSON object per line, each with an ``event`` key:
 ``start`` (total, bytes, rebuilt), ``skipped`` (path, reason), ``problem`` (path, problem),
-``progress`` (done, total, bytes, total_bytes), ``commit`` (documents), ``done`` (the report),
-``error`` (message, and ``index``: whether the index as it was can still be searched).
+``progress`` (phase, done, total, bytes, total_bytes: see ``index_progress``), ``commit``
+(documents), ``done`` (the report), ``error`` (message, and ``index``: whether the index as it
+was can still be searched).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import gc
 import json
 import os
-import shutil
-import sqlite3
 import sys
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui.core import catalog as catalog_format
-from tui.core import formats
-from tui.core.annotations import FILE_SUFFIX, AnnotationStore, path_digest
-from tui.core.catalog import Catalog, Entry, Signature
+from tui.core.catalog import Catalog, Entry
 from tui.core.discovery import Skipped, SourceFile, discover
 from tui.core.documents import Document, read_document
 from tui.core.faults import checkpoint
-from tui.core.paths import Paths
+from tui.core.index_check import check_index, record, remove_stale_temp_files, wipe
+from tui.core.index_plan import Notes, Plan, make_plan
+from tui.core.index_progress import Progress
 from tui.core.search import VOCABULARY_NAME, backend
-from tui.core.search.types import IndexUnavailable
 
 Emit = Callable[[dict[str, Any]], None]
 FIRST_BATCH_BYTES = 1_000_000
@@ -81,122 +78,6 @@ class Report:
     seconds: float = 0.0
 
 
-@dataclass
-class Plan:
-    """The difference between the catalog and the files on disk."""
-
-    catalog: Catalog
-    to_read: list[SourceFile]
-    removed: list[str]
-    unchanged: int
-    skipped: list[Skipped]
-
-
-def make_plan(
-    catalog: Catalog, sources: list[SourceFile], skipped: list[Skipped], notes: Notes | None = None
-) -> Plan:
-    """Compare without reading: a file whose path, size, mtime and annotations match is unchanged
-    (and, for a converted format, whose indexed text is what the current converter makes of it).
-
-    Per unchanged text file, a dict look-up and ``Signature.matches`` (no ``Path`` is made), so
-    the start-up check of 100,000 unchanged files costs little more than listing them.
-    """
-    signatures = catalog.signatures
-    present = {s.id for s in sources}
-    removed = [doc_id for doc_id in signatures if doc_id not in present]
-    converted = Paths.from_environment().converted
-    annotations = notes.signature_at if notes is not None and notes.has_files() else None
-    formats_by_suffix: dict[str, bool] = {}
-    to_read: list[SourceFile] = []
-    for source in sources:
-        entry = signatures.get(source.id)
-        if entry is None or not entry.matches(source):
-            to_read.append(source)
-            continue
-        location = source.location
-        suffix = location[location.rfind(".") :]
-        is_converted = formats_by_suffix.get(suffix)
-        if is_converted is None:
-            is_converted = formats_by_suffix[suffix] = formats.format_of(location) is not None
-        if is_converted and not _current(entry, source, converted):
-            to_read.append(source)
-            continue
-        if notes is not None and entry.annotations != (annotations(location) if annotations else ""):
-            to_read.append(source)
-    unchanged = len(sources) - len(to_read)
-    return Plan(catalog, to_read, removed, unchanged, skipped)
-
-
-def _current(entry: Signature, source: SourceFile, converted: Path) -> bool:
-    """Whether the indexed text of a converted file is what the current converter makes of it
-    (a new converter version re-indexes the file)."""
-    return formats.current_sha256(source.path, source.size, source.mtime_ns, converted) == entry.sha256
-
-
-class Notes:
-    """The user's annotation notes and tags, read (never repaired) from the annotation store."""
-
-    def __init__(self, folder: Path) -> None:
-        self.store = AnnotationStore(folder, keep_aside=False)
-        self._files = _file_stats(folder)
-        """Listed once: most documents have no annotation file, and a stat per document adds up."""
-
-    def has_files(self) -> bool:
-        """Whether the store holds any file: if not, every document's signature is ''."""
-        return bool(self._files)
-
-    def signature(self, path: Path | str) -> str:
-        """Changes whenever the document's annotation file does ('' when it has none)."""
-        if not self._files:
-            return ""
-        found = self._files.get(self.store.file_for(path).name)
-        return f"{found[0]}:{found[1]}" if found else ""
-
-    def signature_at(self, location: str) -> str:
-        """``signature`` of the document whose path is ``location`` (``str`` of its ``Path``).
-
-        The start-up check asks for every document, and a file name (``AnnotationStore.file_for``:
-        a ``Path``, its absolute form, a sha256 and a pattern) costs some 8 µs: 0.8 s for 100,000
-        documents as soon as one is annotated. A file name ends with the digest of the absolute
-        path, so for an absolute ``location`` (its own absolute form) the digest alone (1 µs)
-        rules out the documents no file names; the others are asked as ``signature`` asks.
-        """
-        if not self._files:
-            return ""
-        if os.path.isabs(location) and path_digest(location) not in self._digests:
-            return ""
-        return self.signature(location)
-
-    @functools.cached_property
-    def _digests(self) -> frozenset[str]:
-        """The path digests that end the names of the store's files (``name-<digest>.yaml``)."""
-        tail, digest = len(FILE_SUFFIX), len(path_digest(""))
-        return frozenset(
-            name[-tail - digest : -tail]
-            for name in self._files
-            if name.endswith(FILE_SUFFIX) and len(name) > tail + digest
-        )
-
-    def of(self, doc: Document) -> tuple[str, tuple[str, ...]]:
-        """The notes (one text) and the tags of a document's annotations."""
-        found = self.store.load(doc.path)
-        if found is None:
-            return "", ()
-        notes = "\n".join(a.note for a in found.annotations if a.note)
-        return notes, tuple(dict.fromkeys(t for a in found.annotations for t in a.tags))
-
-
-def _file_stats(folder: Path) -> dict[str, tuple[int, int]]:
-    """(mtime_ns, size) of each file in ``folder`` by name; empty when it cannot be read."""
-    found: dict[str, tuple[int, int]] = {}
-    with contextlib.suppress(OSError), os.scandir(folder) as entries:
-        for entry in entries:
-            with contextlib.suppress(OSError):
-                stat = entry.stat()
-                found[entry.name] = (stat.st_mtime_ns, stat.st_size)
-    return found
-
-
 def sync(
     folder: Path, roots: Sequence[Path], rebuild: bool, emit: Emit, annotations: Path | None = None
 ) -> Report:
@@ -226,7 +107,7 @@ def sync(
     emit({"event": "start", "total": len(plan.to_read), "bytes": total_bytes, "rebuilt": report.rebuilt})
     _write_changes(folder, plan, report, emit, total_bytes, notes)
     if not catalog.describes(folder):  # the next start-up can trust the index as it stands now
-        _record(folder, catalog)
+        record(folder, catalog)
     report.documents = len(catalog)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
@@ -249,140 +130,32 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def check_index(folder: Path) -> tuple[Catalog | None, str | None, str | None]:
-    """The catalog proven to describe the index in ``folder``: (catalog, None, repair note); or
-    (None, why the index must be rebuilt, None).
-
-    Cheap when nothing changed: one ``stat`` per index file, no Whoosh. Otherwise the index is
-    opened, files the catalog knows are checked byte for byte (CRC), files of interrupted runs
-    are deleted, and the entries are read back from the documents the index holds (a run killed
-    after a commit left the catalog behind; an outside copy may have replaced the index).
-    """
-    if not (folder / backend().folder).exists():
-        had_one = (folder / catalog_format.CATALOG_NAME).exists()
-        return None, "index folder missing" if had_one else "no index yet", None
-    try:
-        catalog = Catalog.read(folder, write=True)
-    except FileNotFoundError:
-        return None, "index catalog missing or damaged", None
-    except Exception as error:  # any failure to believe it (sqlite3, a CRC, a value): set aside, rebuilt
-        if catalog_format.busy(error):
-            raise  # not damage: this run fails, and the index is searched as it is
-        catalog_format.set_aside(folder)
-        return None, "index catalog missing or damaged", None
-    version = backend().schema_version
-    if catalog.schema != version:
-        return None, f"index format changed (version {catalog.schema} -> {version})", None
-    if catalog.describes(folder):
-        return catalog, None, None
-
-    try:
-        backend().collect_garbage(folder)
-        backend().check(folder)
-        stored = backend().stored_entries(folder)
-    except IndexUnavailable as error:
-        return None, f"index was unreadable ({error})", None
-    files = catalog.files or {}
-    known = [name for name in catalog_format.index_stats(folder) if name in files]
-    problem = catalog_format.verify_files(folder, files, known)
-    if problem is not None:
-        return None, f"index was unreadable ({problem})", None
-    entries = _entries_of(stored)
-    if entries is None:
-        return None, "index was unreadable (a document was indexed twice)", None
-    note = None
-    try:
-        same = entries == catalog.entries
-    except (catalog_format.CatalogDamaged, sqlite3.Error):  # a damaged row: the index's records win
-        same = False
-    if not same:
-        note = f"catalog rebuilt from the index ({len(entries)} documents; a run was interrupted)"
-        catalog.replace(entries)
-    _record(folder, catalog)
-    return catalog, None, note
-
-
-def _entries_of(stored: list[tuple[str, str]]) -> dict[str, Entry] | None:
-    """Catalog entries from the index's stored records; None when an id is there twice or a
-    record cannot be read."""
-    entries: dict[str, Entry] = {}
-    for doc_id, record in stored:
-        if doc_id in entries:
-            return None
-        try:
-            fields = json.loads(record)
-            entries[doc_id] = Entry(id=doc_id, **{**fields, "tags": tuple(fields["tags"])})
-        except (ValueError, TypeError, KeyError):
-            return None
-    return entries
-
-
-def wipe(folder: Path) -> Catalog:
-    """An empty index and catalog. The catalog goes first: a run killed half-way through never
-    leaves a catalog that claims documents over a wiped index."""
-
-    catalog_format.remove(folder)
-    checkpoint("wipe")
-    (folder / VOCABULARY_NAME).unlink(missing_ok=True)
-    backend().create(folder)
-    catalog = Catalog(backend().schema_version, {})
-    _record(folder, catalog)
-    return catalog
-
-
-def _record(folder: Path, catalog: Catalog) -> None:
-    """Save the catalog as the description of the index's current generation and files."""
-    catalog.generation = catalog_format.toc_generation(folder)
-    catalog.files = catalog_format.index_files(folder, catalog.files)
-    catalog.save(folder)
-
-
-def remove_stale_temp_files(folder: Path) -> None:
-    """Temp files of a killed run (the indexer holds the writer lock: none is in use)."""
-    for sub in (folder, folder / backend().folder):
-        with contextlib.suppress(OSError):
-            for path in sub.iterdir():
-                if not path.name.endswith(".tmp"):
-                    continue
-                if path.is_dir():  # Whoosh's own temp folder
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
-
-
 def _write_changes(
     folder: Path, plan: Plan, report: Report, emit: Emit, total_bytes: int, notes: Notes | None
 ) -> None:
     catalog = plan.catalog
     removals = list(plan.removed)
-    done = done_bytes = 0
+    done = 0
     signatures: dict[str, str] = {}
     pace = Pace()
+    progress = Progress(emit, len(plan.to_read), total_bytes)
     for batch in _batches(plan.to_read, pace):
         started = time.perf_counter()
-        docs = _read_batch(batch, catalog, report, emit, notes, removals, signatures)
+        batch_bytes = sum(s.size for s in batch)
+        progress.batch(len(batch), batch_bytes)
+        docs = _read_batch(_told(batch, progress), catalog, report, emit, notes, removals, signatures)
         if docs or removals:
             last = done + len(batch) >= len(plan.to_read)
-            _commit(folder, catalog, report, docs, removals, notes, signatures, last)
+            _commit(folder, catalog, report, docs, removals, notes, signatures, last, progress)
             removals = []
             emit({"event": "commit", "documents": len(catalog)})
-        batch_bytes = sum(s.size for s in batch)
         pace.measured(batch_bytes, time.perf_counter() - started)
         done += len(batch)
-        done_bytes += batch_bytes
-        emit(
-            {
-                "event": "progress",
-                "done": done,
-                "total": len(plan.to_read),
-                "bytes": done_bytes,
-                "total_bytes": total_bytes,
-            }
-        )
+        progress.committed()
     if removals:
         _commit(folder, catalog, report, [], removals, None, signatures, True)
     if plan.to_read or report.removed:
-        _record(folder, catalog)  # entries touched but not re-indexed
+        record(folder, catalog)  # entries touched but not re-indexed
 
 
 def _commit(
@@ -394,6 +167,7 @@ def _commit(
     notes: Notes | None,
     signatures: dict[str, str],
     merge: bool,
+    progress: Progress | None = None,
 ) -> None:
     """One index commit (and the new words in the vocabulary), then the catalog saved as its
     description.
@@ -405,6 +179,8 @@ def _commit(
     entries = {doc.id: Entry.of(doc, signatures.get(doc.id, "")) for doc in docs}
     replaced = [d.id for d in docs if d.id in catalog]
     parallel = sum(len(d.text) for d in docs) >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
+    if progress is not None:
+        progress.analysing(len(docs))
     checkpoint("before-commit")
     vocabulary = backend().write(
         folder,
@@ -414,6 +190,7 @@ def _commit(
         merge=merge,
         notes=notes.of if notes else None,
         records={doc_id: json.dumps(entry.record(), ensure_ascii=False) for doc_id, entry in entries.items()},
+        progress=progress.analysed if progress is not None else None,
     )
     checkpoint("after-commit")
     if vocabulary:  # fuzzy terms expand through it: current with every commit, not only at the end
@@ -427,12 +204,12 @@ def _commit(
         else:
             report.indexed += 1
         catalog.put(entries[doc.id])
-    _record(folder, catalog)
+    record(folder, catalog)
     checkpoint("after-catalog")
 
 
 def _read_batch(
-    batch: list[SourceFile],
+    batch: Iterable[SourceFile],
     catalog: Catalog,
     report: Report,
     emit: Emit,
@@ -460,6 +237,16 @@ def _read_batch(
             emit({"event": "problem", "path": str(doc.path), "problem": problem})
         docs.append(doc)
     return docs
+
+
+def _told(batch: list[SourceFile], progress: Progress) -> Iterator[SourceFile]:
+    """The batch's files one by one, ``progress`` told of each once the reader is done with it
+    (its next ``next``), whichever way the reader went on."""
+    size = 0
+    for read, source in enumerate(batch, 1):
+        yield source
+        size += source.size
+        progress.read(read, size)
 
 
 class Pace:
@@ -593,76 +380,6 @@ and drops the current folder (``''``, which ``-c`` puts first)."""
 
 def _package_root() -> str:
     return str(Path(__file__).resolve().parents[2])  # tui/core/indexer.py -> the folder holding tui/
-
-
-def parse_event(line: str) -> dict[str, Any] | None:
-    """One line of the child's output as an event, or None for anything else."""
-    try:
-        event = json.loads(line)
-    except ValueError:
-        return None
-    return event if isinstance(event, dict) and "event" in event else None
-
-
-GRACE_SECONDS = 5.0
-"""How long a child asked to stop (SIGINT) may take to let go of its locks before it is killed."""
-
-
-def run(
-    index_dir: Path, paths: Sequence[Path], rebuild: bool = False, annotations: Path | None = None
-) -> Generator[dict[str, Any], None, None]:
-    """Run the indexer child process and yield its events; ends with ``done`` or ``error``.
-
-    Closing the generator early (or an exception in the caller) stops the child: it never
-    outlives the run that started it.
-    """
-    import subprocess  # only the parent runs the child
-
-    with subprocess.Popen(
-        command(index_dir, paths, rebuild, annotations),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-    ) as child:
-        assert child.stdout is not None and child.stderr is not None
-        finished = False
-        try:
-            for line in child.stdout:
-                event = parse_event(line)
-                if event is not None:
-                    finished = finished or event["event"] in ("done", "error")
-                    yield event
-        finally:
-            if not finished or child.poll() is None:
-                stop(child)
-        errors = child.stderr.read()
-        code = child.wait()
-    if not finished:
-        detail = errors.strip().splitlines()[-1] if errors.strip() else f"exit code {code}"
-        yield {"event": "error", "message": f"indexer stopped unexpectedly: {detail}"}
-
-
-def stop(child: Any) -> None:
-    """Stop a child indexer. A Ctrl-C at a terminal reached it too, so first it has a moment to
-    stop by itself; then it gets SIGINT, so it unwinds and lets go of its locks; it is killed
-    after ``GRACE_SECONDS``, or at once on a second Ctrl-C."""
-    import signal
-    import subprocess
-
-    steps = ((None, 0.25), (signal.SIGINT if os.name == "posix" else signal.SIGTERM, GRACE_SECONDS))
-    try:
-        for signum, seconds in steps:
-            if signum is not None:
-                child.send_signal(signum)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(timeout=seconds)
-                return
-    except BaseException:  # a second Ctrl-C: no more waiting
-        pass
-    child.kill()
-    child.wait()
 
 
 if __name__ == "__main__":

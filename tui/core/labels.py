@@ -33,11 +33,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tui.core.colors import COLORS
 from tui.core.paths import corpus_key
-from tui.core.storage import atomic_write_text, load_yaml_safely, set_aside
+from tui.core.storage import atomic_write_text, set_aside
 
 FOLDER = "labels"
 MAX_FILE_CHARS = 1024 * 1024
@@ -341,6 +339,10 @@ def _text(value: Any) -> str:
 def load_labels(path: Path) -> LabelFile:
     """The label set in ``path`` (none when there is no file); a file that does not parse is set
     aside and reported, one with labels that cannot be used is reported and left as it is."""
+    import yaml  # loaded with the label set, after the first frame, not with the reading room
+
+    from tui.core.safe_yaml import load_yaml_safely
+
     try:
         stat = path.stat()
         with open(path, encoding="utf-8") as handle:
@@ -370,6 +372,8 @@ def _set_aside(path: Path, reason: str) -> LabelFile:
 
 
 def _reason(error: BaseException) -> str:
+    import yaml
+
     if isinstance(error, yaml.MarkedYAMLError) and error.problem:
         mark = error.problem_mark
         return error.problem + (f" at line {mark.line + 1}" if mark is not None else "")
@@ -386,6 +390,8 @@ HEADER = """\
 
 def dump_labels(labels: LabelSet) -> str:
     """The file's text for ``labels``."""
+    import yaml
+
     entries = []
     for label in labels.labels:
         entry: dict[str, str] = {"name": label.name, "key": label.key, "color": label.color}

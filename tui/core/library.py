@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from tui.core.catalog import Catalog, CatalogDamaged, View
 from tui.core.discovery import SourceFile
-from tui.core.documents import Document, read_document
 from tui.core.paths import Paths, bundled_seeds
 
 if TYPE_CHECKING:
-    from tui.core.annotations import AnnotationSet, AnnotationStore, DocumentRef
+    from tui.core.annotation_store import AnnotationStore
+    from tui.core.annotations import AnnotationSet, DocumentRef
+    from tui.core.documents import Document
     from tui.core.search import SearchIndex
 
 
@@ -50,15 +51,15 @@ class Library:
 
     def annotation_store(self) -> AnnotationStore:
         """A store over ``annotations_dir``."""
-        from tui.core.annotations import AnnotationStore
+        from tui.core.annotation_store import AnnotationStore
 
         return AnnotationStore(self.annotations_dir)
 
     def update(self, rebuild: bool = False) -> Generator[dict[str, Any], None, None]:
         """Run the indexer child process; yields its events (see ``tui.core.indexer``)."""
-        from tui.core import indexer
+        from tui.core import indexer_client
 
-        return indexer.run(self.index_dir, self.inputs, rebuild, self.annotations_dir)
+        return indexer_client.run(self.index_dir, self.inputs, rebuild, self.annotations_dir)
 
     def update_command(self, rebuild: bool = False) -> list[str]:
         """The indexer's argv, for callers that run it themselves (the UI's async worker)."""
@@ -89,7 +90,7 @@ class Library:
         vanished or became unreadable, marked so (``AnnotationSet.document_status``): for the
         listings that must show them; exports and the reading room name only current documents.
         """
-        from tui.core.annotations import corpus_annotations
+        from tui.core.annotation_tracking import corpus_annotations
 
         roots = self.inputs if with_missing else ()
         return corpus_annotations(store, self.references(), lambda ref: read_text(ref.path), roots)
@@ -114,6 +115,8 @@ def load_text(path: str, sha256: str) -> str | None:
 
 
 def _read(path: str) -> Document | None:
+    from tui.core.documents import Document, read_document  # not needed to list a corpus
+
     file = Path(path)
     try:
         stat = file.stat()

@@ -55,7 +55,7 @@ class Paths:
 
     @property
     def annotations(self) -> Path:
-        """The annotation store (``tui.core.annotations``), shared by every corpus."""
+        """The annotation store (``tui.core.annotation_store``), shared by every corpus."""
         return self.data / "annotations"
 
     @property

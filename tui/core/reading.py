@@ -17,9 +17,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from tui.core.storage import atomic_write_text, load_yaml_safely, set_aside
+from tui.core.storage import atomic_write_text, set_aside
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,10 @@ class ReadingPositions:
         if self._loaded:
             return
         self._loaded = True
+        import yaml  # PyYAML when the positions are first asked for, after the first frame
+
+        from tui.core.safe_yaml import load_yaml_safely
+
         try:
             raw = load_yaml_safely(self.path.read_text(encoding="utf-8")) or {}
             if not isinstance(raw, dict):
@@ -99,4 +101,6 @@ class ReadingPositions:
             payload[doc_id] = {"top": position.top, "cursor": position.cursor}
             if doc_id == self._last:
                 payload[doc_id]["last"] = True
+        import yaml
+
         atomic_write_text(self.path, yaml.safe_dump(payload, allow_unicode=True))

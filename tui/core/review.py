@@ -25,7 +25,8 @@ from typing import Literal
 
 from tui.core.agreement import GOLD, Disagreement, Key, Pair, Span
 from tui.core.annotation_format import clean_tags
-from tui.core.annotations import Annotation, AnnotationStore, DocumentRef, now
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, DocumentRef, now
 
 Decision = Literal["first", "second", "both", "neither"]
 DECISIONS: tuple[Decision, ...] = ("first", "second", "both", "neither")

@@ -29,9 +29,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from tui.core.storage import atomic_write_text, load_yaml_safely, set_aside
+from tui.core.storage import atomic_write_text, set_aside
 
 MEASURE = 88
 """The reader's default measure: about the 66-90 characters a line that reads best, in cells."""
@@ -109,10 +107,18 @@ class Settings:
     def load(cls, path: Path) -> Settings:
         """Read ``path``; defaults when it is missing; set aside and report when it is broken."""
         try:
-            raw = load_yaml_safely(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return cls()
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        except (OSError, UnicodeDecodeError) as error:
+            return cls._broken(path, f"{type(error).__name__}: {error}".splitlines()[0])
+        import yaml  # PyYAML only when there is a file to read: it takes 6 ms to load
+
+        from tui.core.safe_yaml import load_yaml_safely
+
+        try:
+            raw = load_yaml_safely(text)
+        except yaml.YAMLError as error:
             return cls._broken(path, f"{type(error).__name__}: {error}".splitlines()[0])
         if raw is None:
             return cls()
@@ -210,4 +216,6 @@ class Settings:
             payload["annotator"] = self.annotator
         if not self.watch:
             payload["watch"] = False
+        import yaml
+
         atomic_write_text(path, yaml.safe_dump(payload, sort_keys=False, allow_unicode=True))

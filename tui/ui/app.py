@@ -9,7 +9,6 @@ Notifications are shown above the status line (``app.tcss``), which they never c
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from tui.core.paths import Paths
 from tui.core.reading import ReadingPositions
 from tui.core.sanitize import visible_line
 from tui.core.settings import Settings
+from tui.ui.collector import collect_again
 from tui.ui.commands import DocumentCommands
 from tui.ui.controllers.annotations import BINDINGS as ANNOTATION_KEYS
 from tui.ui.controllers.panes import BINDINGS as LAYOUT_KEYS
@@ -29,16 +29,14 @@ from tui.ui.controllers.search import BINDINGS as SEARCH_KEYS
 from tui.ui.messages import PanesChanged
 from tui.ui.screens.main import KEYS as MAIN_KEYS
 from tui.ui.screens.main import MainScreen
-from tui.ui.widgets.annotation_panel import AnnotationPanel
 from tui.ui.widgets.document_list import DocumentList
-from tui.ui.widgets.reader import Reader
 
 
 class LecternApp(App[None]):
     """lectern's reading room."""
 
     TITLE = "lectern"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "screens/main.tcss"]  # noqa: RUF012  (main.tcss: see MainScreen)
     COMMANDS = App.COMMANDS | {DocumentCommands}
     BINDINGS = [  # noqa: RUF012
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit (reading positions are kept)", show=False),
@@ -73,17 +71,19 @@ class LecternApp(App[None]):
             self.set_keymap(self.settings.keymap)
         # Awaited: the app reads no key (typed ahead, while it starts) before the reading room can
         # take it; its first paint is the reading room, never an empty screen that drops keys.
-        await self.push_screen(
-            MainScreen(
-                self.library,
-                self.positions,
-                self._open_first,
-                self.settings.colors,
-                self.settings.panes,
-                watch=None if self.settings.watch else False,  # None: as LECTERN_WATCH says
-                measure=self.settings.measure,
-            )
+        main = MainScreen(
+            self.library,
+            self.positions,
+            self._open_first,
+            self.settings.colors,
+            self.settings.panes,
+            watch=None if self.settings.watch else False,  # None: as LECTERN_WATCH says
+            measure=self.settings.measure,
         )
+        await self.push_screen(main)
+        # The app's mount is one batch, painted when it ends (after this method): these run
+        # after that first frame, not before it as the screen's own after-refresh callbacks do.
+        self.call_after_refresh(main.after_first_frame)
         self.call_after_refresh(collect_again)
         if self.settings.keymap:
             from tui.ui.screens.help import known_binding_ids  # the help screen loads when asked for
@@ -120,6 +120,8 @@ class LecternApp(App[None]):
         from tui.ui.screens.browser import AnnotationBrowser
         from tui.ui.screens.confirm import ConfirmDialog
         from tui.ui.screens.help import HelpScreen
+        from tui.ui.widgets.annotation_panel import AnnotationPanel
+        from tui.ui.widgets.reader import Reader
 
         main = [screen for screen in self.screen_stack if isinstance(screen, MainScreen)]
         groups: list[tuple[str, Iterable[object]]] = [
@@ -157,15 +159,6 @@ class LecternApp(App[None]):
             if isinstance(screen, MainScreen):
                 screen.remember_position_now()
         self.exit()
-
-
-def collect_again() -> None:
-    """After the first frame: turn the cyclic garbage collector back on if the command line
-    paused it for the start, first freezing what start-up made (modules, classes, styles, the
-    screen), which lives as long as the app, so no later collection walks it again."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
 
 
 def make_app(paths: Paths, inputs: Sequence[Path] = ()) -> LecternApp:

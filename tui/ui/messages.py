@@ -13,21 +13,21 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from tui.core.annotations import AnnotationSet, Opened
-    from tui.core.catalog import Entry
+    from tui.core.annotation_tracking import Opened
+    from tui.core.annotations import AnnotationSet
     from tui.core.documents import Document
     from tui.core.reading import Position
     from tui.core.search import Results
     from tui.core.settings import Panes
     from tui.core.watching import Batch, Found
-
+    from tui.ui.controllers.listing import Listed
 
 
 @dataclass
 class CatalogLoaded(Message):
     """The documents of the corpus are known (from the catalog or from discovery)."""
 
-    entries: list[Entry]
+    entries: list[Listed] | dict[str, Listed]
     partial: bool = False
     """True while indexing (or before it): entries not in this list are kept, not dropped."""
     total: int | None = None
@@ -135,7 +135,7 @@ class FilesSurveyed(Message):
     """What a burst of changes came to on disk: the files found, as list entries."""
 
     found: Found
-    entries: list[Entry]
+    entries: list[Listed]
     """Documents to list or refresh."""
     unreadable: list[str]
     """Ids of files found that are not readable documents (any more): they leave the list."""

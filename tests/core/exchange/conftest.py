@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.core.exchange.helpers import ALPHA, BETA, make_doc, on, with_annotations
-from tui.core.annotations import AnnotationStore
+from tui.core.annotation_store import AnnotationStore
 from tui.core.exchange import ExportDocument
 
 

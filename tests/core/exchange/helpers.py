@@ -8,7 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tui.core.annotations import Annotation, AnnotationStore, reference
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, reference
 from tui.core.documents import text_sha256
 from tui.core.exchange import ExportDocument, read_document_file
 from tui.core.exchange.w3c import W3C_CONTEXT

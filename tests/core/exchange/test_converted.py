@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 
 from tests.core.exchange.helpers import bare, on, with_annotations
 from tests.core.formats.builders import epub_bytes, pdf_bytes, xhtml
-from tui.core import indexer
-from tui.core.annotations import Annotation, AnnotationStore, reference
+from tui.core import index_check, indexer
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, reference
 from tui.core.catalog import CATALOG_NAME, Catalog, Entry
 from tui.core.discovery import SourceFile
 from tui.core.documents import Document, read_document
@@ -262,5 +263,5 @@ def test_the_catalog_keeps_the_author_and_loads_catalogs_saved_without_it(tmp_pa
     assert (tmp_path / CATALOG_NAME).exists()
     # An index record stored before the author was kept still makes an entry (no author yet).
     old = {k: v for k, v in entry.record().items() if k != "author"}
-    loaded = indexer._entries_of([(entry.id, json.dumps(old))])
+    loaded = index_check._entries_of([(entry.id, json.dumps(old))])
     assert loaded is not None and loaded[entry.id] == replace(entry, author="")

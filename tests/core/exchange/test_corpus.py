@@ -10,7 +10,8 @@ from pathlib import Path
 
 from tests.core.exchange.helpers import on, with_annotations
 from tui.core import indexer
-from tui.core.annotations import Annotation, AnnotationStore, reference
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, reference
 from tui.core.documents import text_sha256
 from tui.core.exchange import (
     ExportDocument,

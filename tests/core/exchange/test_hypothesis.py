@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.core.exchange.helpers import ALPHA, bare, hypothesis_row
-from tui.core.annotations import AnnotationStore
+from tui.core.annotation_store import AnnotationStore
 from tui.core.exchange import ExportDocument, import_annotations
 
 

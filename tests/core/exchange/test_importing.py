@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.core.exchange.helpers import ALPHA, bare, hypothesis_row, make_doc, on, store_state, w3c_annotation
-from tui.core.annotations import AnnotationStore
+from tui.core.annotation_store import AnnotationStore
 from tui.core.exchange import ExportDocument, ImportFormatError, export, file_uri, import_annotations
 from tui.core.exchange.w3c import W3C_CONTEXT
 

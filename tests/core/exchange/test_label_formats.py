@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.core.exchange.helpers import ALPHA, bare, from_store, make_doc, on, store_state, with_annotations
-from tui.core.annotations import Annotation, AnnotationStore, reference
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, reference
 from tui.core.documents import text_sha256
 from tui.core.exchange import (
     FOLDERS,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.core.exchange.helpers import bare, from_store
-from tui.core.annotations import AnnotationStore
+from tui.core.annotation_store import AnnotationStore
 from tui.core.exchange import ExportDocument, export, import_annotations
 
 

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.core.exchange.helpers import bare, make_doc, with_annotations
-from tui.core.annotations import Annotation, AnnotationStore, reference
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, reference
 from tui.core.documents import text_sha256
 from tui.core.exchange import ExportDocument, export, import_annotations, read_document_file
 

@@ -16,7 +16,8 @@ import pytest
 
 from tests.core.exchange.helpers import BETA, bare, from_store, on, w3c_annotation, with_annotations
 from tui.core.anchoring import Target
-from tui.core.annotations import AnnotationStore, reference
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import reference
 from tui.core.documents import text_sha256
 from tui.core.exchange import ExportDocument, export, file_uri, import_annotations, read_document_file
 from tui.core.exchange.w3c import W3C_CONTEXT

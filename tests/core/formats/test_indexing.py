@@ -13,7 +13,9 @@ import pytest
 from tests.core.formats.builders import epub_bytes, pdf_bytes, xhtml
 from tests.core.formats.upgraded import PREFACE
 from tui.core import indexer
-from tui.core.annotations import Annotation, AnnotationStore, open_annotations, reference
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotation_tracking import open_annotations
+from tui.core.annotations import Annotation, reference
 from tui.core.discovery import SourceFile
 from tui.core.documents import Document, read_document
 from tui.core.formats import FORMATS, worker

@@ -704,7 +704,7 @@ def test_read_body_is_the_document_text(corpus: Path) -> None:
 def test_yaml_is_loaded_safely() -> None:
     import yaml
 
-    from tui.core.storage import load_yaml_safely
+    from tui.core.safe_yaml import load_yaml_safely
 
     assert load_yaml_safely("title: x\ntags: [a, b]\ndate: 2020-01-02\n")["tags"] == ["a", "b"]
     with pytest.raises(yaml.YAMLError):
@@ -768,7 +768,8 @@ def test_a_segment_file_gone_mid_search_is_retried(ix: Index, monkeypatch: pytes
 
 
 def test_a_document_found_only_by_its_title_tags_or_notes_says_where(tmp_path: Path) -> None:
-    from tui.core.annotations import Annotation, AnnotationStore, reference
+    from tui.core.annotation_store import AnnotationStore
+    from tui.core.annotations import Annotation, reference
     from tui.core.documents import text_sha256
 
     corpus = tmp_path / "docs"

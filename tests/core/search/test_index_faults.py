@@ -20,7 +20,7 @@ import pytest
 
 from tests.core.fault_corpus import answers, make_corpus
 from tui.core import catalog as catalog_format
-from tui.core import indexer
+from tui.core import index_files, indexer
 from tui.core.faults import VARIABLE
 from tui.core.search.whoosh.writing import stored_entries
 
@@ -143,7 +143,7 @@ def test_a_commit_whose_catalog_was_lost_indexes_nothing_twice(
     index_dir = tmp_path / "index"
     assert run_indexer(index_dir, corpus, fault="after-commit@2:KILL") != 0
     catalog = catalog_format.Catalog.load(index_dir)
-    assert catalog is not None and catalog.generation != catalog_format.toc_generation(index_dir)
+    assert catalog is not None and catalog.generation != index_files.toc_generation(index_dir)
     events: list[dict[str, Any]] = []
     report = indexer.sync(index_dir, [corpus], False, events.append)
     assert report.repaired is not None and "catalog rebuilt from the index" in report.repaired
@@ -160,7 +160,7 @@ def test_a_catalog_save_killed_before_its_commit_is_repaired_from_the_index(
     index_dir = tmp_path / "index"
     assert run_indexer(index_dir, corpus, fault="catalog-write@3:KILL") != 0
     catalog = catalog_format.Catalog.load(index_dir)  # read-only, with the killed save's journal beside it
-    assert catalog is not None and catalog.generation != catalog_format.toc_generation(index_dir)
+    assert catalog is not None and catalog.generation != index_files.toc_generation(index_dir)
     report = indexer.sync(index_dir, [corpus], False, lambda _: None)
     assert report.repaired is not None and "catalog rebuilt from the index" in report.repaired
     assert answers(index_dir) == expected
@@ -219,7 +219,7 @@ def test_the_catalog_names_the_generation_and_every_file_it_describes(
     _, index_dir, _ = pristine
     catalog = catalog_format.Catalog.load(index_dir)
     assert catalog is not None and catalog.files is not None
-    assert catalog.generation == catalog_format.toc_generation(index_dir)
-    assert set(catalog.files) == set(catalog_format.index_stats(index_dir))
-    assert catalog_format.verify_files(index_dir, catalog.files) is None
+    assert catalog.generation == index_files.toc_generation(index_dir)
+    assert set(catalog.files) == set(index_files.index_stats(index_dir))
+    assert index_files.verify_files(index_dir, catalog.files) is None
     assert catalog.describes(index_dir)

@@ -23,7 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 from tui.core import formats
 from tui.core.annotation_format import clean_tags
-from tui.core.annotations import Annotation, AnnotationStore, DocumentRef, reference
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotations import Annotation, DocumentRef, reference
 from tui.core.discovery import SourceFile
 from tui.core.documents import MAX_BYTES, BinaryFileError, Document, decode, parse_document, read_document
 from tui.core.library import Library

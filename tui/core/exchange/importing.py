@@ -38,7 +38,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tui.core.anchoring import Target, reanchor, target_at
-from tui.core.annotations import Annotation, AnnotationSet, AnnotationStore, DocumentRef, open_annotations
+from tui.core.annotation_store import AnnotationStore
+from tui.core.annotation_tracking import open_annotations
+from tui.core.annotations import Annotation, AnnotationSet, DocumentRef
 from tui.core.documents import BinaryFileError, decode
 from tui.core.exchange.corpus import ExportDocument
 from tui.core.exchange.incoming import ContentKeyed, ImportFormatError, Incoming, instant

@@ -104,8 +104,13 @@ class IndexBackend(Protocol):
         merge: bool = True,
         notes: Notes | None = None,
         records: Mapping[str, str] | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> set[str]:
-        """One commit: delete ``remove`` ids, then add (or replace) ``add``; their vocabulary."""
+        """One commit: delete ``remove`` ids, then add (or replace) ``add``; their vocabulary.
+
+        ``progress`` hears how many of ``add`` are analysed so far, after each (estimated when
+        another process analyses some of them); once it hears all of them, only the commit is left.
+        """
         ...
 
     def open(self, folder: Path, load_text: TextLoader) -> SearchIndex:

@@ -25,20 +25,23 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from tui.core.colors import COLORS
-from tui.core.documents import Document
 from tui.core.library import Library
 from tui.core.sanitize import visible_line
 from tui.core.settings import Settings, login_name
 from tui.ui.controllers.listing import Corpus
 from tui.ui.messages import AnnotationsFailed, AnnotationsListed, AnnotationsSaved
-from tui.ui.widgets.annotation_panel import AnnotationPanel
-from tui.ui.widgets.reader import Reader
+from tui.ui.widgets.lookup import panel_of, reader_of
 from tui.ui.widgets.status_bar import StatusBar
 from tui.ui.wording import counted
 
 if TYPE_CHECKING:
-    from tui.core.annotations import Annotation, AnnotationSet, AnnotationStore, DocumentRef, Opened
+    from tui.core.annotation_store import AnnotationStore
+    from tui.core.annotation_tracking import Opened
+    from tui.core.annotations import Annotation, AnnotationSet, DocumentRef
+    from tui.core.documents import Document
     from tui.ui.screens.annotate import AnnotationForm
+    from tui.ui.widgets.annotation_panel import AnnotationPanel
+    from tui.ui.widgets.reader import Reader
 
 BINDINGS = [
     Binding("h", "highlight", "Highlight", id="main.highlight", tooltip="Highlight the selection"),
@@ -178,11 +181,11 @@ class AnnotationController:
 
     @property
     def _reader(self) -> Reader:
-        return self._screen.query_one(Reader)
+        return reader_of(self._screen)
 
     @property
     def _panel(self) -> AnnotationPanel:
-        return self._screen.query_one(AnnotationPanel)
+        return panel_of(self._screen)
 
     def _notify(
         self, message: str, *, severity: SeverityLevel = "information", timeout: float | None = None
@@ -221,7 +224,7 @@ class AnnotationController:
     def read_for(self, doc: Document) -> tuple[Opened | None, tuple[str, ...]]:
         """The annotations of ``doc`` (found again, re-anchored) and any damaged files met; called
         in a worker thread."""
-        from tui.core.annotations import open_annotations
+        from tui.core.annotation_tracking import open_annotations
 
         try:
             opened = open_annotations(self.store, document_ref(doc), doc.text)

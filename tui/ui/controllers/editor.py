@@ -20,15 +20,18 @@ import shlex
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import SuspendNotSupported
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tui.core.documents import Document
 from tui.core.formats import format_of
 from tui.core.sanitize import visible_line
-from tui.ui.widgets.reader import Reader
+
+if TYPE_CHECKING:
+    from tui.core.documents import Document
+    from tui.ui.widgets.reader import Reader
 
 FALLBACK = "vi"
 

@@ -75,7 +75,7 @@ class IndexerClient:
         assert child.stdout is not None and child.stderr is not None
         self._child = child
         finished = False
-        from tui.core.indexer import parse_event
+        from tui.core.indexer_client import parse_event
 
         try:
             while line := await child.stdout.readline():
@@ -140,7 +140,8 @@ class IndexerClient:
                 notify(f"Rebuilding the index: {event['rebuilt']}", timeout=8)
         elif kind == "progress":
             status.show_progress(event["bytes"])
-            self.show_status(f"indexing {event['done']:,}/{event['total']:,}")
+            committing = " · committing" if event.get("phase") == "committing" else ""
+            self.show_status(f"indexing {event['done']:,}/{event['total']:,}{committing}")
         elif kind == "commit":
             corpus.index_ready = True
             return "commit"

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingsMap
 from textual.message import Message
@@ -35,9 +35,11 @@ from tui.core.labels import Label, LabelError, LabelFile, LabelSet, change_label
 from tui.core.library import Library
 from tui.ui.controllers.annotations import AnnotationController, Step
 from tui.ui.controllers.suggestions import SuggestionController
-from tui.ui.widgets import motions
-from tui.ui.widgets.reader import Reader
+from tui.ui.widgets.lookup import reader_of, readers_of
 from tui.ui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from tui.ui.widgets.reader import Reader
 
 Span = tuple[int, int]
 
@@ -87,6 +89,8 @@ def next_start(text: str, offset: int) -> int:
     """Where the sentence after the one holding ``offset`` starts (the text's end when none does).
     A full stop followed by a small letter or a digit on the same line (``Jan. 2020``, ``e.g.
     this``) ends no sentence."""
+    from tui.ui.widgets import motions  # the reader's motions: loaded with the reader
+
     found = motions.next_sentence(text, offset)
     while _continues(text, found):
         found = motions.next_sentence(text, found)
@@ -108,6 +112,8 @@ def sentence_at(text: str, offset: int) -> Span | None:
     """The sentence holding ``offset`` (blanks around it left out), or None in a blank stretch."""
     if not text:
         return None
+    from tui.ui.widgets import motions
+
     offset = min(max(offset, 0), len(text) - 1)
     start = motions.previous_sentence(text, offset + 1)
     while _continues(text, start):
@@ -159,7 +165,7 @@ class LabellingController:
 
     @property
     def _reader(self) -> Reader:
-        return self._screen.query_one(Reader)
+        return reader_of(self._screen)
 
     def _notify(self, message: str, severity: str = "information", timeout: float = 4) -> None:
         self._screen.notify(message, severity=severity, timeout=timeout)  # type: ignore[arg-type]
@@ -195,10 +201,10 @@ class LabellingController:
 
     def _install(self) -> None:
         """Bind the label keys (and ``escape``) on the reader, before its own keys."""
-        readers = self._screen.query(Reader)
+        readers = readers_of(self._screen)
         if not readers:  # not mounted yet: ``reader_mounted`` binds them
             return
-        reader = readers.first()
+        reader = readers[0]
         if self._base is None:
             self._base = reader._bindings.copy()
         keys = [

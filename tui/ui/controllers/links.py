@@ -16,14 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui.core.sanitize import visible_line
 from tui.ui.controllers.listing import Corpus
-from tui.ui.text.links import Link, path_key, resolve
-from tui.ui.widgets.reader import Reader
+
+if TYPE_CHECKING:
+    from tui.ui.text.links import Link
+    from tui.ui.widgets.reader import Reader
 
 HISTORY = 100
 """Places kept to go back to (the oldest go first)."""
@@ -57,6 +60,8 @@ class LinkController:
 
     def follow(self, reader: Reader, link: Link) -> None:
         """Go where ``link`` (in the document ``reader`` shows) leads, or say where that is."""
+        from tui.ui.text.links import resolve  # loaded with the reader, which sent the link
+
         entry = self._corpus.entries.get(reader.doc_id or "")
         if entry is None:
             return
@@ -94,6 +99,8 @@ class LinkController:
 
     def document_at(self, path: str) -> str | None:
         """The id of the corpus's document at ``path`` (absolute), if it is one."""
+        from tui.ui.text.links import path_key
+
         wanted = path_key(path)
         for entry in self._corpus.entries.values():
             if path_key(entry.path) == wanted:

@@ -22,20 +22,56 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
-from tui.core.catalog import CATALOG_NAME, CatalogDamaged, Entry, View
+from tui.core.catalog import CATALOG_NAME, COLUMN, CatalogDamaged, Entry, View, share
 from tui.core.discovery import EXTENSIONS, SourceFile, discover
-from tui.core.documents import mtime_day
 from tui.core.library import Library
 from tui.core.search import Results
 from tui.ui.widgets.document_list import Row, RowSource
+
+
+class Listed(NamedTuple):
+    """A document as the list knows it: what its row shows, and where its file is. Kept for
+    every document (100,000 of them), so nothing more: the catalog holds the rest (sha256, size,
+    language ...), a third of the memory again."""
+
+    id: str
+    path: str
+    title: str
+    date: str
+    byline: str
+    """The author (a book or a page names one), else the source (notes name theirs)."""
+    words: int
+    indexed: bool
+    """False for a file found on disk that no index holds yet (``placeholder``)."""
+
+
+_ID, _PATH, _TITLE, _DATE, _SOURCE, _WORDS, _AUTHOR = (
+    COLUMN[name] for name in ("id", "path", "title", "date", "source", "words", "author")
+)
+
+
+def listed_values(values: tuple[Any, ...]) -> Listed:
+    """What the list keeps of a catalog row's values (``View.changed_values``)."""
+    byline = share(values[_AUTHOR] or values[_SOURCE])
+    return Listed(
+        values[_ID], values[_PATH], values[_TITLE], share(values[_DATE]), byline, values[_WORDS], indexed=True
+    )
+
+
+def listed(entry: Entry) -> Listed:
+    """What the list keeps of a catalog entry."""
+    return Listed(
+        entry.id, entry.path, entry.title, entry.date, entry.author or entry.source, entry.words, indexed=True
+    )
 
 
 @dataclass
 class Corpus:
     """The corpus as the reading room currently knows it."""
 
-    entries: dict[str, Entry] = field(default_factory=dict)
+    entries: dict[str, Listed] = field(default_factory=dict)
     """Every document of the corpus, by id."""
     indexing: bool = False
     """Whether the indexer child is running."""
@@ -54,7 +90,12 @@ class Corpus:
     """The catalog database, read once and then by the rows each save changed."""
     first_screen: FirstScreen | None = field(default=None, repr=False, compare=False)
     """The catalog's first window, listed before the whole catalog is read."""
-    settled: dict[str, Entry] | None = field(default=None, repr=False, compare=False)
+    orders: dict[str, tuple[dict[str, Listed], list[Listed]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Per sort, the entries dict last put in that order and its order: sorting 100,000 entries
+    takes 0.1-0.15 s, too long to do again on the UI thread each time the list is browsed."""
+    settled: dict[str, Listed] | None = field(default=None, repr=False, compare=False)
     """``entries`` as a whole catalog's merge left them: while they still are, and the catalog
     has not changed, reading it again changes nothing."""
 
@@ -71,6 +112,23 @@ class Corpus:
         listed = bool(self.entries) or (self.first_screen is not None and self.first_screen.count > 0)
         return not listed and self.index_ready and not self.indexing
 
+    def order(self, sort: str, entries: dict[str, Listed] | None = None) -> list[Listed]:
+        """``entries`` (the corpus's, by default) in the list's order ``sort``: sorted once per
+        entries dict (every change makes a new one), whichever thread asks first. A worker that
+        read the catalog asks for its dict, so the UI thread finds it sorted when it lists it."""
+        entries = self.entries if entries is None else entries
+        sort = "title" if sort == "title" else "date"  # browsing has no relevance: newest first
+        known = self.orders.get(sort)
+        if known is not None and known[0] is entries:
+            return known[1]
+        ordered = list(entries.values())
+        if sort == "title":
+            ordered.sort(key=lambda e: (e.title.casefold(), e.id))
+        else:
+            ordered.sort(key=lambda e: (e.date, e.title.casefold(), e.id), reverse=True)
+        self.orders[sort] = (entries, ordered)
+        return ordered
+
     def known_tags(self) -> list[str]:
         """Every annotation tag used in the corpus, sorted as people read them."""
         return sorted({t for tags in self.tags.values() for t in tags}, key=str.casefold)
@@ -85,33 +143,29 @@ class Corpus:
 
 def browse_rows(corpus: Corpus, sort: str) -> BrowseRows:
     """Every document (or those with the filtered tag), newest first or by title."""
-    entries = list(corpus.entries.values())
+    entries = corpus.order(sort)
     if corpus.tag_filter:
         entries = [e for e in entries if corpus.tag_filter in corpus.tags.get(e.id, ())]
-    if sort == "title":
-        entries.sort(key=lambda e: (e.title.casefold(), e.id))
-    else:
-        entries.sort(key=lambda e: (e.date, e.title.casefold(), e.id), reverse=True)
     return BrowseRows(entries, corpus.counts)
 
 
-def browse_row(entry: Entry, counts: dict[str, int]) -> Row:
+def browse_row(entry: Listed, counts: dict[str, int]) -> Row:
     """The list's row for one document."""
     return Row(
         entry.id,
         entry.title,
         entry.date,
-        entry.author or entry.source,  # a book or a page names its author; notes name their source
+        entry.byline,
         entry.words,
         annotations=counts.get(entry.id, 0),
-        indexed=not is_placeholder(entry),
+        indexed=entry.indexed,
     )
 
 
 class BrowseRows(RowSource):
     """Documents in an order, each row made when it is shown (and kept while it is)."""
 
-    def __init__(self, entries: list[Entry], counts: dict[str, int]) -> None:
+    def __init__(self, entries: list[Listed], counts: dict[str, int]) -> None:
         super().__init__()
         self._entries = entries
         self._counts = counts
@@ -144,20 +198,22 @@ class CatalogRows(RowSource):
 
     WINDOW = 64
 
-    def __init__(self, view: View, sort: str, count: int, first: list[Entry], counts: dict[str, int]) -> None:
+    def __init__(
+        self, view: View, sort: str, count: int, first: list[Listed], counts: dict[str, int]
+    ) -> None:
         super().__init__()
         self._view, self._sort, self._count, self._counts = view, sort, count, counts
-        self._windows: dict[int, list[Entry]] = {0: first[: self.WINDOW]}
+        self._windows: dict[int, list[Listed]] = {0: first[: self.WINDOW]}
 
     def __len__(self) -> int:
         return self._count
 
-    def _entry(self, index: int) -> Entry | None:
+    def _entry(self, index: int) -> Listed | None:
         number, offset = divmod(index, self.WINDOW)
         window = self._windows.get(number)
         if window is None:
             try:
-                window = self._view.window(self._sort, number * self.WINDOW, self.WINDOW)
+                window = [listed(e) for e in self._view.window(self._sort, number * self.WINDOW, self.WINDOW)]
             except (sqlite3.Error, CatalogDamaged):  # being replaced: the whole read says why
                 window = []
             if len(self._windows) > 64:
@@ -185,14 +241,14 @@ class FirstScreen:
 
     view: View
     count: int
-    entries: list[Entry]
+    entries: list[Listed]
 
 
 @dataclass(frozen=True)
 class CatalogRead:
     """What a read of the catalog found."""
 
-    entries: dict[str, Entry] | None
+    entries: dict[str, Listed] | None
     """Every entry by id; None when there is no catalog (or it cannot be read now, or is damaged)."""
     fresh: bool
     """Whether ``entries`` changed since the last read."""
@@ -212,7 +268,7 @@ class CatalogReader:
         self._file: tuple[int, int] | None = None
         """The database file the view has open: a rebuild replaces it with another one."""
         self._seq = 0
-        self._entries: dict[str, Entry] | None = None
+        self._entries: dict[str, Listed] | None = None
         self._repaired = False
 
     def _open(self) -> View | None:
@@ -242,7 +298,7 @@ class CatalogReader:
         try:
             view = View(self._folder)  # the rows' own: the list reads windows from the UI thread
             count = int(view.header()["count"])
-            return FirstScreen(view, count, view.window(sort, 0, CatalogRows.WINDOW))
+            return FirstScreen(view, count, [listed(e) for e in view.window(sort, 0, CatalogRows.WINDOW)])
         except (OSError, sqlite3.Error, CatalogDamaged, ValueError, KeyError, TypeError):
             return None
 
@@ -269,16 +325,15 @@ class CatalogReader:
         asked, self._repaired = self._repaired, True
         return not asked
 
-    def _read(self, view: View) -> dict[str, Entry]:
+    def _read(self, view: View) -> dict[str, Listed]:
         with view.snapshot():
             header = view.header()
             seq, count = int(header["seq"]), int(header["count"])
             if self._entries is not None and seq == self._seq:
                 return self._entries
             known = self._entries if self._entries is not None and seq > self._seq else {}
-            changed = view.changed(self._seq if known else 0)
             entries = dict(known)
-            entries.update((e.id, e) for e in changed)
+            entries.update((v[_ID], listed_values(v)) for v in view.changed_values(self._seq if known else 0))
             if len(entries) != count:  # some were removed: the ids say which
                 present = view.ids()
                 entries = {doc_id: e for doc_id, e in entries.items() if doc_id in present}
@@ -317,12 +372,18 @@ def result_rows(results: Results, corpus: Corpus) -> list[Row]:
 
 def _byline(corpus: Corpus, doc_id: str, source: str) -> str:
     entry = corpus.entries.get(doc_id)
-    return (entry.author if entry is not None else "") or source
+    return entry.byline if entry is not None else source
 
 
-def merge_entries(corpus: Corpus, entries: Iterable[Entry], partial: bool) -> None:
-    """Take a catalog's entries: all of them, or (while indexing) over those already known."""
-    fresh = {e.id: e for e in entries if not (partial and e.id in corpus.vanished)}
+def merge_entries(corpus: Corpus, entries: list[Listed] | dict[str, Listed], partial: bool) -> None:
+    """Take a catalog's entries: all of them, or (while indexing) over those already known. A
+    whole catalog's dict is taken as it is, not copied (it is never changed in place: every
+    change makes a new one), so 100,000 entries are indexed by one dict, not two."""
+    if isinstance(entries, dict) and not partial:
+        fresh = entries
+    else:
+        given = entries.values() if isinstance(entries, dict) else entries
+        fresh = {e.id: e for e in given if not (partial and e.id in corpus.vanished)}
     # While indexing, the catalog holds only what is committed so far: keep the rest listed.
     corpus.entries = {**corpus.entries, **fresh} if partial else fresh
     corpus.settled = None if partial else corpus.entries
@@ -330,22 +391,25 @@ def merge_entries(corpus: Corpus, entries: Iterable[Entry], partial: bool) -> No
         corpus.vanished.clear()
 
 
-def update_entries(corpus: Corpus, entries: Iterable[Entry], removed: Iterable[str]) -> bool:
+def update_entries(corpus: Corpus, entries: Iterable[Listed], removed: Iterable[str]) -> bool:
     """Take what the watcher found: ``entries`` listed or refreshed, ``removed`` ids gone (a
-    new dict: a worker may be reading the old one). Whether the listing changed."""
+    new dict: a worker may be reading the old one). Whether anything was found: a file seen
+    changing may hold other words under the same title, date and length (or be a converted
+    document, not read here), so the index looks at it whatever its row shows."""
     updated = dict(corpus.entries)
+    found = False
     for doc_id in removed:
-        updated.pop(doc_id, None)
+        found |= updated.pop(doc_id, None) is not None
         corpus.vanished.add(doc_id)
     for entry in entries:
         updated[entry.id] = entry
         corpus.vanished.discard(entry.id)
-    changed = updated != corpus.entries
+        found = True
     corpus.entries = updated
-    return changed
+    return found
 
 
-def discover_entries(library: Library) -> list[Entry]:
+def discover_entries(library: Library) -> list[Listed]:
     """Entries straight from the file names, for the first run before any index exists.
 
     Nothing is read, so a corpus of any size lists at once; the indexer's commits replace these
@@ -355,14 +419,10 @@ def discover_entries(library: Library) -> list[Entry]:
     return [placeholder(source) for source in sources]
 
 
-def placeholder(source: SourceFile) -> Entry:
-    """A file found on disk, before the index holds it: no sha256 (and no length) yet."""
+def placeholder(source: SourceFile) -> Listed:
+    """A file found on disk, before the index holds it: its name for a title, no length yet."""
+    from tui.core.documents import mtime_day  # documents (and YAML) load after the first frame
+
     day = mtime_day(source.mtime_ns)
     title = " ".join(source.path.stem.replace("_", " ").replace("-", " ").split()) or source.path.name
-    return Entry(source.id, str(source.path), source.size, source.mtime_ns, "", title, day, "", "", (), 0)
-
-
-def is_placeholder(entry: Entry) -> bool:
-    """Whether ``entry`` came from discovery (``placeholder``), not from the catalog: every indexed
-    document has a sha256, the empty one included."""
-    return not entry.sha256
+    return Listed(source.id, str(source.path), title, day, "", 0, indexed=False)

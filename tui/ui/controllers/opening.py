@@ -19,23 +19,24 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 from textual.widget import Widget
 
-from tui.core.catalog import Entry
 from tui.core.discovery import Skipped, SourceFile
-from tui.core.documents import read_document
 from tui.core.reading import Position, ReadingPositions
 from tui.core.watching import follow
 from tui.ui.controllers.annotations import AnnotationController
-from tui.ui.controllers.listing import Corpus
+from tui.ui.controllers.listing import Corpus, Listed
 from tui.ui.controllers.panes import PaneController
 from tui.ui.controllers.search import SearchController
 from tui.ui.messages import DocumentFailed, DocumentLoaded, LastDocumentFound
-from tui.ui.widgets.reader import Header, Reader, prepare
+from tui.ui.widgets.lookup import reader_of, readers_of
 from tui.ui.wording import counted
+
+if TYPE_CHECKING:
+    from tui.ui.widgets.reader import Reader
 
 POSITION_NOT_SAVED = "Could not save the reading position: {}"
 
@@ -75,7 +76,7 @@ class DocumentOpener:
 
     @property
     def _reader(self) -> Reader:
-        return self._screen.query_one(Reader)
+        return reader_of(self._screen)
 
     # ------------------------------------------------------------------ the document open at start
 
@@ -128,8 +129,8 @@ class DocumentOpener:
 
     def _open_reader(self) -> Reader | None:
         """The reader, when it shows a document (it is mounted just after the first frame)."""
-        readers = self._screen.query(Reader)
-        return readers.first() if readers and readers.first().doc_id is not None else None
+        readers = readers_of(self._screen)
+        return readers[0] if readers and readers[0].doc_id is not None else None
 
     def reload(self, doc_id: str) -> None:
         """Read the open document again (its file changed, or moved to ``doc_id``), with the
@@ -152,7 +153,7 @@ class DocumentOpener:
 
     def _load(
         self,
-        entry: Entry,
+        entry: Listed,
         at: int | None = None,
         top: int | None = None,
         reread: str | None = None,
@@ -167,7 +168,7 @@ class DocumentOpener:
         )
 
     def _read(
-        self, entry: Entry, query: str, at: int | None, top: int | None, reread: str | None, quiet: bool
+        self, entry: Listed, query: str, at: int | None, top: int | None, reread: str | None, quiet: bool
     ) -> None:
         """(A worker.) ``reread``: the text the reader shows, when this is its file read again after
         it changed (``at`` and ``top`` point into that text); ``quiet``: a document that cannot be
@@ -180,11 +181,15 @@ class DocumentOpener:
             if not quiet:
                 post(DocumentFailed(entry.id, error.strerror or str(error)))
             return
+        from tui.core.documents import read_document  # a worker: YAML is not on the way to the first frame
+
         doc = read_document(SourceFile(entry.id, path, stat.st_size, stat.st_mtime_ns))
         if isinstance(doc, Skipped):
             if not quiet:
                 post(DocumentFailed(entry.id, doc.reason))
             return
+        from tui.ui.widgets.reader import prepare  # a worker: the import may happen here
+
         prepare(doc)  # its whole-text work here, not on the UI thread before the first paint
         opened, problems = self._annotating.read_for(doc)
         if reread is not None and at is not None:  # the same words, wherever the edit moved them
@@ -210,6 +215,8 @@ class DocumentOpener:
         return not message.reloaded and (focused is self._focus_at_open or focused is None)
 
     def _show(self, message: DocumentLoaded) -> None:
+        from tui.ui.widgets.reader import Header  # mounted by now: its module is loaded
+
         doc = message.document
         reader = self._reader
         words = counted(doc.words, "word")

@@ -29,10 +29,9 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from tui.core.settings import Panes
-from tui.ui.widgets.annotation_panel import AnnotationPanel
 from tui.ui.widgets.divider import Divider
 from tui.ui.widgets.document_list import DocumentList
-from tui.ui.widgets.reader import Reader
+from tui.ui.widgets.lookup import PANEL_ID, READER_ID, panel_of, readers_of
 
 Mode = Literal["library", "searching", "reading"]
 Focus = Literal["search", "list", "reader", "panel"] | None
@@ -168,9 +167,9 @@ class PaneController:
             return "search"
         if isinstance(focused, DocumentList):
             return "list"
-        if isinstance(focused, Reader):
+        if focused is not None and focused.id == READER_ID:
             return "reader"
-        if isinstance(focused, AnnotationPanel):
+        if focused is not None and focused.id == PANEL_ID:
             return "panel"
         return None
 
@@ -208,11 +207,11 @@ class PaneController:
         listed.styles.width = plan.list
         listed.set_max_snippet_lines(plan.snippet_lines)
         screen.query_one(Divider).display = plan.divider
-        readers = screen.query(Reader)
+        readers = readers_of(screen)
         if not readers:  # mounted just after the first frame, which lays the panes out again
             return
-        reader = readers.first()
-        panel = screen.query_one(AnnotationPanel)
+        reader = readers[0]
+        panel = panel_of(screen)
         reader.display = plan.reader
         panel.display = plan.panel > 0
         panel.styles.width = plan.panel

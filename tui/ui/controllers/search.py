@@ -35,7 +35,7 @@ from tui.core.search import IndexDamaged, IndexUnavailable, QueryError, Results
 from tui.ui.controllers.listing import CatalogRows, Corpus, FirstScreen, browse_rows, result_rows
 from tui.ui.messages import HitsFound, SearchFinished
 from tui.ui.widgets.document_list import DocumentList
-from tui.ui.widgets.reader import Reader
+from tui.ui.widgets.lookup import readers_of
 from tui.ui.wording import counted
 
 SEARCH_DELAY = 0.08
@@ -129,15 +129,18 @@ class SearchController:
         self.suggestion: str | None = None
         """The "did you mean" of the query typed, while it is shown."""
         self.index: Any = None
+        """The index searcher, opened in the first search's worker (it imports the engine)."""
         self._index_lock = threading.Lock()
         self._warm_up = "to do"
         self._said_empty = False
         """The last query met an empty corpus: it is asked again when documents come."""
-        """The index searcher, opened in the first search's worker (it imports the engine)."""
         self.open_top_of: str | None = None
         """``enter`` was pressed on this query before its results were listed: open the top one then."""
         self.repairs = 0
         """Rebuilds asked for since the last search that worked (one is tried, then reported)."""
+        self._rebuilding = False
+        """A rebuild was asked for and its indexer run has not ended: the damage the warm-up, a
+        search or the hits find meanwhile is the same damage, not damage that outlived a rebuild."""
         self._listed_query = ""
         """The query the list's rows answer ('' for the browsing rows)."""
         self._listed_total = 0
@@ -284,6 +287,9 @@ class SearchController:
 
     def repair(self, reason: str) -> None:
         """A search found the index damaged: rebuild it, once until a search succeeds again."""
+        if self._rebuilding:
+            return
+        self._rebuilding = True
         self.repairs += 1
         if self.repairs > 1:
             if self.repairs == 2:
@@ -296,6 +302,11 @@ class SearchController:
             return
         self._screen.notify(f"The index was damaged ({reason}): rebuilding it", timeout=8)
         self._rebuild_index()
+
+    def indexer_done(self) -> None:
+        """An indexer run ended: a rebuild asked for is over, and damage found from now on
+        outlived it."""
+        self._rebuilding = False
 
     def rerun(self) -> None:
         """The index changed (a commit, a finished run): search the active query again (as many
@@ -341,7 +352,7 @@ class SearchController:
                 self._open_document(rows[0].id)
             elif not self.corpus.indexing:
                 self.open_top_of = None  # nothing to open, and the index holds all it will
-        for reader in self._screen.query(Reader):  # none before the first frame: nothing open
+        for reader in readers_of(self._screen):  # none before the first frame: nothing open
             if reader.doc_id:
                 self.find_hits(reader.doc_id, reader.text, message.query, False)
 
@@ -364,7 +375,7 @@ class SearchController:
             self.sort = "date"
         self._note.update("")
         self.show_browse_rows()
-        for reader in self._screen.query(Reader):  # none before the first frame
+        for reader in readers_of(self._screen):  # none before the first frame
             reader.set_hits([], jump=False)
 
     def show_browse_rows(self) -> None:

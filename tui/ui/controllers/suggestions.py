@@ -24,18 +24,18 @@ from textual.actions import SkipAction
 from textual.screen import Screen
 
 from tui.core.discovery import SourceFile
-from tui.core.documents import Document, read_document
 from tui.ui.controllers.annotations import AnnotationController, Step, document_ref
-from tui.ui.text.find import find_all, parse
 from tui.ui.widgets.document_list import DocumentList
-from tui.ui.widgets.reader import Reader
+from tui.ui.widgets.lookup import reader_of
 from tui.ui.wording import counted
 
 if TYPE_CHECKING:
     from tui.core.annotations import Annotation, AnnotationSet, DocumentRef
+    from tui.core.documents import Document
     from tui.core.labels import Label
     from tui.ui.controllers.labelling import LabellingController
     from tui.ui.screens.labels import PreannotateForm
+    from tui.ui.widgets.reader import Reader
 
 Span = tuple[int, int]
 
@@ -44,6 +44,8 @@ def occurrences(text: str, phrase: str) -> list[Span]:
     """Where ``phrase`` occurs in ``text``, as find (``ctrl+f``) finds it: ``/regex/`` or literal
     text, case ignored unless it has a capital; literal text only as whole words. A bad pattern
     is a ``FindError`` (a ``ValueError``) saying why."""
+    from tui.ui.text.find import find_all, parse  # the reader's find: loaded with the reader
+
     query = parse(phrase)
     found = find_all(text, query)
     if query.regex:
@@ -100,6 +102,8 @@ def add_new(
 
 
 def _read(path: str, doc_id: str) -> Document | None:
+    from tui.core.documents import Document, read_document  # a worker's: not on the way to the first frame
+
     file = Path(path)
     try:
         stat = file.stat()
@@ -121,7 +125,7 @@ class SuggestionController:
 
     @property
     def _reader(self) -> Reader:
-        return self._screen.query_one(Reader)
+        return reader_of(self._screen)
 
     def _notify(self, message: str, severity: str = "information", timeout: float = 4) -> None:
         self._screen.notify(message, severity=severity, timeout=timeout)  # type: ignore[arg-type]
@@ -218,7 +222,8 @@ class SuggestionController:
                         yield found
 
         def job(step: Step) -> AnnotationSet:  # on the saver thread
-            from tui.core.annotations import AnnotationSet, open_annotations
+            from tui.core.annotation_tracking import open_annotations
+            from tui.core.annotations import AnnotationSet
 
             shown: AnnotationSet | None = None
             for doc in documents():

@@ -28,8 +28,8 @@ import errno
 import os
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.screen import Screen
@@ -37,11 +37,13 @@ from textual.screen import Screen
 from tui.core import formats
 from tui.core.catalog import Entry
 from tui.core.discovery import Skipped, SourceFile
-from tui.core.documents import Document, read_document
 from tui.core.library import Library
 from tui.core.watching import Batch, Kind, Watched, coalesce, resolve, updates
-from tui.ui.controllers.listing import Corpus, is_placeholder, placeholder, update_entries
+from tui.ui.controllers.listing import Corpus, Listed, listed, placeholder, update_entries
 from tui.ui.messages import FilesChanged, FilesSurveyed, WatchFailed
+
+if TYPE_CHECKING:
+    from tui.core.documents import Document
 
 WATCH_VARIABLE = "LECTERN_WATCH"
 """``0`` (or ``false``, ``no``, ``off``) turns watching off."""
@@ -68,7 +70,7 @@ class Applied:
     """What a surveyed batch meant for the screen."""
 
     changed: bool = False
-    """The listing changed: the index has to catch up."""
+    """Files of the corpus changed, came or went: the index has to catch up."""
     reload: str | None = None
     """The id of the document to read again into the reader: the open one changed, or moved there."""
     notice: str | None = None
@@ -227,7 +229,7 @@ class FileWatcher:
         paths = self._library.paths
         watched = Watched.of(self._library.inputs, (paths.cache, paths.data, paths.config))
         found = resolve(batch, watched)
-        entries: list[Entry] = []
+        entries: list[Listed] = []
         unreadable: list[str] = []
         hashes: dict[str, str] = {}
         for count, source in enumerate(found.present):
@@ -242,7 +244,7 @@ class FileWatcher:
         return FilesSurveyed(found, entries, unreadable, hashes)
 
 
-def entry_for(source: SourceFile, known: Entry | None, read: bool) -> tuple[Entry | None, str]:
+def entry_for(source: SourceFile, known: Listed | None, read: bool) -> tuple[Listed | None, str]:
     """The list entry of a file found changed, and its text's sha256 ('' when it was not read);
     None when it is not a readable document (any more).
 
@@ -250,15 +252,16 @@ def entry_for(source: SourceFile, known: Entry | None, read: bool) -> tuple[Entr
     converted one (EPUB, HTML, PDF) is not: a conversion is the indexer's work, in its own process,
     and its row keeps what it showed until then. A row that was not indexed still says so.
     """
-    indexed = known is not None and not is_placeholder(known)
+    indexed = known is not None and known.indexed
     if read and formats.format_of(source.path) is None:
+        from tui.core.documents import read_document  # in a worker, when a file changes
+
         doc = read_document(source)
         if isinstance(doc, Skipped):
             return None, ""
-        entry = Entry.of(doc, known.annotations if known is not None else "")
-        return (entry if indexed else replace(entry, sha256="")), doc.sha256
+        return listed(Entry.of(doc))._replace(indexed=indexed), doc.sha256
     if known is not None:
-        return replace(known, path=str(source.path), size=source.size, mtime_ns=source.mtime_ns), ""
+        return known._replace(path=str(source.path)), ""
     return placeholder(source), ""
 
 

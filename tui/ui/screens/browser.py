@@ -38,7 +38,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
-from tui.core.annotations import Annotation, AnnotationSet, DocumentStatus, rename_tag
+from tui.core.annotation_store import rename_tag
+from tui.core.annotations import Annotation, AnnotationSet, DocumentStatus
 from tui.core.library import Library
 from tui.core.sanitize import visible_line
 from tui.ui.palette import SWATCH

@@ -1,7 +1,7 @@
 """The reading room: search bar, document list, reader, annotation panel and status line.
 
-This screen owns every call into ``tui.core``, always from a worker. It reads the catalog and
-the documents itself and composes a controller for each other role: ``SearchController`` (the
+This screen owns every call into ``tui.core``, always from a worker, through a controller for
+each role: ``CatalogLoader`` (the catalog, read into the list), ``SearchController`` (the
 query, the list it fills, what ``enter`` opens), ``AnnotationController`` (making and changing
 annotations), ``PaneController`` (who gets the width), ``IndexerClient`` (the indexer child) and
 ``FileWatcher`` (files that change on disk while the app runs).
@@ -26,7 +26,6 @@ the reading positions. ``LinkController`` follows the reader's links between doc
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 from textual import events, on, work
@@ -38,8 +37,6 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
-from tui.core.catalog import Entry
-from tui.core.documents import Document
 from tui.core.library import Library
 from tui.core.reading import ReadingPositions
 from tui.core.sanitize import visible_line
@@ -47,12 +44,13 @@ from tui.core.settings import Panes
 from tui.core.watching import Batch
 from tui.ui.controllers.annotations import BINDINGS as ANNOTATION_BINDINGS
 from tui.ui.controllers.annotations import AnnotationController
+from tui.ui.controllers.catalog_loading import CatalogLoader
 from tui.ui.controllers.editor import EditorController
 from tui.ui.controllers.indexer import IndexerClient
 from tui.ui.controllers.labelling import BINDINGS as LABELLING_BINDINGS
 from tui.ui.controllers.labelling import LabellingController, LabelsLoaded
 from tui.ui.controllers.links import LinkController
-from tui.ui.controllers.listing import Corpus, FirstScreen, discover_entries, early, merge_entries
+from tui.ui.controllers.listing import Corpus, Listed
 from tui.ui.controllers.opening import DocumentOpener
 from tui.ui.controllers.panes import BINDINGS as PANE_BINDINGS
 from tui.ui.controllers.panes import STEP, PaneController
@@ -75,15 +73,17 @@ from tui.ui.messages import (
     SearchFinished,
     WatchFailed,
 )
-from tui.ui.widgets.annotation_panel import AnnotationPanel
 from tui.ui.widgets.divider import Divider
 from tui.ui.widgets.document_list import DocumentList
 from tui.ui.widgets.footer import Footer
-from tui.ui.widgets.reader import Reader
+from tui.ui.widgets.lookup import PANEL_ID, READER_ID, panel_of, reader_of
 from tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from tui.core.documents import Document
     from tui.ui.screens.browser import Destination
+    from tui.ui.widgets.annotation_panel import AnnotationPanel
+    from tui.ui.widgets.reader import Reader
 
 KEYS = [
     Binding("B", "browse", "Browse", id="main.browse", tooltip="Every annotation of the corpus", show=False),
@@ -113,14 +113,14 @@ WARM_UP_DELAY = 0.5
 """Seconds after the first frame before the searcher is opened (``SearchController.warm_up``)."""
 WATCH_DELAY = 1.0
 """Seconds after the first frame before files are watched."""
-FIRST_FRAME_WAIT = 2.0
-"""Seconds the whole catalog's read waits for the first frame at most."""
 
 
 class MainScreen(Screen[None]):
     """Search, list, read and annotate."""
 
-    CSS_PATH = "main.tcss"
+    # Its CSS (main.tcss) is the app's: read with the app's, it is parsed once before the first
+    # frame, where a screen's own CSS_PATH makes Textual parse every stylesheet again and restyle
+    # the app when the screen is pushed.
     AUTO_FOCUS = "#documents"
     """Focused as the screen is composed, before any key is read: a key typed ahead goes to the
     list, never to whatever a later ``focus()`` call would take it from."""
@@ -176,16 +176,14 @@ class MainScreen(Screen[None]):
         )
         self.links = LinkController(self, self.corpus, self.open_document)
         self.editing = EditorController(self, self.reload_document, self.indexer.request)
-        self._painted = threading.Event()
-        """Set after the first frame (the catalog is read whole only then)."""
-        self._first_rows = early(self.corpus.catalog_reader(library).first_screen, self.sort)
-        """The catalog's first screenful, read while the screen is built (SQLite lets go of the
-        GIL as it reads): listed in the first frame rather than the one after."""
+        self.catalog = CatalogLoader(
+            self, library, self.corpus, self.searching, self.indexer, listed=self.opening.catalog_listed
+        )
 
     # The state others read (the palette, the app, tests), kept where it lives.
 
     @property
-    def entries(self) -> dict[str, Entry]:
+    def entries(self) -> dict[str, Listed]:
         """Every document of the corpus, by id."""
         return self.corpus.entries
 
@@ -237,29 +235,35 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.indexer.show_status("reading the catalog…")
-        if self._first_rows.done():
-            self._list_first_rows(self._first_rows.result())
-        self.load_catalog(discover_if_missing=True)
-        # After the first frame: the reader, the label set, the last document's place and the
-        # indexer child all compete with the first paint for the CPU (and the workers for the GIL).
-        self.call_after_refresh(self._painted.set)
-        self.call_after_refresh(self._mount_reader)
-        self.call_after_refresh(self.labelling.load)
-        self.call_after_refresh(self.opening.start)
-        self.call_after_refresh(self.indexer.start)
-        # The searcher's warm-up imports the engine (GIL-bound): not while a document given on
-        # the command line, or the last one read, is being opened and shown.
-        self.call_after_refresh(lambda: self.set_timer(WARM_UP_DELAY, self.searching.warm_up))
-        # watchfiles holds the GIL while it sets its watches up (0.2 s at 100,000 files), which
-        # would keep the first frame from being written out: it starts a moment later.
-        self.call_after_refresh(lambda: self.set_timer(WATCH_DELAY, self.watching.start))
+        self.catalog.start()
         self._lay_out()
 
+    async def after_first_frame(self) -> None:
+        """The app's first frame is on screen: mount what the list does not show, and start
+        what would compete with the paint for the CPU (and the workers for the GIL). The app
+        calls this: its own mount is one batch, painted only when it ends, so the screen's own
+        after-refresh callbacks would run before anything is on screen."""
+        self.catalog.painted()
+        await self._mount_reader()
+        self.labelling.load()
+        self.opening.start()
+        self.indexer.start()
+        # The searcher's warm-up imports the engine (GIL-bound): not while a document given on
+        # the command line, or the last one read, is being opened and shown.
+        self.set_timer(WARM_UP_DELAY, self.searching.warm_up)
+        # watchfiles holds the GIL while it sets its watches up (0.2 s at 100,000 files), which
+        # would hold up the frames after the first: it starts a moment later.
+        self.set_timer(WATCH_DELAY, self.watching.start)
+
     async def _mount_reader(self) -> None:
-        reader = Reader(id="reader")
+        # Imported here: the reader and its text layout are not needed to paint the list.
+        from tui.ui.widgets.annotation_panel import AnnotationPanel
+        from tui.ui.widgets.reader import Reader
+
+        reader = Reader(id=READER_ID)
         if self._measure is not None:
             reader.measure = self._measure
-        await self.query_one("#panes").mount(reader, AnnotationPanel(id="annotation-panel"))
+        await self.query_one("#panes").mount(reader, AnnotationPanel(id=PANEL_ID))
         await self.mount(Footer())
         self._reader_mounted = True
         self.labelling.reader_mounted()
@@ -292,53 +296,14 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ workers
 
-    @work(thread=True, exclusive=True, group="catalog")
-    def load_catalog(self, discover_if_missing: bool) -> None:
-        corpus = self.corpus
-        reader = corpus.catalog_reader(self.library)
-        if discover_if_missing and not corpus.entries and corpus.first_screen is None:
-            # The first screenful at once: the first paint waits on a window of rows, whatever
-            # the corpus's size; every entry follows (the palette, links and the watcher need them).
-            first = self._first_rows.result()
-            if first is not None and first.count:
-                corpus.first_screen = first
-                self.post_message(CatalogLoaded(first.entries, partial=True, total=first.count))
-        if discover_if_missing:
-            # Every entry once the first frame is out: building 100,000 of them holds the GIL for
-            # a second, which the first paint would otherwise share.
-            self._painted.wait(FIRST_FRAME_WAIT)
-        read = reader.read()
-        if read.damaged is not None and reader.repair():
-            damaged = f"The index catalog was damaged ({read.damaged}): rebuilding"
-            self.app.call_from_thread(self.notify, damaged)
-            self.app.call_from_thread(self.indexer.start, True)
-        if read.entries:
-            # Unchanged since it was listed whole, and still listed so: nothing to do (an indexer
-            # run that found nothing to change, on 100,000 documents, costs no re-listing).
-            if read.fresh or self.indexing or corpus.entries is not corpus.settled:
-                self.post_message(CatalogLoaded(list(read.entries.values()), partial=self.indexing))
-        elif discover_if_missing:
-            self.post_message(CatalogLoaded(discover_entries(self.library), partial=True))
-        elif read.entries is not None:  # indexed, and nothing readable: the placeholders listed go
-            self.post_message(CatalogLoaded([], partial=self.indexing))
+    def load_catalog(self, discover_if_missing: bool = False) -> None:
+        """Read the catalog again (every entry, or the rows changed since), in a worker."""
+        self.catalog.load(discover_if_missing)
 
     # ------------------------------------------------------------------ the corpus and the indexer
 
-    def _list_first_rows(self, first: FirstScreen | None) -> None:
-        if first is not None and first.count and not self.corpus.entries:
-            self.corpus.first_screen = first
-            self.searching.show_first_screen(first)
-
     def on_catalog_loaded(self, message: CatalogLoaded) -> None:
-        if message.total is not None:  # the first screenful: listed while the rest is read
-            if not self.corpus.entries and self.corpus.first_screen is not None:
-                self.searching.show_first_screen(self.corpus.first_screen)
-            return
-        self.corpus.first_screen = None  # its rows read the catalog file: every entry is here now
-        merge_entries(self.corpus, message.entries, message.partial)
-        self.indexer.show_status()
-        self.searching.catalog_changed()
-        self.opening.catalog_listed()
+        self.catalog.loaded(message)
 
     def on_last_document_found(self, message: LastDocumentFound) -> None:
         self.opening.last_found(message)
@@ -348,6 +313,8 @@ class MainScreen(Screen[None]):
         if outcome is not None:  # the index holds more: the catalog and the query's results too
             self.load_catalog(discover_if_missing=False)
             self.searching.rerun()
+        if message.event["event"] in ("done", "error"):
+            self.searching.indexer_done()
         if outcome == "done":
             self.annotating.list_corpus()
             self.searching.warm_up()
@@ -428,47 +395,38 @@ class MainScreen(Screen[None]):
     def on_hits_found(self, message: HitsFound) -> None:
         if not self._reader_mounted:
             return  # no document is open yet
-        reader = self.query_one(Reader)
+        reader = reader_of(self)
         if reader.doc_id == message.doc_id and message.query == self.active_query:
             reader.set_hits(message.spans, jump=message.jump)
 
-    @on(Reader.HitChanged)
-    def hit_changed(self, message: Reader.HitChanged) -> None:
+    def on_reader_hit_changed(self, message: Reader.HitChanged) -> None:
         self.query_one(StatusBar).show_hit(message.index, message.total, message.kind)
 
-    @on(Reader.SectionChanged)
-    def section_changed(self, message: Reader.SectionChanged) -> None:
+    def on_reader_section_changed(self, message: Reader.SectionChanged) -> None:
         self.query_one(StatusBar).show_section(message.title)
 
-    @on(Reader.ProgressChanged)
-    def progress_changed(self, message: Reader.ProgressChanged) -> None:
+    def on_reader_progress_changed(self, message: Reader.ProgressChanged) -> None:
         self.query_one(StatusBar).show_reading(message.percent)
 
-    @on(Reader.LinkUnderCursor)
-    def link_under_cursor(self, message: Reader.LinkUnderCursor) -> None:
+    def on_reader_link_under_cursor(self, message: Reader.LinkUnderCursor) -> None:
         link = message.link
         self.query_one(StatusBar).show_link(None if link is None else link.shown or "(no destination)")
 
-    @on(Reader.LinkFollowed)
-    def follow_link(self, message: Reader.LinkFollowed) -> None:
+    def on_reader_link_followed(self, message: Reader.LinkFollowed) -> None:
         self.links.follow(message.reader, message.link)
 
-    @on(Reader.BackRequested)
-    def go_back(self, message: Reader.BackRequested) -> None:
+    def on_reader_back_requested(self, message: Reader.BackRequested) -> None:
         self.links.back(message.reader)
 
-    @on(Reader.EditRequested)
-    def edit_document(self, message: Reader.EditRequested) -> None:
+    def on_reader_edit_requested(self, message: Reader.EditRequested) -> None:
         self.editing.edit(message.reader, self.document)
 
-    @on(Reader.OutlineRequested)
-    def show_outline(self, message: Reader.OutlineRequested) -> None:
+    def on_reader_outline_requested(self, message: Reader.OutlineRequested) -> None:
         from tui.ui.screens.outline import OutlineScreen  # dialogs load when asked for, not to paint
 
         self.app.push_screen(OutlineScreen(message.headings, message.current), message.reader.go_to_heading)
 
-    @on(Reader.FindRequested)
-    def show_find(self, message: Reader.FindRequested) -> None:
+    def on_reader_find_requested(self, message: Reader.FindRequested) -> None:
         from tui.ui.screens.find import FindDialog
 
         self.app.push_screen(FindDialog(message.reader.text, message.query), message.reader.find)
@@ -485,20 +443,16 @@ class MainScreen(Screen[None]):
     def on_annotations_failed(self, message: AnnotationsFailed) -> None:
         self.annotating.failed(message)
 
-    @on(Reader.AnnotationUnderCursor)
-    def annotation_under_cursor(self, message: Reader.AnnotationUnderCursor) -> None:
+    def on_reader_annotation_under_cursor(self, message: Reader.AnnotationUnderCursor) -> None:
         self.annotating.cursor_on(message.annotation)
 
-    @on(AnnotationPanel.Jump)
-    def annotation_chosen(self, message: AnnotationPanel.Jump) -> None:
+    def on_annotation_panel_jump(self, message: AnnotationPanel.Jump) -> None:
         self.annotating.jump_to(message.annotation)
 
-    @on(AnnotationPanel.Delete)
-    def delete_from_panel(self, message: AnnotationPanel.Delete) -> None:
+    def on_annotation_panel_delete(self, message: AnnotationPanel.Delete) -> None:
         self.annotating.delete(message.annotation)
 
-    @on(AnnotationPanel.Reattach)
-    def reattach(self, message: AnnotationPanel.Reattach) -> None:
+    def on_annotation_panel_reattach(self, message: AnnotationPanel.Reattach) -> None:
         self.annotating.reattach(message.annotation)
 
     def known_tags(self) -> list[str]:
@@ -531,7 +485,7 @@ class MainScreen(Screen[None]):
             if destination.note:
                 self.notify(destination.note, title="Disagreement", timeout=30)
         elif self.document is not None:  # its annotations may have changed: read them again
-            reader = self.query_one(Reader)
+            reader = reader_of(self)
             self.open_document(self.document.id, at=reader.cursor, top=reader.top_offset)
 
     def action_highlight(self) -> None:
@@ -565,12 +519,12 @@ class MainScreen(Screen[None]):
             return
         opened = self.panes.toggle_panel()
         self.panes.lay_out("panel" if opened else "reader", keep_cursor=True)
-        self.query_one(AnnotationPanel if opened else Reader).focus()
+        (panel_of(self) if opened else reader_of(self)).focus()
 
     # ------------------------------------------------------------------ the panes
 
     def _situation(self) -> tuple[bool, bool]:
-        open_now = self._reader_mounted and self.query_one(Reader).doc_id is not None
+        open_now = self._reader_mounted and reader_of(self).doc_id is not None
         return open_now, bool(self.active_query)
 
     def _lay_out(self) -> None:
@@ -598,7 +552,7 @@ class MainScreen(Screen[None]):
             self.notify("The list is as wide as the screen until a document is open", timeout=3)
 
     def action_toggle_list(self) -> None:
-        reader = self.query_one(Reader)
+        reader = reader_of(self)
         hidden = self.panes.toggle_list()
         if reader.doc_id is None:
             self.notify(f"The list {'hides' if hidden else 'shows'} once a document is open", timeout=3)
@@ -626,8 +580,7 @@ class MainScreen(Screen[None]):
     def on_labels_loaded(self, message: LabelsLoaded) -> None:
         self.labelling.loaded(message)
 
-    @on(Reader.CursorMoved)
-    def labelling_cursor(self, _: Reader.CursorMoved) -> None:
+    def on_reader_cursor_moved(self, _: Reader.CursorMoved) -> None:
         self.labelling.cursor_moved()
 
     def action_open_result(self) -> None:

@@ -1,4 +1,4 @@
-"""A whole document as rows, laid out chunk by chunk as they are needed.
+"""A whole document as rows, cut into chunks and laid out chunk by chunk as they are needed.
 
 The reader asks for row ``n`` (to draw it), for the row holding an offset (to show the cursor),
 and for the nearest place the cursor can stop. ``DocumentLayout`` answers from chunks (see
@@ -8,13 +8,15 @@ line lengths; a Fenwick tree of the counts maps a row number to its chunk in log
 corrects every number below a chunk at once when its count becomes exact. ``lay_out_pending``
 lays out the rest in small steps, so the scrollbar settles while the reader is idle.
 
+The text is not even cut into chunks before it is shown: cutting reads every line (some 60 ms
+for 5 MB of Markdown), so it goes only as far as what is asked for needs (``blocks.Cutter``),
+and the rest is estimated from the part cut (rows per character) until the reader's idle steps
+(``cut_pending``) or a jump (``G``, ``n``, the outline) cut further. The worker that reads a
+document cuts its first screens (``prepare``) and imports markdown-it; the layout made on the UI
+thread for that same text (the same object) goes on from where it stopped.
+
 The links of a chunk (``links``) are noted as it is laid out and kept with its rows: ``link_at``
 answers for the cursor's offset, whose chunk is on screen, so laid out already.
-
-Cutting a document into chunks reads all of it (some 25 ms for 5 MB of Markdown, and markdown-it
-is imported before its first chunk is parsed), so the worker that reads a document cuts it too
-(``prepare``): the layout made on the UI thread for that same text (the same object) takes the
-chunks it left, and the UI thread does only what the screen shows before the first paint.
 
 Control characters are shown as their stand-ins (``sanitize.visible``) a chunk at a time too:
 each character is replaced on its own, so a chunk without any (a scan of that chunk) is drawn
@@ -27,48 +29,43 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections import OrderedDict
-from dataclasses import dataclass
 
 from tui.core.sanitize import has_unsafe, visible
 from tui.ui.text import markdown
-from tui.ui.text.blocks import Chunks, Heading, markdown_chunks, plain_chunks, references
+from tui.ui.text.blocks import Chunks, Cutter, Heading
 from tui.ui.text.cells import MIN_WIDTH
+from tui.ui.text.fenwick import Fenwick
 from tui.ui.text.links import NO_LINKS, Link, Links
 from tui.ui.text.rows import EMPTY, Row, placed
 
 CACHE_CHUNKS = 2048
 """Chunks whose rows are kept; one laid out again gets the same rows (and the same count)."""
+FIRST_CUT = 65_536
+"""Characters ``prepare`` cuts: the first screens of a document opened at its start (a dozen at
+the widest measure), in about a millisecond."""
+
+_prepared: dict[bool, Cutter] = {}
+"""The last text cut, as Markdown (True) and as source (False): the cut a worker began, which the
+layouts of that text (and the reader's outline) share and carry on."""
 
 
-@dataclass(frozen=True)
-class _Cut:
-    text: str
-    chunks: Chunks
-    references: list[tuple[str, str]]
-
-
-_prepared: dict[bool, _Cut] = {}
-"""The last text ``prepare`` cut, as Markdown (True) and as source (False)."""
+def cutter(text: str, rendered: bool) -> Cutter:
+    """The cut of ``text`` (as Markdown when ``rendered``, else as source) begun for this very
+    text object, else a new one (kept for the next layout of the same text)."""
+    found = _prepared.get(rendered)
+    if found is None or found.text is not text:
+        found = _prepared[rendered] = Cutter(text, rendered)
+    return found
 
 
 def prepare(text: str, rendered: bool) -> None:
-    """Cut ``text`` into chunks now (in a worker), as Markdown when ``rendered`` (a Markdown
-    document opened in the source view cuts its source when shown: 13 ms for 5 MB)."""
-    chunks = markdown_chunks(text) if rendered else plain_chunks(text)
-    _prepared[rendered] = _Cut(text, chunks, references(text) if rendered else [])
+    """(In the worker that read ``text``.) Cut its first screens, find its link references and
+    import markdown-it now, rather than on the UI thread before its first paint."""
+    cut = cutter(text, rendered)
+    cut.advance(FIRST_CUT)
     if rendered:
+        _ = cut.references
         markdown.load_parser()
-
-
-def cut(text: str, rendered: bool) -> tuple[Chunks, list[tuple[str, str]]]:
-    """``text``'s chunks (as Markdown when ``rendered``, else as source) and its link references:
-    those ``prepare`` left for this very text object, else cut now."""
-    found = _prepared.get(rendered)
-    if found is not None and found.text is text:
-        return found.chunks, found.references
-    if rendered:
-        return markdown_chunks(text), references(text)
-    return plain_chunks(text), []
 
 
 class DocumentLayout:
@@ -81,31 +78,54 @@ class DocumentLayout:
         from ``text``)."""
         self.markdown = markdown
         """Whether Markdown is rendered (else every chunk shows its source)."""
-        self.chunks: Chunks
-        self.chunks, self._references = cut(text, markdown)
+        self._cutter = cutter(text, markdown)
+        if not self._cutter.chunks.starts:
+            self._cutter.advance(seconds=0)  # one step: a short text is cut whole, its rows estimated
+        self._chunks = self._cutter.chunks
+        """The chunks cut so far (the cut may be shared, and carried on by another user)."""
         self.width = max(width, MIN_WIDTH)
         self._cache: OrderedDict[int, tuple[list[Row], list[int], Links]] = OrderedDict()
-        self._exact = bytearray(len(self.chunks.starts))
-        self._counts = self._estimates()
-        self._tree = _Fenwick(self._counts)
-        self._next_pending = 0
         self.generation = 0
         """Bumped whenever a row count changes: row numbers below that chunk moved."""
+        self._start_counts()
+
+    def _start_counts(self) -> None:
+        self._exact = bytearray()
+        self._counts: list[int] = []
+        self._tree = Fenwick()
+        self._tail = 0
+        """Estimated rows of the text not cut yet."""
+        self._next_pending = 0
+        self._take_chunks(start=True)
+
+    @property
+    def chunks(self) -> Chunks:
+        """The document's chunks, all of them (the text is cut to its end first)."""
+        self._cut_rest()
+        return self._chunks
 
     @property
     def headings(self) -> list[Heading]:
-        """The document's headings, in order (none for source shown as it is)."""
-        return self.chunks.headings if self.markdown else []
+        """The document's headings, in order, all of them (none for source shown as it is)."""
+        self._cut_rest()
+        return self._chunks.headings if self.markdown else []
 
     @property
     def line_count(self) -> int:
-        """Rows in the document (estimated for the chunks not laid out yet)."""
-        return self._tree.total
+        """Rows in the document (estimated for the chunks not laid out, or not cut, yet)."""
+        self._take_chunks()
+        return self._tree.total + self._tail
+
+    @property
+    def cut_complete(self) -> bool:
+        """Whether the whole text is cut into chunks."""
+        return self._cutter.complete
 
     @property
     def complete(self) -> bool:
-        """Whether every chunk has been laid out (so every row number is exact)."""
-        return self._next_pending >= len(self._exact)
+        """Whether every chunk has been cut and laid out (so every row number is exact)."""
+        self._take_chunks()
+        return self._cutter.complete and self._next_pending >= len(self._exact)
 
     def resize(self, width: int) -> None:
         """Lay out again at ``width`` cells (lazily, as for a new document)."""
@@ -114,10 +134,7 @@ class DocumentLayout:
             return
         self.width = width
         self._cache.clear()
-        self._exact = bytearray(len(self.chunks.starts))
-        self._counts = self._estimates()
-        self._tree = _Fenwick(self._counts)
-        self._next_pending = 0
+        self._start_counts()
         self.generation += 1
 
     # ------------------------------------------------------------------ rows
@@ -140,6 +157,9 @@ class DocumentLayout:
             if total == 0:
                 return 0, 0
             line = min(max(line, 0), total - 1)
+            if line >= self._tree.total:  # in the part not cut yet: cut on until a chunk holds it
+                self._cutter.advance(self._cutter.cut_to)
+                continue
             chunk = self._tree.find(line)
             rows = self._rows(chunk)[0]
             index = line - self._tree.prefix(chunk)
@@ -163,7 +183,7 @@ class DocumentLayout:
     def stop_at_or_after(self, offset: int) -> int | None:
         """The first offset drawn at or after ``offset`` (where the cursor can stop)."""
         chunk = self._chunk_of(offset)
-        while chunk < len(self._exact):
+        while self._has_chunk(chunk):
             rows, starts = self._rows(chunk)
             for row in rows[max(bisect_right(starts, offset) - 1, 0) :]:
                 found = row.stop_at_or_after(offset)
@@ -199,7 +219,7 @@ class DocumentLayout:
 
     def link_at(self, offset: int) -> Link | None:
         """The link whose source holds ``offset`` (only a rendered Markdown link is one)."""
-        if not self.markdown or not self.chunks.starts:
+        if not self.markdown:
             return None
         return self._laid_out(self._chunk_of(offset))[2].at(offset)
 
@@ -207,11 +227,20 @@ class DocumentLayout:
         """The links drawn in ``chunk`` (laying it out)."""
         return self._laid_out(chunk)[2]
 
+    def cut_pending(self, seconds: float) -> bool:
+        """Cut the text further for about ``seconds``; whether the row count changed."""
+        generation = self.generation
+        if not self._cutter.complete:
+            self._cutter.advance(seconds=seconds)
+            self._take_chunks()
+        return self.generation != generation
+
     def lay_out_pending(self, seconds: float) -> bool:
-        """Lay out chunks not laid out yet, in order, for about ``seconds``; whether any row count
-        changed."""
+        """Cut the text, then lay out chunks not laid out yet, in order, for about ``seconds``;
+        whether any row count changed."""
         deadline = time.perf_counter() + seconds
         generation = self.generation
+        self.cut_pending(seconds)
         while self._next_pending < len(self._exact) and time.perf_counter() < deadline:
             if not self._exact[self._next_pending]:
                 self._rows(self._next_pending)
@@ -220,8 +249,39 @@ class DocumentLayout:
 
     # ------------------------------------------------------------------ chunks
 
+    def _take_chunks(self, start: bool = False) -> None:
+        """Count the rows of the chunks cut since last asked (an estimate each), and estimate the
+        rest of the text from the part cut (``start``: a layout's first count)."""
+        chunks, known = self._chunks, len(self._counts)
+        if len(chunks.starts) == known and not start:
+            return
+        for k in range(known, len(chunks.starts)):
+            count = self._estimate(k)
+            self._counts.append(count)
+            self._exact.append(0)
+            self._tree.append(count)
+        self._tail = 0
+        if not self._cutter.complete:
+            cut, rest, rows = self._cutter.cut_to, len(self.text) - self._cutter.cut_to, self._tree.total
+            self._tail = max(rest * rows // cut if cut and rows else rest // self.width, 1)
+        self.generation += 1
+
+    def _cut_rest(self) -> None:
+        self._cutter.finish()
+        self._take_chunks()
+
+    def _has_chunk(self, chunk: int) -> bool:
+        """Whether ``chunk`` exists (cutting on to it if need be)."""
+        while chunk >= len(self._chunks.starts) and not self._cutter.complete:
+            self._cutter.advance(self._cutter.cut_to)
+        self._take_chunks()
+        return chunk < len(self._chunks.starts)
+
     def _chunk_of(self, offset: int) -> int:
-        return max(bisect_right(self.chunks.starts, offset) - 1, 0)
+        if offset >= self._cutter.cut_to:
+            self._cutter.advance(offset)
+        self._take_chunks()
+        return max(bisect_right(self._chunks.starts, offset) - 1, 0)
 
     def _rows(self, chunk: int) -> tuple[list[Row], list[int]]:
         rows, starts, _ = self._laid_out(chunk)
@@ -256,7 +316,7 @@ class DocumentLayout:
         return self.display
 
     def _render(self, chunk: int, links: list[Link]) -> list[Row]:
-        chunks = self.chunks
+        chunks = self._chunks
         start, end = chunks.starts[chunk], chunks.ends[chunk]
         noted = len(links)
         rows = self._draw(chunk, self._display(start, end), links)
@@ -267,79 +327,33 @@ class DocumentLayout:
             del links[noted:]
             self.display = visible(self.text)
             rows = self._draw(chunk, self.display, links)
-        last = chunk == len(chunks.starts) - 1
-        if self.markdown and rows and not last and (chunks.markdown[chunk] or chunks.markdown[chunk + 1]):
+        between = self.markdown and rows and self._has_chunk(chunk + 1)
+        if between and (chunks.markdown[chunk] or chunks.markdown[chunk + 1]):
             rows.append(EMPTY)  # a blank row between blocks
         return placed(rows, end)
 
     def _draw(self, chunk: int, display: str, links: list[Link]) -> list[Row]:
-        start, end = self.chunks.starts[chunk], self.chunks.ends[chunk]
-        if self.markdown and self.chunks.markdown[chunk]:
-            return markdown.render(self.text, display, start, end, self.width, self._references, links)
+        start, end = self._chunks.starts[chunk], self._chunks.ends[chunk]
+        if self.markdown and self._chunks.markdown[chunk]:
+            references = self._cutter.references
+            return markdown.render(self.text, display, start, end, self.width, references, links)
         return markdown.source_rows(display, start, _without_newline(self.text, start, end), self.width)
 
-    def _estimates(self) -> list[int]:
-        """A guess of each chunk's rows from its line lengths (wrapped at the width). In Markdown a
+    def _estimate(self, chunk: int) -> int:
+        """A guess of a chunk's rows from its line lengths (wrapped at the width). In Markdown a
         run of blank lines is one blank row between blocks, and a chunk of blank lines shows none."""
         width, markdown = self.width, self.markdown
-        lengths = self.chunks.line_lengths
-        firsts = [*self.chunks.first_lines, len(lengths)]
-        estimates = []
-        for k in range(len(self.chunks.starts)):
-            rows, blank = 0, True
-            for length in lengths[firsts[k] : firsts[k + 1]]:
-                if length:
-                    rows += 1 + (length - 1) // width
-                elif not (markdown and blank):
-                    rows += 1
-                blank = not length
-            estimates.append(rows)
-        return estimates
+        first, last = self._cutter.lines_of(chunk)
+        rows, blank = 0, True
+        for length in self._chunks.line_lengths[first:last]:
+            if length:
+                rows += 1 + (length - 1) // width
+            elif not (markdown and blank):
+                rows += 1
+            blank = not length
+        return rows
 
 
 def _without_newline(text: str, start: int, end: int) -> int:
     """``end``, less the newline that ends the chunk (it starts no row of its own)."""
     return end - 1 if end > start and text[end - 1] == "\n" else end
-
-
-class _Fenwick:
-    """Row counts per chunk: prefix sums and "which chunk holds row n" in log time, updatable."""
-
-    def __init__(self, counts: list[int]) -> None:
-        self.size = len(counts)
-        self.tree = [0] * (self.size + 1)
-        self.total = 0
-        for i, count in enumerate(counts):
-            self.total += count
-            j = i + 1
-            self.tree[j] += count
-            parent = j + (j & -j)
-            if parent <= self.size:
-                self.tree[parent] += self.tree[j]
-        self._top = 1 << self.size.bit_length() if self.size else 0
-
-    def add(self, index: int, delta: int) -> None:
-        self.total += delta
-        j = index + 1
-        while j <= self.size:
-            self.tree[j] += delta
-            j += j & -j
-
-    def prefix(self, index: int) -> int:
-        """Rows in chunks ``[0, index)``."""
-        found, j = 0, index
-        while j > 0:
-            found += self.tree[j]
-            j -= j & -j
-        return found
-
-    def find(self, line: int) -> int:
-        """The chunk holding row ``line``: the first whose rows, with those before it, exceed it."""
-        position, remaining, step = 0, line, self._top
-        while step:
-            nxt = position + step
-            if nxt <= self.size and self.tree[nxt] <= remaining:
-                position = nxt
-                remaining -= self.tree[nxt]
-            step >>= 1
-        return min(position, self.size - 1)

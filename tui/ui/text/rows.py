@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tui.ui.text.cells import cell_width, drawn
+from tui.ui.text.cells import cell_width, drawn, wrap
 
 NOWHERE = -1
 """The offset of a character the layout drew (a bullet, a bar, padding), not the document."""
@@ -156,6 +156,12 @@ class Row:
 
 
 EMPTY = Row("", ())
+
+
+def source_rows(display: str, start: int, end: int, width: int, style: str | None = None) -> list[Row]:
+    """``display[start:end]`` as it is, wrapped at ``width``."""
+    starts, ends = wrap(display, width, start, end)
+    return [plain_row(display, s, e, style) for s, e in zip(starts, ends, strict=True)]
 
 
 def plain_row(display: str, start: int, end: int, style: str | None = None) -> Row:

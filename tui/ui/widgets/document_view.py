@@ -55,7 +55,8 @@ FIRST_LAYOUT_CHARS = 200_000
 the time would only delay its first paint (and be spent at its top, where it may not open)."""
 IDLE_LAYOUT = 2_000_000
 """Longest text (characters) laid out entirely while idle; a longer one keeps estimated row
-counts for the chunks not shown, which only the scrollbar's size reflects."""
+counts for the chunks not shown, which only the scrollbar's size reflects (it is cut whole,
+though: cutting is cheaper than laying out by far)."""
 
 
 def reading_progress(top: float, last_top: float) -> int:
@@ -141,14 +142,15 @@ class DocumentView(ScrollView, can_focus=True):
         self._size_pending = False
         self._pinned = (0, -1)
 
-    def show(self, text: str, header: Header, markdown: bool) -> None:
-        """Lay out a new text (rendered as Markdown when ``markdown``, unless in the source view)."""
+    def show(self, text: str, header: Header, markdown: bool, top: int = 0) -> None:
+        """Lay out a new text (rendered as Markdown when ``markdown``, unless in the source view),
+        its screenful from offset ``top`` (where it is about to be scrolled) first."""
         self.text = text
         self._markdown = markdown
         self._header = [(header.title, "reader--title"), (header.meta, "reader--meta"), ("", "")]
         self.marks = Targets()
         self._annotations = Annotations((), len(text))
-        self._build_layout()
+        self._build_layout(top)
         self.lines_rendered = 0
 
     @property
@@ -210,11 +212,17 @@ class DocumentView(ScrollView, can_focus=True):
         """Blank cells left of the gutter that centre the text."""
         return max((self.scrollable_content_region.width - GUTTER - self._layout.width) // 2, 0)
 
-    def _build_layout(self) -> None:
+    def _build_layout(self, top: int = 0) -> None:
         markdown = self._markdown and not self.source_view
         self._layout = DocumentLayout(self.text, None, self._text_width, markdown)
         if len(self.text) <= FIRST_LAYOUT_CHARS:
             self._layout.lay_out_pending(FIRST_LAYOUT)
+        else:
+            # The rows the first frame shows, laid out before the size is taken: their counts are
+            # then exact, and no second frame follows the first to correct the scrollbar.
+            first = self._layout.line_of(top) if top > 0 else 0
+            for line in range(first, first + self.scrollable_content_region.height + 1):
+                self._layout.row(line)
         self._sync_size()
         self._lay_out_later()
         self.refresh()
@@ -241,11 +249,17 @@ class DocumentView(ScrollView, can_focus=True):
             self.virtual_size = size
 
     def _lay_out_later(self) -> None:
-        """Lay out the rest of a document (up to ``IDLE_LAYOUT`` characters) while the reader is
-        idle, so the scrollbar settles; the top row stays still as row counts above it become
-        exact. The size is synced now and then, not on every step: each sync repaints."""
+        """While the reader is idle, cut the rest of a document into chunks (so a jump far into
+        it finds them cut) and lay it out (up to ``IDLE_LAYOUT`` characters), so the scrollbar
+        settles; the top row stays still as row counts above it become exact. The size is synced
+        now and then, not on every step: each sync repaints."""
         layout = self._layout
-        if layout.complete or len(self.text) > IDLE_LAYOUT:
+        lay_out = len(self.text) <= IDLE_LAYOUT
+
+        def finished() -> bool:
+            return layout.complete if lay_out else layout.cut_complete
+
+        if finished():
             return
         last_sync = [time.monotonic()]
 
@@ -254,15 +268,16 @@ class DocumentView(ScrollView, can_focus=True):
                 return
             top = round(self.scroll_y) - self.header_lines
             anchor = layout.locate(top) if top > 0 else None
-            changed = layout.lay_out_pending(0.01)
+            changed = layout.lay_out_pending(0.01) if lay_out else layout.cut_pending(0.01)
             y = layout.line_at(*anchor) + self.header_lines if anchor is not None else round(self.scroll_y)
-            if layout.complete or y != round(self.scroll_y) or time.monotonic() - last_sync[0] > 1:
+            done = finished()
+            if done or y != round(self.scroll_y) or time.monotonic() - last_sync[0] > 1:
                 last_sync[0] = time.monotonic()
-                if changed or layout.complete:
+                if changed or done:
                     self._sync_size()
                 if y != round(self.scroll_y):
                     self.scroll_to(y=y, animate=False, immediate=True, force=True)
-            if not layout.complete:
+            if not done:
                 self.set_timer(0.02, step)
 
         self.set_timer(0.05, step)

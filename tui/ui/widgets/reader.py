@@ -17,186 +17,75 @@ Links are the layout's (``tui.ui.text.links``): the reader says which one the cu
 (``backspace``) or to edit the file (``E``); where a link leads and the way back are the screen's
 business, as the corpus is. ``enter`` off a link is skipped, so it means whatever it meant before.
 How far through the document the view is scrolled goes out as ``ProgressChanged``.
+
+Its keys are a table apart (``reader_keys``: their ids are what users remap), as are the
+messages it sends (``reader_messages``); the headings behind the outline, the section name and
+``#fragment`` links come from ``tui.ui.text.outline``, which cuts a large text only as far as
+they need.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from textual import events, on
 from textual.actions import SkipAction
-from textual.binding import Binding
 from textual.geometry import Region
-from textual.message import Message
 from textual.scrollbar import ScrollDown, ScrollTo, ScrollUp
 from textual.selection import Selection
 
 from tui.core.sanitize import visible_line
 from tui.ui.text import document, navigate
 from tui.ui.text.find import FindError
-from tui.ui.text.links import Link, slug
+from tui.ui.text.links import Link
+from tui.ui.text.outline import Outline
 from tui.ui.widgets import motions
+from tui.ui.widgets import reader_messages as messages
 from tui.ui.widgets.document_view import GUTTER, DocumentView, Header, Span, is_markdown, reading_progress
+from tui.ui.widgets.reader_keys import READER_BINDINGS
+from tui.ui.widgets.reader_messages import ReaderMessage
 
 if TYPE_CHECKING:
     from tui.core.annotations import Annotation
     from tui.core.documents import Document
-    from tui.ui.text.blocks import Heading
 
 __all__ = ["GUTTER", "Header", "Reader", "ReaderMessage", "is_markdown", "prepare"]
 
 
 def prepare(doc: Document) -> None:
-    """Do now, in the worker that read ``doc``, the work over its whole text that showing it would
-    otherwise do on the UI thread before its first paint: cut it into chunks (``document.prepare``)
-    and count its words (the header's meta line). 5 MB of Markdown: some 150 ms."""
+    """Do now, in the worker that read ``doc``, what showing it would otherwise do on the UI thread
+    before its first paint: cut its first screens into chunks and import markdown-it
+    (``document.prepare``), and count its words (the header's meta line; ``read_document``
+    counts them already, from the bytes it read)."""
     document.prepare(doc.text, is_markdown(doc.id))
     _ = doc.words  # (a cached property: counted once, here)
-
-
-def _key(keys: str, action: str, description: str, name: str, tooltip: str, show: bool = False) -> Binding:
-    return Binding(keys, action, description, show=show, id=f"reader.{name}", tooltip=tooltip)
-
-
-@dataclass
-class ReaderMessage(Message):
-    """Something the reader tells the screen; ``control`` is the reader."""
-
-    reader: Reader
-
-    @property
-    def control(self) -> Reader:
-        return self.reader
 
 
 class Reader(DocumentView):
     """Shows one document to read, move through, search in and select from."""
 
-    BINDINGS = [  # noqa: RUF012 - Textual's declaration style
-        _key("j,down", "cursor_down", "Down", "down", "Next line"),
-        _key("k,up", "cursor_up", "Up", "up", "Previous line"),
-        _key("left", "cursor_left", "Left", "left", "Previous character"),
-        _key("right", "cursor_right", "Right", "right", "Next character"),
-        _key("space,pagedown", "page_down", "Page", "page_down", "Next page"),
-        _key("pageup", "page_up", "Back", "page_up", "Previous page"),
-        _key("b", "back", "Back", "back", "Previous page (a word back while selecting)"),
-        _key("g,home", "top", "Top", "top", "Start of the document"),
-        _key("G,end", "bottom", "End", "bottom", "End of the document"),
-        _key("n", "next_hit", "Next hit", "next_hit", "Next search hit (or match)"),
-        _key("N", "previous_hit", "Prev hit", "previous_hit", "Previous hit (or match)"),
-        _key("ctrl+f", "find", "Find", "find", "Find text or /regex/ in this document", show=True),
-        _key("o", "outline", "Outline", "outline", "Headings of the document: jump to one"),
-        _key("m", "toggle_source", "Source", "source", "Show the Markdown source (or render it again)"),
-        _key("v", "toggle_selection", "Select", "select", "Start (or end) a selection", show=True),
-        _key("escape", "cancel", "Cancel", "cancel", "Drop the selection (or the find)"),
-        _key("w", "word(1)", "Word", "word", "Next word"),
-        _key("e", "word_end", "Word end", "word_end", "End of the word (selecting; else e edits the note)"),
-        _key("right_parenthesis", "sentence(1)", "Sentence", "sentence", "Next sentence"),
-        _key("left_parenthesis", "sentence(-1)", "Sentence", "sentence_back", "Previous sentence"),
-        _key("right_curly_bracket", "paragraph(1)", "Paragraph", "paragraph", "Next paragraph"),
-        _key("left_curly_bracket", "paragraph(-1)", "Paragraph", "paragraph_back", "Previous paragraph"),
-        _key("0", "line_start", "Line start", "line_start", "Start of the line on screen"),
-        _key("dollar_sign", "line_end", "Line end", "line_end", "End of the line on screen"),
-        _key("shift+left", "extend('left')", "Extend", "extend_left", "Select a character left"),
-        _key("shift+right", "extend('right')", "Extend", "extend_right", "Select a character right"),
-        _key("shift+up", "extend('up')", "Extend", "extend_up", "Select a line up"),
-        _key("shift+down", "extend('down')", "Extend", "extend_down", "Select a line down"),
-        _key(
-            "y", "copy_selection", "Copy", "copy", "Copy the selection (OSC 52), or the link the cursor is on"
-        ),
-        _key("enter", "follow_link", "Follow", "follow_link", "Follow the link under the cursor"),
-        _key("backspace", "go_back", "Go back", "go_back", "Back to where you followed a link from"),
-        _key("E", "edit_document", "Edit", "edit", "Edit the file in $EDITOR (it is read again after)"),
-        _key("right_square_bracket", "next_annotation", "Next note", "next_annotation", "Next annotation"),
-        _key(
-            "left_square_bracket",
-            "previous_annotation",
-            "Prev note",
-            "previous_annotation",
-            "Previous annotation",
-        ),
-    ]
+    BINDINGS = READER_BINDINGS
 
-    @dataclass
-    class HitChanged(ReaderMessage):
-        """The current search hit (``kind`` "hit") or find match ("match") changed; index -1: none."""
-
-        index: int
-        total: int
-        kind: str = "hit"
-
-    @dataclass
-    class CursorMoved(ReaderMessage):
-        """The cursor moved to ``offset`` in the text."""
-
-        offset: int
-
-    @dataclass
-    class AnnotationUnderCursor(ReaderMessage):
-        """The annotation under the cursor changed (None: the cursor is in none)."""
-
-        annotation: Annotation | None
-
-    @dataclass
-    class SelectionChanged(ReaderMessage):
-        """A passage was selected (keyboard or mouse), or the selection was dropped (None)."""
-
-        span: Span | None
-
-    @dataclass
-    class SectionChanged(ReaderMessage):
-        """The cursor entered another section: the title of the heading it is under (or None)."""
-
-        title: str | None
-
-    @dataclass
-    class OutlineRequested(ReaderMessage):
-        """``o``: show these headings; ``current`` is the section the cursor is in (-1: none)."""
-
-        headings: Sequence[Heading]
-        current: int
-
-    @dataclass
-    class FindRequested(ReaderMessage):
-        """``ctrl+f``: ask for what to find (``query`` was the last one); answer with ``find``."""
-
-        query: str
-
-    @dataclass
-    class LinkUnderCursor(ReaderMessage):
-        """The cursor moved onto a link, or off one (None)."""
-
-        link: Link | None
-
-    @dataclass
-    class LinkFollowed(ReaderMessage):
-        """``enter`` on a link: go where it leads."""
-
-        link: Link
-
-    @dataclass
-    class BackRequested(ReaderMessage):
-        """``backspace``: back to where the last link followed was followed from."""
-
-    @dataclass
-    class EditRequested(ReaderMessage):
-        """``E``: open the document's file in the user's editor."""
-
-    @dataclass
-    class ProgressChanged(ReaderMessage):
-        """How far through the document the view is scrolled, in percent (100: its end shows)."""
-
-        percent: int
+    # The messages it sends (``reader_messages``), by their names here.
+    HitChanged: TypeAlias = messages.HitChanged
+    CursorMoved: TypeAlias = messages.CursorMoved
+    AnnotationUnderCursor: TypeAlias = messages.AnnotationUnderCursor
+    SelectionChanged: TypeAlias = messages.SelectionChanged
+    SectionChanged: TypeAlias = messages.SectionChanged
+    OutlineRequested: TypeAlias = messages.OutlineRequested
+    FindRequested: TypeAlias = messages.FindRequested
+    LinkUnderCursor: TypeAlias = messages.LinkUnderCursor
+    LinkFollowed: TypeAlias = messages.LinkFollowed
+    BackRequested: TypeAlias = messages.BackRequested
+    EditRequested: TypeAlias = messages.EditRequested
+    ProgressChanged: TypeAlias = messages.ProgressChanged
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.doc_id: str | None = None
         """The document shown, or None before one is opened."""
-        self._headings: list[Heading] = []
-        self._heading_starts: list[int] = []
+        self._outline = Outline(None)
         self._section = -1
         self.selection_anchor: int | None = None
         """Where a keyboard selection (``v``) started; None when not selecting by keyboard."""
@@ -226,12 +115,9 @@ class Reader(DocumentView):
         self.selection_anchor = self._mouse_selection = None
         self.moved = False
         rendered = is_markdown(doc_id) if markdown is None else markdown
-        self.show(text, header, rendered)
-        self._headings = []
-        if rendered:  # the source view lays out no Markdown: then the headings are read apart
-            layout = self._layout
-            self._headings = layout.headings if layout.markdown else document.cut(text, True)[0].headings
-        self._heading_starts = [h.offset for h in self._headings]
+        self.show(text, header, rendered, top)
+        # The layout's own cut when it renders Markdown; in the source view, one of its own.
+        self._outline = Outline(document.cutter(text, True) if rendered else None)
         self._section = -2  # unknown: the next cursor update says which
         self.set_reactive(Reader.cursor, self._layout.snap(min(max(cursor, 0), len(text))))
         self._update_annotation_under_cursor()
@@ -377,15 +263,7 @@ class Reader(DocumentView):
     def heading_at_anchor(self, fragment: str) -> int | None:
         """Where the heading a ``#fragment`` names starts (GitHub's anchors: ``slug`` of its title,
         ``-1``, ``-2``... after repeats); None when no heading has that anchor."""
-        wanted = fragment.strip().lower()
-        seen: dict[str, int] = {}
-        for heading in self._headings:
-            base = slug(heading.title)
-            count = seen.get(base, 0)
-            seen[base] = count + 1
-            if (base if count == 0 else f"{base}-{count}") == wanted:
-                return heading.offset
-        return None
+        return self._outline.anchor(fragment)
 
     def return_to(self, top: int, cursor: int) -> None:
         """Put the view back where it was (``top`` the first offset shown) with the cursor on
@@ -418,11 +296,10 @@ class Reader(DocumentView):
         self._update_link_under_cursor()
 
     def _update_section(self) -> None:
-        section = bisect_right(self._heading_starts, self.cursor) - 1
+        section = self._outline.section_at(self.cursor)
         if section != self._section:
             self._section = section
-            title = self._headings[section].title if section >= 0 else None
-            self.post_message(self.SectionChanged(self, title))
+            self.post_message(self.SectionChanged(self, self._outline.title(section)))
 
     # ------------------------------------------------------------------ cursor and actions
 
@@ -519,10 +396,11 @@ class Reader(DocumentView):
         self.post_message(self.FindRequested(self, self.marks.query))
 
     def action_outline(self) -> None:
-        if not self._headings:
+        headings = self._outline.all()
+        if not headings:
             self.notify("No headings in this document", timeout=3, markup=False)
             return
-        self.post_message(self.OutlineRequested(self, tuple(self._headings), self._section))
+        self.post_message(self.OutlineRequested(self, tuple(headings), self._section))
 
     def action_toggle_source(self) -> None:
         if not self._markdown:

@@ -15,12 +15,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Label, ProgressBar
+from textual.widgets import Label
 
 from tui.core.sanitize import visible_line
 from tui.ui.wording import counted
 
 TAG_GAP = "  "
+HIDDEN_PARTS = ("mode", "link", "hit", "read")
+"""Parts of the line hidden until something fills them: mounted just after the first frame."""
 
 
 class NoteLabel(Widget):
@@ -76,19 +78,22 @@ class StatusBar(Horizontal):
         self._link_shown = False
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="status-mode", markup=False)
         yield Label("", id="status-corpus", markup=False)
         yield NoteLabel(id="status-note")
-        yield Label("", id="status-link", markup=False)
         yield Label("", id="status-section", markup=False)
-        yield Label("", id="status-hit", markup=False)
-        yield Label("", id="status-read", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#status-mode").display = False
-        self.query_one("#status-link").display = False
-        self.query_one("#status-hit").display = False
-        self.query_one("#status-read").display = False
+        # The parts hidden until something fills them, after the first frame: fewer widgets
+        # to build before the reading room is first on screen.
+        self.call_after_refresh(self._mount_hidden_parts)
+
+    def _mount_hidden_parts(self) -> None:
+        mode, link, hit, read = (Label("", id=f"status-{part}", markup=False) for part in HIDDEN_PARTS)
+        for label in (mode, link, hit, read):
+            label.display = False
+        self.mount(mode, before="#status-corpus")
+        self.mount(link, before="#status-section")
+        self.mount(hit, read)
 
     def show_mode(self, mode: str) -> None:
         """A mode the reader is in, first on the line ('' for none: labelling mode says LABELLING)."""
@@ -102,6 +107,8 @@ class StatusBar(Horizontal):
 
     def show_progress(self, done: float, total: float | None = None) -> None:
         """Show the indexing progress bar (``total`` starts a run, ``done`` moves it)."""
+        from textual.widgets import ProgressBar  # loaded when first shown, as it is built
+
         bars = self.query(ProgressBar)
         if bars:
             bar = bars.first()
@@ -116,7 +123,7 @@ class StatusBar(Horizontal):
 
     def hide_progress(self) -> None:
         """The indexer is not running."""
-        for bar in self.query(ProgressBar):
+        for bar in self.query("#status-progress"):
             bar.display = False
 
     def show_note(self, note: str, tags: tuple[str, ...] = ()) -> None:

@@ -8,7 +8,7 @@ This file stays light (no Whoosh import): the start-up check reads the layout fr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,10 +63,11 @@ class WhooshBackend:
         merge: bool = True,
         notes: Notes | None = None,
         records: Mapping[str, str] | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> set[str]:
         from tui.core.search.whoosh import writing
 
-        return writing.write(folder, remove, add, procs, merge, notes, records)
+        return writing.write(folder, remove, add, procs, merge, notes, records, progress)
 
     def open(self, folder: Path, load_text: TextLoader) -> SearchIndex:
         from tui.core.search.whoosh.searcher import Index

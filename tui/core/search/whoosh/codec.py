@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pickle
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -232,7 +232,13 @@ def own_postings(reader: Any) -> Iterator[tuple[str, bytes, int, float, bytes]]:
             matcher.next()
 
 
-def add_all(writer: Any, documents: list[dict[str, Any]]) -> set[str]:
-    for fields_ in documents:
+def add_all(
+    writer: Any, documents: list[dict[str, Any]], progress: Callable[[int], None] | None = None
+) -> set[str]:
+    """Analyse ``documents`` into ``writer``'s segment (``progress`` hears the count after each);
+    their vocabulary."""
+    for count, fields_ in enumerate(documents, 1):
         writer.add_document(**fields_)
+        if progress is not None:
+            progress(count)
     return set(writer.pool.body.vocabulary())

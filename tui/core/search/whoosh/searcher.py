@@ -21,6 +21,7 @@ from whoosh import index, query
 from whoosh.index import EmptyIndexError
 
 from tui.core import catalog as catalog_format
+from tui.core import index_files
 from tui.core.documents import read_body, text_sha256
 from tui.core.search import VOCABULARY_NAME
 from tui.core.search.analysis import stem
@@ -94,7 +95,7 @@ class Index:
         under their name; the vocabulary is rewritten in place, so it is checked only while its
         size and mtime are still those the catalog recorded."""
         listed = catalog_format.read_files(self.folder) or {}
-        stats = catalog_format.index_stats(self.folder)
+        stats = index_files.index_stats(self.folder)
         names = [
             name
             for name, state in listed.items()
@@ -102,7 +103,7 @@ class Index:
             and name in stats
             and (name.startswith(f"{FOLDER}/") or tuple(state[:2]) == stats[name])
         ]
-        problem = catalog_format.verify_files(self.folder, listed, names)
+        problem = index_files.verify_files(self.folder, listed, names)
         if problem is not None:
             raise IndexDamaged(problem)
         self._verified.update(names)

@@ -72,12 +72,15 @@ def write(
     merge: bool = True,
     notes: Callable[[Any], tuple[str, tuple[str, ...]]] | None = None,
     records: Mapping[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> set[str]:
     """One commit: delete ``remove`` ids, then add (or replace) the ``add`` documents.
 
     ``notes`` gives a document's annotation notes and tags, indexed with it (``note:``, ``tag:``).
     ``records`` holds each added document's catalog entry (JSON), stored with it.
     With ``procs`` > 1, a forked process writes a second segment from about half the text.
+    ``progress`` hears how many documents are analysed so far, after each (with a helper, this
+    process's count scaled to all of them: the helper has about as much text to get through).
     Returns the vocabulary (``vocabulary_of``) of the added documents.
     """
     writer = FastWriter(index.open_dir(str(folder / FOLDER)))
@@ -91,7 +94,7 @@ def write(
         ]
         mine, theirs = share_documents(documents) if procs > 1 and can_fork() else (documents, [])
         helper = SegmentHelper(folder, theirs) if theirs else None
-        vocabulary = add_all(writer, mine)
+        vocabulary = add_all(writer, mine, _scaled(progress, len(documents), len(mine)))
         segments = writer.write_segment(merge)  # while the helper may still be writing its own
         if helper is not None:
             segment, more = helper.result()
@@ -104,6 +107,13 @@ def write(
         raise
     writer.commit_segments(segments)
     return vocabulary
+
+
+def _scaled(progress: Callable[[int], None] | None, total: int, mine: int) -> Callable[[int], None] | None:
+    """``progress`` told of ``total`` documents when this process analyses ``mine`` of them."""
+    if progress is None or mine == total:
+        return progress
+    return lambda count: progress(count * total // mine)
 
 
 def fields_of(doc: Any, note: str, labels: tuple[str, ...], record: str = "{}") -> dict[str, Any]:
