@@ -24,6 +24,7 @@ from textual.widgets import Input
 
 from tests.seeds import BELT, CHINA
 from tests.ui.helpers import SIZE, app_for, main_screen, ready, search, type_ahead, wait_until
+from tui.ui.app import LecternApp
 from tui.ui.controllers.indexer import IndexerClient
 from tui.ui.controllers.listing import CatalogReader
 from tui.ui.screens.main import MainScreen
@@ -239,14 +240,20 @@ async def test_what_waits_for_the_first_frame_waits_for_the_apps_mount_to_end(
 ) -> None:
     # The app's mount is one batch, painted only when it ends: work started from the screen's own
     # after-refresh callbacks ran inside it, before anything was on screen (0.05 s of the paint).
+    app_mounted: list[bool] = []
     seen: list[bool] = []
-    mount = MainScreen._mount_reader
+    mount, app_mount = MainScreen._mount_reader, LecternApp.on_mount
 
     async def recorded(self: MainScreen) -> None:
-        seen.append(self.app.is_mounted)
+        seen.append(bool(app_mounted))
         await mount(self)
 
+    async def on_mount(self: LecternApp) -> None:
+        await app_mount(self)
+        app_mounted.append(True)
+
     monkeypatch.setattr(MainScreen, "_mount_reader", recorded)
+    monkeypatch.setattr(LecternApp, "on_mount", on_mount)
     async with app_for().run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: bool(seen))
     assert seen == [True]
