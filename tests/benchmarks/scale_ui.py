@@ -110,12 +110,14 @@ class Session:
         self.tmux.run("send-keys", "-t", self.name, *keys)
 
     def memory_mb(self) -> tuple[float, float]:
-        """Resident MB of the app's own process, and of its whole process tree (the indexer child)."""
+        """Resident MB of the app's own process, and of its whole process tree (the indexer child
+        and its forked helper): proportional set sizes, so that the pages a fork shares with its
+        parent are counted once, not once per process as resident sizes would."""
         pane = int(self.tmux.run("list-panes", "-t", self.name, "-F", "#{pane_pid}").stdout.split()[0])
         tree = list(_descendants(pane))
         pythons = [p for p in tree if "python" in _command(p)]
         app = pythons[0] if pythons else pane
-        return _rss_mb(app), sum(_rss_mb(p) for p in pythons)
+        return _rss_mb(app), sum(_pss_mb(p) for p in pythons)
 
 
 @contextmanager
@@ -154,6 +156,16 @@ def _command(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _rss_mb(pid: int) -> float:
@@ -315,7 +327,10 @@ def keystroke_tmux(scale: Scale) -> Row:
         KEY_TARGET,
         note=(
             f"median {median(lectern) * 1e3:.0f} ms (echo {median(peer) * 1e3:.0f} ms) over {len(lectern)} queries"
-            " typed at once; includes the 80 ms debounce; target debounce + 50 ms"
+            " typed at once; includes the 80 ms debounce; target debounce + 50 ms; slowest: "
+            + ", ".join(
+                f"#{i + 1} {t * 1e3:.0f} ms" for i, t in sorted(enumerate(lectern), key=lambda x: -x[1])[:4]
+            )
         ),
     )
 

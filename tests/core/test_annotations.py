@@ -968,3 +968,19 @@ def test_annotator_and_suggested_round_trip_and_stay_absent_when_unset() -> None
     assert (back.annotator, back.suggested) == ("ada", True)
     assert Annotation.from_dict({**plain.to_dict(), "annotator": 42}).annotator == "42"
     assert Annotation.from_dict({**plain.to_dict(), "suggested": "yes"}).suggested is False
+
+
+def test_a_corpus_without_annotation_files_lists_none_without_reading_its_catalog(
+    store: AnnotationStore, paths: Paths, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At 100,000 documents the catalog's names take 0.2 s to read, at every indexer run's end.
+    library = Library.open(paths, [corpus])
+
+    def unread(self: Library) -> list[DocumentRef]:
+        raise AssertionError("the catalog was read")
+
+    monkeypatch.setattr(Library, "references", unread)
+    assert library.annotated(store) == []
+    store.save(ref_of(corpus / "a.md", "some text"), annotate("some text", "some"))
+    with pytest.raises(AssertionError, match="the catalog was read"):
+        library.annotated(store)

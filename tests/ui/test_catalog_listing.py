@@ -20,6 +20,7 @@ from tui.ui.controllers.listing import (
     browse_rows,
     listed,
     listed_values,
+    merge_entries,
     update_entries,
 )
 from tui.ui.widgets.document_list import Row, RowSource
@@ -157,3 +158,16 @@ def test_the_lists_reading_of_rows_is_the_entries_own_and_checked_the_same(tmp_p
     _flip(tmp_path, "Title 4 123")
     with View(tmp_path) as view, pytest.raises(CatalogDamaged):
         list(view.changed_values())
+
+
+def test_a_catalog_read_while_indexing_is_listed_as_it_is_when_nothing_is_listed_yet() -> None:
+    # While indexing, a read is merged over what is listed; over nothing, the read's own dict is
+    # listed, so the order its worker sorted is the one the list uses (no sort on the UI thread).
+    read = {e.id: listed(e) for e in (entry(n) for n in range(50))}
+    corpus = Corpus()
+    ordered = corpus.order("date", read)
+    merge_entries(corpus, read, partial=True)
+    assert corpus.entries is read and corpus.order("date") is ordered
+    more = {"x.md": listed(entry(99))._replace(id="x.md")}
+    merge_entries(corpus, more, partial=True)  # over what is listed now: merged, a new dict
+    assert corpus.entries is not read and set(corpus.entries) == {*read, "x.md"}

@@ -337,3 +337,22 @@ async def test_watch_false_in_the_config_keeps_the_watcher_off(corpus: Path) -> 
         screen = await ready(pilot)
         await pilot.pause(0.3)
         assert not screen.watching.enabled and not screen.watching.watching
+
+
+async def test_watching_starts_once_a_query_is_no_longer_being_typed(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Setting the watches up holds the GIL (0.2 s at 100,000 files): not under a query's keys.
+    from tui.ui.screens import main
+
+    monkeypatch.setattr(main, "WATCH_DELAY", 0.4)
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+        screen = cast(MainScreen, pilot.app.screen)
+        await wait_until(pilot, lambda: screen.reader_mounted)
+        await pilot.press("slash")
+        for key in "conflux confluence":
+            await pilot.press("space" if key == " " else key)
+            await pilot.pause(0.1)
+            assert screen.watching._thread is None  # every key puts it off
+        await wait_until(pilot, lambda: screen.watching._thread is not None)

@@ -92,6 +92,8 @@ class Library:
         """
         from tui.core.annotation_tracking import corpus_annotations
 
+        if not store.summaries():  # no annotation file: no need to read 100,000 catalog rows
+            return []
         roots = self.inputs if with_missing else ()
         return corpus_annotations(store, self.references(), lambda ref: read_text(ref.path), roots)
 

@@ -379,13 +379,13 @@ def merge_entries(corpus: Corpus, entries: list[Listed] | dict[str, Listed], par
     """Take a catalog's entries: all of them, or (while indexing) over those already known. A
     whole catalog's dict is taken as it is, not copied (it is never changed in place: every
     change makes a new one), so 100,000 entries are indexed by one dict, not two."""
-    if isinstance(entries, dict) and not partial:
-        fresh = entries
+    if isinstance(entries, dict) and not (partial and (corpus.entries or corpus.vanished)):
+        fresh = entries  # nothing listed to keep (or none to keep it over): the dict as it is
     else:
         given = entries.values() if isinstance(entries, dict) else entries
         fresh = {e.id: e for e in given if not (partial and e.id in corpus.vanished)}
     # While indexing, the catalog holds only what is committed so far: keep the rest listed.
-    corpus.entries = {**corpus.entries, **fresh} if partial else fresh
+    corpus.entries = {**corpus.entries, **fresh} if partial and corpus.entries else fresh
     corpus.settled = None if partial else corpus.entries
     if not partial:
         corpus.vanished.clear()

@@ -35,6 +35,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Input, Label
 
 from tui.core.library import Library
@@ -112,7 +113,7 @@ READER_ACTIONS = frozenset(
 WARM_UP_DELAY = 0.5
 """Seconds after the first frame before the searcher is opened (``SearchController.warm_up``)."""
 WATCH_DELAY = 1.0
-"""Seconds after the first frame before files are watched."""
+"""Seconds after the first frame, and after the last change of the query, before files are watched."""
 
 
 class MainScreen(Screen[None]):
@@ -140,6 +141,8 @@ class MainScreen(Screen[None]):
         self.library = library
         self._measure = measure
         self._reader_mounted = False
+        self._watch_timer: Timer | None = None
+        """Starts the file watcher, a moment after the first frame (None once it has)."""
         self._waiting: DocumentLoaded | None = None
         """A document read before the reader was mounted: shown once it is."""
         self.positions = positions
@@ -251,9 +254,13 @@ class MainScreen(Screen[None]):
         # The searcher's warm-up imports the engine (GIL-bound): not while a document given on
         # the command line, or the last one read, is being opened and shown.
         self.set_timer(WARM_UP_DELAY, self.searching.warm_up)
-        # watchfiles holds the GIL while it sets its watches up (0.2 s at 100,000 files), which
-        # would hold up the frames after the first: it starts a moment later.
-        self.set_timer(WATCH_DELAY, self.watching.start)
+        # watchfiles holds the GIL while it sets its watches up (0.2 s at 100,000 files): it
+        # starts a moment later, and later again while a query is being typed.
+        self._watch_timer = self.set_timer(WATCH_DELAY, self._start_watching)
+
+    def _start_watching(self) -> None:
+        self._watch_timer = None
+        self.watching.start()
 
     async def _mount_reader(self) -> None:
         # Imported here: the reader and its text layout are not needed to paint the list.
@@ -363,6 +370,8 @@ class MainScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
+        if self._watch_timer is not None:
+            self._watch_timer.reset()  # not while a query is typed: its keys would wait 0.2 s
         self.searching.changed(event.value)
         self._lay_out()
 
