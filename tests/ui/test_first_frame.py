@@ -257,3 +257,29 @@ async def test_what_waits_for_the_first_frame_waits_for_the_apps_mount_to_end(
     async with app_for().run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: bool(seen))
     assert seen == [True]
+
+
+async def test_with_nothing_to_reopen_the_searcher_warms_up_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The half-second wait is for a document being opened at start; with none, the first query
+    # typed would meet the engine loading. (An indexer run's end asks for it too: it comes later.)
+    from tui.ui.controllers.search import SearchController
+    from tui.ui.screens import main
+
+    asked: list[str] = []
+    warm_up, follow = SearchController.warm_up, IndexerClient.follow
+
+    def warm(self: SearchController) -> None:
+        asked.append("warm-up")
+        warm_up(self)
+
+    def followed(self: IndexerClient, event: dict[str, Any]) -> Any:
+        asked.extend(["indexer done"] if event["event"] == "done" else [])
+        return follow(self, event)
+
+    monkeypatch.setattr(main, "WARM_UP_DELAY", 60.0)
+    monkeypatch.setattr(SearchController, "warm_up", warm)
+    monkeypatch.setattr(IndexerClient, "follow", followed)
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await wait_until(pilot, lambda: screen.searching.index is not None)
+    assert asked[0] == "warm-up", asked

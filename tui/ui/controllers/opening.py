@@ -89,6 +89,8 @@ class DocumentOpener:
         last = self.positions.last
         if last is not None:
             self._screen.post_message(LastDocumentFound(last))
+        else:  # no document to show first: the searcher may load now, not half a second later
+            self._screen.app.call_from_thread(self._searching.warm_up)
 
     def catalog_listed(self) -> None:
         """The corpus is listed: open the document asked for, or the one open last."""

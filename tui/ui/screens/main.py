@@ -252,7 +252,8 @@ class MainScreen(Screen[None]):
         self.opening.start()
         self.indexer.start()
         # The searcher's warm-up imports the engine (GIL-bound): not while a document given on
-        # the command line, or the last one read, is being opened and shown.
+        # the command line, or the last one read, is being opened and shown (with none to reopen,
+        # the opener asks for it at once: the first query typed would wait for it).
         self.set_timer(WARM_UP_DELAY, self.searching.warm_up)
         # watchfiles holds the GIL while it sets its watches up (0.2 s at 100,000 files): it
         # starts a moment later, and later again while a query is being typed.
