@@ -9,7 +9,6 @@ Notifications are shown above the status line (``app.tcss``), which they never c
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -169,19 +168,11 @@ def make_app(paths: Paths, inputs: Sequence[Path] = ()) -> LecternApp:
     return LecternApp(library, Settings.load(paths.config_file), paths.config_file, positions)
 
 
-SWITCH_INTERVAL = 0.001
-"""Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005)."""
-
-
 def run_app(paths: Paths, inputs: Sequence[Path]) -> int:
     """Run the reader in this terminal until the user quits; the exit status, 1 after a crash.
 
     The command line has checked the inputs and that there is a terminal.
     """
-    # The UI thread takes the GIL back after each wait (a key, a timer, a worker's message); a
-    # worker building the catalog or opening the index kept it up to 5 ms each time, Python's
-    # default, which made a query typed during the start take 0.4-0.6 s at 100,000 documents.
-    sys.setswitchinterval(SWITCH_INTERVAL)
     app = make_app(paths, inputs)
     app.run()
     return app.return_code or 0
