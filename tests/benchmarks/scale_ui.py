@@ -159,19 +159,18 @@ def _command(pid: int) -> str:
 
 
 def _pss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return _field_mb(Path(f"/proc/{pid}/smaps_rollup"), "Pss:")
 
 
 def _rss_mb(pid: int) -> float:
+    return _field_mb(Path(f"/proc/{pid}/status"), "VmRSS:")
+
+
+def _field_mb(path: Path, field: str) -> float:
+    """A kB figure of a /proc file, in MB (0 when the process has gone)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in path.read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
