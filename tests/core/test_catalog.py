@@ -207,3 +207,17 @@ def test_a_locked_catalog_is_busy_not_damaged(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.OperationalError) as raised:
         Catalog.read(tmp_path)
     assert not busy(raised.value)
+
+
+def test_a_saved_catalog_reads_its_entries_again_when_asked(tmp_path: Path) -> None:
+    """A save lets go of the entries (a long indexing run need not hold 100,000): they are read
+    again, with the changes made since, when something asks for them."""
+    catalog = saved(tmp_path, 50)
+    catalog.put(entry(7, title="Changed"))
+    assert catalog.drop("d0008.md")
+    assert catalog.entries["d0007.md"].title == "Changed" and "d0008.md" not in catalog.entries
+    catalog.save(tmp_path)
+    catalog.put(entry(60))
+    assert set(catalog.entries) == {entry(n).id for n in range(61) if n not in range(50, 60) and n != 8}
+    loaded = Catalog.load(tmp_path)
+    assert loaded is not None and set(loaded.entries) == set(catalog.entries) - {"d0060.md"}

@@ -149,3 +149,16 @@ def test_a_helper_process_share_is_estimated_from_this_process_count() -> None:
     assert heard == [2, 5, 7, 10]  # the last of this process's documents: all of them
     assert writing._scaled(heard.append, total=4, mine=4) == heard.append
     assert writing._scaled(None, total=10, mine=4) is None
+
+
+def test_freed_memory_goes_back_to_the_system_where_the_c_library_can() -> None:
+    import ctypes
+    import sys
+
+    from tui.core.memory import release_memory
+
+    glibc = sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "malloc_trim")
+    big = [bytes(1000) for _ in range(20_000)]
+    del big
+    assert release_memory() is glibc  # elsewhere (musl, macOS, Windows) a no-op, never an error
+    assert release_memory() is glibc

@@ -455,6 +455,7 @@ class Catalog:
                 raise
         self.seq = seq
         self._folder = folder
+        self._entries = None  # on disk now, read again if asked for: an indexer need not hold 100,000
         self._pending.clear()
         self._dropped.clear()
         self._whole = False

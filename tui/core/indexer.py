@@ -39,12 +39,13 @@ from tui.core.faults import checkpoint
 from tui.core.index_check import check_index, record, remove_stale_temp_files, wipe
 from tui.core.index_plan import Notes, Plan, make_plan
 from tui.core.index_progress import Progress
+from tui.core.memory import release_memory
 from tui.core.search import VOCABULARY_NAME, backend
 
 Emit = Callable[[dict[str, Any]], None]
 FIRST_BATCH_BYTES = 1_000_000
 """Small, so the first results are searchable within a second of a cold start."""
-BATCH_BYTES = 24_000_000
+BATCH_BYTES = 8_000_000
 """The largest batch: a commit whatever the pace (a fast machine writes fewer, larger segments)."""
 COMMIT_SECONDS = 2.0
 """The aim for the time between two commits while indexing: what is searchable grows steadily."""
@@ -54,7 +55,7 @@ COMMIT_SECONDS_MOST = 6.0
 seconds apart): each commit writes a segment, and Whoosh merges small segments again later, so
 commits every 2 s throughout would make a 30,000-document index 1.3 times slower (18 s against
 14 s); spaced so, it is searchable from the first second."""
-PARALLEL_BYTES = 8_000_000
+PARALLEL_BYTES = 4_000_000
 """From this much text a batch is split between this process and a forked helper (two segments);
 below it, the fork and the extra segment (written, then merged, on its own) cost more than
 they save. Paced batches are smaller than this on most machines."""
@@ -135,26 +136,28 @@ def _write_changes(
 ) -> None:
     catalog = plan.catalog
     removals = list(plan.removed)
-    done = 0
+    done, total = 0, len(plan.to_read)
     signatures: dict[str, str] = {}
     pace = Pace()
-    progress = Progress(emit, len(plan.to_read), total_bytes)
+    progress = Progress(emit, total, total_bytes)
     for batch in _batches(plan.to_read, pace):
         started = time.perf_counter()
         batch_bytes = sum(s.size for s in batch)
         progress.batch(len(batch), batch_bytes)
         docs = _read_batch(_told(batch, progress), catalog, report, emit, notes, removals, signatures)
         if docs or removals:
-            last = done + len(batch) >= len(plan.to_read)
+            last = done + len(batch) >= total
             _commit(folder, catalog, report, docs, removals, notes, signatures, last, progress)
             removals = []
             emit({"event": "commit", "documents": len(catalog)})
-        pace.measured(batch_bytes, time.perf_counter() - started)
         done += len(batch)
+        del docs, batch
+        release_memory()  # before the next batch's helper is forked from this process
+        pace.measured(batch_bytes, time.perf_counter() - started)
         progress.committed()
     if removals:
         _commit(folder, catalog, report, [], removals, None, signatures, True)
-    if plan.to_read or report.removed:
+    if total or report.removed:
         record(folder, catalog)  # entries touched but not re-indexed
 
 
@@ -282,21 +285,25 @@ def _batches(sources: list[SourceFile], pace: Pace | None = None) -> Iterator[li
     """Batches of the size ``pace`` asks for (``BATCH_BYTES`` after a smaller first one without
     it); a last batch that would be under a quarter of the one before joins it: each batch is a
     commit and, when large, two segments written in parallel, and a small last one would be
-    written alone."""
-    batch: list[SourceFile] = []
-    size = 0
+    written alone.
+
+    Each batch is taken off the front of ``sources``: a file read, with the ``Path`` made to
+    read it, is not held to the end of a 100,000-file run.
+    """
     limit = pace.next_batch() if pace else FIRST_BATCH_BYTES
     remaining = sum(s.size for s in sources)
-    for source in sources:
-        batch.append(source)
-        size += source.size
-        remaining -= source.size
-        if size >= limit and (not remaining or remaining >= limit // 4):
-            yield batch
-            batch, size = [], 0
-            limit = pace.next_batch() if pace else BATCH_BYTES
-    if batch:
+    while sources:
+        size = taken = 0
+        for source in sources:
+            taken += 1
+            size += source.size
+            remaining -= source.size
+            if size >= limit and (not remaining or remaining >= limit // 4):
+                break
+        batch = sources[:taken]
+        del sources[:taken]
         yield batch
+        limit = pace.next_batch() if pace else BATCH_BYTES
 
 
 def _merge_vocabulary(path: Path, words: set[str]) -> None:

@@ -4,6 +4,7 @@ and the stored fields' column."""
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -238,3 +239,48 @@ def test_stored_fields_read_back_whatever_the_segment(values: list[dict[str, str
     reader = STORED.reader(storage.open_file("stored"), 0, storage.file_length("stored"), len(values))
     assert [reader[d] for d in range(len(values))] == [v or None for v in values]
     assert list(reader) == [v or None for v in values]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=12), min_size=1, max_size=9))
+def test_parts_joined_as_they_come_group_as_parts_kept_apart(
+    texts: list[list[str]],
+) -> None:
+    """A pool joins its documents' arrays every ``JOIN_PARTS`` documents; what it groups is the same."""
+    from tui.core.search.whoosh import pool as pool_module
+
+    def grouped(join_every: int) -> postings.FlatField:
+        saved, pool_module.JOIN_PARTS = pool_module.JOIN_PARTS, join_every
+        try:
+            pool = FieldPool("body", 1.0, True)
+            for docnum, pieces in enumerate(texts):
+                pool.add_text(docnum, "".join(pieces))
+            return pool.grouped(len(texts))
+        finally:
+            pool_module.JOIN_PARTS = saved
+
+    apart, joined = grouped(10_000), grouped(2)
+    for name in ("terms", "posting_starts", "ids", "counts", "positions", "starts", "ends", "spans"):
+        assert np.asarray(getattr(joined, name)).tolist() == np.asarray(getattr(apart, name)).tolist(), name
+
+
+@settings(max_examples=40, deadline=None)
+@given(segments())
+def test_a_segment_of_32_bit_columns_is_written_as_its_64_bit_copy(segment: postings.FlatSegment) -> None:
+    """A pool's columns are 32-bit and kept so while written (half the memory); the file is the
+    same as from the 64-bit columns of any other source, fields given one at a time or together."""
+
+    def narrowed(field: postings.FlatField) -> postings.FlatField:
+        if field.positions is None:
+            return field
+        columns = [np.asarray(c, dtype=np.int64) for c in (field.positions, field.starts, field.ends)]
+        if any(len(c) and int(c.max()) >= 1 << 31 for c in columns):
+            return field
+        thin = [c.astype(np.int32) for c in columns]
+        return dataclasses.replace(field, positions=thin[0], starts=thin[1], ends=thin[2])
+
+    with tempfile.TemporaryDirectory() as folder:
+        wide, thin = Path(folder) / f"wide{postings.SUFFIX}", Path(folder) / f"thin{postings.SUFFIX}"
+        postings.write(wide, segment)
+        postings.write_fields(thin, (narrowed(f) for f in segment.fields), segment.docs)
+        assert thin.read_bytes() == wide.read_bytes()

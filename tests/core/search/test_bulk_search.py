@@ -25,7 +25,7 @@ from tui.core.search.analysis import tokens
 from tui.core.search.flat import layout, packing, postings
 from tui.core.search.highlight import SNIPPET_CHARS
 from tui.core.search.types import IndexDamaged
-from tui.core.search.whoosh import FOLDER
+from tui.core.search.whoosh import FOLDER, merging
 from tui.core.search.whoosh.bulk import sorted_documents, top_documents
 from tui.core.search.whoosh.parse import to_tree
 from tui.core.search.whoosh.searcher import Index
@@ -149,7 +149,7 @@ def test_bulk_results_are_whooshs(ix: Index) -> None:
     assert_same_as_whoosh(ix)
 
 
-def test_merged_segments_get_flat_postings_too(tmp_path: Path) -> None:
+def test_merged_segments_get_flat_postings_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     folder = tmp_path / "ix"
@@ -158,9 +158,12 @@ def test_merged_segments_get_flat_postings_too(tmp_path: Path) -> None:
     for batch in range(7):
         docs = generated(corpus, 4, seed=batch, first=4 * batch)
         removed = [f"d{4 * batch - 3:02d}.md"] if batch >= 2 else []
-        write(folder, removed, docs, merge=True)
+        if batch == 6:  # the three smallest segments fit under the bound, the others do not
+            sizes = sorted(p.stat().st_size for p in (folder / FOLDER).glob(f"*{postings.SUFFIX}"))
+            monkeypatch.setattr(merging, "MERGE_BYTES", sum(sizes[:3]))
+        write(folder, removed, docs, merge=batch == 6)
         counts.append(len(list((folder / FOLDER).glob("*.pst"))))
-    assert max(counts) >= 5 and counts[-1] < max(counts)  # Whoosh merged the small segments
+    assert counts[:6] == [1, 2, 3, 4, 5, 6] and counts[-1] == 6 - 3 + 1  # three merged into the new one
     ix = Index(folder, load_text)
     try:
         leaves = [leaf for leaf, _ in ix._current().reader().leaf_readers()]

@@ -683,10 +683,17 @@ def test_a_small_last_batch_joins_the_one_before(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(indexer, "FIRST_BATCH_BYTES", 10)
     monkeypatch.setattr(indexer, "BATCH_BYTES", 100)
-    sources = [SourceFile(f"d{n}", Path(f"d{n}"), size, 0) for n, size in enumerate([10, 60, 50, 20])]
-    assert [[s.id for s in b] for b in indexer._batches(sources)] == [["d0"], ["d1", "d2", "d3"]]
-    sources.append(SourceFile("d4", Path("d4"), 40, 0))
-    assert [[s.id for s in b] for b in indexer._batches(sources)] == [["d0"], ["d1", "d2"], ["d3", "d4"]]
+
+    def sources(*sizes: int) -> list[SourceFile]:
+        return [SourceFile(f"d{n}", Path(f"d{n}"), size, 0) for n, size in enumerate(sizes)]
+
+    assert [[s.id for s in b] for b in indexer._batches(sources(10, 60, 50, 20))] == [
+        ["d0"],
+        ["d1", "d2", "d3"],
+    ]
+    five = sources(10, 60, 50, 20, 40)
+    assert [[s.id for s in b] for b in indexer._batches(five)] == [["d0"], ["d1", "d2"], ["d3", "d4"]]
+    assert five == []  # taken off as the batches went: the files read are not held to the end
 
 
 def test_read_body_is_the_document_text(corpus: Path) -> None:

@@ -115,8 +115,8 @@ def test_a_killed_update_after_edits_then_a_normal_run_answers_as_a_clean_rebuil
 def test_a_merge_killed_then_a_normal_run_answers_as_a_clean_rebuild(
     pristine: tuple[Path, Path, Any], tmp_path: Path, signame: str
 ) -> None:
-    """Runs that each change a document add small segments until Whoosh's policy merges them
-    (the searched fields' postings read back whole from each ``.lps`` file); that run is killed
+    """Runs that each change a document add small segments that the merge policy merges (the
+    searched fields' postings read back whole from each ``.lps`` file); a run is killed
     in the merge, and the next one answers as a clean rebuild does."""
     corpus_src, clean, _ = pristine
     corpus = tmp_path / "corpus"

@@ -21,14 +21,16 @@ import numpy as np
 WIDTHS = np.array([0, 1, 2, 4], dtype=np.int64)
 """Bytes per value for each width code."""
 DTYPES = (None, np.dtype("<u1"), np.dtype("<u2"), np.dtype("<u4"))
-CHUNK_VALUES = 1 << 21
-"""Values handled per numpy pass when packing or unpacking: bounds the temporary arrays."""
+CHUNK_VALUES = 1 << 16
+"""Values handled per numpy pass when packing or unpacking: bounds the temporary arrays (some
+ten of 8 bytes a value: 5 MB). As fast as larger passes, whose temporaries were once a segment
+write's largest memory."""
 
 
 def width_codes(values: Any, counts: Any) -> Any:
     """The width code (0 to 3) of each key's run of ``values`` (runs of ``counts`` values, in
     order; a key without values gets 0). ValueError for a negative value or one past 32 bits."""
-    values = np.asarray(values, dtype=np.int64)
+    values = np.asarray(values)  # as it is: a 32-bit column is not widened (a copy)
     counts = np.asarray(counts, dtype=np.int64)
     codes = np.zeros(len(counts), dtype=np.uint8)
     if not len(values):
@@ -49,7 +51,7 @@ def width_codes(values: Any, counts: Any) -> Any:
 def pack(out: Any, at: Any, values: Any, counts: Any, codes: Any) -> None:
     """Write each key's run of ``values`` into the byte array ``out`` from ``at[key]``, at the
     key's width (``codes``)."""
-    values = np.asarray(values, dtype=np.int64)
+    values = np.asarray(values)  # widened a chunk at a time: a column may be 32-bit
     counts = np.asarray(counts, dtype=np.int64)
     widths = WIDTHS[np.asarray(codes, dtype=np.int64)]
     for keys, first, last in _chunks(counts):
@@ -57,7 +59,7 @@ def pack(out: Any, at: Any, values: Any, counts: Any, codes: Any) -> None:
         owner_width = np.repeat(widths[keys], run)
         local = np.arange(last - first, dtype=np.int64) - np.repeat(_starts(run), run)
         where = np.repeat(np.asarray(at, dtype=np.int64)[keys], run) + local * owner_width
-        chunk = values[first:last]
+        chunk = values[first:last].astype(np.int64)
         for byte in range(4):
             wide = owner_width > byte
             if not wide.any():

@@ -34,10 +34,13 @@ from tui.core.search.flat.layout import (
 )
 from tui.core.search.flat.packing import WIDTHS, running, unpack, unzigzag, view
 from tui.core.search.flat.recent import DECODED, TOKENS
-from tui.core.search.flat.writing import write
+from tui.core.search.flat.writing import write, write_fields
 from tui.core.search.phrases import phrase_anchor
 
-__all__ = ["MAGIC", "SUFFIX", "FlatField", "FlatPostings", "FlatSegment", "phrase_documents", "write"]
+__all__ = [
+    "MAGIC", "SUFFIX", "FlatField", "FlatPostings", "FlatSegment", "phrase_documents",
+    "write", "write_fields",
+]  # fmt: skip
 
 KNOWN_TERMS = 1 << 16
 """Look-ups remembered per file (a prefix's expansions are looked up in every segment)."""

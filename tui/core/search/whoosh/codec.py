@@ -23,7 +23,7 @@ from typing import Any
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3PostingsWriter
 from whoosh.util.numeric import length_to_byte
-from whoosh.writing import SegmentWriter
+from whoosh.writing import NO_MERGE, SegmentWriter
 
 from tui.core.faults import checkpoint
 from tui.core.search.whoosh.pool import TermPool
@@ -189,7 +189,9 @@ class FastWriter(SegmentWriter):  # type: ignore[misc]
     def write_segment(self, merge: bool = True) -> list[Any]:
         """``commit`` up to the table of contents: apply the merge policy and write this writer's
         segment; the segments the index should then hold (``commit_segments`` makes it so)."""
-        segments: list[Any] = self._merge_segments(None, None, merge)
+        from tui.core.search.whoosh.merging import merge_bounded
+
+        segments: list[Any] = self._merge_segments(merge_bounded if merge else NO_MERGE, None, merge)
         if self._added:
             segments.append(self._finalize_segment())
         else:
@@ -215,8 +217,8 @@ class FastWriter(SegmentWriter):  # type: ignore[misc]
         from tui.core.search.flat import postings
 
         name = self.newsegment.make_filename(postings.SUFFIX)
-        fields = [pool.grouped(self.docnum) for pool in self.pool.flat.values()]
-        postings.write(Path(self.storage.folder) / name, postings.FlatSegment(fields, self.docnum))
+        fields = (pool.grouped(self.docnum) for pool in self.pool.flat.values())  # one at a time
+        postings.write_fields(Path(self.storage.folder) / name, fields, self.docnum)
         checkpoint("segment-postings")
 
 

@@ -7,6 +7,7 @@ leaves no commit, so the index stays as it was.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,13 @@ class SegmentHelper:
         self._process = context.Process(
             target=write_segment_apart, args=(folder, documents, child_end), daemon=True
         )
-        self._process.start()
+        frozen_before = gc.get_freeze_count()
+        gc.freeze()  # the collector in the child leaves the objects it shares alone: no copies
+        try:
+            self._process.start()
+        finally:
+            if not frozen_before:  # (what someone else froze stays frozen)
+                gc.unfreeze()
         child_end.close()
 
     def result(self) -> tuple[Any, set[str]]:

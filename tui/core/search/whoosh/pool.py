@@ -37,6 +37,8 @@ def _ascii_tables() -> tuple[Any, bytes, Any]:
 
 
 _ASCII_ALNUM, _ASCII_SPACES, _ASCII_JOINER = _ascii_tables()
+JOIN_PARTS = 256
+"""Parts (documents' columns) gathered before they are joined into one array per column."""
 TermPostings = tuple["array[int]", "array[float]", list[bytes]]
 """One term's postings in a segment: document numbers, weights, encoded values."""
 
@@ -67,9 +69,12 @@ class FieldPool:
         self._word_ids: dict[str, int] = {}
         self._ascii_ids: dict[bytes, int] = {}
         """Words as found (lower case) to term numbers, for the two fast tokenisers."""
-        self._parts: list[tuple[Any, ...]] = []
-        """Per document or merged segment: term numbers, documents, then positions, starts and
-        ends (or counts, without positions)."""
+        self._columns: list[list[Any]] = [[] for _ in range(5 if positional else 3)]
+        """Term numbers, documents, then positions, starts and ends (or counts, without
+        positions): one array per document or merged segment in each (a column at a time is
+        joined, and its parts let go, when the segment is written)."""
+        self._joined_parts = 0
+        """How many parts at the head of each column are joins of ``JOIN_PARTS`` parts."""
         self._vocabulary: set[str] = set()
 
     def _term_id(self, term: str) -> int:
@@ -120,7 +125,7 @@ class FieldPool:
             columns = np.asarray([occurrence[1:] for occurrence in found], dtype=np.int32).reshape(-1, 3)
             positions, starts, ends = columns.T
         if len(ids):
-            self._parts.append((ids, np.full(len(ids), docnum, dtype=np.int32), positions, starts, ends))
+            self._add_part(ids, np.full(len(ids), docnum, dtype=np.int32), positions, starts, ends)
         self.lengths[docnum] = len(ids)
         return len(ids)
 
@@ -185,7 +190,7 @@ class FieldPool:
             counts.append(freq)
         if terms:
             ids = np.asarray(terms, dtype=np.int32)
-            self._parts.append((ids, np.full(len(ids), docnum, dtype=np.int32), np.asarray(counts, np.int32)))
+            self._add_part(ids, np.full(len(ids), docnum, dtype=np.int32), np.asarray(counts, np.int32))
         return sum(counts)
 
     def add_merged(self, field: FlatField, new_numbers: Any) -> None:
@@ -202,14 +207,39 @@ class FieldPool:
         if not self.positional:
             kept = docs >= 0
             kept_counts = counts[kept].astype(np.int32)
-            self._parts.append((posting_terms[kept], docs[kept].astype(np.int32), kept_counts))
+            self._add_part(posting_terms[kept], docs[kept].astype(np.int32), kept_counts)
             return
         live = np.flatnonzero(numbers >= 0)
         self.lengths.update(zip(numbers[live].tolist(), np.asarray(field.spans)[live].tolist(), strict=True))
         terms, docs = np.repeat(posting_terms, counts), np.repeat(docs, counts)
         kept = docs >= 0
         columns = (terms, docs, field.positions, field.starts, field.ends)
-        self._parts.append(tuple(np.asarray(c)[kept].astype(np.int32) for c in columns))
+        self._add_part(*(np.asarray(c)[kept].astype(np.int32) for c in columns))
+
+    def _add_part(self, *columns: Any) -> None:
+        for parts, column in zip(self._columns, columns, strict=True):
+            parts.append(column)
+        if len(self._columns[0]) - self._joined_parts >= JOIN_PARTS:
+            self._join_recent()
+
+    def _join_recent(self) -> None:
+        """The parts added since the last join, one array per column: a small document's arrays
+        cost more in their headers (about 100 bytes each) than in their numbers."""
+        import numpy as np
+
+        for parts in self._columns:
+            recent = np.concatenate(parts[self._joined_parts :])
+            del parts[self._joined_parts :]
+            parts.append(recent)
+        self._joined_parts = len(self._columns[0])
+
+    def _joined(self, i: int) -> Any:
+        """Column ``i`` in one array; its parts are let go."""
+        import numpy as np
+
+        parts, self._columns[i] = self._columns[i], []
+        self._joined_parts = 0
+        return np.concatenate(parts) if parts else np.zeros(0, np.int32)
 
     def vocabulary(self) -> set[str]:
         """``vocabulary_of`` the texts added (not of merged postings)."""
@@ -228,13 +258,9 @@ class FieldPool:
         order = sorted(range(len(names)), key=names.__getitem__)
         rank = np.empty(len(names), dtype=np.int32)
         rank[order] = np.arange(len(names), dtype=np.int32)
-        width = 5 if self.positional else 3
-        columns = [
-            np.concatenate([part[i] for part in self._parts]) if self._parts else np.zeros(0, np.int32)
-            for i in range(width)
-        ]
-        self._parts = []
+        columns: list[Any] = [self._joined(i) for i in range(len(self._columns))]
         keys, docnums = rank[columns[0]] if len(names) else columns[0], columns[1]
+        columns[0] = columns[1] = None  # each column is let go once sorted: a segment's worth each
         spans = None
         if self.positional:
             spans = np.zeros(docs, dtype=np.int64)
@@ -251,6 +277,8 @@ class FieldPool:
         sort = np.argsort(keys, kind="stable")
         keys, docnums = keys[sort], docnums[sort]
         positions = columns[2][sort] if self.positional else None
+        if positions is not None:
+            columns[2] = None
         if not grouped_in_order(keys, docnums, positions):
             again = np.lexsort((positions, docnums, keys) if positions is not None else (docnums, keys))
             sort, keys, docnums = sort[again], keys[again], docnums[again]

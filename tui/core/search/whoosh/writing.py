@@ -95,9 +95,12 @@ def write(
         mine, theirs = share_documents(documents) if procs > 1 and can_fork() else (documents, [])
         helper = SegmentHelper(folder, theirs) if theirs else None
         vocabulary = add_all(writer, mine, _scaled(progress, len(documents), len(mine)))
-        segments = writer.write_segment(merge)  # while the helper may still be writing its own
+        theirs_done: list[Any] = []
+        if helper is not None and merge:  # a merge's memory never on top of the helper's
+            theirs_done.append(helper.result())
+        segments = writer.write_segment(merge)  # else while the helper may still write its own
         if helper is not None:
-            segment, more = helper.result()
+            segment, more = theirs_done[0] if theirs_done else helper.result()
             segments.append(segment)
             vocabulary |= more
     except BaseException:

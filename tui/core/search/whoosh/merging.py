@@ -1,0 +1,57 @@
+"""Which segments a commit merges: the smallest ones, never more postings at once than a bound.
+
+A merge holds every posting it rewrites in memory (as arrays, some twelve bytes for each byte
+of the segments' ``.lps`` files). Whoosh's own policy (``MERGE_SMALL``) merges by document
+counts against a Fibonacci rule: at 100,000 documents it merges nothing until some twenty
+segments exist, then rewrites most of the index in one go (1.1 GB at 100,000 documents). Here a
+commit merges its smallest segments only while their postings together stay under
+``MERGE_BYTES``, so the memory a merge takes is bounded whatever the corpus: the many small
+segments of an early, paced run (or of many small updates) are folded together, and the
+large ones stay as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tui.core.search.flat.postings import SUFFIX
+
+MERGE_BYTES = 8_000_000
+"""The most ``.lps`` bytes one merge rewrites (about 100 MB of memory while it does)."""
+
+
+def postings_bytes(storage: Any, segment: Any) -> int:
+    """The size of a segment's ``.lps`` file (0 when missing: then it is merged, and its damage
+    found by the merge, not hidden)."""
+    try:
+        return int(storage.file_length(segment.make_filename(SUFFIX)))
+    except OSError:
+        return 0
+
+
+def smallest_within(sizes: list[int], limit: int | None = None) -> list[int]:
+    """The indexes of the segments to merge, by their sizes: the smallest first, as many as
+    fit together under ``limit`` (``MERGE_BYTES``); none unless two or more do."""
+    limit = MERGE_BYTES if limit is None else limit
+    chosen: list[int] = []
+    total = 0
+    for i in sorted(range(len(sizes)), key=sizes.__getitem__):
+        if total + sizes[i] > limit:
+            break
+        chosen.append(i)
+        total += sizes[i]
+    return chosen if len(chosen) > 1 else []
+
+
+def merge_bounded(writer: Any, segments: list[Any]) -> list[Any]:
+    """A Whoosh merge policy: merge ``smallest_within`` into ``writer``; the segments kept."""
+    from whoosh.reading import SegmentReader
+
+    chosen = set(smallest_within([postings_bytes(writer.storage, s) for s in segments]))
+    for i in sorted(chosen):
+        reader = SegmentReader(writer.storage, writer.schema, segments[i])
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+    return [s for i, s in enumerate(segments) if i not in chosen]
