@@ -308,3 +308,74 @@ async def test_the_status_line_shows_how_far_through_the_document_the_reader_is(
         await wait_until(pilot, lambda: percent() == "0%")
         await open_doc(pilot, "short.md")  # it all fits: read through
         await wait_until(pilot, lambda: percent() == "100%")
+
+
+async def test_a_document_opened_while_the_last_one_reopens_is_the_one_shown(tmp_path: Path) -> None:
+    """The last document is read again as lectern starts; one the user opens meanwhile is shown,
+    and the reopened one, read by a worker since replaced, does not come back over it."""
+    folder = long_corpus(tmp_path)
+    async with app_for([folder]).run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_doc(pilot, "long.md")
+        await pilot.press("q")
+    async with app_for([folder]).run_test(size=SIZE) as pilot:
+        screen = main_screen(pilot)
+        await wait_until(pilot, lambda: "short.md" in screen.entries and screen.reader_mounted)
+        reader = screen.query_one(Reader)
+        screen.open_document("short.md")
+        await wait_until(pilot, lambda: reader.doc_id == "short.md")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert reader.doc_id == "short.md" and reader.lines_rendered
+
+
+async def test_a_file_named_opens_before_the_rest_of_the_room_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file named on the command line is read from the start, and the indexer (like the
+    catalog's whole read) starts once it is shown: they would share the GIL with it."""
+    from tui.ui.controllers.indexer import IndexerClient
+
+    folder = long_corpus(tmp_path)
+    shown_when_started: list[str | None] = []
+    start = IndexerClient.start
+
+    def started(self: IndexerClient, rebuild: bool = False) -> None:
+        shown_when_started.append(main_screen_of(self).query_one(Reader).doc_id)
+        start(self, rebuild)
+
+    def main_screen_of(client: IndexerClient) -> Any:
+        return client._screen  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(IndexerClient, "start", started)
+    async with app_for([folder / "long.md"]).run_test(size=SIZE) as pilot:
+        reader = (await ready(pilot)).query_one(Reader)
+        assert reader.doc_id == "long.md" and reader.has_focus
+        assert shown_when_started[0] == "long.md"
+
+
+async def test_a_large_document_opens_first_and_its_word_count_follows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document over ``COUNT_BEFORE_SHOWING`` bytes is shown before its words are counted (5 MB
+    take some 15 ms); the count comes into its header after. A smaller one opens with it."""
+    from tui.ui.controllers import opening
+
+    folder = long_corpus(tmp_path)
+    monkeypatch.setattr(opening, "COUNT_BEFORE_SHOWING", (folder / "long.md").stat().st_size - 1)
+    metas: list[str] = []
+    set_meta = Reader.set_meta
+
+    def spied(self: Reader, meta: str) -> None:
+        metas.append(meta)
+        set_meta(self, meta)
+
+    monkeypatch.setattr(Reader, "set_meta", spied)
+    async with app_for([folder]).run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        reader = await open_doc(pilot, "short.md")
+        assert not metas and f"{len(reader.text.split())} words" in reader._header[1][0]
+        reader = await open_doc(pilot, "long.md")
+        await wait_until(pilot, lambda: bool(metas))
+        words = f"{len(reader.text.split()):,} words"
+        assert metas == [reader._header[1][0]] and words in metas[0]

@@ -106,12 +106,14 @@ class BinaryFileError(ValueError):
 
 
 def read_document(
-    source: SourceFile, max_bytes: int | None = None, cache: Path | None = None
+    source: SourceFile, max_bytes: int | None = None, cache: Path | None = None, *, words: bool = True
 ) -> Document | Skipped:
     """Read and parse one file; never raises for bad content.
 
     ``max_bytes`` caps the file's size (``MAX_BYTES`` for text, ``formats.MAX_BYTES`` for the
     converted formats); ``cache`` is the converted-text cache (``Paths.converted`` by default).
+    ``words``: count the words now, from the bytes read (else ``Document.words`` counts them
+    from the text when first asked: the reader shows a large document before its count).
     """
     fmt = formats.format_of(source.path)
     if fmt is not None:
@@ -123,7 +125,7 @@ def read_document(
         data = source.path.read_bytes()
     except OSError as error:
         return Skipped(source.path, f"cannot be read: {error.strerror or error}")
-    doc = _read_utf8(source, data)
+    doc = _read_utf8(source, data, words)
     if doc is not None:
         return doc
     try:
@@ -133,7 +135,7 @@ def read_document(
     return parse_document(source, raw, [warning] if warning else [])
 
 
-def _read_utf8(source: SourceFile, data: bytes) -> Document | None:
+def _read_utf8(source: SourceFile, data: bytes, words: bool = True) -> Document | None:
     """The usual file, UTF-8 without a BOM, read the short way: None for any other (``decode`` and
     ``parse_document`` then read it, and say what is wrong with it).
 
@@ -159,7 +161,9 @@ def _read_utf8(source: SourceFile, data: bytes) -> Document | None:
     except UnicodeDecodeError:
         return None
     meta, rest, problem = split_front_matter(head) if cut else ({}, "", None)
-    return _document(source, meta, rest + text if rest else text, [problem] if problem else [], body)
+    return _document(
+        source, meta, rest + text if rest else text, [problem] if problem else [], body, words=words
+    )
 
 
 def _front_matter_end(data: bytes) -> int | None:
@@ -225,9 +229,16 @@ def parse_document(source: SourceFile, raw: str, problems: list[str] | None = No
 
 
 def _document(
-    source: SourceFile, meta: dict[str, Any], text: str, notes: list[str], body: bytes | None
+    source: SourceFile,
+    meta: dict[str, Any],
+    text: str,
+    notes: list[str],
+    body: bytes | None,
+    *,
+    words: bool = True,
 ) -> Document:
-    """The Document of ``text`` and its front matter; ``body``: the text's UTF-8, when at hand."""
+    """The Document of ``text`` and its front matter; ``body``: the text's UTF-8, when at hand
+    (its words are counted from it, unless ``words`` is false)."""
     day, date_problem = _date_of(meta.get("date"), source.mtime_ns)
     if date_problem:
         notes.append(date_problem)
@@ -248,7 +259,7 @@ def _document(
         problems=tuple(notes),
         author=_authors(meta, notes),
     )
-    if body is not None:
+    if body is not None and words:
         doc.__dict__["words"] = count_utf8_words(body)  # (``words`` is a cached property: its slot)
     return doc
 

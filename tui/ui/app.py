@@ -60,9 +60,8 @@ class LecternApp(App[None]):
         self.settings_path = settings_path
         self.positions = positions
         self._settings_lock = threading.Lock()
-        self._open_first = (
-            library.inputs[0].name if len(library.inputs) == 1 and library.inputs[0].is_file() else None
-        )
+        inputs = library.inputs
+        self._open_first = inputs[0] if len(inputs) == 1 and inputs[0].is_file() else None
 
     async def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:

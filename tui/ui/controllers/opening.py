@@ -36,9 +36,18 @@ from tui.ui.widgets.lookup import reader_of, readers_of
 from tui.ui.wording import counted
 
 if TYPE_CHECKING:
+    from tui.core.documents import Document
     from tui.ui.widgets.reader import Reader
 
 POSITION_NOT_SAVED = "Could not save the reading position: {}"
+COUNT_BEFORE_SHOWING = 1_000_000
+"""A document up to this many bytes opens with its word count in its header; a larger one opens
+first (counting 5 MB takes some 15 ms) and the count follows."""
+
+
+def _meta(doc: Document, words: str) -> str:
+    """The header's line under the title: date, source, language, tags and ``words``."""
+    return " · ".join(x for x in (doc.date, doc.source, doc.language, ", ".join(doc.tags), words) if x)
 
 
 class DocumentOpener:
@@ -53,7 +62,7 @@ class DocumentOpener:
         annotating: AnnotationController,
         searching: SearchController,
         panes: PaneController,
-        open_first: str | None,
+        open_first: Path | None,
     ) -> None:
         self._screen = screen
         self.positions = positions
@@ -62,7 +71,16 @@ class DocumentOpener:
         self._searching = searching
         self._panes = panes
         self._open_first = open_first
-        """The document named on the command line, opened once the corpus lists it."""
+        """The document named on the command line: read from the start (``start_named``)."""
+        self._expected = False
+        self._asked_for: str | None = None
+        """The document asked for last: one read before it, by a worker since replaced, is not shown."""
+        self._deferred = 0
+        """Documents waiting for a refresh to be shown."""
+        self._when_shown: list[Callable[[], None]] = []
+        self._focus_when_ready = False
+        """Whether the focus to compare with is taken once the reader is mounted (a document read
+        before the first frame: nothing had the focus yet)."""
         self._resume: str | None = None
         """The document open when lectern last quit, to open once the corpus is listed."""
         self._catalog_seen = False
@@ -80,9 +98,33 @@ class DocumentOpener:
 
     # ------------------------------------------------------------------ the document open at start
 
+    def start_named(self) -> None:
+        """Read the document named on the command line at once, as the screen mounts: its text is
+        what the user waits for, and the catalog need not list it first (a single file is the
+        whole corpus, under its own name)."""
+        path, self._open_first = self._open_first, None
+        if path is None:
+            return
+        self._opened_any = True
+        self._focus_when_ready = True
+        self._load((path.name, str(path)))
+        self._expected = True
+
+    @property
+    def expected(self) -> bool:
+        """Whether a document named on the command line is on its way (the panes are laid out
+        for it from the first, so it shows without laying them out again)."""
+        return self._expected
+
+    def reader_ready(self) -> None:
+        """The reader is mounted (just after the first frame)."""
+        if self._focus_when_ready:
+            self._focus_when_ready = False
+            self._focus_at_open = self._screen.focused
+
     def start(self) -> None:
         """With no document asked for, look for the one open last (it opens once listed)."""
-        if self._open_first is None:
+        if not self._opened_any:
             self._screen.run_worker(self._find_last, thread=True, group="resume")
 
     def _find_last(self) -> None:
@@ -93,10 +135,7 @@ class DocumentOpener:
             self._screen.app.call_from_thread(self._searching.warm_up)
 
     def catalog_listed(self) -> None:
-        """The corpus is listed: open the document asked for, or the one open last."""
-        if self._open_first and self._open_first in self._corpus.entries:
-            self.open(self._open_first)
-            self._open_first = None
+        """The corpus is listed: open the document open last, unless one was asked for."""
         self._catalog_seen = True
         self._reopen_last()
 
@@ -155,41 +194,56 @@ class DocumentOpener:
 
     def _load(
         self,
-        entry: Listed,
+        entry: Listed | tuple[str, str],
         at: int | None = None,
         top: int | None = None,
         reread: str | None = None,
         quiet: bool = False,
     ) -> None:
+        """Read ``entry`` (a listed one, or an id and a path) in a worker, to show it."""
         query = self._searching.active_query
+        doc_id, path = entry[:2]
+        if doc_id != self._asked_for:
+            self._expected = False  # another document than the one named: laid out as any other
+        self._asked_for = doc_id
         self._screen.run_worker(
-            lambda: self._read(entry, query, at, top, reread, quiet),
+            lambda: self._read(doc_id, path, query, at, top, reread, quiet),
             thread=True,
             exclusive=True,
             group="document",
         )
 
     def _read(
-        self, entry: Listed, query: str, at: int | None, top: int | None, reread: str | None, quiet: bool
+        self,
+        doc_id: str,
+        location: str,
+        query: str,
+        at: int | None,
+        top: int | None,
+        reread: str | None,
+        quiet: bool,
     ) -> None:
         """(A worker.) ``reread``: the text the reader shows, when this is its file read again after
         it changed (``at`` and ``top`` point into that text); ``quiet``: a document that cannot be
         read is passed over without a word (the last one, reopened on start)."""
         post = self._screen.post_message
-        path = Path(entry.path)
+        path = Path(location)
         try:
             stat = path.stat()
         except OSError as error:
             if not quiet:
-                post(DocumentFailed(entry.id, error.strerror or str(error)))
+                post(DocumentFailed(doc_id, error.strerror or str(error)))
             return
         from tui.core.documents import read_document  # a worker: YAML is not on the way to the first frame
 
-        doc = read_document(SourceFile(entry.id, path, stat.st_size, stat.st_mtime_ns))
+        source = SourceFile(doc_id, path, stat.st_size, stat.st_mtime_ns)
+        doc = read_document(source, words=stat.st_size <= COUNT_BEFORE_SHOWING)
         if isinstance(doc, Skipped):
             if not quiet:
-                post(DocumentFailed(entry.id, doc.reason))
+                post(DocumentFailed(doc_id, doc.reason))
             return
+        if stat.st_size <= COUNT_BEFORE_SHOWING:
+            _ = doc.words  # counted here, not on the UI thread (a converted document's too)
         from tui.ui.widgets.reader import prepare  # a worker: the import may happen here
 
         prepare(doc)  # its whole-text work here, not on the UI thread before the first paint
@@ -201,16 +255,44 @@ class DocumentOpener:
         if at is not None:
             position: Position | None = Position(at if top is None else top, at)
         else:
-            position = self.positions.get(entry.id)
+            position = self.positions.get(doc_id)
         post(DocumentLoaded(doc, position, "" if at is not None else query, opened, problems))
 
     # ------------------------------------------------------------------ showing
 
     def loaded(self, message: DocumentLoaded) -> None:
+        if message.document.id != self._asked_for:
+            return  # read by a worker since replaced (the last document reopened, then another opened)
         # The panes take their widths first, and the document is laid out once, at the reader's
-        # width (a reader that was hidden has none yet).
-        self._panes.lay_out("reader" if self._taking_focus(message) else "current", document=True)
-        self._screen.call_after_refresh(self._show, message)
+        # width (a reader that was hidden has none yet): after the next refresh if they change,
+        # or if a document before it waits for that refresh (they show in the order they came).
+        changed = self._panes.lay_out("reader" if self._taking_focus(message) else "current", document=True)
+        if changed or not self._reader.size.width or self._deferred:
+            self._deferred += 1
+            self._screen.call_after_refresh(self._show_deferred, message)
+        else:  # (a document named on the command line: the panes were laid out for it)
+            self._show(message)
+
+    def _show_deferred(self, message: DocumentLoaded) -> None:
+        self._deferred -= 1
+        self._show(message)
+
+    def failed(self) -> None:
+        """The document on its way could not be read."""
+        self._expected = False
+        self._run_when_shown()
+
+    def when_shown(self, then: Callable[[], None]) -> None:
+        """Call ``then`` once the document named on the command line is shown (or could not be
+        read), or now when none is on its way."""
+        self._when_shown.append(then)
+        if not self._expected:
+            self._run_when_shown()
+
+    def _run_when_shown(self) -> None:
+        waiting, self._when_shown = self._when_shown, []
+        for then in waiting:
+            then()
 
     def _taking_focus(self, message: DocumentLoaded) -> bool:
         focused = self._screen.focused
@@ -221,8 +303,9 @@ class DocumentOpener:
 
         doc = message.document
         reader = self._reader
-        words = counted(doc.words, "word")
-        meta = " · ".join(x for x in (doc.date, doc.source, doc.language, ", ".join(doc.tags), words) if x)
+        self._expected = False
+        known = "words" in doc.__dict__  # (a cached property: counted, or not yet)
+        meta = _meta(doc, counted(doc.words, "word") if known else "")
         # Where it was left (the first hit of the query, if any, follows): a document the query does
         # not match opens where the user left it, not at its top.
         position = message.position
@@ -239,6 +322,23 @@ class DocumentOpener:
             self._screen.notify("; ".join(doc.problems), title=doc.id, severity="warning")
         if message.query:  # a document read again keeps its cursor: its hits are shown, not jumped to
             self._searching.find_hits(doc.id, doc.text, message.query, not message.reloaded)
+        if self._when_shown:
+            self._screen.app.call_after_refresh(self._run_when_shown)  # once it is painted
+        if not known:  # after the text is painted: the count would share the GIL with that
+            self._screen.app.call_after_refresh(
+                lambda: self._screen.run_worker(lambda: self._count_words(doc), thread=True, group="words")
+            )
+
+    def _count_words(self, doc: Document) -> None:
+        """(A worker.) The open document's word count, into its header once counted."""
+        meta = _meta(doc, counted(doc.words, "word"))
+
+        def show() -> None:
+            reader = self._open_reader()
+            if reader is not None and reader.doc_id == doc.id and reader.text is doc.text:
+                reader.set_meta(meta)
+
+        self._screen.app.call_from_thread(show)
 
     # ------------------------------------------------------------------ reading positions
 

@@ -179,14 +179,15 @@ class PaneController:
         *,
         document: bool | None = None,
         keep_cursor: bool = False,
-    ) -> None:
+    ) -> bool:
         """Give the panes their widths for what the screen shows now. ``focus``: the pane about to
         take the focus, when it is not there yet; ``document``: whether one is about to show;
         ``keep_cursor``: the user changed the panes beside the reader (the panel, the list's size),
-        so its cursor is brought back on screen once it is re-wrapped."""
+        so its cursor is brought back on screen once it is re-wrapped. Whether the widths changed
+        (then the panes have their new sizes only after the next refresh)."""
         width = self._screen.size.width
         if width <= 0:
-            return
+            return True
         open_now, query = self._situation()
         plan = plan_panes(
             width,
@@ -196,8 +197,10 @@ class PaneController:
             panel=self.panel_open,
             panes=self.panes,
         )
-        if plan != self.plan:
-            self._apply(plan, keep_cursor)
+        if plan == self.plan:
+            return False
+        self._apply(plan, keep_cursor)
+        return True
 
     def _apply(self, plan: Plan, keep_cursor: bool) -> None:
         self.plan = plan

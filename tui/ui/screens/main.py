@@ -26,6 +26,7 @@ the reading positions. ``LinkController`` follows the reader's links between doc
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import events, on, work
@@ -131,7 +132,7 @@ class MainScreen(Screen[None]):
         self,
         library: Library,
         positions: ReadingPositions,
-        open_first: str | None = None,
+        open_first: Path | None = None,
         color_names: dict[str, str] | None = None,
         panes: Panes | None = None,
         watch: bool | None = None,
@@ -239,6 +240,7 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.indexer.show_status("reading the catalog…")
         self.catalog.start()
+        self.opening.start_named()  # read while the first frame is drawn, shown once the reader is in
         self._lay_out()
 
     async def after_first_frame(self) -> None:
@@ -246,8 +248,13 @@ class MainScreen(Screen[None]):
         what would compete with the paint for the CPU (and the workers for the GIL). The app
         calls this: its own mount is one batch, painted only when it ends, so the screen's own
         after-refresh callbacks would run before anything is on screen."""
-        self.catalog.painted()
         await self._mount_reader()
+        # A document named on the command line is what the user waits for: the rest starts
+        # once it is shown (its read would share the GIL with the catalog's and the indexer's).
+        self.opening.when_shown(self._start_the_rest)
+
+    def _start_the_rest(self) -> None:
+        self.catalog.painted()
         self.labelling.load()
         self.opening.start()
         self.indexer.start()
@@ -278,6 +285,7 @@ class MainScreen(Screen[None]):
         self.panes.plan = None  # laid out again, the reader and the panel included
         self._lay_out()
         self.refresh_bindings()
+        self.opening.reader_ready()
         waiting, self._waiting = self._waiting, None
         if waiting is not None:
             self.opening.loaded(waiting)
@@ -398,6 +406,7 @@ class MainScreen(Screen[None]):
         self.opening.loaded(message)
 
     def on_document_failed(self, message: DocumentFailed) -> None:
+        self.opening.failed()
         self.notify(f"Cannot open {message.doc_id}: {message.reason}", severity="error")
         self.load_catalog(discover_if_missing=False)
         self._lay_out()
@@ -535,7 +544,7 @@ class MainScreen(Screen[None]):
 
     def _situation(self) -> tuple[bool, bool]:
         open_now = self._reader_mounted and reader_of(self).doc_id is not None
-        return open_now, bool(self.active_query)
+        return open_now or self.opening.expected, bool(self.active_query)
 
     def _lay_out(self) -> None:
         self.panes.lay_out()

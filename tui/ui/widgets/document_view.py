@@ -178,6 +178,12 @@ class DocumentView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ layout
 
+    def set_meta(self, meta: str) -> None:
+        """The header's second line (a count that came after the text), drawn again."""
+        if len(self._header) > 1:
+            self._header[1] = (meta, self._header[1][1])
+            self.refresh()
+
     @property
     def header_lines(self) -> int:
         """Virtual lines above the text (title, meta, blank)."""

@@ -56,10 +56,8 @@ __all__ = ["GUTTER", "Header", "Reader", "ReaderMessage", "is_markdown", "prepar
 def prepare(doc: Document) -> None:
     """Do now, in the worker that read ``doc``, what showing it would otherwise do on the UI thread
     before its first paint: cut its first screens into chunks and import markdown-it
-    (``document.prepare``), and count its words (the header's meta line; ``read_document``
-    counts them already, from the bytes it read)."""
+    (``document.prepare``)."""
     document.prepare(doc.text, is_markdown(doc.id))
-    _ = doc.words  # (a cached property: counted once, here)
 
 
 class Reader(DocumentView):
