@@ -37,6 +37,7 @@ from tui.ui.wording import counted
 
 if TYPE_CHECKING:
     from tui.core.documents import Document
+    from tui.ui.screens.browser import Destination
     from tui.ui.widgets.reader import Reader
 
 POSITION_NOT_SAVED = "Could not save the reading position: {}"
@@ -339,6 +340,19 @@ class DocumentOpener:
                 reader.set_meta(meta)
 
         self._screen.app.call_from_thread(show)
+
+    def back_from_listing(self, destination: Destination | None) -> None:
+        """Back from the browser or the agreement screen: open the passage chosen there (saying
+        what its note says: whose span is which), else read the open document's annotations again."""
+        self._annotating.list_corpus()
+        if destination is not None:
+            self.open(destination.doc_id, at=destination.offset)
+            if destination.note:
+                self._screen.notify(destination.note, title="Disagreement", timeout=30)
+            return
+        reader = self._open_reader()
+        if reader is not None and reader.doc_id is not None:  # its annotations may have changed
+            self.open(reader.doc_id, at=reader.cursor, top=reader.top_offset)
 
     # ------------------------------------------------------------------ reading positions
 

@@ -229,15 +229,15 @@ class PaneController:
 
     # ------------------------------------------------------------------ the user's sizes
 
-    def resize(self, delta: int) -> bool:
-        """Widen (or narrow) the list of the current mode by ``delta`` columns; False when there is
-        nothing to resize (no document open, or the list hidden)."""
+    def resize(self, steps: int) -> None:
+        """Widen (or narrow) the list of the current mode by ``steps`` of ``STEP`` columns (with no
+        document open, or the list hidden, there is nothing to resize: the user is told)."""
         plan = self.plan
         if plan is None or plan.mode == "library" or not plan.list:
-            return False
-        self.set_width(plan.list + delta)
+            self._screen.notify("The list is as wide as the screen until a document is open", timeout=3)
+            return
+        self.set_width(plan.list + steps * STEP)
         self._changed(self.panes)
-        return True
 
     def drag_to(self, screen_x: int) -> None:
         """The divider was dragged to column ``screen_x``: the list ends there."""
@@ -262,15 +262,26 @@ class PaneController:
             self.panes = replace(self.panes, list=_clamp(columns, LIST_MIN, room))
         self.lay_out(keep_cursor=True)
 
-    def toggle_list(self) -> bool:
-        """Hide (or show again) the list while reading; whether it is hidden now (the screen lays
-        the panes out for the pane it gives the focus to)."""
+    def toggle_list(self) -> None:
+        """Hide (or show again) the list while reading; the reader takes the focus from a list
+        that hides."""
         self.panes = replace(self.panes, list_hidden=not self.panes.list_hidden)
         self._changed(self.panes)
-        return self.panes.list_hidden
+        hidden = self.panes.list_hidden
+        reader = readers_of(self._screen)[0]
+        if reader.doc_id is None:
+            shows = "hides" if hidden else "shows"
+            self._screen.notify(f"The list {shows} once a document is open", timeout=3)
+        elif hidden and not reader.has_focus:
+            self._screen.set_focus(reader)
+        self.lay_out(keep_cursor=True)
 
-    def toggle_panel(self) -> bool:
-        """Open (or close) the annotation panel; whether it is open now (the screen lays the
-        panes out for the pane it gives the focus to)."""
+    def toggle_panel(self, document_open: bool) -> None:
+        """Open (or close) the annotation panel, which takes the focus (the reader takes it back);
+        it opens only beside a document."""
+        if not document_open and not self.panel_open:
+            self._screen.notify("Open a document to see its annotations", timeout=3)
+            return
         self.panel_open = not self.panel_open
-        return self.panel_open
+        self.lay_out("panel" if self.panel_open else "reader", keep_cursor=True)
+        (panel_of(self._screen) if self.panel_open else readers_of(self._screen)[0]).focus()

@@ -55,7 +55,7 @@ from tui.ui.controllers.links import LinkController
 from tui.ui.controllers.listing import Corpus, Listed
 from tui.ui.controllers.opening import DocumentOpener
 from tui.ui.controllers.panes import BINDINGS as PANE_BINDINGS
-from tui.ui.controllers.panes import STEP, PaneController
+from tui.ui.controllers.panes import PaneController
 from tui.ui.controllers.search import BINDINGS as SEARCH_BINDINGS
 from tui.ui.controllers.search import SEARCH_BOX_ACTIONS, SearchController
 from tui.ui.controllers.watcher import FileWatcher
@@ -78,12 +78,11 @@ from tui.ui.messages import (
 from tui.ui.widgets.divider import Divider
 from tui.ui.widgets.document_list import DocumentList
 from tui.ui.widgets.footer import Footer
-from tui.ui.widgets.lookup import PANEL_ID, READER_ID, panel_of, reader_of
+from tui.ui.widgets.lookup import PANEL_ID, READER_ID, reader_of
 from tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from tui.core.documents import Document
-    from tui.ui.screens.browser import Destination
     from tui.ui.widgets.annotation_panel import AnnotationPanel
     from tui.ui.widgets.reader import Reader
 
@@ -487,25 +486,15 @@ class MainScreen(Screen[None]):
         """Open the annotation browser; coming back, open the chosen passage and refresh."""
         from tui.ui.screens.browser import AnnotationBrowser  # not needed to paint
 
-        self.app.push_screen(AnnotationBrowser(self.library, self.color_names), self._back_from_listing)
+        self.app.push_screen(
+            AnnotationBrowser(self.library, self.color_names), self.opening.back_from_listing
+        )
 
     def action_agreement(self) -> None:
         """Open the agreement between annotators; coming back, as from the browser."""
         from tui.ui.screens.agreement import AgreementScreen
 
-        self.app.push_screen(AgreementScreen(self.library, self.color_names), self._back_from_listing)
-
-    def _back_from_listing(self, destination: Destination | None) -> None:
-        """Back from the browser or the agreement screen: open the passage chosen there (saying
-        what its note says: whose span is which), else read the open document's annotations again."""
-        self.annotating.list_corpus()
-        if destination is not None:
-            self.open_document(destination.doc_id, at=destination.offset)
-            if destination.note:
-                self.notify(destination.note, title="Disagreement", timeout=30)
-        elif self.document is not None:  # its annotations may have changed: read them again
-            reader = reader_of(self)
-            self.open_document(self.document.id, at=reader.cursor, top=reader.top_offset)
+        self.app.push_screen(AgreementScreen(self.library, self.color_names), self.opening.back_from_listing)
 
     def action_highlight(self) -> None:
         self.annotating.highlight()
@@ -533,12 +522,7 @@ class MainScreen(Screen[None]):
 
     def action_toggle_panel(self) -> None:
         """Show or hide the annotation panel (it takes the list's place when all three do not fit)."""
-        if self.document is None and not self.panes.panel_open:
-            self.notify("Open a document to see its annotations", timeout=3)
-            return
-        opened = self.panes.toggle_panel()
-        self.panes.lay_out("panel" if opened else "reader", keep_cursor=True)
-        (panel_of(self) if opened else reader_of(self)).focus()
+        self.panes.toggle_panel(self.document is not None)
 
     # ------------------------------------------------------------------ the panes
 
@@ -567,17 +551,10 @@ class MainScreen(Screen[None]):
         self.panes.drag_ended()
 
     def action_resize_list(self, direction: int) -> None:
-        if not self.panes.resize(direction * STEP):
-            self.notify("The list is as wide as the screen until a document is open", timeout=3)
+        self.panes.resize(direction)
 
     def action_toggle_list(self) -> None:
-        reader = reader_of(self)
-        hidden = self.panes.toggle_list()
-        if reader.doc_id is None:
-            self.notify(f"The list {'hides' if hidden else 'shows'} once a document is open", timeout=3)
-        elif hidden and not reader.has_focus:
-            self.set_focus(reader)
-        self.panes.lay_out(keep_cursor=True)
+        self.panes.toggle_list()
 
     # ------------------------------------------------------------------ keys of the search box
 
