@@ -889,6 +889,31 @@ def hits(library: Library, query: str) -> list[str]:
         ix.close()
 
 
+def test_any_annotations_is_whether_the_store_holds_a_file(paths: Paths, corpus: Path) -> None:
+    """What lets a document open without loading the store: the same files the store reads
+    (``*.yaml``, not hidden), nothing else; a folder that cannot be listed is left to the store."""
+    library = Library.open(paths, [corpus])
+    folder = library.annotations_dir
+    assert not folder.exists() and not library.any_annotations()
+    folder.mkdir(parents=True)
+    (folder / ".x.yaml.tmp").write_text("- half written", encoding="utf-8")
+    (folder / ".hidden.yaml").write_text("[]", encoding="utf-8")
+    (folder / "doc-1234.yaml.corrupt-20261127").write_text("{", encoding="utf-8")
+    assert not library.any_annotations()
+    sync(library)
+    ref = next(r for r in library.references() if r.id == CHINA)
+    text = read_text(ref.path)
+    assert text is not None
+    library.annotation_store().save(ref, annotate(text, "accept bribes"))
+    assert library.any_annotations()
+    if os.geteuid() != 0:  # (root lists any folder)
+        folder.chmod(0o000)
+        try:
+            assert library.any_annotations()
+        finally:
+            folder.chmod(0o755)
+
+
 def test_notes_and_tags_are_indexed_with_their_document(
     paths: Paths, corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -354,6 +354,40 @@ async def test_a_file_named_opens_before_the_rest_of_the_room_starts(
         assert shown_when_started[0] == "long.md"
 
 
+async def test_a_file_named_is_composed_for_and_the_footer_follows_its_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a file named, the reader is composed with the list (the first frame lays out the
+    panes it will show) and the footer is mounted once the text is shown: its keys, built again
+    as the focus moved, were on the way to the text. Its keys are then the reader's."""
+    from tui.ui.screens.main import MainScreen
+    from tui.ui.widgets.footer import Footer
+
+    folder = long_corpus(tmp_path)
+    at_mount: list[int] = []
+    footer_after: list[str | None] = []
+    on_mount, mount = MainScreen.on_mount, MainScreen.mount
+
+    def mounted(self: MainScreen) -> None:
+        at_mount.append(len(self.query(Reader)))
+        on_mount(self)
+
+    def mounting(self: MainScreen, *widgets: Any, **where: Any) -> Any:
+        if any(isinstance(w, Footer) for w in widgets):
+            footer_after.append(self.query_one(Reader).doc_id)
+        return mount(self, *widgets, **where)
+
+    monkeypatch.setattr(MainScreen, "on_mount", mounted)
+    monkeypatch.setattr(MainScreen, "mount", mounting)
+    async with app_for([folder / "long.md"]).run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await wait_until(pilot, lambda: bool(screen.query(Footer)))
+        await settle(pilot)
+        assert at_mount == [1] and footer_after == ["long.md"]
+        keys = {key.key for key in screen.query_one(Footer).query("FooterKey")}
+        assert {"h", "a"} <= keys  # the reader's (highlight, annotate), now it has the focus
+
+
 async def test_a_large_document_opens_first_and_its_word_count_follows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

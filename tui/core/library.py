@@ -9,6 +9,7 @@ them: the app opens a Library before its first paint, which needs none of them.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,17 @@ class Library:
     def annotations_dir(self) -> Path:
         """The annotation store (shared by every corpus: annotations follow moved documents)."""
         return self.paths.annotations
+
+    def any_annotations(self) -> bool:
+        """Whether the store holds any annotation file: one look at its folder, so a document opens
+        without loading the store's modules while nothing has been annotated yet."""
+        try:
+            with os.scandir(self.annotations_dir) as found:
+                return any(e.name.endswith(".yaml") and not e.name.startswith(".") for e in found)
+        except FileNotFoundError:
+            return False
+        except OSError:
+            return True  # the store will say what is wrong with the folder
 
     def annotation_store(self) -> AnnotationStore:
         """A store over ``annotations_dir``."""

@@ -224,6 +224,8 @@ class AnnotationController:
     def read_for(self, doc: Document) -> tuple[Opened | None, tuple[str, ...]]:
         """The annotations of ``doc`` (found again, re-anchored) and any damaged files met; called
         in a worker thread."""
+        if self._store is None and not self.library.any_annotations():
+            return None, ()  # nothing annotated yet, here or at a moved document's old place
         from tui.core.annotation_tracking import open_annotations
 
         try:

@@ -72,6 +72,7 @@ class DocumentOpener:
         self._searching = searching
         self._panes = panes
         self._open_first = open_first
+        self._named = open_first is not None
         """The document named on the command line: read from the start (``start_named``)."""
         self._expected = False
         self._asked_for: str | None = None
@@ -100,9 +101,10 @@ class DocumentOpener:
     # ------------------------------------------------------------------ the document open at start
 
     def start_named(self) -> None:
-        """Read the document named on the command line at once, as the screen mounts: its text is
+        """Read the document named on the command line, once the first frame is out: its text is
         what the user waits for, and the catalog need not list it first (a single file is the
-        whole corpus, under its own name)."""
+        whole corpus, under its own name). Not sooner: a read (its imports, mostly) sharing the GIL
+        with the first frame made both wait on each other, and the text showed 0.1 s later."""
         path, self._open_first = self._open_first, None
         if path is None:
             return
@@ -112,10 +114,15 @@ class DocumentOpener:
         self._expected = True
 
     @property
+    def named(self) -> bool:
+        """Whether a document was named on the command line (composed for, read after the first frame)."""
+        return self._named
+
+    @property
     def expected(self) -> bool:
         """Whether a document named on the command line is on its way (the panes are laid out
         for it from the first, so it shows without laying them out again)."""
-        return self._expected
+        return self._expected or self._open_first is not None
 
     def reader_ready(self) -> None:
         """The reader is mounted (just after the first frame)."""

@@ -18,6 +18,9 @@ list the app opens on shows neither pane, and styling them (the reader has a sty
 Markdown element and highlight colour, the footer a widget per key) was a third of the time to
 the first paint. Until then the keys that act on them are
 off (``check_action``), and a document read meanwhile waits for them (``on_document_loaded``).
+A file named on the command line is what the user waits for instead: the reader and the panel
+are composed with the list, the file is read once that first frame is out (reading it sooner
+shared the GIL with the frame, and both came later), and the footer is mounted once it shows.
 
 ``DocumentOpener`` opens documents in the reader, reads a changed one again in place, and keeps
 the reading positions. ``LinkController`` follows the reader's links between documents and keeps the way back;
@@ -231,15 +234,17 @@ class MainScreen(Screen[None]):
         )
         # Labels that show queries, suggestions and counts: plain text, never markup.
         yield Label("", id="search-message", markup=False)
+        named = self.opening.named  # its document is what the user waits for: in the first frame
         with Horizontal(id="panes"):
             yield DocumentList(id="documents")
             yield Divider(id="divider")
+            if named:
+                yield from self._reader_widgets()
         yield StatusBar(id="status")
 
     def on_mount(self) -> None:
         self.indexer.show_status("reading the catalog…")
         self.catalog.start()
-        self.opening.start_named()  # read while the first frame is drawn, shown once the reader is in
         self._lay_out()
 
     async def after_first_frame(self) -> None:
@@ -247,12 +252,15 @@ class MainScreen(Screen[None]):
         what would compete with the paint for the CPU (and the workers for the GIL). The app
         calls this: its own mount is one batch, painted only when it ends, so the screen's own
         after-refresh callbacks would run before anything is on screen."""
+        self.opening.start_named()
         await self._mount_reader()
         # A document named on the command line is what the user waits for: the rest starts
         # once it is shown (its read would share the GIL with the catalog's and the indexer's).
         self.opening.when_shown(self._start_the_rest)
 
     def _start_the_rest(self) -> None:
+        if self.opening.named:  # (its keys built, and built again as the focus and bindings
+            self.mount(Footer())  # change, were some 40 ms on the way to the document's text)
         self.catalog.painted()
         self.labelling.load()
         self.opening.start()
@@ -269,7 +277,7 @@ class MainScreen(Screen[None]):
         self._watch_timer = None
         self.watching.start()
 
-    async def _mount_reader(self) -> None:
+    def _reader_widgets(self) -> tuple[Reader, AnnotationPanel]:
         # Imported here: the reader and its text layout are not needed to paint the list.
         from tui.ui.widgets.annotation_panel import AnnotationPanel
         from tui.ui.widgets.reader import Reader
@@ -277,8 +285,12 @@ class MainScreen(Screen[None]):
         reader = Reader(id=READER_ID)
         if self._measure is not None:
             reader.measure = self._measure
-        await self.query_one("#panes").mount(reader, AnnotationPanel(id=PANEL_ID))
-        await self.mount(Footer())
+        return reader, AnnotationPanel(id=PANEL_ID)
+
+    async def _mount_reader(self) -> None:
+        if not self.opening.named:  # (else composed with the list, and the footer mounted once it shows)
+            await self.query_one("#panes").mount(*self._reader_widgets())
+            await self.mount(Footer())
         self._reader_mounted = True
         self.labelling.reader_mounted()
         self.panes.plan = None  # laid out again, the reader and the panel included

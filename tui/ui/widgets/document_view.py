@@ -19,12 +19,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.geometry import Offset, Size
+from textual.geometry import Offset, Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -53,10 +53,48 @@ exact at once (its scrollbar never moves)."""
 FIRST_LAYOUT_CHARS = 200_000
 """Longest text given ``FIRST_LAYOUT``: a longer one cannot be laid out in that time anyway, and
 the time would only delay its first paint (and be spent at its top, where it may not open)."""
+DRAWN_ROWS = 300
+"""Rows kept as drawn (some screens' worth): a key or a scroll that changes a row or two of the
+screen draws only those; the rest come from here unless something they show has changed."""
 IDLE_LAYOUT = 2_000_000
 """Longest text (characters) laid out entirely while idle; a longer one keeps estimated row
 counts for the chunks not shown, which only the scrollbar's size reflects (it is cut whole,
 though: cutting is cheaper than laying out by far)."""
+
+
+class Frame(NamedTuple):
+    """What every line of one frame is drawn from (``DocumentView.render_lines``)."""
+
+    width: int
+    base: Style
+    margin: int
+    indent: Strip
+    view: tuple[object, ...]
+    """What every row is drawn from, but the styles (``notify_style_update`` clears the rows)."""
+    current: Span | None
+    selection: Span | None
+    cursor_line: int
+    """The cursor's row, or -1 when the view has not the focus (no cursor is drawn)."""
+    cursor: int
+    under: tuple[str, int, int] | None
+    """The annotation under the cursor (drawn in bold): its id, start and end."""
+
+
+def _row_state(frame: Frame, line: int, row: Row) -> tuple[object, ...]:
+    """What a row's drawing depends on beyond ``Frame.view``: the current hit, the selection, the
+    cursor and the annotation under it, where they touch the row."""
+    start, end = row.start, row.end
+    current = frame.current
+    if current is not None and not (current[0] <= end and current[1] >= start):
+        current = None
+    selection = frame.selection
+    if selection is not None:
+        low, high = max(selection[0], start), min(selection[1], end + 1)
+        selection = (low, high) if low < high else None
+    under = frame.under
+    if under is not None and not (under[1] <= end and under[2] >= start):
+        under = None
+    return (current, selection, frame.cursor if frame.cursor_line == line else None, under)
 
 
 def reading_progress(top: float, last_top: float) -> int:
@@ -141,6 +179,11 @@ class DocumentView(ScrollView, can_focus=True):
         """How many lines ``render_line`` produced since the document was shown (for tests)."""
         self._size_pending = False
         self._pinned = (0, -1)
+        self._drawn: dict[int, tuple[tuple[object, ...], Strip]] = {}
+        """Rows as last drawn, by line, with what they were drawn from (``_row_state``)."""
+        self._drawn_for: tuple[object, ...] = ()
+        """What every row is drawn from (``Frame.view``): the ones above are for it."""
+        self._frame: Frame | None = None
 
     def show(self, text: str, header: Header, markdown: bool, top: int = 0) -> None:
         """Lay out a new text (rendered as Markdown when ``markdown``, unless in the source view),
@@ -326,33 +369,73 @@ class DocumentView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ rendering
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every line of this frame is drawn from, taken once (the widget's style alone
+        # walks its ancestors): the lines kept as drawn come back for the cost of a lookup.
+        self._frame = self._frame_state()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def render_line(self, y: int) -> Strip:
+        frame = self._frame or self._frame_state()
         index = round(self.scroll_y) + y
-        width = self.scrollable_content_region.width
-        base = self.rich_style
-        indent = Strip.blank(self._margin, base)
+        width, base = frame.width, frame.base
         if index < self.header_lines:
             label, component = self._header[index]
             style = self.get_component_rich_style(component) if component else base
             text = Text(" " * GUTTER + visible_line(label), style=style, no_wrap=True, end="")
             text.truncate(self._text_width + GUTTER, overflow="ellipsis")
             strip = Strip(text.render(self.app.console), text.cell_len).apply_style(base)
-            return Strip.join([indent, strip]).extend_cell_length(width, base).crop(0, width)
+            return Strip.join([frame.indent, strip]).extend_cell_length(width, base).crop(0, width)
         line = index - self.header_lines
         if line >= self._layout.line_count:
             return Strip.blank(width, base)
         self.lines_rendered += 1
+        if frame.view != self._drawn_for or len(self._drawn) > DRAWN_ROWS:
+            self._drawn_for = frame.view
+            self._drawn.clear()
         count = self._layout.line_count
-        strip = self._render_row(line, base)
+        row = self._layout.row(line)
         if self._layout.line_count != count and not self._size_pending:
             self._size_pending = True  # this row's chunk was laid out: its real row count is known
             self.call_later(self._sync_size)
-        joined = Strip.join([indent, strip]).extend_cell_length(width, base).crop(0, width)
+        state = _row_state(frame, line, row)
+        drawn = self._drawn.get(line)
+        if drawn is not None and drawn[0] == state:
+            return drawn[1]
+        strip = self._render_row(line, row, base)
+        joined = Strip.join([frame.indent, strip]).extend_cell_length(width, base).crop(0, width)
         # Offsets on every cell (margin and blank ends too), so a mouse drag can start anywhere.
-        return joined.apply_offsets(-GUTTER - self._margin, line)
+        drawn_strip = joined.apply_offsets(-GUTTER - frame.margin, line)
+        self._drawn[line] = (state, drawn_strip)
+        return drawn_strip
 
-    def _render_row(self, line: int, base: Style) -> Strip:
-        row = self._layout.row(line)
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._drawn.clear()  # (the component styles, computed again just after this, too)
+
+    def _frame_state(self) -> Frame:
+        width, base, margin = self.scrollable_content_region.width, self.rich_style, self._margin
+        layout, spans, current = self._layout, self.marks.spans, self.marks.current
+        under = self.annotation_under_cursor
+        # (The annotations and the hits or matches are new objects whenever they change.)
+        view = (layout, layout.generation, width, margin, base, self._annotations, spans, len(spans))
+        return Frame(
+            width,
+            base,
+            margin,
+            Strip.blank(margin, base),
+            view,
+            spans[current] if 0 <= current < len(spans) else None,
+            self.selection,
+            self.line_of(self.cursor) if self.has_focus else -1,
+            self.cursor,
+            (under.id, under.start, under.end) if under is not None else None,
+        )
+
+    def _render_row(self, line: int, row: Row, base: Style) -> Strip:
         style_of = self.get_component_rich_style
         text = row_text(row, base, style_of)
         here = self._annotations.between(row.start, row.end)
