@@ -17,7 +17,23 @@ from tui.core.documents import text_sha256
 from tui.ui.text import document
 from tui.ui.widgets.reader import Header, Reader
 
-WORDS = "the river bank of clay and stone under a low grey sky where herons wait".split()
+WORDS = [
+    "the",
+    "river",
+    "bank",
+    "of",
+    "clay",
+    "and",
+    "stone",
+    "under",
+    "a",
+    "low",
+    "grey",
+    "sky",
+    "where",
+    "herons",
+    "wait",
+]
 
 
 def markdown_text(rng: random.Random) -> str:
@@ -71,14 +87,37 @@ def annotation(text: str, rng: random.Random, near: int) -> Annotation:
     start = max(near - rng.randint(0, 300), 0) if rng.random() < 0.7 else rng.randrange(len(text) - 40)
     end = start + rng.randint(1, 400)
     return Annotation.create(
-        text, start, min(end, len(text)), sha256=text_sha256(text), note=rng.choice(["", "a note"]),
+        text,
+        start,
+        min(end, len(text)),
+        sha256=text_sha256(text),
+        note=rng.choice(["", "a note"]),
         color=rng.choice(COLORS),
     )
 
 
-KEYS = ["j", "k", "n", "N", "space", "pageup", "w", "v", "shift+down", "shift+right", "escape",
-        "right_curly_bracket", "left", "right", "G", "g", "0", "dollar_sign",
-        "right_square_bracket", "left_square_bracket"]
+KEYS = [
+    "j",
+    "k",
+    "n",
+    "N",
+    "space",
+    "pageup",
+    "w",
+    "v",
+    "shift+down",
+    "shift+right",
+    "escape",
+    "right_curly_bracket",
+    "left",
+    "right",
+    "G",
+    "g",
+    "0",
+    "dollar_sign",
+    "right_square_bracket",
+    "left_square_bracket",
+]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -101,7 +140,9 @@ async def test_rows_kept_as_drawn_are_the_rows_drawn_afresh(seed: int) -> None:
             if roll < 0.6:
                 await pilot.press(rng.choice(KEYS))
             elif roll < 0.68:
-                reader.set_annotations([annotation(text, rng, reader.cursor) for _ in range(rng.randint(0, 6))])
+                reader.set_annotations(
+                    [annotation(text, rng, reader.cursor) for _ in range(rng.randint(0, 6))]
+                )
             elif roll < 0.74:
                 reader.find(rng.choice(["clay", "stone", "sky"]))
             elif roll < 0.8:

@@ -388,6 +388,41 @@ async def test_a_file_named_is_composed_for_and_the_footer_follows_its_text(
         assert {"h", "a"} <= keys  # the reader's (highlight, annotate), now it has the focus
 
 
+@pytest.mark.parametrize("damage", ["binary", "gone"])
+async def test_a_file_named_that_cannot_be_read_is_said_and_the_room_starts_anyway(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """A named file that turns out binary, or is gone by the time it is read: one message, and
+    what waited for it to show (the footer, the catalog, the indexer) starts all the same."""
+    from tui.ui.controllers.opening import DocumentOpener
+    from tui.ui.screens.main import MainScreen
+    from tui.ui.widgets.footer import Footer
+
+    folder = long_corpus(tmp_path)
+    named = folder / "long.md"
+    start_named, notify = DocumentOpener.start_named, MainScreen.notify
+    said: list[str] = []
+
+    def damaged(self: DocumentOpener) -> None:
+        if damage == "binary":
+            named.write_bytes(b"\x00\x01 not text \xff" * 100)
+        else:
+            named.unlink()
+        start_named(self)
+
+    def told(self: MainScreen, message: str, **how: Any) -> None:
+        said.append(message)
+        notify(self, message, **how)
+
+    monkeypatch.setattr(DocumentOpener, "start_named", damaged)
+    monkeypatch.setattr(MainScreen, "notify", told)
+    async with app_for([named]).run_test(size=SIZE) as pilot:
+        screen = main_screen(pilot)
+        await wait_until(pilot, lambda: bool(screen.query(Footer)) and not screen.indexing)
+        assert sum(m.startswith("Cannot open long.md") for m in said) == 1, said
+        assert screen.query_one(Reader).doc_id is None
+
+
 async def test_a_large_document_opens_first_and_its_word_count_follows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
