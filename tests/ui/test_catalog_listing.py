@@ -12,11 +12,13 @@ from tui.core import catalog as catalog_format
 from tui.core.catalog import CATALOG_NAME, COLUMN, Catalog, CatalogDamaged, View
 from tui.core.library import Library
 from tui.core.paths import Paths
+from tui.ui.controllers import listing as listing_module
 from tui.ui.controllers.listing import (
     BrowseRows,
     CatalogReader,
     CatalogRows,
     Corpus,
+    Searches,
     browse_rows,
     listed,
     listed_values,
@@ -54,6 +56,56 @@ def test_the_catalog_is_read_whole_once_then_by_the_rows_a_save_changed(tmp_path
     catalog_format.remove(folder)  # a rebuild: another file
     Catalog(1, {"x.md": entry(1, id="x.md")}).save(folder)
     assert set(reader.read().entries or ()) == {"x.md"}
+
+
+def test_the_whole_read_gives_way_between_pages_and_reads_every_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = library_at(tmp_path)
+    Catalog(1, {e.id: e for e in (entry(n) for n in range(1050))}).save(library.index_dir)
+    monkeypatch.setattr(listing_module, "READ_PAGE", 100)
+    gave_way: list[int] = []
+    reader = CatalogReader(library, lambda: gave_way.append(1))
+    read = reader.read()
+    assert read.entries is not None and len(read.entries) == 1050 and len(gave_way) == 11
+
+
+def test_searches_hold_the_catalog_read_until_they_end_and_never_longer_than_the_pause() -> None:
+    import threading
+
+    searches = Searches()
+    searches.wait(0)  # nothing running, nothing typed: no wait
+    searches.begin()
+    searches.begin()
+    returned = threading.Event()
+    waiter = threading.Thread(target=lambda: (searches.wait(30), returned.set()))
+    waiter.start()
+    searches.end()
+    assert not returned.wait(0.2)  # one search still runs
+    searches.end()
+    assert returned.wait(10)  # the last one ended: the read goes on
+    waiter.join()
+    searches.begin()  # a search that never ends holds it for the pause at most
+    searches.wait(0.05)
+    searches.end()
+    searches.end()  # (an extra end changes nothing)
+    searches.wait(0)
+
+
+def test_a_key_typed_holds_the_catalog_read_for_the_typing_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setattr(listing_module, "TYPING_PAUSE", 0.15)
+    searches = Searches()
+    searches.typed()
+    started = time.monotonic()
+    searches.wait()
+    assert time.monotonic() - started >= 0.1  # (sleeps are at least as long as asked)
+    monkeypatch.setattr(listing_module, "TYPING_PAUSE", 60)
+    started = time.monotonic()
+    searches.typed()
+    searches.wait(timeout=0.05)  # never past the timeout, however recent the key
+    assert time.monotonic() - started < 30
 
 
 def test_a_damaged_catalog_is_said_so_and_a_rebuild_asked_for_once(tmp_path: Path) -> None:

@@ -16,9 +16,11 @@ window.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -67,6 +69,52 @@ def listed(entry: Entry) -> Listed:
     )
 
 
+READ_PAGE = 2_000
+"""Catalog rows read between two looks at whether a search is running (some 20 ms of work)."""
+SEARCH_PAUSE = 1.0
+"""Longest the catalog's read waits for one search before reading on (a search is far quicker)."""
+TYPING_PAUSE = 0.3
+"""Seconds after a key in the search box during which the catalog's read waits: the debounce and
+the search that follows it, and the keys' own echo, come first."""
+
+
+class Searches:
+    """The query being typed and the searches running now. The catalog's whole read (100,000
+    rows: a second or more of the GIL) stops between pages while a key was typed a moment ago
+    or a search runs, so a query typed as lectern starts is answered as quickly as later ones,
+    and the list is complete a little later."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._idle = threading.Event()
+        self._idle.set()
+        self._typed_at = -TYPING_PAUSE
+
+    def typed(self) -> None:
+        """A key changed the search box (on the UI thread)."""
+        self._typed_at = time.monotonic()
+
+    def begin(self) -> None:
+        with self._lock:
+            self._running += 1
+            self._idle.clear()
+
+    def end(self) -> None:
+        with self._lock:
+            self._running = max(self._running - 1, 0)
+            if not self._running:
+                self._idle.set()
+
+    def wait(self, timeout: float = SEARCH_PAUSE) -> None:
+        """Return once no key was typed for ``TYPING_PAUSE`` and no search runs, or after
+        ``timeout`` seconds."""
+        until = time.monotonic() + timeout
+        while (typing := self._typed_at + TYPING_PAUSE - time.monotonic()) > 0 and time.monotonic() < until:
+            time.sleep(max(min(typing, until - time.monotonic()), 0))
+        self._idle.wait(max(until - time.monotonic(), 0))
+
+
 @dataclass
 class Corpus:
     """The corpus as the reading room currently knows it."""
@@ -95,6 +143,8 @@ class Corpus:
     )
     """Per sort, the entries dict last put in that order and its order: sorting 100,000 entries
     takes 0.1-0.15 s, too long to do again on the UI thread each time the list is browsed."""
+    searches: Searches = field(default_factory=Searches, repr=False, compare=False)
+    """The searches running now (the catalog's whole read gives way to them)."""
     settled: dict[str, Listed] | None = field(default=None, repr=False, compare=False)
     """``entries`` as a whole catalog's merge left them: while they still are, and the catalog
     has not changed, reading it again changes nothing."""
@@ -102,7 +152,7 @@ class Corpus:
     def catalog_reader(self, library: Library) -> CatalogReader:
         """The reader of the corpus's catalog (made on first use)."""
         if self.catalog is None:
-            self.catalog = CatalogReader(library)
+            self.catalog = CatalogReader(library, self.searches.wait)
         return self.catalog
 
     @property
@@ -261,8 +311,10 @@ class CatalogReader:
     once, then only the rows each save changed. Called from the screen's workers (one at a time:
     a lock keeps two reads from interleaving)."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, give_way: Callable[[], None] = lambda: None) -> None:
         self._folder = library.index_dir
+        self._give_way = give_way
+        """Called between pages of a whole read: returns when the searches it waits for are done."""
         self._lock = threading.Lock()
         self._view: View | None = None
         self._file: tuple[int, int] | None = None
@@ -333,7 +385,10 @@ class CatalogReader:
                 return self._entries
             known = self._entries if self._entries is not None and seq > self._seq else {}
             entries = dict(known)
-            entries.update((v[_ID], listed_values(v)) for v in view.changed_values(self._seq if known else 0))
+            rows = view.changed_values(self._seq if known else 0)
+            while page := list(itertools.islice(rows, READ_PAGE)):
+                entries.update((v[_ID], listed_values(v)) for v in page)
+                self._give_way()
             if len(entries) != count:  # some were removed: the ids say which
                 present = view.ids()
                 entries = {doc_id: e for doc_id, e in entries.items() if doc_id in present}

@@ -183,6 +183,7 @@ class SearchController:
 
     def changed(self, value: str) -> None:
         """The box changed: search once the typing pauses (an empty box lists every document)."""
+        self.corpus.searches.typed()
         if self._timer is not None:
             self._timer.stop()
         text = value.strip()
@@ -228,6 +229,7 @@ class SearchController:
         """The first ``limit`` results (with their snippets: each reads its document)."""
         post = self._screen.post_message
         sort = self.sort
+        self.corpus.searches.begin()
         try:
             index = self.open_index()
             post(SearchFinished(query, index.search(query, limit=limit, sort=sort)))
@@ -241,6 +243,8 @@ class SearchController:
             post(SearchFinished(query, None, "the index is being built: results will follow", later=True))
         else:
             self.repairs = 0
+        finally:
+            self.corpus.searches.end()
 
     def open_index(self) -> Any:
         """The searcher (opened once; imports the engine: only ever call it in a worker)."""
