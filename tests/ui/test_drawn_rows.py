@@ -57,6 +57,15 @@ class OneReader(App[None]):
         yield Reader(id="reader")
 
 
+def showing(app: OneReader, text: str) -> Reader:
+    """The app's reader, showing ``text`` as a Markdown document, focused."""
+    reader = app.query_one(Reader)
+    document.prepare(text, True)
+    reader.load("river.md", text, Header("River", ""))
+    reader.focus()
+    return reader
+
+
 class Screenful:
     """What the reader last gave Textual for each line of its view: what the screen shows."""
 
@@ -126,10 +135,7 @@ async def test_rows_kept_as_drawn_are_the_rows_drawn_afresh(seed: int) -> None:
     text = markdown_text(rng)
     app = OneReader()
     async with app.run_test(size=(100, 30)) as pilot:
-        reader = app.query_one(Reader)
-        document.prepare(text, True)
-        reader.load("river.md", text, Header("River", ""))
-        reader.focus()
+        reader = showing(app, text)
         hits = [(m.start(), m.end()) for m in re.finditer(r"\bheron\w*", text)]
         reader.set_hits(hits, jump=False)
         screen = Screenful(reader)
@@ -162,10 +168,7 @@ async def test_a_key_that_moves_the_cursor_draws_only_the_rows_it_touches() -> N
     text = markdown_text(random.Random(7))
     app = OneReader()
     async with app.run_test(size=(100, 30)) as pilot:
-        reader = app.query_one(Reader)
-        document.prepare(text, True)
-        reader.load("river.md", text, Header("River", ""))
-        reader.focus()
+        reader = showing(app, text)
         await pilot.pause()
         drawn: list[int] = []
         render = reader._render_row
