@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -345,14 +346,19 @@ async def test_watching_starts_once_a_query_is_no_longer_being_typed(
     # Setting the watches up holds the GIL (0.2 s at 100,000 files): not under a query's keys.
     from tui.ui.screens import main
 
-    monkeypatch.setattr(main, "WATCH_DELAY", 0.4)
+    # The delay is long beside the keys' spacing (a slow machine may take a few tenths of a second
+    # to read the first key after the start) and short beside the whole query's typing, so a key
+    # that did not put it off would let it start while the query is typed.
+    monkeypatch.setattr(main, "WATCH_DELAY", 1.0)
     async with app_for([corpus]).run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
         screen = cast(MainScreen, pilot.app.screen)
         await wait_until(pilot, lambda: screen.reader_mounted)
         await pilot.press("slash")
+        started = time.monotonic()
         for key in "conflux confluence":
             await pilot.press("space" if key == " " else key)
             await pilot.pause(0.1)
             assert screen.watching._thread is None  # every key puts it off
+        assert time.monotonic() - started > 1.0  # (typed for longer than the delay)
         await wait_until(pilot, lambda: screen.watching._thread is not None)
