@@ -150,7 +150,7 @@ def test_browsing_rows_are_made_when_shown(tmp_path: Path) -> None:
     assert RowSource([]) == [] and rows[:2] == [rows[0], rows[1]]
 
 
-async def test_results_past_the_first_page_are_fetched_when_the_list_reaches_them(tmp_path: Path) -> None:
+async def test_results_past_the_rows_on_screen_are_fetched_when_the_list_reaches_them(tmp_path: Path) -> None:
     from tests.ui.helpers import SIZE, app_for, ready, search, settle, wait_until
     from tui.ui.widgets.document_list import DocumentList
 
@@ -163,12 +163,17 @@ async def test_results_past_the_first_page_are_fetched_when_the_list_reaches_the
         listed = screen.query_one(DocumentList)
         await search(pilot, "harbour")
         await settle(pilot)
-        # The first page only: its snippets read 30 files, not 45.
-        assert len(listed.rows) == 30 and screen.searching._listed_total == 45
+        # The rows on screen and the one below them: their snippets read those files, not 45.
+        shown = listed.rows_fitting(snippets=True)
+        assert 2 <= shown < 44 and shown * listed.row_height >= listed.size.height
+        assert len(listed.rows) == shown + 1 and screen.searching._listed_total == 45
         listed.focus()
+        await pilot.press(*["j"] * (shown - 1))  # to the last row on screen: nothing more is drawn
+        await settle(pilot)
+        assert len(listed.rows) == shown + 1
         await pilot.press("G")  # to the last row listed: its drawing asks for the rest
         await wait_until(pilot, lambda: len(listed.rows) == 45)
-        assert listed.highlighted is not None and listed.cursor == 29  # still on the row moved to
+        assert listed.highlighted is not None and listed.cursor == shown  # still on the row moved to
 
 
 def test_a_file_seen_changing_goes_to_the_indexer_even_when_its_row_looks_the_same() -> None:

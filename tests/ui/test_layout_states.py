@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from rich.style import Style
+from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.strip import Strip
 
@@ -144,6 +145,36 @@ async def test_the_whole_selected_row_is_highlighted() -> None:
                     assert style.bgcolor == cursor, (y, segment.text)
         plain = listed.rich_style.bgcolor
         assert any((s.style or Style()).bgcolor == plain for s in listed.render_line(listed.row_height))
+
+
+async def test_a_frame_of_the_list_takes_its_styles_once_and_draws_what_each_line_would() -> None:
+    # The widget's style walks its ancestors: it is taken once per frame, not once per line, and
+    # the lines of a frame are those drawn one at a time.
+    async with app_for().run_test(size=(120, 36)) as pilot:
+        screen = await ready(pilot)
+        listed = screen.query_one(DocumentList)
+        await search(pilot, "blockchain")
+        await settle(pilot)
+        looks: list[int] = []
+        drawn: dict[int, Strip] = {}
+        look_now, render_line = listed._look_now, listed.render_line
+
+        def counted() -> Any:
+            looks.append(1)
+            return look_now()
+
+        def recorded(y: int) -> Strip:
+            drawn[y] = render_line(y)
+            return drawn[y]
+
+        listed._look_now = counted  # type: ignore[method-assign]
+        listed.render_line = recorded  # type: ignore[method-assign]
+        listed._styles_cache.clear()
+        listed.render_lines(Region(0, 0, listed.size.width, listed.size.height))
+        assert len(looks) == 1 and len(drawn) == listed.size.height
+        for y, strip in drawn.items():
+            assert list(render_line(y)) == list(strip) and strip.cell_length == listed.size.width
+        assert len(looks) == 1 + listed.size.height  # a line drawn alone takes its own
 
 
 # ---------------------------------------------------------------------- hidden, resized, remembered

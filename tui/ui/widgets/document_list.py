@@ -23,8 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from math import ceil
-from typing import overload
+from typing import NamedTuple, overload
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -122,6 +123,24 @@ class RowSource(Sequence[Row]):
                 for row in self._rows
             ]
         )
+
+
+class Look(NamedTuple):
+    """What every line of one frame is drawn with (``DocumentList.render_lines``)."""
+
+    width: int
+    text_width: int
+    date_beside_title: bool
+    """Whether dates end the title lines (a wide list), or begin the meta lines (a narrow one,
+    whose titles need every column)."""
+    base: Style
+    cursor: Style
+    title: Style
+    meta: Style
+    snippet: Style
+    where: Style
+    mark: Style
+    empty: Style
 
 
 WHERE = {"title": "in title: ", "tags": "tag: ", "note": "note: "}
@@ -226,6 +245,8 @@ class DocumentList(ScrollView, can_focus=True):
         """Called once per listing when its last rows are drawn: a listing fetched a page at a
         time (search results) asks for the rest then."""
         self._near_end_called = False
+        self._look: Look | None = None
+        """The styles and widths of the frame being drawn (``render_lines``)."""
 
     @property
     def row_height(self) -> int:
@@ -236,6 +257,11 @@ class DocumentList(ScrollView, can_focus=True):
     def text_width(self) -> int:
         """Cells a line may fill: the width left of the scrollbar's gutter."""
         return max(self.scrollable_content_region.width, 1)
+
+    def rows_fitting(self, snippets: bool) -> int:
+        """How many rows (with snippet lines or without) the list's height shows, the last perhaps
+        in part: 0 before the list is laid out."""
+        return ceil(self.size.height / (2 + self._snippet_lines if snippets else 2))
 
     def set_max_snippet_lines(self, lines: int) -> None:
         """Let rows take up to ``lines`` snippet lines (the screen gives results more room)."""
@@ -291,14 +317,38 @@ class DocumentList(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ rendering
 
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The styles and widths every line is drawn with, taken once per frame: the widget's
+        # style alone walks its ancestors, and a frame after a search draws some forty lines.
+        self._look = self._look_now()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._look = None
+
+    def _look_now(self) -> Look:
         base = self.rich_style
+        text_width = self.text_width
+        return Look(
+            width=self.size.width,
+            text_width=text_width,
+            date_beside_title=text_width >= DATE_BESIDE_TITLE,
+            base=base,
+            cursor=base + self.get_component_rich_style("list--cursor"),
+            title=self._ink("list--title"),
+            meta=self._ink("list--meta"),
+            snippet=self._ink("list--snippet"),
+            where=self._ink("list--where"),
+            mark=self.get_component_rich_style("list--mark"),
+            empty=self._ink("list--empty"),
+        )
+
+    def render_line(self, y: int) -> Strip:
+        look = self._look or self._look_now()
+        width, base = look.width, look.base
         if not self.rows:
-            lines = self._empty_lines()
-            return (
-                self._strip(lines[y - 1], width, base) if 1 <= y <= len(lines) else Strip.blank(width, base)
-            )
+            lines = self._empty_lines(look)
+            return self._strip(lines[y - 1], look, base) if 1 <= y <= len(lines) else Strip.blank(width, base)
         index, part = divmod(round(self.scroll_y) + y, self.row_height)
         if self.near_end is not None and not self._near_end_called and index >= len(self.rows) - 1:
             self._near_end_called = True
@@ -307,15 +357,15 @@ class DocumentList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         self.lines_rendered += 1
         row = self.rows[index]
-        style = base + self.get_component_rich_style("list--cursor") if index == self.cursor else base
+        style = look.cursor if index == self.cursor else base
         if part == 0:
-            text = self._title_line(row)
+            text = self._title_line(row, look)
         elif part == 1:
-            text = self._meta_line(row)
+            text = self._meta_line(row, look)
         else:
-            snippet = self._snippet_lines_of(index, row)
+            snippet = self._snippet_lines_of(index, row, look)
             text = snippet[part - 2].copy() if part - 2 < len(snippet) else Text("")
-        return self._strip(text, width, style)
+        return self._strip(text, look, style)
 
     def _ink(self, component: str) -> Style:
         """A component's colour and text style without its background, so the highlighted row's
@@ -323,33 +373,30 @@ class DocumentList(ScrollView, can_focus=True):
         style = self.get_component_rich_style(component)
         return style.without_color + Style.from_color(style.color)
 
-    def _empty_lines(self) -> list[Text]:
+    def _empty_lines(self, look: Look) -> list[Text]:
         """The empty message wrapped to the width: it names a folder, which a narrow list would cut."""
-        message = Text(visible_line(self.empty_message), self._ink("list--empty"))
-        return [Text("  ") + line for line in message.wrap(self.app.console, max(self.text_width - 3, 8))]
+        message = Text(visible_line(self.empty_message), look.empty)
+        return [Text("  ") + line for line in message.wrap(self.app.console, max(look.text_width - 3, 8))]
 
-    def _strip(self, text: Text, width: int, style: Style) -> Strip:
+    def _strip(self, text: Text, look: Look, style: Style) -> Strip:
         """One line: ``text`` cut to the text width, padded over the scrollbar's gutter."""
-        text.truncate(self.text_width, overflow="ellipsis")
-        segments = list(text.render(self.app.console))
-        return Strip(segments, text.cell_len).apply_style(style).extend_cell_length(width, style)
+        text.truncate(look.text_width, overflow="ellipsis")
+        segments = list(Segment.apply_style(text.render(self.app.console), style))
+        length = text.cell_len
+        if length < look.width:
+            segments.append(Segment(" " * (look.width - length), style))
+        return Strip(segments, max(length, look.width))  # one Strip, not three: each makes seven caches
 
-    @property
-    def _date_beside_title(self) -> bool:
-        """Whether dates end the title lines (a wide list), or begin the meta lines (a narrow one,
-        whose titles need every column)."""
-        return self.text_width >= DATE_BESIDE_TITLE
-
-    def _title_line(self, row: Row) -> Text:
-        title = Text(" " + visible_line(row.title), style=self._ink("list--title"), no_wrap=True, end="")
-        if not self._date_beside_title:
+    def _title_line(self, row: Row, look: Look) -> Text:
+        title = Text(" " + visible_line(row.title), style=look.title, no_wrap=True, end="")
+        if not look.date_beside_title:
             return title
         date = f" {visible_line(row.date)} "
-        title.truncate(max(self.text_width - len(date), 4), overflow="ellipsis", pad=True)
-        title.append(date, self._ink("list--meta"))
+        title.truncate(max(look.text_width - len(date), 4), overflow="ellipsis", pad=True)
+        title.append(date, look.meta)
         return title
 
-    def _meta_line(self, row: Row) -> Text:
+    def _meta_line(self, row: Row, look: Look) -> Text:
         minutes = max(1, round(row.words / WORDS_PER_MINUTE))
         if not row.indexed:
             length = "not indexed yet"
@@ -357,30 +404,29 @@ class DocumentList(ScrollView, can_focus=True):
             length = f"{row.words:,} words · {minutes:,} min" if row.words else "empty"
         # First what a narrow list must not cut: the date (when the title line has no room for
         # it) and the annotation count.
-        parts = ["" if self._date_beside_title else visible_line(row.date)]
+        parts = ["" if look.date_beside_title else visible_line(row.date)]
         parts.append(f"✎ {row.annotations:,}" if row.annotations else "")
         if self.snippets and (row.hits or row.matched not in WHERE):  # else the snippet says where
             parts.append(counted(row.hits, "hit"))
         parts += [visible_line(row.source) if row.source else "", length]
-        return Text(" " * INDENT + " · ".join(p for p in parts if p), style=self._ink("list--meta"), end="")
+        return Text(" " * INDENT + " · ".join(p for p in parts if p), style=look.meta, end="")
 
-    def _snippet_lines_of(self, index: int, row: Row) -> list[Text]:
+    def _snippet_lines_of(self, index: int, row: Row, look: Look) -> list[Text]:
         """The row's snippet wrapped to the width, around its first hit when it does not fit."""
-        key = (index, self.text_width)
+        key = (index, look.text_width)
         cached = self._snippet_cache.get(key)
         if cached is not None:
             return cached
-        room = max(self.text_width - INDENT, 8)
+        room = max(look.text_width - INDENT, 8)
         snippet, marks = visible_line_spans(row.snippet, row.marks)
         snippet, marks = fit_snippet(snippet, marks, room * self._snippet_lines)
-        text = Text("", style=self._ink("list--snippet"), end="")
+        text = Text("", style=look.snippet, end="")
         if not row.hits and row.matched in WHERE:  # found through its title, tags or the user's notes
-            text.append(WHERE[row.matched], self._ink("list--where"))
+            text.append(WHERE[row.matched], look.where)
         shift = len(text)
         text.append(snippet)
-        mark = self.get_component_rich_style("list--mark")
         for start, end in marks:
-            text.stylize(mark, start + shift, end + shift)
+            text.stylize(look.mark, start + shift, end + shift)
         wrapped = list(text.wrap(self.app.console, room)) or [Text("")]
         for line in wrapped:
             line.rstrip()  # the blank a line broke at
