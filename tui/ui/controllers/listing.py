@@ -30,6 +30,7 @@ from tui.core.catalog import CATALOG_NAME, COLUMN, CatalogDamaged, Entry, View, 
 from tui.core.discovery import EXTENSIONS, SourceFile, discover
 from tui.core.library import Library
 from tui.core.search import Results
+from tui.ui.collector import freeze_read
 from tui.ui.widgets.document_list import Row, RowSource
 
 
@@ -388,6 +389,7 @@ class CatalogReader:
             rows = view.changed_values(self._seq if known else 0)
             while page := list(itertools.islice(rows, READ_PAGE)):
                 entries.update((v[_ID], listed_values(v)) for v in page)
+                freeze_read()  # kept as long as the catalog is current: out of full collections
                 self._give_way()
             if len(entries) != count:  # some were removed: the ids say which
                 present = view.ids()
