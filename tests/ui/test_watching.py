@@ -8,7 +8,6 @@ runs, and that nothing walks the corpus.
 
 from __future__ import annotations
 
-import errno
 import os
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from textual.pilot import Pilot
 
 from tests.seeds import BELT, CHINA, GARDEN_TEXT
 from tests.ui.helpers import SIZE, app_for, ready, search, wait_until
+from tui.core import faults
 from tui.core import watching as core_watching
 from tui.core.library import Library
 from tui.core.paths import Paths
@@ -312,12 +312,7 @@ async def test_off_nothing_watches(corpus: Path, monkeypatch: pytest.MonkeyPatch
 async def test_folders_that_cannot_be_watched_are_reported_once(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import watchfiles
-
-    def refuse(*_: object, **__: object) -> Any:
-        raise OSError(errno.ENOSPC, "OS file watch limit reached")
-
-    monkeypatch.setattr(watchfiles, "watch", refuse)
+    monkeypatch.setenv(faults.VARIABLE, "watch:ENOSPC")  # in each watching child, as the limit would
     single = tmp_path / "single.md"
     single.write_text(GARDEN_TEXT, encoding="utf-8")
     # A folder and a file: two watchers (recursive, and the file's folder alone), both refused.
@@ -344,12 +339,12 @@ async def test_watching_starts_once_a_query_is_no_longer_being_typed(
     corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Setting the watches up holds the GIL (0.2 s at 100,000 files): not under a query's keys.
-    from tui.ui.screens import main
+    from tui.ui.controllers import starting
 
     # The delay is long beside the keys' spacing (a slow machine may take a few tenths of a second
     # to read the first key after the start) and short beside the whole query's typing, so a key
     # that did not put it off would let it start while the query is typed.
-    monkeypatch.setattr(main, "WATCH_DELAY", 1.0)
+    monkeypatch.setattr(starting, "WATCH_DELAY", 1.0)
     async with app_for([corpus]).run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
         screen = cast(MainScreen, pilot.app.screen)

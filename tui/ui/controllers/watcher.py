@@ -1,10 +1,12 @@
 """Watching the corpus while the reading room is open: bursts of changes become messages.
 
 ``FileWatcher`` is composed by the main screen like the other controllers. It runs watchfiles
-(the Rust notify crate: inotify, FSEvents, ReadDirectoryChangesW) in a thread of its own; once
-the folders have been quiet for ``QUIET_MS`` (or after ``LONGEST_MS`` of steady change), the burst
-is folded by ``tui.core.watching.coalesce`` and posted as one ``FilesChanged``: an editor's save
-(several events) or a checkout (hundreds) is one batch. The screen surveys a batch in a worker
+(the Rust notify crate: inotify, FSEvents, ReadDirectoryChangesW) in a child process
+(``tui.core.watch_process``: its setup holds the interpreter's lock for as long as it takes to
+walk the corpus), read by a thread of its own; once the folders have been quiet for
+``QUIET_MS`` (or after ``LONGEST_MS`` of steady change), the burst is folded by
+``tui.core.watching.coalesce`` and posted as one ``FilesChanged``: an editor's save (several
+events) or a checkout (hundreds) is one batch. The screen surveys a batch in a worker
 (``survey``: a stat per path, the text documents read for their title and date) and hands the
 result back here (``apply``): the listing is updated in place, only for the paths that changed,
 and the screen asks the indexer once per batch. One survey runs at a time; bursts that arrive
@@ -12,8 +14,9 @@ meanwhile wait, merged (``take``, ``next``), so results land in the order the ch
 
 A plain thread, not a Textual worker: the watcher lives as long as the screen, and a worker that
 never ends would keep ``workers.wait_for_complete()`` (how tests and benchmarks let the app
-settle) from returning. ``stop`` sets its event, which watchfiles looks at every ``QUIET_MS``,
-and waits for the thread: nothing posts to a closed event loop after the app quit.
+settle) from returning. ``stop`` sets its event and closes the child's input (the child stops
+within ``QUIET_MS``), and waits for the thread: nothing posts to a closed event loop after the app
+quit, and no child outlives it.
 
 Roots that cannot be watched (the inotify watch limit, a folder that went away) are reported
 once, and the app carries on unwatched. ``LECTERN_WATCH=0`` (or ``enabled=False``) turns watching
@@ -24,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import os
 import threading
 from collections.abc import Mapping
@@ -34,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 from textual.screen import Screen
 
-from tui.core import formats
+from tui.core import formats, watch_process
 from tui.core.catalog import Entry
 from tui.core.discovery import Skipped, SourceFile
 from tui.core.library import Library
@@ -94,6 +96,9 @@ class FileWatcher:
         """Why watching stopped, once it did."""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._children: list[Any] = []
+        """The watching child processes started (``tui.core.watch_process``)."""
+        self._children_lock = threading.Lock()
         self._busy = False
         self._waiting: Batch | None = None
 
@@ -119,6 +124,9 @@ class FileWatcher:
     async def stop(self) -> None:
         """Stop watching and wait until the thread has ended."""
         self._stop.set()
+        with self._children_lock:
+            for child in self._children:
+                self._close(child)
         thread = self._thread
         if thread is not None and thread.is_alive():
             await asyncio.to_thread(thread.join, STOP_SECONDS)
@@ -140,31 +148,58 @@ class FileWatcher:
                 second.join()
 
     def _watch(self, watched: Watched, roots: list[str], recursive: bool) -> None:
-        import watchfiles  # loads the Rust extension: in this thread, not before the first paint
+        import subprocess  # in this thread, not before the first paint
 
         roots = [r for r in roots if os.path.exists(r)]  # a missing root is reported by the indexer
         if not roots:
             return
         try:
-            for changes in watchfiles.watch(
-                *roots,
-                watch_filter=lambda _, path: watched.wants(path),
-                debounce=LONGEST_MS,
-                step=QUIET_MS,
-                stop_event=self._stop,
-                recursive=recursive,
-                ignore_permission_denied=True,  # an unreadable subfolder is skipped, not fatal
-                raise_interrupt=False,
-                debug=False,
-            ):
-                batch = coalesce(
-                    ((_KINDS.get(int(kind), "modified"), path) for kind, path in changes), watched
-                )
+            child = subprocess.Popen(
+                watch_process.command(watched, roots, recursive, LONGEST_MS, QUIET_MS),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+            )
+        except OSError as error:
+            self._post(WatchFailed(watch_process.failure_reason(error)))
+            return
+        with self._children_lock:
+            self._children.append(child)
+        if self._stop.is_set():  # stopped while it started: ``stop`` may have missed it
+            self._close(child)
+        try:
+            self._read(child, watched)
+        finally:
+            self._close(child)
+            try:
+                child.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+    def _read(self, child: Any, watched: Watched) -> None:
+        """The child's bursts, posted as batches, until it ends (a failure is posted once)."""
+        failed = None
+        for line in child.stdout:
+            changes, failed = watch_process.parse(line)
+            if changes:
+                batch = coalesce(((_KINDS.get(kind, "modified"), path) for kind, path in changes), watched)
                 if batch:
                     self._post(FilesChanged(batch))
-        except Exception as error:  # the watch limit, a root gone: the app reads on, unwatched
-            if not self._stop.is_set():
-                self._post(WatchFailed(_reason(error)))
+        if failed is None and not self._stop.is_set():  # it ended unasked, and said nothing
+            lines = child.stderr.read().strip().splitlines()
+            failed = f"the watcher ended ({lines[-1] if lines else f'exit status {child.wait()}'})"
+        if failed is not None and not self._stop.is_set():
+            self._post(WatchFailed(failed))
+
+    @staticmethod
+    def _close(child: Any) -> None:
+        """Close the child's input: it stops within ``QUIET_MS``."""
+        with contextlib.suppress(OSError):
+            child.stdin.close()
 
     def _post(self, message: Message) -> None:
         with contextlib.suppress(RuntimeError):  # the app's loop is closing
@@ -263,14 +298,3 @@ def entry_for(source: SourceFile, known: Listed | None, read: bool) -> tuple[Lis
     if known is not None:
         return known._replace(path=str(source.path)), ""
     return placeholder(source), ""
-
-
-def _reason(error: Exception) -> str:
-    """Why watching failed, as the user can act on it."""
-    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-        return "the system's limit of watched folders is reached (raise fs.inotify.max_user_watches)"
-    if isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE):
-        return "the system's limit of watchers is reached (fs.inotify.max_user_instances)"
-    if isinstance(error, PermissionError):
-        return f"permission denied ({error.filename or error})"
-    return str(error) or type(error).__name__
