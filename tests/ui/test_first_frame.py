@@ -27,6 +27,7 @@ from tests.ui.helpers import SIZE, app_for, main_screen, ready, search, type_ahe
 from tui.ui.app import LecternApp
 from tui.ui.controllers.indexer import IndexerClient
 from tui.ui.controllers.listing import CatalogReader
+from tui.ui.controllers.starting import Start
 from tui.ui.screens.main import MainScreen
 from tui.ui.widgets.annotation_panel import AnnotationPanel
 from tui.ui.widgets.document_list import DocumentList
@@ -38,16 +39,16 @@ from tui.ui.widgets.reader import Reader
 def held_reader(monkeypatch: pytest.MonkeyPatch) -> Iterator[asyncio.Event]:
     """The reader's mount waits until the test sets the event it yields."""
     release = asyncio.Event()
-    mount = MainScreen._mount_reader
+    mount = Start.mount_reader
 
-    async def held(self: MainScreen) -> None:
+    async def held(self: Start) -> None:
         async def later() -> None:
             await release.wait()
             await mount(self)
 
-        self.run_worker(later(), group="held-reader")  # the screen goes on reading its messages
+        self._screen.run_worker(later(), group="held-reader")  # the screen goes on reading its messages
 
-    monkeypatch.setattr(MainScreen, "_mount_reader", held)
+    monkeypatch.setattr(Start, "mount_reader", held)
     yield release
     release.set()
 
@@ -96,7 +97,7 @@ async def test_a_document_opened_before_the_reader_is_mounted_shows_once_it_is(
         screen = await listed(pilot)
         first = screen.query_one(DocumentList).rows[0].id
         type_ahead(pilot.app, "enter")  # the list has the focus: its first row opens
-        await wait_until(pilot, lambda: screen._waiting is not None)
+        await wait_until(pilot, lambda: screen.starting._waiting is not None)
         assert not screen.query(Reader)
         held_reader.set()
         await wait_until(pilot, lambda: screen.reader_mounted and screen.query_one(Reader).doc_id == first)
@@ -242,9 +243,9 @@ async def test_what_waits_for_the_first_frame_waits_for_the_apps_mount_to_end(
     # after-refresh callbacks ran inside it, before anything was on screen (0.05 s of the paint).
     app_mounted: list[bool] = []
     seen: list[bool] = []
-    mount, app_mount = MainScreen._mount_reader, LecternApp.on_mount
+    mount, app_mount = Start.mount_reader, LecternApp.on_mount
 
-    async def recorded(self: MainScreen) -> None:
+    async def recorded(self: Start) -> None:
         seen.append(bool(app_mounted))
         await mount(self)
 
@@ -252,7 +253,7 @@ async def test_what_waits_for_the_first_frame_waits_for_the_apps_mount_to_end(
         await app_mount(self)
         app_mounted.append(True)
 
-    monkeypatch.setattr(MainScreen, "_mount_reader", recorded)
+    monkeypatch.setattr(Start, "mount_reader", recorded)
     monkeypatch.setattr(LecternApp, "on_mount", on_mount)
     async with app_for().run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: bool(seen))
@@ -262,8 +263,8 @@ async def test_what_waits_for_the_first_frame_waits_for_the_apps_mount_to_end(
 async def test_with_nothing_to_reopen_the_searcher_warms_up_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # The half-second wait is for a document being opened at start; with none, the first query
     # typed would meet the engine loading. (An indexer run's end asks for it too: it comes later.)
+    from tui.ui.controllers import starting
     from tui.ui.controllers.search import SearchController
-    from tui.ui.screens import main
 
     asked: list[str] = []
     warm_up, follow = SearchController.warm_up, IndexerClient.follow
@@ -276,7 +277,7 @@ async def test_with_nothing_to_reopen_the_searcher_warms_up_at_once(monkeypatch:
         asked.extend(["indexer done"] if event["event"] == "done" else [])
         return follow(self, event)
 
-    monkeypatch.setattr(main, "WARM_UP_DELAY", 60.0)
+    monkeypatch.setattr(starting, "WARM_UP_DELAY", 60.0)
     monkeypatch.setattr(SearchController, "warm_up", warm)
     monkeypatch.setattr(IndexerClient, "follow", followed)
     async with app_for().run_test(size=SIZE) as pilot:

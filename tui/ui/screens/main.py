@@ -13,14 +13,9 @@ soon as the screen is composed, and the keys that move the focus into or out of 
 (``/``, and ``enter``, ``escape`` and ``down`` in it) are priority bindings, handled as the app
 reads them, so the keys typed after them already go where they lead.
 
-The reader, the annotation panel and the footer are mounted just after the first frame: the
-list the app opens on shows neither pane, and styling them (the reader has a style for each
-Markdown element and highlight colour, the footer a widget per key) was a third of the time to
-the first paint. Until then the keys that act on them are
-off (``check_action``), and a document read meanwhile waits for them (``on_document_loaded``).
-A file named on the command line is what the user waits for instead: the reader and the panel
-are composed with the list, the file is read once that first frame is out (reading it sooner
-shared the GIL with the frame, and both came later), and the footer is mounted once it shows.
+The reader, the annotation panel and the footer are mounted just after the first frame, and
+the rest started after them, by ``Start`` (``controllers/starting.py``); until then the keys
+that act on them are off (``check_action``).
 
 ``DocumentOpener`` opens documents in the reader, reads a changed one again in place, and keeps
 the reading positions. ``LinkController`` follows the reader's links between documents and keeps the way back;
@@ -39,7 +34,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Input, Label
 
 from tui.core.library import Library
@@ -61,6 +55,7 @@ from tui.ui.controllers.panes import BINDINGS as PANE_BINDINGS
 from tui.ui.controllers.panes import PaneController
 from tui.ui.controllers.search import BINDINGS as SEARCH_BINDINGS
 from tui.ui.controllers.search import SEARCH_BOX_ACTIONS, SearchController
+from tui.ui.controllers.starting import Start
 from tui.ui.controllers.watcher import FileWatcher
 from tui.ui.messages import (
     AnnotationsFailed,
@@ -80,8 +75,7 @@ from tui.ui.messages import (
 )
 from tui.ui.widgets.divider import Divider
 from tui.ui.widgets.document_list import DocumentList
-from tui.ui.widgets.footer import Footer
-from tui.ui.widgets.lookup import PANEL_ID, READER_ID, reader_of
+from tui.ui.widgets.lookup import reader_of
 from tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -113,10 +107,6 @@ READER_ACTIONS = frozenset(
     key.action.partition("(")[0] for key in (*ANNOTATION_BINDINGS, *LABELLING_BINDINGS, *PANE_BINDINGS)
 )
 """Actions on the reader or the panel: off until they are mounted, just after the first frame."""
-WARM_UP_DELAY = 0.5
-"""Seconds after the first frame before the searcher is opened (``SearchController.warm_up``)."""
-WATCH_DELAY = 1.0
-"""Seconds after the first frame, and after the last change of the query, before files are watched."""
 
 
 class MainScreen(Screen[None]):
@@ -142,12 +132,6 @@ class MainScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.library = library
-        self._measure = measure
-        self._reader_mounted = False
-        self._watch_timer: Timer | None = None
-        """Starts the file watcher, a moment after the first frame (None once it has)."""
-        self._waiting: DocumentLoaded | None = None
-        """A document read before the reader was mounted: shown once it is."""
         self.positions = positions
         self.corpus = Corpus()
         """Every document, the indexer's state, annotation counts and tags."""
@@ -184,6 +168,17 @@ class MainScreen(Screen[None]):
         self.editing = EditorController(self, self.reload_document, self.indexer.request)
         self.catalog = CatalogLoader(
             self, library, self.corpus, self.searching, self.indexer, listed=self.opening.catalog_listed
+        )
+        self.starting = Start(
+            self,
+            opening=self.opening,
+            catalog=self.catalog,
+            labelling=self.labelling,
+            indexer=self.indexer,
+            searching=self.searching,
+            watching=self.watching,
+            panes=self.panes,
+            measure=measure,
         )
 
     # The state others read (the palette, the app, tests), kept where it lives.
@@ -239,7 +234,7 @@ class MainScreen(Screen[None]):
             yield DocumentList(id="documents")
             yield Divider(id="divider")
             if named:
-                yield from self._reader_widgets()
+                yield from self.starting.reader_widgets()
         yield StatusBar(id="status")
 
     def on_mount(self) -> None:
@@ -248,63 +243,15 @@ class MainScreen(Screen[None]):
         self._lay_out()
 
     async def after_first_frame(self) -> None:
-        """The app's first frame is on screen: mount what the list does not show, and start
-        what would compete with the paint for the CPU (and the workers for the GIL). The app
-        calls this: its own mount is one batch, painted only when it ends, so the screen's own
-        after-refresh callbacks would run before anything is on screen."""
-        self.opening.start_named()
-        await self._mount_reader()
-        # A document named on the command line is what the user waits for: the rest starts
-        # once it is shown (its read would share the GIL with the catalog's and the indexer's).
-        self.opening.when_shown(self._start_the_rest)
-
-    def _start_the_rest(self) -> None:
-        if self.opening.named:  # (its keys built, and built again as the focus and bindings
-            self.mount(Footer())  # change, were some 40 ms on the way to the document's text)
-        self.catalog.painted()
-        self.labelling.load()
-        self.opening.start()
-        self.indexer.start()
-        # The searcher's warm-up imports the engine (GIL-bound): not while a document given on
-        # the command line, or the last one read, is being opened and shown (with none to reopen,
-        # the opener asks for it at once: the first query typed would wait for it).
-        self.set_timer(WARM_UP_DELAY, self.searching.warm_up)
-        # watchfiles holds the GIL while it sets its watches up (0.2 s at 100,000 files): it
-        # starts a moment later, and later again while a query is being typed.
-        self._watch_timer = self.set_timer(WATCH_DELAY, self._start_watching)
-
-    def _start_watching(self) -> None:
-        self._watch_timer = None
-        self.watching.start()
-
-    def _reader_widgets(self) -> tuple[Reader, AnnotationPanel]:
-        # Imported here: the reader and its text layout are not needed to paint the list.
-        from tui.ui.widgets.annotation_panel import AnnotationPanel
-        from tui.ui.widgets.reader import Reader
-
-        reader = Reader(id=READER_ID)
-        if self._measure is not None:
-            reader.measure = self._measure
-        return reader, AnnotationPanel(id=PANEL_ID)
-
-    async def _mount_reader(self) -> None:
-        if not self.opening.named:  # (else composed with the list, and the footer mounted once it shows)
-            await self.query_one("#panes").mount(*self._reader_widgets())
-            await self.mount(Footer())
-        self._reader_mounted = True
-        self.labelling.reader_mounted()
-        self.panes.plan = None  # laid out again, the reader and the panel included
-        self._lay_out()
-        self.refresh_bindings()
-        self.opening.reader_ready()
-        waiting, self._waiting = self._waiting, None
-        if waiting is not None:
-            self.opening.loaded(waiting)
+        """The app's first frame is on screen (the app calls this: its own mount is one batch,
+        painted only when it ends, so the screen's own after-refresh callbacks would run before
+        anything is on screen)."""
+        await self.starting.after_first_frame()
 
     @property
     def reader_mounted(self) -> bool:
         """Whether the reader and the annotation panel are mounted (just after the first frame)."""
-        return self._reader_mounted
+        return self.starting.reader_mounted
 
     def notify(
         self,
@@ -390,8 +337,7 @@ class MainScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
-        if self._watch_timer is not None:
-            self._watch_timer.reset()  # not while a query is typed: its keys would wait 0.2 s
+        self.starting.typed()
         self.searching.changed(event.value)
         self._lay_out()
 
@@ -411,10 +357,8 @@ class MainScreen(Screen[None]):
         self.opening.open(doc_id, at, top)
 
     def on_document_loaded(self, message: DocumentLoaded) -> None:
-        if not self._reader_mounted:
-            self._waiting = message
-            return
-        self.opening.loaded(message)
+        if not self.starting.hold(message):
+            self.opening.loaded(message)
 
     def on_document_failed(self, message: DocumentFailed) -> None:
         self.opening.failed()
@@ -423,7 +367,7 @@ class MainScreen(Screen[None]):
         self._lay_out()
 
     def on_hits_found(self, message: HitsFound) -> None:
-        if not self._reader_mounted:
+        if not self.starting.reader_mounted:
             return  # no document is open yet
         reader = reader_of(self)
         if reader.doc_id == message.doc_id and message.query == self.active_query:
@@ -539,7 +483,7 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ the panes
 
     def _situation(self) -> tuple[bool, bool]:
-        open_now = self._reader_mounted and reader_of(self).doc_id is not None
+        open_now = self.starting.reader_mounted and reader_of(self).doc_id is not None
         return open_now or self.opening.expected, bool(self.active_query)
 
     def _lay_out(self) -> None:
@@ -575,7 +519,7 @@ class MainScreen(Screen[None]):
         # the reader and the panel are theirs (and the footer shows their bindings, not these).
         if action in SEARCH_BOX_ACTIONS:
             return self.searching.box_focused
-        if action in READER_ACTIONS and not self._reader_mounted:
+        if action in READER_ACTIONS and not self.starting.reader_mounted:
             return False
         if action == "labelling":  # label keys act in labelling mode only (the footer shows them then)
             return self.labelling.allows(parameters)
