@@ -309,10 +309,17 @@ async def test_off_nothing_watches(corpus: Path, monkeypatch: pytest.MonkeyPatch
         assert not screen.watching.enabled and not screen.watching.watching
 
 
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ("watch:ENOSPC", "max_user_watches"),  # in each watching child, as the system's limit would
+        ("watch:KILL", "the watcher ended (exit status -9)"),  # each child killed as it starts
+    ],
+)
 async def test_folders_that_cannot_be_watched_are_reported_once(
-    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str, reason: str
 ) -> None:
-    monkeypatch.setenv(faults.VARIABLE, "watch:ENOSPC")  # in each watching child, as the limit would
+    monkeypatch.setenv(faults.VARIABLE, fault)
     single = tmp_path / "single.md"
     single.write_text(GARDEN_TEXT, encoding="utf-8")
     # A folder and a file: two watchers (recursive, and the file's folder alone), both refused.
@@ -321,7 +328,7 @@ async def test_folders_that_cannot_be_watched_are_reported_once(
         await wait_until(pilot, lambda: screen.watching.failure is not None and not screen.watching.watching)
         await pilot.pause()
         said = [n for n in notices(pilot) if n.startswith("Not watching")]
-        assert len(said) == 1 and "max_user_watches" in said[0]
+        assert len(said) == 1 and reason in said[0]
         assert len(ids(screen)) == 3  # the app reads on
 
 
