@@ -149,51 +149,58 @@ class FileWatcher:
 
     def _watch(self, watched: Watched, roots: list[str], recursive: bool) -> None:
         import subprocess  # in this thread, not before the first paint
+        import tempfile
 
         roots = [r for r in roots if os.path.exists(r)]  # a missing root is reported by the indexer
         if not roots:
             return
-        try:
-            child = subprocess.Popen(
-                watch_process.command(watched, roots, recursive, LONGEST_MS, QUIET_MS),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-            )
-        except OSError as error:
-            self._post(WatchFailed(watch_process.failure_reason(error)))
-            return
-        with self._children_lock:
-            self._children.append(child)
-        if self._stop.is_set():  # stopped while it started: ``stop`` may have missed it
-            self._close(child)
-        try:
-            self._read(child, watched)
-        finally:
-            self._close(child)
+        # Its errors go to a file, not a pipe: a pipe nobody reads until the end could fill and
+        # stop the child.
+        with tempfile.TemporaryFile() as errors:
             try:
-                child.wait(STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+                child = subprocess.Popen(
+                    watch_process.command(watched, roots, recursive, LONGEST_MS, QUIET_MS),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=errors,
+                    text=True,
+                    encoding="utf-8",
+                    errors="replace",
+                )
+            except OSError as error:
+                self._post(WatchFailed(watch_process.failure_reason(error)))
+                return
+            with child:  # its pipes closed, and waited for, however this ends
+                with self._children_lock:
+                    self._children.append(child)
+                if self._stop.is_set():  # stopped while it started: ``stop`` may have missed it
+                    self._close(child)
+                try:
+                    failed = self._read(child, watched)
+                finally:
+                    self._close(child)
+                    try:
+                        child.wait(STOP_SECONDS)
+                    except subprocess.TimeoutExpired:
+                        child.kill()
+            if failed is None and not self._stop.is_set():  # it ended unasked, and said nothing
+                errors.seek(0)
+                said = errors.read().decode("utf-8", "replace").strip().splitlines()
+                failed = f"the watcher ended ({said[-1] if said else f'exit status {child.returncode}'})"
+            if failed is not None and not self._stop.is_set():
+                self._post(WatchFailed(failed))
 
-    def _read(self, child: Any, watched: Watched) -> None:
-        """The child's bursts, posted as batches, until it ends (a failure is posted once)."""
+    def _read(self, child: Any, watched: Watched) -> str | None:
+        """Post the child's bursts as batches until it ends; why it failed, if it said."""
         failed = None
         for line in child.stdout:
-            changes, failed = watch_process.parse(line)
+            changes, said = watch_process.parse(line)
+            failed = failed or said
             if changes:
                 batch = coalesce(((_KINDS.get(kind, "modified"), path) for kind, path in changes), watched)
                 if batch:
                     self._post(FilesChanged(batch))
-        if failed is None and not self._stop.is_set():  # it ended unasked, and said nothing
-            lines = child.stderr.read().strip().splitlines()
-            failed = f"the watcher ended ({lines[-1] if lines else f'exit status {child.wait()}'})"
-        if failed is not None and not self._stop.is_set():
-            self._post(WatchFailed(failed))
+        return failed
 
     @staticmethod
     def _close(child: Any) -> None:
