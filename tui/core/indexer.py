@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.core.catalog import Catalog, Entry
+from tui.core.child_boot import python_argv
 from tui.core.discovery import Skipped, SourceFile, discover
 from tui.core.documents import Document, read_document
 from tui.core.faults import checkpoint
@@ -364,29 +365,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def command(
     index_dir: Path, paths: Sequence[Path], rebuild: bool = False, annotations: Path | None = None
 ) -> list[str]:
-    """The argv that starts the indexer child process.
-
-    Not ``-m tui.core.indexer``: that puts the current folder first on the child's path, so a
-    ``tui.py`` or ``tui/`` where the user runs lectern would be imported instead of lectern.
-    """
-    argv = [sys.executable, "-c", _CHILD_BOOT, _package_root(), "--index-dir", str(index_dir)]
+    """The argv that starts the indexer child process (``child_boot``: lectern's own ``tui``)."""
+    argv = python_argv("tui.core.indexer", "main", "--index-dir", str(index_dir))
     if rebuild:
         argv.append("--rebuild")
     if annotations is not None:
         argv += ["--annotations", str(annotations)]
     return argv + [str(p) for p in paths]
-
-
-_CHILD_BOOT = (
-    "import sys; sys.path[:] = [sys.argv.pop(1)] + [p for p in sys.path if p]; "
-    "from tui.core.indexer import main; raise SystemExit(main())"
-)
-"""The child's path starts with the folder that holds this ``tui`` package (its first argument),
-and drops the current folder (``''``, which ``-c`` puts first)."""
-
-
-def _package_root() -> str:
-    return str(Path(__file__).resolve().parents[2])  # tui/core/indexer.py -> the folder holding tui/
 
 
 if __name__ == "__main__":

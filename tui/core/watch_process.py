@@ -17,10 +17,10 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from tui.core import faults
+from tui.core.child_boot import python_argv
 from tui.core.watching import Watched
 
 
@@ -35,15 +35,7 @@ def command(
         "debounce_ms": debounce_ms,
         "step_ms": step_ms,
     }
-    return [sys.executable, "-c", _CHILD_BOOT, str(Path(__file__).resolve().parents[2]), json.dumps(spec)]
-
-
-_CHILD_BOOT = (
-    "import sys; sys.path[:] = [sys.argv.pop(1)] + [p for p in sys.path if p]; "
-    "from tui.core.watch_process import main; raise SystemExit(main(sys.argv[1:]))"
-)
-"""The child's path starts with the folder that holds this ``tui`` package (not the current
-folder, where a ``tui.py`` of the user's would be imported instead), as the indexer's does."""
+    return python_argv("tui.core.watch_process", "main", json.dumps(spec))
 
 
 def parse(line: str) -> tuple[list[tuple[int, str]] | None, str | None]:

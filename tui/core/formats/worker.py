@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from tui.core.child_boot import python_argv
 from tui.core.formats import FORMATS, ConversionError, Converted, Failure, Format, convert_file
 
 TIME_BASE = 60.0
@@ -160,17 +161,9 @@ def _pump(stream: IO[bytes] | None, lines: queue.Queue[bytes]) -> None:
     lines.put(b"")
 
 
-_BOOT = (
-    "import sys; sys.path[:] = [sys.argv.pop(1)] + [p for p in sys.path if p]; "
-    "from tui.core.formats.worker import serve; raise SystemExit(serve(sys.argv[1:]))"
-)
-"""As the indexer child boots: lectern's own ``tui`` first, never one in the current folder."""
-
-
 def _start(memory_limit: int) -> subprocess.Popen[bytes]:
-    root = str(Path(__file__).resolve().parents[3])  # tui/core/formats/worker.py -> the folder holding tui/
     return subprocess.Popen(
-        [sys.executable, "-c", _BOOT, root, str(memory_limit), str(os.getpid())],
+        python_argv("tui.core.formats.worker", "serve", str(memory_limit), str(os.getpid())),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,  # a chatty library must never fill a pipe nobody reads

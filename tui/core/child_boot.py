@@ -1,0 +1,23 @@
+"""How lectern starts a Python child of its own (the indexer, the format converter, the file
+watcher): the same interpreter, with the folder that holds lectern's own ``tui`` first on the
+child's path. Not ``-m``: that, like ``-c``, puts the current folder first, so a ``tui.py`` or
+``tui/`` where the user runs lectern would be imported instead of lectern; the boot drops it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = str(Path(__file__).resolve().parents[2])
+"""The folder that holds this ``tui`` package."""
+
+
+def python_argv(module: str, function: str, *args: str) -> list[str]:
+    """The argv that runs ``module.function(argv)`` in a child process, ``args`` being its argv;
+    the child exits with what the function returns."""
+    boot = (
+        "import sys; sys.path[:] = [sys.argv.pop(1)] + [p for p in sys.path if p]; "
+        f"from {module} import {function}; raise SystemExit({function}(sys.argv[1:]))"
+    )
+    return [sys.executable, "-c", boot, ROOT, *args]
