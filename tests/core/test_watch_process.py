@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -24,7 +25,9 @@ CHANGE_ADDED = 1  # watchfiles.Change.added
 
 
 @contextmanager
-def child(roots: list[Path], env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[str]]:
+def child(
+    roots: list[Path], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Iterator[subprocess.Popen[str]]:
     watched = Watched.of(roots)
     argv = watch_process.command(watched, [str(r) for r in roots], True, 200, 50)
     process = subprocess.Popen(
@@ -34,6 +37,7 @@ def child(roots: list[Path], env: dict[str, str] | None = None) -> Iterator[subp
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
+        cwd=cwd,
     )
     try:
         yield process
@@ -52,8 +56,11 @@ class Lines:
     def __init__(self, process: subprocess.Popen[str]) -> None:
         assert process.stdout is not None
         self._queue: queue.Queue[str] = queue.Queue()
-        stdout = process.stdout
-        threading.Thread(target=lambda: [self._queue.put(line) for line in stdout], daemon=True).start()
+        threading.Thread(target=self._pump, args=(process.stdout,), daemon=True).start()
+
+    def _pump(self, stdout: IO[str]) -> None:
+        for line in stdout:
+            self._queue.put(line)
 
     def next(self, timeout: float) -> str | None:
         try:
@@ -106,6 +113,16 @@ def test_roots_that_cannot_be_watched_are_said_once_with_a_reason_to_act_on(tmp_
         assert process.wait(timeout=10) == 0  # and over: the reading room reads on unwatched
     changes, failed = watch_process.parse(said)
     assert changes is None and failed is not None and "max_user_watches" in failed
+
+
+def test_a_tui_in_the_working_folder_is_never_imported_by_the_child(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    (work / "tui").mkdir(parents=True)
+    (work / "tui" / "__init__.py").write_text('raise SystemExit("the tui of the working folder")\n')
+    (work / "tui.py").write_text('raise SystemExit("the tui.py of the working folder")\n')
+    with child([tmp_path], {faults.VARIABLE: "watch:ENOSPC"}, cwd=work) as process:
+        said = Lines(process).next(30)  # lectern's own child got as far as its watch
+    assert said is not None and watch_process.parse(said)[1] is not None
 
 
 @pytest.mark.parametrize("signame", ["SIGKILL", "SIGTERM"])
