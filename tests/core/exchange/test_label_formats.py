@@ -665,6 +665,10 @@ def test_every_exported_span_is_the_text_at_its_offsets(
 @given(documents())
 # spans starting on a line break: brat writes them from the next line, and its order must hold
 @example(("a\r\naa", [(1, 5, ["PER"], ""), (0, 1, ["PER"], ""), (2, 4, ["PER"], "")]))
+# two passages on the same words, the second with the first's tag after another: an import groups
+# brat's lines otherwise, and the export must not change for it
+@example(("a", [(0, 1, ["PER"], ""), (0, 1, ["named entity", "PER"], "")]))
+@example(("ab", [(0, 2, ["B"], ""), (0, 2, ["A", "B"], "x"), (0, 2, ["C", "A"], ""), (0, 2, ["A"], "y\nz")]))
 def test_every_label_format_survives_export_import_export(
     made: tuple[str, list[tuple[int, int, list[str], str]]],
 ) -> None:

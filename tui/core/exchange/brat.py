@@ -114,20 +114,65 @@ def _file_names(docs: list[ExportDocument]) -> list[str]:
 
 def _standoff(text: str, found: list[Annotation], types: dict[str, str]) -> str:
     lines = []
-    number = notes = 0
-    # In the order of what is written: a span that starts on a line break is written from the next
-    # line, so ordering by the span's own start would not survive a round trip.
-    written = sorted(((fragments(text, a.start, a.end), a) for a in found), key=lambda p: (p[0], p[1].tags))
-    for pieces, a in written:
+    notes = 0
+    for number, (pieces, tag, note) in enumerate(_canonical_lines(text, found), 1):
         where = ";".join(f"{start} {end}" for start, end in pieces)
         quote = " ".join(text[start:end] for start, end in pieces)
-        for i, tag in enumerate(a.tags):
-            number += 1
-            lines.append(f"T{number}\t{types[tag]} {where}\t{quote}\n")
-            if i == 0 and a.note:
-                notes += 1
-                lines.append(f"#{notes}\t{NOTE} T{number}\t{one_line(a.note)}\n")
+        lines.append(f"T{number}\t{types[tag]} {where}\t{quote}\n")
+        if note:
+            notes += 1
+            lines.append(f"#{notes}\t{NOTE} T{number}\t{note}\n")
     return "".join(lines)
+
+
+Pieces = tuple[tuple[int, int], ...]
+Passage = tuple[Pieces, tuple[str, ...], str]
+"""What a passage writes: its fragments, its tags in order, its note."""
+Line = tuple[Pieces, str, str]
+"""One ``T`` line: the fragments, one tag, and the passage's note on its first tag's line."""
+
+
+def _canonical_lines(text: str, found: list[Annotation]) -> list[Line]:
+    """The ``T`` lines in the order of what is written (a span that starts on a line break is
+    written from the next line, so its own start would not survive a round trip), passages
+    sorted by their tags, each passage's lines together.
+
+    brat has one tag per line; an import groups a passage's lines back as lectern writes them
+    (``spans.incoming``), and two passages on the same words may come back grouped otherwise
+    (one tag, then another's two). So the lines are regrouped as an import would and written
+    again until they no longer change (twice at most in practice): then what an import reads
+    is written the same way, and export, import, export is export.
+    """
+    passages = [(tuple(fragments(text, a.start, a.end)), a.tags, one_line(a.note).strip()) for a in found]
+    lines = _lines(passages)
+    for _ in range(10):
+        again = _lines(_as_imported(lines))
+        if again == lines:
+            break
+        lines = again
+    return lines
+
+
+def _lines(passages: list[Passage]) -> list[Line]:
+    return [
+        (pieces, tag, note if i == 0 else "")
+        for pieces, tags, note in sorted(passages)
+        for i, tag in enumerate(tags)
+    ]
+
+
+def _as_imported(lines: list[Line]) -> list[Passage]:
+    """The passages an import makes of the lines: a line with a note starts one, and one
+    without joins the last one on the same words that lacks its tag (``spans.incoming``)."""
+    passages: list[tuple[Pieces, list[str], str]] = []
+    last: dict[Pieces, tuple[Pieces, list[str], str]] = {}
+    for pieces, tag, note in lines:
+        passage = last.get(pieces)
+        if passage is None or note or tag in passage[1]:
+            passage = last[pieces] = (pieces, [], note)
+            passages.append(passage)
+        passage[1].append(tag)
+    return [(pieces, tuple(tags), note) for pieces, tags, note in passages]
 
 
 def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
