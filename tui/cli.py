@@ -83,19 +83,25 @@ def _dispatch(args: list[str]) -> int:
     if problem is not None:
         say(problem)
         return EXIT_USAGE
-    from tui.cli_agreement import agreement_command
-    from tui.cli_annotations import annotations_command, export_command, import_command
+    return _handler(parsed.command)(parsed, Paths.from_environment())
 
-    handlers = {
-        "index": _index,
-        "search": _search,
-        "paths": _paths,
-        "annotations": annotations_command,
-        "export": export_command,
-        "import": import_command,
-        "agreement": agreement_command,
-    }
-    return handlers[parsed.command](parsed, Paths.from_environment())
+
+def _handler(command: str) -> Callable[[argparse.Namespace, Paths], int]:
+    """The function that runs ``command``; only its own module is imported (``index`` and
+    ``search`` need none of the annotation and agreement modules)."""
+    if command == "agreement":
+        from tui.cli_agreement import agreement_command
+
+        return agreement_command
+    if command in ("annotations", "export", "import"):
+        from tui import cli_annotations
+
+        return {
+            "annotations": cli_annotations.annotations_command,
+            "export": cli_annotations.export_command,
+            "import": cli_annotations.import_command,
+        }[command]
+    return {"index": _index, "search": _search, "paths": _paths}[command]
 
 
 def say(message: str) -> None:

@@ -32,7 +32,7 @@ def toc_generation(folder: Path) -> int | None:
 
 def index_stats(folder: Path) -> dict[str, tuple[int, int]]:
     """Size and mtime of every file of the index in ``folder`` by its name relative to the folder
-    (the backend's files and the spelling vocabulary; lock and temp files aside)."""
+    (the backend's files of its commits and the spelling vocabulary)."""
     found: dict[str, tuple[int, int]] = {}
     engine = backend().folder
     for sub in (folder / engine, folder):
@@ -51,7 +51,7 @@ def index_stats(folder: Path) -> dict[str, tuple[int, int]]:
 def _is_index_file(name: str, top: bool) -> bool:
     if top:
         return name == VOCABULARY_NAME
-    return "LOCK" not in name.upper() and not name.endswith(".tmp")
+    return backend().part_of_commit(name)
 
 
 def index_files(folder: Path, known: Mapping[str, FileState] | None = None) -> dict[str, FileState]:

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 from tui.core.catalog import Catalog, Entry
-from tui.core.child_boot import python_argv
 from tui.core.discovery import Skipped, SourceFile, discover
 from tui.core.documents import Document, read_document
 from tui.core.faults import checkpoint
@@ -42,6 +41,7 @@ from tui.core.index_plan import Notes, Plan, make_plan
 from tui.core.index_progress import Progress
 from tui.core.memory import release_memory
 from tui.core.search import VOCABULARY_NAME, backend
+from tui.core.unchanged_check import CatalogSignatures, proven_unchanged
 
 Emit = Callable[[dict[str, Any]], None]
 FIRST_BATCH_BYTES = 1_000_000
@@ -93,14 +93,20 @@ def sync(
     report = Report()
     catalog: Catalog | None = None
     with _collector_paused():  # the check's objects (two per document) live through the run
+        listed = CatalogSignatures(folder) if not rebuild else None
+        sources, skipped = discover(list(roots))
+        notes = Notes(annotations) if annotations is not None else None
+        unreadable = proven_unchanged(folder, listed, sources, notes) if listed is not None else None
+        if unreadable is not None:
+            return _unchanged(
+                folder, report, emit, len(sources) - len(unreadable), skipped + unreadable, started
+            )
         if rebuild:
             report.rebuilt = "rebuild requested"
         else:
             catalog, report.rebuilt, report.repaired = check_index(folder)
         if catalog is None:
             catalog = wipe(folder)
-        sources, skipped = discover(list(roots))
-        notes = Notes(annotations) if annotations is not None else None
         plan = make_plan(catalog, sources, skipped, notes)
     report.unchanged = plan.unchanged
     for item in plan.skipped:
@@ -108,9 +114,23 @@ def sync(
     total_bytes = sum(s.size for s in plan.to_read)
     emit({"event": "start", "total": len(plan.to_read), "bytes": total_bytes, "rebuilt": report.rebuilt})
     _write_changes(folder, plan, report, emit, total_bytes, notes)
+    backend().finish(folder)  # what a fresh searcher's first fuzzy query needs of this commit
     if not catalog.describes(folder):  # the next start-up can trust the index as it stands now
         record(folder, catalog)
     report.documents = len(catalog)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _unchanged(
+    folder: Path, report: Report, emit: Emit, documents: int, skipped: list[Skipped], started: float
+) -> Report:
+    """The report of a run that found the index holding every file as it is (``proven_unchanged``)."""
+    for item in skipped:
+        _skip(report, emit, item)
+    emit({"event": "start", "total": 0, "bytes": 0, "rebuilt": None})
+    backend().finish(folder)
+    report.unchanged = report.documents = documents
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -360,18 +380,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     emit({"event": "done", **report.__dict__})
     return 0
-
-
-def command(
-    index_dir: Path, paths: Sequence[Path], rebuild: bool = False, annotations: Path | None = None
-) -> list[str]:
-    """The argv that starts the indexer child process (``child_boot``: lectern's own ``tui``)."""
-    argv = python_argv("tui.core.indexer", "main", "--index-dir", str(index_dir))
-    if rebuild:
-        argv.append("--rebuild")
-    if annotations is not None:
-        argv += ["--annotations", str(annotations)]
-    return argv + [str(p) for p in paths]
 
 
 if __name__ == "__main__":

@@ -75,9 +75,9 @@ class Library:
 
     def update_command(self, rebuild: bool = False) -> list[str]:
         """The indexer's argv, for callers that run it themselves (the UI's async worker)."""
-        from tui.core import indexer
+        from tui.core import indexer_client
 
-        return indexer.command(self.index_dir, self.inputs, rebuild, self.annotations_dir)
+        return indexer_client.command(self.index_dir, self.inputs, rebuild, self.annotations_dir)
 
     def catalog(self) -> Catalog | None:
         """What the index held at its last commit, every entry read (no Whoosh import)."""

@@ -1,6 +1,6 @@
 """A damaged cache never gives a traceback or a wrong answer: every kind of file the cache holds
 (catalog, vocabulary, Whoosh's table of contents, term, postings, stored-field and column files,
-lectern's flat postings, the lock file) truncated, garbled in the middle, garbled with its mtime
+lectern's flat postings, the saved term lists, the lock file) truncated, garbled in the middle, garbled with its mtime
 put back, or deleted; then the start-up check and the fixed query set (word, prefix, fuzzy,
 phrase, date:, sorted by date and title). Either the answers are right at once, or the search
 says the index is damaged and, after one rebuild, they are right.
@@ -53,6 +53,7 @@ KINDS = [
     "_tags_len.col",
     "date.col",
     "title_sort.col",
+    "json",  # the searched fields' terms, saved for the first fuzzy query (``term_lists``)
 ]
 
 

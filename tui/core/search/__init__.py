@@ -79,6 +79,11 @@ class IndexBackend(Protocol):
         """The newest commit among the file names of ``folder`` (no engine import)."""
         ...
 
+    def part_of_commit(self, name: str) -> bool:
+        """Whether a file of ``folder`` is part of a commit, as the catalog records and a searcher
+        checks byte for byte (not a lock, a temporary file, or a list the backend checks itself)."""
+        ...
+
     def create(self, folder: Path) -> None:
         """An empty index in ``folder``, replacing whatever was there."""
         ...
@@ -93,6 +98,11 @@ class IndexBackend(Protocol):
 
     def stored_entries(self, folder: Path) -> list[tuple[str, str]]:
         """(id, catalog record) of every document in the index."""
+        ...
+
+    def finish(self, folder: Path) -> None:
+        """After a run's last commit: save what the first queries of a fresh searcher would
+        otherwise work out from the whole index (cheap when it is saved already)."""
         ...
 
     def write(

@@ -22,6 +22,8 @@ SCHEMA_VERSION = 9
 table of contents pickles) and every existing index is rebuilt."""
 FOLDER = "whoosh"
 _TOC = re.compile(r"_MAIN_(\d+)\.toc\Z")
+TERM_LISTS = re.compile(r"lectern_terms_(\d+)\.json\Z")
+"""``term_lists``'s files: derived, checked by their own CRC, never a reason to rebuild."""
 
 
 class WhooshBackend:
@@ -33,6 +35,9 @@ class WhooshBackend:
     def generation(self, names: Iterable[str]) -> int | None:
         found = [int(m.group(1)) for m in map(_TOC.match, names) if m]
         return max(found) if found else None
+
+    def part_of_commit(self, name: str) -> bool:
+        return "LOCK" not in name.upper() and not name.endswith(".tmp") and not TERM_LISTS.match(name)
 
     def create(self, folder: Path) -> None:
         from tui.core.search.whoosh import writing
@@ -48,6 +53,11 @@ class WhooshBackend:
         from tui.core.search.whoosh import writing
 
         writing.collect_garbage(folder)
+
+    def finish(self, folder: Path) -> None:
+        from tui.core.search.whoosh import term_lists
+
+        term_lists.save(folder)
 
     def stored_entries(self, folder: Path) -> list[tuple[str, str]]:
         from tui.core.search.whoosh import writing

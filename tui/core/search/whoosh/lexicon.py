@@ -2,11 +2,9 @@
 
 A searched field's terms are sorted in each segment's ``.lps`` file, so a prefix is a range
 there: two bisections per segment, whatever the size of the vocabulary, and no term list is
-read for it. Fuzzy words are matched with rapidfuzz against the field's terms (each segment's
-list is one ``split`` of its term bytes, read and let go; only their union, decoded, is kept
-for the searcher: kept too, the lists held each term once per segment, 25 MB against 2 MB at
-100,000 documents) and the corpus's surface words, ranked by closeness, then frequency; at
-most ``MAX_EXPANSIONS`` terms are kept.
+read for it. Fuzzy words are matched with rapidfuzz against the field's terms (their union
+over the segments, as the indexer saved it: ``term_lists``) and the corpus's surface words,
+ranked by closeness, then frequency; at most ``MAX_EXPANSIONS`` terms are kept.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from whoosh import fields
 from tui.core.search.analysis import stem
 from tui.core.search.query import MAX_EXPANSIONS, SEARCH_FIELDS
 from tui.core.search.whoosh.schema import LecternAnalyzer
+from tui.core.search.whoosh.term_lists import TermLists, flats_of, joined
 
 
 class Lexicon:
@@ -33,13 +32,19 @@ class Lexicon:
     segment just matches nothing there.
     """
 
-    def __init__(self, reader: Any, vocabulary: Callable[[], list[str]] = list) -> None:
+    def __init__(
+        self,
+        reader: Any,
+        vocabulary: Callable[[], list[str]] = list,
+        saved: Callable[[], TermLists | None] = lambda: None,
+    ) -> None:
         self._reader = reader
-        leaves = [leaf for leaf, _ in reader.leaf_readers() if hasattr(leaf, "_terms")]
-        self._flats = [leaf._terms.flat for leaf in leaves]
+        self._flats = flats_of(reader)
         self._vocabulary = vocabulary
         """The corpus's words as written, sorted (read when a fuzzy term first needs them)."""
-        self._field_terms: dict[str, list[str]] = {}
+        self._saved = saved
+        """The searched fields' terms as the indexer saved them for this commit (``term_lists``)."""
+        self._field_terms: dict[str, list[str]] | None = None
         self._frequencies: dict[tuple[str, str], dict[str, int]] = {}
         self._expansions: dict[tuple[Any, ...], list[bytes]] = {}
         self._distance: dict[tuple[str, str], int] = {}
@@ -155,13 +160,13 @@ class Lexicon:
         return self._near(word, self.field_terms(fieldname), maxdist)
 
     def field_terms(self, fieldname: str) -> list[str]:
-        """Every term of a searched field, sorted (read once per searcher)."""
+        """Every term of a searched field, sorted: saved by the indexer, else joined from the
+        segments (once per searcher)."""
+        if self._field_terms is None:
+            self._field_terms = self._saved() or {}
         found = self._field_terms.get(fieldname)
         if found is None:
-            held: set[bytes] = set()
-            for flat in self._flats:  # one segment's list at a time: only the union stays
-                held.update(flat.field_terms(fieldname))
-            found = self._field_terms[fieldname] = sorted(t.decode("utf-8") for t in held)
+            found = self._field_terms[fieldname] = joined(self._flats, fieldname)
         return found
 
     def closeness(self, fieldname: str, term: bytes) -> float:

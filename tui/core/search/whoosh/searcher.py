@@ -28,7 +28,7 @@ from tui.core.search.analysis import stem
 from tui.core.search.highlight import offsets_in_text, snippet_of, span_pairs
 from tui.core.search.query import plain_words
 from tui.core.search.types import Hit, IndexDamaged, IndexUnavailable, QueryError, Results, Span, TextLoader
-from tui.core.search.whoosh import FOLDER
+from tui.core.search.whoosh import FOLDER, term_lists
 from tui.core.search.whoosh.bulk import Segment, sorted_documents, top_documents
 from tui.core.search.whoosh.lexicon import Lexicon
 from tui.core.search.whoosh.parse import make_parser, parse_query, to_tree, use_lexicon
@@ -77,7 +77,9 @@ class Index:
                 self._verify_files()
                 self._searcher = self._ix.searcher(weighting=Weighting())
                 self._vocabulary = self._parser = None
-                self._lexicon = Lexicon(self._searcher.reader(), self._surface_words)
+                reader = self._searcher.reader()
+                saved = functools.partial(term_lists.load, self.folder, term_lists.generation_of(reader))
+                self._lexicon = Lexicon(reader, self._surface_words, saved)
         except IndexUnavailable:
             self._drop_searcher()
             raise

@@ -1,0 +1,125 @@
+"""Each searched field's terms, saved once per commit for the first fuzzy query of a process.
+
+A fuzzy word is compared against every term of a field, and the index holds those terms once per
+segment: 32 segments at 100,000 documents, 850,000 terms to split, hash and join into 29,000,
+some 0.15 s before the first fuzzy query of each process can answer. The indexer joins them once,
+at the end of a run, into ``lectern_terms_<generation>.json`` beside the segments (no Whoosh file
+is named so); a searcher of that generation reads the 29,000 instead.
+
+The file is only a shortcut, checked by its own CRC-32 (on its first line), not the catalog's:
+one of another commit, missing or damaged is ignored (the terms are joined from the segments as
+before, and the next run writes it again), never a reason to rebuild. Written under a temporary
+name and renamed: a killed run leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from tui.core.faults import checkpoint
+from tui.core.search.whoosh import BACKEND, FOLDER, TERM_LISTS
+
+_NAME = "lectern_terms_{}.json"
+
+TermLists = dict[str, list[str]]
+"""Each searched field's terms, decoded and sorted."""
+
+
+def flats_of(reader: Any) -> list[Any]:
+    """The sorted term tables (``tui.core.search.flat``) of a reader's segments."""
+    return [leaf._terms.flat for leaf, _ in reader.leaf_readers() if hasattr(leaf, "_terms")]
+
+
+def joined(flats: Iterable[Any], fieldname: str) -> list[str]:
+    """Every term of ``fieldname`` in any of the segments, sorted; one segment's list at a time
+    (only the union is kept: every list at once held each term once per segment)."""
+    held: set[bytes] = set()
+    for flat in flats:
+        held.update(flat.field_terms(fieldname))
+    return sorted(term.decode("utf-8") for term in held)
+
+
+def generation_of(reader: Any) -> int | None:
+    """The commit a reader reads (None for an empty index's reader, which has no segments)."""
+    try:
+        generation = reader.generation()
+    except AttributeError:
+        return None
+    return generation if isinstance(generation, int) else None
+
+
+def load(folder: Path, generation: int | None) -> TermLists | None:
+    """The term lists saved for ``generation`` of the index in ``folder``; None when there are
+    none, or they cannot be believed."""
+    body = _intact_body(folder, generation)
+    try:
+        lists = json.loads(body) if body is not None else None
+    except ValueError:
+        return None
+    if not isinstance(lists, dict) or not all(
+        isinstance(terms, list) and all(isinstance(t, str) for t in terms) for terms in lists.values()
+    ):
+        return None
+    return lists
+
+
+def _intact_body(folder: Path, generation: int | None) -> bytes | None:
+    """The saved lists' JSON when the file of ``generation`` is there and its CRC-32 is right."""
+    if generation is None:
+        return None
+    try:
+        head, _, body = (folder / FOLDER / _NAME.format(generation)).read_bytes().partition(b"\n")
+        header = json.loads(head)
+        if header["generation"] != generation or header["crc"] != zlib.crc32(body):
+            return None
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return body
+
+
+def save(folder: Path) -> None:
+    """Save the term lists of the index's current commit, unless they are there intact; remove
+    those of other commits. One listing and a CRC of the file (no Whoosh) when nothing is to do."""
+    engine = folder / FOLDER
+    try:
+        names = os.listdir(engine)
+    except OSError:
+        return
+    current = BACKEND.generation(names)
+    for name in names:
+        found = TERM_LISTS.match(name)
+        if found and int(found.group(1)) != current:
+            with contextlib.suppress(OSError):
+                (engine / name).unlink()
+    if current is None or _intact_body(folder, current) is not None:
+        return
+    try:
+        _write(folder, current)
+    except Exception:  # a shortcut: without it the terms are joined as before (a damaged
+        return  # index is the searcher's to report, a full disk the next write's)
+
+
+def _write(folder: Path, expected: int) -> None:
+    from whoosh import index
+
+    from tui.core.search.query import SEARCH_FIELDS
+    from tui.core.storage import atomic_write_text
+
+    ix = index.open_dir(str(folder / FOLDER))
+    with ix.reader() as reader:
+        generation = generation_of(reader)
+        if generation is None:  # an empty index's reader
+            generation = ix.latest_generation()
+        if generation != expected:  # committed meanwhile: never, only the indexer commits
+            return
+        flats = flats_of(reader)
+        body = json.dumps({name: joined(flats, name) for name in SEARCH_FIELDS}, ensure_ascii=False)
+    header = json.dumps({"generation": generation, "crc": zlib.crc32(body.encode("utf-8"))})
+    checkpoint("terms-write")
+    atomic_write_text(folder / FOLDER / _NAME.format(generation), f"{header}\n{body}")

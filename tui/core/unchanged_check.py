@@ -1,0 +1,120 @@
+"""The start-up check of an unchanged corpus: the catalog's rows and the files on disk compared
+as two texts, not one by one.
+
+At 100,000 documents the full check (``index_check``, then ``index_plan.make_plan``) reads every
+catalog row into Python and checks its CRC (some 0.45 s), then compares each file with its row
+(0.2 s). Here SQLite writes the rows' signatures as one text, in a thread while the files are
+listed, and the files are written the same way: equal texts prove that ``make_plan`` would find
+nothing to do. Any difference or doubt (an older catalog, a damaged one, another index, a
+converted file whose converter changed) and the full check runs and decides, as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from operator import attrgetter
+from pathlib import Path
+
+from tui.core import catalog as catalog_format
+from tui.core import formats
+from tui.core.discovery import Skipped, SourceFile
+from tui.core.documents import read_document
+from tui.core.index_plan import Notes
+from tui.core.paths import Paths
+from tui.core.search import backend
+
+
+class CatalogSignatures:
+    """``catalog.signatures_text``, read in a thread started before the files are listed
+    (SQLite builds the text without holding the GIL)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._found: catalog_format.Listed | None = None
+        self._thread = threading.Thread(target=self._read, name="catalog-signatures", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            self._found = catalog_format.signatures_text(self._folder)
+        except Exception:  # missing, damaged, busy: the full check reads it again and says so
+            self._found = None
+
+    def result(self) -> catalog_format.Listed | None:
+        self._thread.join()
+        return self._found
+
+
+def proven_unchanged(
+    folder: Path, catalog: CatalogSignatures, sources: list[SourceFile], notes: Notes | None
+) -> list[Skipped] | None:
+    """When the index in ``folder`` provably holds ``sources`` as they are on disk, with their
+    current notes and tags, but for files it never held that are still unreadable: those files'
+    reasons (what ``make_plan`` and reading them would find: nothing else to do). Else None."""
+    listed = catalog.result()
+    if listed is None or notes is None:  # without the notes' signatures the full check decides
+        return None
+    if listed.schema != backend().schema_version or listed.documents is None:
+        return None
+    if not catalog_format.describes(folder, listed.generation, listed.files):
+        return None
+    held, others = sources, []
+    if listed.documents != len(sources):  # files it never held: unreadable ones are read again
+        ids = _ids_of(listed.signatures)
+        if ids is None:
+            return None
+        held = [s for s in sources if s.id in ids]
+        others = [s for s in sources if s.id not in ids]
+    if len(held) != listed.documents or listed.signatures != signatures_text(held, notes):
+        return None
+    if not _conversions_current(folder, held):
+        return None
+    return _still_unreadable(others)
+
+
+def _ids_of(text: str) -> set[str] | None:
+    """The ids in ``SIGNATURES_TEXT`` (None when it does not split into whole rows)."""
+    fields = text.split("\0") if text else []
+    return set(fields[::5]) if len(fields) % 5 == 0 else None
+
+
+def _still_unreadable(sources: list[SourceFile]) -> list[Skipped] | None:
+    """Why each file cannot be indexed, when none of them can (None as soon as one can)."""
+    found: list[Skipped] = []
+    for source in sources:
+        doc = read_document(source)
+        if not isinstance(doc, Skipped):
+            return None
+        found.append(doc)
+    return found
+
+
+def signatures_text(sources: list[SourceFile], notes: Notes) -> str:
+    """``catalog.SIGNATURES_TEXT`` as the catalog would hold it if it described ``sources``."""
+    ordered = sorted(sources, key=attrgetter("id"))
+    if not notes.has_files():
+        return "\0".join([f"{s.id}\0{s.location}\0{s.size}\0{s.mtime_ns}\0" for s in ordered])
+    annotations = notes.signature_at
+    return "\0".join(
+        [f"{s.id}\0{s.location}\0{s.size}\0{s.mtime_ns}\0{annotations(s.location)}" for s in ordered]
+    )
+
+
+def _conversions_current(folder: Path, sources: list[SourceFile]) -> bool:
+    """Whether each converted file's indexed text is what the current converter makes of it
+    (``index_plan._current``); the catalog's text leaves the sha256 out."""
+    converted_by_suffix: dict[str, bool] = {}
+    converted = []
+    for source in sources:
+        location = source.location
+        suffix = location[location.rfind(".") :]
+        is_converted = converted_by_suffix.get(suffix)
+        if is_converted is None:
+            is_converted = converted_by_suffix[suffix] = formats.format_of(location) is not None
+        if is_converted:
+            converted.append(source)
+    if not converted:
+        return True
+    held = catalog_format.sha256_of(folder, [s.id for s in converted])
+    cache = Paths.from_environment().converted
+    return all(formats.current_sha256(s.path, s.size, s.mtime_ns, cache) == held.get(s.id) for s in converted)
