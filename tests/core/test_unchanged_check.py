@@ -43,6 +43,8 @@ NAMES = [
     "new\nline.md",
     "d.pdf",
     "e.HTML",
+    "f.Pdf",
+    "g.hTm.md",  # not converted: the suffix is the last one
     "x~2.md",
 ]
 

@@ -491,32 +491,35 @@ class Listed(NamedTuple):
     documents: int | None
     signatures: str
     """``SIGNATURES_TEXT``."""
+    suffixed: list[tuple[str, str, int, int, str]]
+    """(id, path, size, mtime_ns, sha256) of the rows whose path may end with a suffix asked for."""
 
 
-def signatures_text(folder: Path) -> Listed:
-    """The catalog's header, checked, and ``SIGNATURES_TEXT`` of the same save; raises as
-    ``Catalog.read`` does. The rows' CRCs are not checked: a changed byte makes the text
-    differ from the files', and the full check (which checks them) runs instead."""
+def signatures_text(folder: Path, suffixes: Iterable[str] = ()) -> Listed:
+    """The catalog's header, checked, ``SIGNATURES_TEXT`` and the rows whose path ends with one
+    of ``suffixes`` (lower case), all of the same save; raises as ``Catalog.read`` does.
+
+    The rows' CRCs are not checked: a changed byte makes the text differ from the files', and
+    the full check (which checks them) runs instead. Suffixes are matched as ``LIKE`` does, ASCII
+    letters in either case, with any character for a ``k`` (Python lower-cases the Kelvin sign
+    to it): a superset of the paths whose suffix ``str.lower`` makes one of them.
+    """
+    patterns = ["%" + suffix.replace("k", "_") for suffix in suffixes]
+    where = " OR ".join("path LIKE ?" for _ in patterns)
     with contextlib.closing(connect(folder, write=True)) as db:
         db.execute("BEGIN")
         header = read_header(db)
         text = db.execute(SIGNATURES_TEXT).fetchone()[0]
+        suffixed = (
+            db.execute(
+                f"SELECT id, path, size, mtime_ns, sha256 FROM documents WHERE {where}", patterns
+            ).fetchall()
+            if patterns
+            else []
+        )
         db.execute("COMMIT")
     schema, generation, count = (header.get(k) for k in ("schema", "generation", "count"))
-    return Listed(schema, generation, _files_of(header), count, text or "")
-
-
-def sha256_of(folder: Path, ids: Iterable[str]) -> dict[str, str]:
-    """The sha256 the catalog holds of each of ``ids`` it lists."""
-    found: dict[str, str] = {}
-    with contextlib.closing(connect(folder)) as db:
-        db.execute("BEGIN")
-        for doc_id in ids:
-            row = db.execute("SELECT sha256 FROM documents WHERE id = ?", (doc_id,)).fetchone()
-            if row is not None:
-                found[doc_id] = row[0]
-        db.execute("COMMIT")
-    return found
+    return Listed(schema, generation, _files_of(header), count, text or "", suffixed)
 
 
 def busy(error: BaseException) -> bool:

@@ -10,15 +10,19 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.core import formats
-from tui.core.annotation_store import FILE_SUFFIX, AnnotationStore, path_digest
 from tui.core.catalog import Catalog, Signature
 from tui.core.discovery import Skipped, SourceFile
-from tui.core.documents import Document
 from tui.core.paths import Paths
+
+if TYPE_CHECKING:
+    from tui.core.annotation_store import AnnotationStore
+    from tui.core.documents import Document
 
 
 @dataclass
@@ -74,12 +78,27 @@ def _current(entry: Signature, source: SourceFile, converted: Path) -> bool:
 
 
 class Notes:
-    """The user's annotation notes and tags, read (never repaired) from the annotation store."""
+    """The user's annotation notes and tags, read (never repaired) from the annotation store.
+
+    The store's modules (YAML, the annotation model) are imported only when it holds files: the
+    start-up check of a corpus nobody annotated needs none of them."""
 
     def __init__(self, folder: Path) -> None:
-        self.store = AnnotationStore(folder, keep_aside=False)
+        self._folder = folder
         self._files = _file_stats(folder)
         """Listed once: most documents have no annotation file, and a stat per document adds up."""
+
+    @functools.cached_property
+    def store(self) -> AnnotationStore:
+        from tui.core.annotation_store import AnnotationStore
+
+        return AnnotationStore(self._folder, keep_aside=False)
+
+    @functools.cached_property
+    def _path_digest(self) -> Callable[[str], str]:
+        from tui.core.annotation_store import path_digest
+
+        return path_digest
 
     def has_files(self) -> bool:
         """Whether the store holds any file: if not, every document's signature is ''."""
@@ -103,14 +122,16 @@ class Notes:
         """
         if not self._files:
             return ""
-        if os.path.isabs(location) and path_digest(location) not in self._digests:
+        if os.path.isabs(location) and self._path_digest(location) not in self._digests:
             return ""
         return self.signature(location)
 
     @functools.cached_property
     def _digests(self) -> frozenset[str]:
         """The path digests that end the names of the store's files (``name-<digest>.yaml``)."""
-        tail, digest = len(FILE_SUFFIX), len(path_digest(""))
+        from tui.core.annotation_store import FILE_SUFFIX
+
+        tail, digest = len(FILE_SUFFIX), len(self._path_digest(""))
         return frozenset(
             name[-tail - digest : -tail]
             for name in self._files

@@ -30,11 +30,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.core.catalog import Catalog, Entry
 from tui.core.discovery import Skipped, SourceFile, discover
-from tui.core.documents import Document, read_document
 from tui.core.faults import checkpoint
 from tui.core.index_check import check_index, record, remove_stale_temp_files, wipe
 from tui.core.index_plan import Notes, Plan, make_plan
@@ -42,6 +41,9 @@ from tui.core.index_progress import Progress
 from tui.core.memory import release_memory
 from tui.core.search import VOCABULARY_NAME, backend
 from tui.core.unchanged_check import CatalogSignatures, proven_unchanged
+
+if TYPE_CHECKING:  # read when there are documents to read: an unchanged corpus needs no YAML
+    from tui.core.documents import Document
 
 Emit = Callable[[dict[str, Any]], None]
 FIRST_BATCH_BYTES = 1_000_000
@@ -242,6 +244,8 @@ def _read_batch(
     signatures: dict[str, str],
 ) -> list[Document]:
     """Read a batch: the documents to (re)index; skipped ones already indexed join ``removals``."""
+    from tui.core.documents import read_document
+
     docs: list[Document] = []
     for source in batch:
         doc = read_document(source)

@@ -18,7 +18,6 @@ from pathlib import Path
 from tui.core import catalog as catalog_format
 from tui.core import formats
 from tui.core.discovery import Skipped, SourceFile
-from tui.core.documents import read_document
 from tui.core.index_plan import Notes
 from tui.core.paths import Paths
 from tui.core.search import backend
@@ -36,7 +35,7 @@ class CatalogSignatures:
 
     def _read(self) -> None:
         try:
-            self._found = catalog_format.signatures_text(self._folder)
+            self._found = catalog_format.signatures_text(self._folder, formats.SUFFIXES)
         except Exception:  # missing, damaged, busy: the full check reads it again and says so
             self._found = None
 
@@ -67,7 +66,7 @@ def proven_unchanged(
         others = [s for s in sources if s.id not in ids]
     if len(held) != listed.documents or listed.signatures != signatures_text(held, notes):
         return None
-    if not _conversions_current(folder, held):
+    if not _conversions_current(listed):
         return None
     return _still_unreadable(others)
 
@@ -80,6 +79,8 @@ def _ids_of(text: str) -> set[str] | None:
 
 def _still_unreadable(sources: list[SourceFile]) -> list[Skipped] | None:
     """Why each file cannot be indexed, when none of them can (None as soon as one can)."""
+    from tui.core.documents import read_document
+
     found: list[Skipped] = []
     for source in sources:
         doc = read_document(source)
@@ -100,21 +101,13 @@ def signatures_text(sources: list[SourceFile], notes: Notes) -> str:
     )
 
 
-def _conversions_current(folder: Path, sources: list[SourceFile]) -> bool:
+def _conversions_current(listed: catalog_format.Listed) -> bool:
     """Whether each converted file's indexed text is what the current converter makes of it
-    (``index_plan._current``); the catalog's text leaves the sha256 out."""
-    converted_by_suffix: dict[str, bool] = {}
-    converted = []
-    for source in sources:
-        location = source.location
-        suffix = location[location.rfind(".") :]
-        is_converted = converted_by_suffix.get(suffix)
-        if is_converted is None:
-            is_converted = converted_by_suffix[suffix] = formats.format_of(location) is not None
-        if is_converted:
-            converted.append(source)
-    if not converted:
-        return True
-    held = catalog_format.sha256_of(folder, [s.id for s in converted])
+    (``index_plan._current``); the signatures' text leaves the sha256 out. Asked once the texts
+    are equal, so each converted row's path, size and mtime are its file's."""
     cache = Paths.from_environment().converted
-    return all(formats.current_sha256(s.path, s.size, s.mtime_ns, cache) == held.get(s.id) for s in converted)
+    return all(
+        formats.current_sha256(Path(path), size, mtime_ns, cache) == sha256
+        for _, path, size, mtime_ns, sha256 in listed.suffixed
+        if formats.format_of(path) is not None
+    )
