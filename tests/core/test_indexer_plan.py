@@ -78,11 +78,11 @@ def fake_sha256(path: Path, size: int, mtime_ns: int, cache_dir: Path) -> str | 
 NAMES = ["a.md", "b.MD", "c.txt", "d.pdf", "e.HTML", "f.epub", "g.rst", "noext", "h.htm"]
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
+def planned_files(names: list[str]) -> st.SearchStrategy[list[tuple[Any, ...]]]:
+    """Files found now and as the catalog saw them: each a tuple as ``case_of`` reads it."""
+    return st.lists(
         st.tuples(
-            st.sampled_from(NAMES),
+            st.sampled_from(names),
             st.sampled_from(["/c", "/d"]),  # where the file is now
             st.sampled_from(["/c", "/d", None]),  # where the catalog saw it (None: not indexed)
             st.integers(0, 3),  # size now
@@ -95,13 +95,19 @@ NAMES = ["a.md", "b.MD", "c.txt", "d.pdf", "e.HTML", "f.epub", "g.rst", "noext",
         ),
         max_size=12,
         unique_by=lambda t: t[0],
-    ),
-    st.lists(st.sampled_from(["gone.md", "old/x.pdf"]), unique=True),
-    st.sampled_from(["none", "empty", "some"]),
-)
-def test_the_plan_is_the_straightforward_comparisons(
+    )
+
+
+GONE = st.lists(st.sampled_from(["gone.md", "old/x.pdf"]), unique=True)
+"""Documents the catalog holds that are no longer found."""
+NOTES = st.sampled_from(["none", "empty", "some"])
+"""No annotation store, one without files, one with files for some documents."""
+
+
+def case_of(
     files: list[tuple[Any, ...]], gone: list[str], notes_kind: str
-) -> None:
+) -> tuple[dict[str, Entry], list[SourceFile], FakeNotes | None]:
+    """The catalog's entries, the files found and the notes of one generated case."""
     sources: list[SourceFile] = []
     entries: dict[str, Entry] = {}
     annotated: dict[str, str] = {}
@@ -117,8 +123,17 @@ def test_the_plan_is_the_straightforward_comparisons(
             entries[name] = entry(name, f"{then}/{name}", old_size, 10, sha, old_note)
     for name in gone:
         entries[name] = entry(name, f"/c/{name}", 1, 1)
-    catalog = Catalog(1, entries)
     notes = None if notes_kind == "none" else FakeNotes(annotated if notes_kind == "some" else {})
+    return entries, sources, notes
+
+
+@settings(max_examples=200, deadline=None)
+@given(planned_files(NAMES), GONE, NOTES)
+def test_the_plan_is_the_straightforward_comparisons(
+    files: list[tuple[Any, ...]], gone: list[str], notes_kind: str
+) -> None:
+    entries, sources, notes = case_of(files, gone, notes_kind)
+    catalog = Catalog(1, entries)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(formats, "current_sha256", fake_sha256)
         expected = reference_plan(catalog, sources, notes)

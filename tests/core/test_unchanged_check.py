@@ -17,14 +17,12 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from tests.core.test_indexer_plan import FakeNotes, entry, fake_sha256
+from tests.core.test_indexer_plan import GONE, NOTES, case_of, fake_sha256, planned_files
 from tui.core import catalog as catalog_format
 from tui.core import formats, index_plan, indexer, unchanged_check
 from tui.core.annotation_store import AnnotationStore
 from tui.core.catalog import Catalog
-from tui.core.discovery import SourceFile, _found
 from tui.core.search import backend
 
 NAMES = [
@@ -50,42 +48,11 @@ NAMES = [
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(NAMES),
-            st.sampled_from(["/c", "/d"]),  # where the file is now
-            st.sampled_from(["/c", "/d", None]),  # where the catalog saw it (None: not indexed)
-            st.integers(0, 3),  # size now
-            st.integers(0, 3),  # size indexed
-            st.integers(0, 1),  # mtime changed
-            st.sampled_from(["", "1:2"]),  # annotations now
-            st.sampled_from(["", "1:2"]),  # annotations indexed
-            st.booleans(),  # converted text indexed is the current converter's
-        ),
-        max_size=10,
-        unique_by=lambda t: t[0],
-    ),
-    st.lists(st.sampled_from(["gone.md", "old/x.pdf"]), unique=True),
-    st.sampled_from(["none", "empty", "some"]),
-)
+@given(planned_files(NAMES), GONE, NOTES)
 def test_nothing_to_do_is_proven_exactly_when_the_plan_is_empty(
     files: list[tuple[Any, ...]], gone: list[str], notes_kind: str
 ) -> None:
-    sources: list[SourceFile] = []
-    entries = {}
-    annotated: dict[str, str] = {}
-    for name, now, then, size, old_size, touched, note, old_note, current in files:
-        location = f"{now}/{name}"
-        sources.append(_found(name, location, size, 10 + touched))
-        if note:
-            annotated[location] = note
-        if then is not None:
-            sha = f"sha-{old_size}" if current else "stale"
-            entries[name] = entry(name, f"{then}/{name}", old_size, 10, sha, old_note)
-    for name in gone:
-        entries[name] = entry(name, f"/c/{name}", 1, 1)
-    notes = None if notes_kind == "none" else FakeNotes(annotated if notes_kind == "some" else {})
+    entries, sources, notes = case_of(files, gone, notes_kind)
     with tempfile.TemporaryDirectory() as temp, pytest.MonkeyPatch.context() as patch:
         folder = Path(temp)
         catalog = Catalog(backend().schema_version, entries)
