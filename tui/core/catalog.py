@@ -479,10 +479,12 @@ SIGNATURES_TEXT = (
 )
 """Every row's id and signature but its sha256, in id order, as one text: fields and rows end
 at a NUL, which no path holds. SQLite builds it in one step, without the GIL (a thread reads it
-while the files are listed), and one comparison of texts checks 100,000 rows."""
+while the files are listed), and one comparison of texts checks 100,000 rows. (SQLite keeps a
+subquery's order under an aggregate, though it does not promise to before ``group_concat(...
+ORDER BY)`` in 3.44: another order would only make the texts differ, and the full check run.)"""
 
 
-class Listed(NamedTuple):
+class SignatureRows(NamedTuple):
     """What the start-up check of an unchanged corpus reads of the catalog (one save's)."""
 
     schema: int | None
@@ -495,14 +497,17 @@ class Listed(NamedTuple):
     """(id, path, size, mtime_ns, sha256) of the rows whose path may end with a suffix asked for."""
 
 
-def signatures_text(folder: Path, suffixes: Iterable[str] = ()) -> Listed:
+def read_signature_rows(folder: Path, suffixes: Iterable[str] = ()) -> SignatureRows:
     """The catalog's header, checked, ``SIGNATURES_TEXT`` and the rows whose path ends with one
     of ``suffixes`` (lower case), all of the same save; raises as ``Catalog.read`` does.
 
-    The rows' CRCs are not checked: a changed byte makes the text differ from the files', and
-    the full check (which checks them) runs instead. Suffixes are matched as ``LIKE`` does, ASCII
-    letters in either case, with any character for a ``k`` (Python lower-cases the Kelvin sign
-    to it): a superset of the paths whose suffix ``str.lower`` makes one of them.
+    The rows' CRCs are not checked (that is the time saved): a changed byte in an id, path, size,
+    mtime or notes signature makes the text differ from the files', and the full check (which
+    checks them) runs instead. A changed byte in a sha256, a title or a CRC is found by whoever
+    reads the row (``entry_of``: the reading room reads every row, and rebuilds on damage) or by
+    the next full check. Suffixes are matched as ``LIKE`` does, ASCII letters in either case,
+    with any character for a ``k`` (Python lower-cases the Kelvin sign to it): a superset of the
+    paths whose suffix ``str.lower`` makes one of them.
     """
     patterns = ["%" + suffix.replace("k", "_") for suffix in suffixes]
     where = " OR ".join("path LIKE ?" for _ in patterns)
@@ -519,7 +524,7 @@ def signatures_text(folder: Path, suffixes: Iterable[str] = ()) -> Listed:
         )
         db.execute("COMMIT")
     schema, generation, count = (header.get(k) for k in ("schema", "generation", "count"))
-    return Listed(schema, generation, _files_of(header), count, text or "", suffixed)
+    return SignatureRows(schema, generation, _files_of(header), count, text or "", suffixed)
 
 
 def busy(error: BaseException) -> bool:

@@ -1,8 +1,9 @@
 """What an indexing run has to do: the difference between the catalog and the files on disk.
 
-Apart from the writer because it decides without reading a document or opening the index: the
-start-up check of an unchanged corpus is this module and one ``stat`` per file. ``Notes`` is
-here because a document whose notes or tags changed is re-indexed like one whose text did.
+Apart from the writer because it decides without reading a document or opening the index (an
+unchanged corpus is proven so without it, as one comparison of texts: ``unchanged_check``, which
+a property test holds to this plan). ``Notes`` is here because a document whose notes or tags
+changed is re-indexed like one whose text did.
 """
 
 from __future__ import annotations

@@ -24,22 +24,22 @@ from tui.core.search import backend
 
 
 class CatalogSignatures:
-    """``catalog.signatures_text``, read in a thread started before the files are listed
+    """``catalog.read_signature_rows``, read in a thread started before the files are listed
     (SQLite builds the text without holding the GIL)."""
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
-        self._found: catalog_format.Listed | None = None
+        self._found: catalog_format.SignatureRows | None = None
         self._thread = threading.Thread(target=self._read, name="catalog-signatures", daemon=True)
         self._thread.start()
 
     def _read(self) -> None:
         try:
-            self._found = catalog_format.signatures_text(self._folder, formats.SUFFIXES)
+            self._found = catalog_format.read_signature_rows(self._folder, formats.SUFFIXES)
         except Exception:  # missing, damaged, busy: the full check reads it again and says so
             self._found = None
 
-    def result(self) -> catalog_format.Listed | None:
+    def result(self) -> catalog_format.SignatureRows | None:
         self._thread.join()
         return self._found
 
@@ -64,7 +64,7 @@ def proven_unchanged(
             return None
         held = [s for s in sources if s.id in ids]
         others = [s for s in sources if s.id not in ids]
-    if len(held) != listed.documents or listed.signatures != signatures_text(held, notes):
+    if len(held) != listed.documents or listed.signatures != files_text(held, notes):
         return None
     if not _conversions_current(listed):
         return None
@@ -77,8 +77,16 @@ def _ids_of(text: str) -> set[str] | None:
     return set(fields[::5]) if len(fields) % 5 == 0 else None
 
 
+UNREAD_BYTES = 8_000_000
+"""The most bytes of files the index never held that the check reads again to find them still
+unreadable; more (or a file to convert), and the full check reads them, with its progress."""
+
+
 def _still_unreadable(sources: list[SourceFile]) -> list[Skipped] | None:
-    """Why each file cannot be indexed, when none of them can (None as soon as one can)."""
+    """Why each file cannot be indexed, when none of them can (None as soon as one can, or when
+    finding out would mean converting a file or reading more than ``UNREAD_BYTES``)."""
+    if sum(s.size for s in sources) > UNREAD_BYTES or any(formats.format_of(s.location) for s in sources):
+        return None
     from tui.core.documents import read_document
 
     found: list[Skipped] = []
@@ -90,7 +98,7 @@ def _still_unreadable(sources: list[SourceFile]) -> list[Skipped] | None:
     return found
 
 
-def signatures_text(sources: list[SourceFile], notes: Notes) -> str:
+def files_text(sources: list[SourceFile], notes: Notes) -> str:
     """``catalog.SIGNATURES_TEXT`` as the catalog would hold it if it described ``sources``."""
     ordered = sorted(sources, key=attrgetter("id"))
     if not notes.has_files():
@@ -101,7 +109,7 @@ def signatures_text(sources: list[SourceFile], notes: Notes) -> str:
     )
 
 
-def _conversions_current(listed: catalog_format.Listed) -> bool:
+def _conversions_current(listed: catalog_format.SignatureRows) -> bool:
     """Whether each converted file's indexed text is what the current converter makes of it
     (``index_plan._current``); the signatures' text leaves the sha256 out. Asked once the texts
     are equal, so each converted row's path, size and mtime are its file's."""

@@ -45,6 +45,15 @@ def fuzzy_answers(folder: Path) -> list[tuple[str, int, list[tuple[str, int]]]]:
         ix.close()
 
 
+def commit(folder: Path) -> tuple[int | None, list[str]]:
+    """The index's current commit and its segments, as a searcher reads them."""
+    ix = Index(folder, load_text)
+    try:
+        return term_lists.commit_of(ix._current().reader())
+    finally:
+        ix.close()
+
+
 def lexicon_terms(folder: Path) -> tuple[dict[str, list[str]], dict[str, list[str]], bool]:
     """What a searcher's lexicon uses for each field, what the segments hold, and whether the
     lexicon took the saved lists."""
@@ -118,13 +127,13 @@ def test_a_damaged_saved_file_is_ignored_and_fuzzy_answers_do_not_change(
     (name,) = saved_files(folder)
     path = folder / FOLDER / name
     good = path.read_bytes()
-    generation = int(name.split("_")[-1].split(".")[0])
-    lists = term_lists.load(folder, generation)
+    lists = term_lists.load(folder, *commit(folder))
+    assert lists is not None
     expected = fuzzy_answers(folder)
     try:
         path.write_bytes(good[: at % len(good)] if cut else _damaged(good, at, byte))
         # (a byte of the header's layout may change and leave it meaning the same)
-        assert term_lists.load(folder, generation) in (None, lists)
+        assert term_lists.load(folder, *commit(folder)) in (None, lists)
         used, held, _ = lexicon_terms(folder)
         assert used == held
         assert fuzzy_answers(folder) == expected
@@ -144,12 +153,37 @@ def test_a_damaged_saved_file_is_ignored_and_fuzzy_answers_do_not_change(
 def test_a_well_formed_file_of_the_wrong_shape_is_ignored(indexed: tuple[Path, Path], body: str) -> None:
     folder, _ = indexed
     (name,) = saved_files(folder)
-    generation = int(name.split("_")[-1].split(".")[0])
-    header = json.dumps({"generation": generation, "crc": zlib.crc32(body.encode())})
+    generation, segments = commit(folder)
+    header = json.dumps({"generation": generation, "segments": segments, "crc": zlib.crc32(body.encode())})
     (folder / FOLDER / name).write_text(f"{header}\n{body}")
-    assert term_lists.load(folder, generation) is None
+    assert term_lists.load(folder, generation, segments) is None
     used, held, from_file = lexicon_terms(folder)
     assert not from_file and used == held
+
+
+def test_a_file_of_another_index_at_the_same_commit_is_never_believed(
+    indexed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Generations start again when an index is made anew (a rebuild, a copy): the segments'
+    names in the header tell two indexes at the same commit apart."""
+    folder, _ = indexed
+    other_corpus = tmp_path / "other"
+    other_corpus.mkdir()
+    (other_corpus / "z.md").write_text("# Zanzibar\n\nquixotic xylophones\n", encoding="utf-8")
+    other = tmp_path / "other-index"
+    build(other, other_corpus)
+    (other_name,) = saved_files(other)
+    body = (other / FOLDER / other_name).read_bytes().partition(b"\n")[2]
+    generation, segments = commit(folder)
+    _, other_segments = commit(other)
+    assert other_segments != segments
+    header = json.dumps({"generation": generation, "segments": other_segments, "crc": zlib.crc32(body)})
+    (name,) = saved_files(folder)
+    (folder / FOLDER / name).write_bytes(header.encode() + b"\n" + body)  # as after a rebuild
+    assert term_lists.load(folder, generation, other_segments) is not None  # whole, of the other
+    assert term_lists.load(folder, generation, segments) is None
+    used, held, from_file = lexicon_terms(folder)
+    assert not from_file and used == held and "zanzibar" not in used["body"]
 
 
 def test_without_the_file_the_terms_are_joined_from_the_segments(indexed: tuple[Path, Path]) -> None:

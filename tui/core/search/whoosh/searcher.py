@@ -78,7 +78,7 @@ class Index:
                 self._searcher = self._ix.searcher(weighting=Weighting())
                 self._vocabulary = self._parser = None
                 reader = self._searcher.reader()
-                saved = functools.partial(term_lists.load, self.folder, term_lists.generation_of(reader))
+                saved = functools.partial(term_lists.load, self.folder, *term_lists.commit_of(reader))
                 self._lexicon = Lexicon(reader, self._surface_words, saved)
         except IndexUnavailable:
             self._drop_searcher()

@@ -45,19 +45,22 @@ def joined(flats: Iterable[Any], fieldname: str) -> list[str]:
     return sorted(term.decode("utf-8") for term in held)
 
 
-def generation_of(reader: Any) -> int | None:
-    """The commit a reader reads (None for an empty index's reader, which has no segments)."""
+def commit_of(reader: Any) -> tuple[int | None, list[str]]:
+    """The commit a reader reads and its segments' names (the commit None for an empty index's
+    reader). Generations start again when an index is made anew: the names tell two apart."""
     try:
         generation = reader.generation()
     except AttributeError:
-        return None
-    return generation if isinstance(generation, int) else None
+        generation = None
+    found = [leaf.segment() for leaf, _ in reader.leaf_readers() if hasattr(leaf, "segment")]
+    segments = sorted(segment.segment_id() for segment in found if segment is not None)  # none: empty
+    return (generation if isinstance(generation, int) else None), segments
 
 
-def load(folder: Path, generation: int | None) -> TermLists | None:
-    """The term lists saved for ``generation`` of the index in ``folder``; None when there are
-    none, or they cannot be believed."""
-    body = _intact_body(folder, generation)
+def load(folder: Path, generation: int | None, segments: list[str]) -> TermLists | None:
+    """The term lists saved for the commit ``generation`` of these ``segments`` of the index in
+    ``folder``; None when there are none, or they cannot be believed."""
+    body = _intact_body(folder, generation, segments)
     try:
         lists = json.loads(body) if body is not None else None
     except ValueError:
@@ -69,14 +72,17 @@ def load(folder: Path, generation: int | None) -> TermLists | None:
     return lists
 
 
-def _intact_body(folder: Path, generation: int | None) -> bytes | None:
-    """The saved lists' JSON when the file of ``generation`` is there and its CRC-32 is right."""
+def _intact_body(folder: Path, generation: int | None, segments: list[str] | None) -> bytes | None:
+    """The saved lists' JSON when the file of ``generation`` is there, of these ``segments``
+    (any, for None), and its CRC-32 is right."""
     if generation is None:
         return None
     try:
         head, _, body = (folder / FOLDER / _NAME.format(generation)).read_bytes().partition(b"\n")
         header = json.loads(head)
         if header["generation"] != generation or header["crc"] != zlib.crc32(body):
+            return None
+        if segments is not None and header["segments"] != segments:
             return None
     except (OSError, ValueError, TypeError, KeyError):
         return None
@@ -97,7 +103,7 @@ def save(folder: Path) -> None:
         if found and int(found.group(1)) != current:
             with contextlib.suppress(OSError):
                 (engine / name).unlink()
-    if current is None or _intact_body(folder, current) is not None:
+    if current is None or _intact_body(folder, current, None) is not None:
         return
     try:
         _write(folder, current)
@@ -113,13 +119,14 @@ def _write(folder: Path, expected: int) -> None:
 
     ix = index.open_dir(str(folder / FOLDER))
     with ix.reader() as reader:
-        generation = generation_of(reader)
+        generation, segments = commit_of(reader)
         if generation is None:  # an empty index's reader
             generation = ix.latest_generation()
         if generation != expected:  # committed meanwhile: never, only the indexer commits
             return
         flats = flats_of(reader)
         body = json.dumps({name: joined(flats, name) for name in SEARCH_FIELDS}, ensure_ascii=False)
-    header = json.dumps({"generation": generation, "crc": zlib.crc32(body.encode("utf-8"))})
+    crc = zlib.crc32(body.encode("utf-8"))
+    header = json.dumps({"generation": generation, "segments": segments, "crc": crc})
     checkpoint("terms-write")
     atomic_write_text(folder / FOLDER / _NAME.format(generation), f"{header}\n{body}")
