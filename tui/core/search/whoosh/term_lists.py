@@ -82,7 +82,8 @@ def _intact_body(folder: Path, generation: int | None, segments: list[str] | Non
         header = json.loads(head)
         if header["generation"] != generation or header["crc"] != zlib.crc32(body):
             return None
-        if segments is not None and header["segments"] != segments:
+        recorded = header["segments"]  # (a file without them is of no use to a searcher)
+        if not isinstance(recorded, list) or (segments is not None and recorded != segments):
             return None
     except (OSError, ValueError, TypeError, KeyError):
         return None
