@@ -404,7 +404,7 @@ class Catalog:
         return cls(
             schema=int(header["schema"]),
             generation=header.get("generation"),
-            files=_files_of(header),
+            files=files_of(header),
             signatures=signatures,
             folder=folder,
             seq=int(header["seq"]),
@@ -473,60 +473,6 @@ def describes(folder: Path, generation: int | None, files: Mapping[str, FileStat
     return generation == backend().generation(Path(name).name for name in stats) and same_stats(files, stats)
 
 
-SIGNATURES_TEXT = (
-    "SELECT group_concat(id || char(0) || path || char(0) || size || char(0) || mtime_ns || char(0) "
-    "|| annotations, char(0)) FROM (SELECT id, path, size, mtime_ns, annotations FROM documents ORDER BY id)"
-)
-"""Every row's id and signature but its sha256, in id order, as one text: fields and rows end
-at a NUL, which no path holds. SQLite builds it in one step, without the GIL (a thread reads it
-while the files are listed), and one comparison of texts checks 100,000 rows. (SQLite keeps a
-subquery's order under an aggregate, though it does not promise to before ``group_concat(...
-ORDER BY)`` in 3.44: another order would only make the texts differ, and the full check run.)"""
-
-
-class SignatureRows(NamedTuple):
-    """What the start-up check of an unchanged corpus reads of the catalog (one save's)."""
-
-    schema: int | None
-    generation: int | None
-    files: dict[str, FileState] | None
-    documents: int | None
-    signatures: str
-    """``SIGNATURES_TEXT``."""
-    suffixed: list[tuple[str, str, int, int, str]]
-    """(id, path, size, mtime_ns, sha256) of the rows whose path may end with a suffix asked for."""
-
-
-def read_signature_rows(folder: Path, suffixes: Iterable[str] = ()) -> SignatureRows:
-    """The catalog's header, checked, ``SIGNATURES_TEXT`` and the rows whose path ends with one
-    of ``suffixes`` (lower case), all of the same save; raises as ``Catalog.read`` does.
-
-    The rows' CRCs are not checked (that is the time saved): a changed byte in an id, path, size,
-    mtime or notes signature makes the text differ from the files', and the full check (which
-    checks them) runs instead. A changed byte in a sha256, a title or a CRC is found by whoever
-    reads the row (``entry_of``: the reading room reads every row, and rebuilds on damage) or by
-    the next full check. Suffixes are matched as ``LIKE`` does, ASCII letters in either case,
-    with any character for a ``k`` (Python lower-cases the Kelvin sign to it): a superset of the
-    paths whose suffix ``str.lower`` makes one of them.
-    """
-    patterns = ["%" + suffix.replace("k", "_") for suffix in suffixes]
-    where = " OR ".join("path LIKE ?" for _ in patterns)
-    with contextlib.closing(connect(folder, write=True)) as db:
-        db.execute("BEGIN")
-        header = read_header(db)
-        text = db.execute(SIGNATURES_TEXT).fetchone()[0]
-        suffixed = (
-            db.execute(
-                f"SELECT id, path, size, mtime_ns, sha256 FROM documents WHERE {where}", patterns
-            ).fetchall()
-            if patterns
-            else []
-        )
-        db.execute("COMMIT")
-    schema, generation, count = (header.get(k) for k in ("schema", "generation", "count"))
-    return SignatureRows(schema, generation, _files_of(header), count, text or "", suffixed)
-
-
 def busy(error: BaseException) -> bool:
     """Whether ``error`` says the catalog could not be read now (locked by a reader, a read-only
     or unopenable file), not that it is damaged: a damaged one is set aside, this one is not."""
@@ -562,7 +508,7 @@ def read_files(folder: Path) -> dict[str, FileState] | None:
     """The files listed by the catalog in ``folder``, reading only its header."""
     try:
         with contextlib.closing(connect(folder)) as db:
-            return _files_of(read_header(db))
+            return files_of(read_header(db))
     except (OSError, sqlite3.Error, CatalogDamaged, ValueError):
         return None
 
@@ -642,7 +588,8 @@ class View:
 # --------------------------------------------------------------------------- the index's files
 
 
-def _files_of(header: dict[str, Any]) -> dict[str, FileState] | None:
+def files_of(header: dict[str, Any]) -> dict[str, FileState] | None:
+    """The index files a header lists (None when it lists none, or not as ``FileState``)."""
     files = header.get("files")
     if not isinstance(files, dict):
         return None

@@ -11,35 +11,92 @@ converted file whose converter changed) and the full check runs and decides, as 
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterable
 from operator import attrgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from tui.core import catalog as catalog_format
 from tui.core import formats
 from tui.core.discovery import Skipped, SourceFile
+from tui.core.index_files import FileState
 from tui.core.index_plan import Notes
 from tui.core.paths import Paths
 from tui.core.search import backend
 
+SIGNATURES_TEXT = (
+    "SELECT group_concat(id || char(0) || path || char(0) || size || char(0) || mtime_ns || char(0) "
+    "|| annotations, char(0)) FROM (SELECT id, path, size, mtime_ns, annotations FROM documents ORDER BY id)"
+)
+"""Every row's id and signature but its sha256, in id order, as one text: fields and rows end
+at a NUL, which no path holds. SQLite builds it in one step, without the GIL (a thread reads it
+while the files are listed), and one comparison of texts checks 100,000 rows. (SQLite keeps a
+subquery's order under an aggregate, though it does not promise to before ``group_concat(...
+ORDER BY)`` in 3.44: another order would only make the texts differ, and the full check run.)"""
+
+
+class SignatureRows(NamedTuple):
+    """What the start-up check of an unchanged corpus reads of the catalog (one save's)."""
+
+    schema: int | None
+    generation: int | None
+    files: dict[str, FileState] | None
+    documents: int | None
+    signatures: str
+    """``SIGNATURES_TEXT``."""
+    suffixed: list[tuple[str, str, int, int, str]]
+    """(id, path, size, mtime_ns, sha256) of the rows whose path may end with a suffix asked for."""
+
+
+def read_signature_rows(folder: Path, suffixes: Iterable[str] = ()) -> SignatureRows:
+    """The catalog's header, checked, ``SIGNATURES_TEXT`` and the rows whose path ends with one
+    of ``suffixes`` (lower case), all of the same save; raises as ``catalog.Catalog.read`` does.
+
+    The rows' CRCs are not checked (that is the time saved): a changed byte in an id, path, size,
+    mtime or notes signature makes the text differ from the files', and the full check (which
+    checks them) runs instead. A changed byte in a sha256, a title or a CRC is found by whoever
+    reads the row (``entry_of``: the reading room reads every row, and rebuilds on damage) or by
+    the next full check. Suffixes are matched as ``LIKE`` does, ASCII letters in either case,
+    with any character for a ``k`` (Python lower-cases the Kelvin sign to it): a superset of the
+    paths whose suffix ``str.lower`` makes one of them.
+    """
+    patterns = ["%" + suffix.replace("k", "_") for suffix in suffixes]
+    where = " OR ".join("path LIKE ?" for _ in patterns)
+    with contextlib.closing(catalog_format.connect(folder, write=True)) as db:
+        db.execute("BEGIN")
+        header = catalog_format.read_header(db)
+        text = db.execute(SIGNATURES_TEXT).fetchone()[0]
+        suffixed = (
+            db.execute(
+                f"SELECT id, path, size, mtime_ns, sha256 FROM documents WHERE {where}", patterns
+            ).fetchall()
+            if patterns
+            else []
+        )
+        db.execute("COMMIT")
+    schema, generation, count = (header.get(k) for k in ("schema", "generation", "count"))
+    return SignatureRows(schema, generation, catalog_format.files_of(header), count, text or "", suffixed)
+
 
 class CatalogSignatures:
-    """``catalog.read_signature_rows``, read in a thread started before the files are listed
+    """``read_signature_rows``, read in a thread started before the files are listed
     (SQLite builds the text without holding the GIL)."""
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
-        self._found: catalog_format.SignatureRows | None = None
+        self._found: SignatureRows | None = None
         self._thread = threading.Thread(target=self._read, name="catalog-signatures", daemon=True)
         self._thread.start()
 
     def _read(self) -> None:
         try:
-            self._found = catalog_format.read_signature_rows(self._folder, formats.SUFFIXES)
+            self._found = read_signature_rows(self._folder, formats.SUFFIXES)
         except Exception:  # missing, damaged, busy: the full check reads it again and says so
             self._found = None
 
-    def result(self) -> catalog_format.SignatureRows | None:
+    def result(self) -> SignatureRows | None:
         self._thread.join()
         return self._found
 
@@ -109,7 +166,7 @@ def files_text(sources: list[SourceFile], notes: Notes) -> str:
     )
 
 
-def _conversions_current(listed: catalog_format.SignatureRows) -> bool:
+def _conversions_current(listed: SignatureRows) -> bool:
     """Whether each converted file's indexed text is what the current converter makes of it
     (``index_plan._current``); the signatures' text leaves the sha256 out. Asked once the texts
     are equal, so each converted row's path, size and mtime are its file's."""
