@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from whoosh.util.numeric import byte_to_length
 
 from tests.core.search.reference import merge_spans
 from tui.core.discovery import SourceFile
@@ -585,3 +586,18 @@ def test_fuzzy_terms_are_the_union_of_the_segments_terms(tmp_path: Path) -> None
         assert ix.search("mangp~").total == 1 and ix.search("gama~").total == 2
     finally:
         ix.close()
+
+
+def test_field_lengths_read_whole_are_whooshs_per_document(ix: Index) -> None:
+    from tui.core.search.whoosh.bulk import Segment
+    from tui.core.search.whoosh.scoring import LENGTH_OF_BYTE, field_lengths
+
+    assert [byte_to_length(b) for b in range(256)] == LENGTH_OF_BYTE
+    searcher = ix._current()
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        segment = Segment(searcher, sub, offset, ix._lexicon_of())
+        for name in ("body", "title", "tags"):
+            expected = [reader.doc_field_length(d, name, 0) for d in range(reader.doc_count_all())]
+            assert field_lengths(reader, name) == expected
+            assert segment._lengths(name).tolist() == expected

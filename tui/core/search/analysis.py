@@ -14,7 +14,6 @@ import functools
 import re
 from collections.abc import Iterator
 from operator import itemgetter
-from typing import NamedTuple
 
 from tui.core.search.porter import stem as porter_stem
 
@@ -26,40 +25,57 @@ _CJK = (
 )
 
 
-class _Patterns(NamedTuple):
-    token: re.Pattern[str]
-    """A Latin word, or a CJK run (group 1)."""
-    latin_word: re.Pattern[str]
-    plain_word: re.Pattern[str]
-    """A query word that is not a field name, prefix or wildcard (a misspelling~ is one: a failed
-    fuzzy search still suggests a spelling)."""
-    split: re.Pattern[str]
-    """``token`` as one group, for ``re.split``."""
-    cjk: re.Pattern[str]
-    compound: re.Pattern[str]
-    """Words joined by ``_``, ``.`` or ``-`` (``spin_lock``, ``os.path``, ``2020-01-19``)."""
-    camel: re.Pattern[str]
-    """Where a camelCase word has a boundary inside (``get|Element``, ``HTTP|Server``)."""
-    camel_boundary: re.Pattern[str]
-    """The same boundaries, zero-width, to split at."""
+class _Patterns:
+    """The analyzer's regular expressions, each compiled when first used: the CJK ranges make
+    each take milliseconds (a first search needs two of eight, the unchanged check none)."""
+
+    @functools.cached_property
+    def token(self) -> re.Pattern[str]:
+        """A Latin word, or a CJK run (group 1)."""
+        return re.compile(f"([{_CJK}]+)|[^\\W_{_CJK}]+")
+
+    @functools.cached_property
+    def latin_word(self) -> re.Pattern[str]:
+        return re.compile(f"[^\\W\\d_{_CJK}]{{3,30}}")
+
+    @functools.cached_property
+    def plain_word(self) -> re.Pattern[str]:
+        """A query word that is not a field name, prefix or wildcard (a misspelling~ is one: a
+        failed fuzzy search still suggests a spelling)."""
+        return re.compile(r"(?<![\w:*?~-])([^\W\d_]{3,})(?![\w:*?])")
+
+    @functools.cached_property
+    def split(self) -> re.Pattern[str]:
+        """``token`` as one group, for ``re.split``."""
+        return re.compile(f"([{_CJK}]+|[^\\W_{_CJK}]+)")
+
+    @functools.cached_property
+    def cjk(self) -> re.Pattern[str]:
+        return re.compile(f"[{_CJK}]")
+
+    @functools.cached_property
+    def compound(self) -> re.Pattern[str]:
+        """Words joined by ``_``, ``.`` or ``-`` (``spin_lock``, ``os.path``, ``2020-01-19``),
+        from a word's start only: tried inside a word, it would scan the rest again."""
+        return re.compile(f"(?<![^\\W_{_CJK}])[^\\W_{_CJK}]+(?:[._-][^\\W_{_CJK}]+)+")
+
+    @functools.cached_property
+    def camel(self) -> re.Pattern[str]:
+        """Where a camelCase word has a boundary inside (``get|Element``, ``HTTP|Server``):
+        ``[a-z][A-Z]|[A-Z][A-Z][a-z]{2}``, written to start at a capital (five times faster)."""
+        return re.compile(r"[A-Z](?:(?<=[a-z].)|(?=[A-Z][a-z]{2}))")
+
+    @functools.cached_property
+    def camel_boundary(self) -> re.Pattern[str]:
+        """The same boundaries, zero-width, to split at."""
+        return re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2})")
 
 
 @functools.cache
 def compiled_patterns() -> _Patterns:
-    """The analyzer's regular expressions, compiled when first needed: the CJK ranges make each
-    take milliseconds, and the indexer's unchanged check needs none of them."""
-    return _Patterns(
-        token=re.compile(f"([{_CJK}]+)|[^\\W_{_CJK}]+"),
-        latin_word=re.compile(f"[^\\W\\d_{_CJK}]{{3,30}}"),
-        plain_word=re.compile(r"(?<![\w:*?~-])([^\W\d_]{3,})(?![\w:*?])"),
-        split=re.compile(f"([{_CJK}]+|[^\\W_{_CJK}]+)"),
-        cjk=re.compile(f"[{_CJK}]"),
-        # From a word's start only: tried inside a word, it would scan the rest again.
-        compound=re.compile(f"(?<![^\\W_{_CJK}])[^\\W_{_CJK}]+(?:[._-][^\\W_{_CJK}]+)+"),
-        # ``[a-z][A-Z]|[A-Z][A-Z][a-z]{2}``, written to start at a capital: five times faster.
-        camel=re.compile(r"[A-Z](?:(?<=[a-z].)|(?=[A-Z][a-z]{2}))"),
-        camel_boundary=re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2})"),
-    )
+    """The analyzer's regular expressions (one object per process; threads may compile a
+    pattern twice, never wrongly)."""
+    return _Patterns()
 
 
 _stems: dict[str, str] = {}

@@ -29,6 +29,7 @@ from tui.core.search.whoosh.blocks import ids_and_weights
 from tui.core.search.whoosh.dates import ColumnRange, ColumnTerm, matching
 from tui.core.search.whoosh.lexicon import Lexicon
 from tui.core.search.whoosh.parse import expand, to_whoosh
+from tui.core.search.whoosh.scoring import LENGTH_OF_BYTE, length_bytes
 
 
 class Segment:
@@ -113,9 +114,20 @@ class Segment:
         if norm is None:
             weighting = self.top.weighting
             average = self.top.avg_field_length(fieldname) or 1
-            lengths = self.np.asarray(weighting.lengths_of(self.reader, fieldname), dtype=self.np.float64)
+            lengths = self._lengths(fieldname)
             norm = self._norms[fieldname] = length_norm(lengths, average, weighting.B, weighting.K1)
         return norm
+
+    def _lengths(self, fieldname: str) -> Any:
+        """The documents' lengths in ``fieldname``, as ``Scorer`` reads them."""
+        np = self.np
+        data = length_bytes(self.reader, fieldname)
+        if not data:  # another codec, or no column written
+            return np.asarray(self.top.weighting.lengths_of(self.reader, fieldname), dtype=np.float64)
+        lengths = np.zeros(self.size)
+        stored = np.frombuffer(data, dtype=np.uint8)[: self.size]
+        lengths[: len(stored)] = np.asarray(LENGTH_OF_BYTE, dtype=np.float64)[stored]
+        return lengths
 
     def sort_keys(self, fieldname: str) -> list[Any]:
         """Each document's key in the field's column, as Whoosh sorts by it."""

@@ -63,14 +63,26 @@ def field_lengths(reader: Any, fieldname: str) -> list[int]:
     Reads the W3 codec's length column in one piece; any other reader is asked per document.
     """
     count = reader.doc_count_all()
+    data = length_bytes(reader, fieldname)
+    if data is None:
+        return [reader.doc_field_length(d, fieldname, 1) or 0 for d in range(count)]
+    if not data:  # no lengths written: Whoosh's scorer then uses 1
+        return [1] * count
+    return list(map(LENGTH_OF_BYTE.__getitem__, data)) + [0] * (count - len(data))
+
+
+LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
+"""The length each stored byte stands for (a table: 100,000 calls cost 20 ms at a first search)."""
+
+
+def length_bytes(reader: Any, fieldname: str) -> bytes | None:
+    """The W3 codec's length column of ``fieldname`` as stored (empty when none was written), or
+    None for a reader without one."""
     try:
         column = reader._perdoc._cached_reader(f"_{fieldname}_len", _LENGTHS_COLUMN)
-        data = column._dbfile.get(column._basepos, column._count) if column is not None else b""
+        return bytes(column._dbfile.get(column._basepos, column._count)) if column is not None else b""
     except AttributeError:
-        return [reader.doc_field_length(d, fieldname, 1) or 0 for d in range(count)]
-    if column is None:  # no lengths written: Whoosh's scorer then uses 1
-        return [1] * count
-    return [byte_to_length(b) for b in data] + [0] * (count - len(data))
+        return None
 
 
 class FastPhrase(query.Phrase):  # type: ignore[misc]

@@ -57,6 +57,8 @@ class Index:
         self._segments: list[Segment] | None = None
         self._verified: set[str] = set()
         """Index files whose checksum this process has checked."""
+        self._check: _FileCheck | None = None
+        """The check of a new searcher's files, read while its first search runs."""
 
     def close(self) -> None:
         """Release the searcher's files."""
@@ -74,7 +76,7 @@ class Index:
                 if self._searcher is not None:
                     self._searcher.close()
                 self._forget_segments()
-                self._verify_files()
+                self._check = self._file_check()
                 self._searcher = self._ix.searcher(weighting=Weighting())
                 self._vocabulary = self._parser = None
                 reader = self._searcher.reader()
@@ -91,11 +93,11 @@ class Index:
             raise IndexDamaged(f"{type(error).__name__}: {error}") from error
         return self._searcher
 
-    def _verify_files(self) -> None:
-        """Check, once per file, that each index file the catalog lists is byte for byte what was
-        written (CRC), so that no search believes a damaged file. Whoosh's files are written once
-        under their name; the vocabulary is rewritten in place, so it is checked only while its
-        size and mtime are still those the catalog recorded."""
+    def _file_check(self) -> _FileCheck | None:
+        """Start checking, once per file, that each index file the catalog lists is byte for byte
+        what was written (CRC), so that no search believes a damaged file. Whoosh's files are
+        written once under their name; the vocabulary is rewritten in place, so it is checked
+        only while its size and mtime are still those the catalog recorded."""
         listed = catalog_format.read_files(self.folder) or {}
         stats = index_files.index_stats(self.folder)
         names = [
@@ -105,10 +107,20 @@ class Index:
             and name in stats
             and (name.startswith(f"{FOLDER}/") or tuple(state[:2]) == stats[name])
         ]
-        problem = index_files.verify_files(self.folder, listed, names)
+        if not names:
+            return None
+        return _FileCheck(lambda: index_files.verify_files(self.folder, listed, names), names)
+
+    def _settle_check(self) -> None:
+        """Wait for the files' check: IndexDamaged when one is not as written."""
+        check, self._check = self._check, None
+        if check is None:
+            return
+        problem = check.verdict()
         if problem is not None:
+            self._drop_searcher()
             raise IndexDamaged(problem)
-        self._verified.update(names)
+        self._verified.update(check.names)
 
     def _query(self, searcher: Any, text: str) -> Any:
         """``parse_query``, then lectern's own fuzzy, prefix and phrase queries swapped in."""
@@ -122,8 +134,7 @@ class Index:
 
     def doc_count(self) -> int:
         """Documents in the index now."""
-        with self._lock:
-            return int(self._current().doc_count())
+        return self._run(lambda searcher: int(searcher.doc_count()))
 
     def search(self, text: str, limit: int = 20, sort: str = "relevance") -> Results:
         """Run a query: ranked (or sorted) hits with snippets, and a suggestion when few hit."""
@@ -185,12 +196,17 @@ class Index:
         segment file vanished under it. Any other failure to read the index is IndexDamaged.
 
         Segments are not compound, so a searcher opens some of their files only when first
-        needed; a merge committed by the indexer meanwhile deletes the files it replaced.
+        needed; a merge committed by the indexer meanwhile deletes the files it replaced. A new
+        searcher's files are checked while the action runs; nothing is returned before they pass.
         """
         with self._lock:
             for attempt in range(2):
                 try:
-                    return action(self._current())
+                    try:
+                        result = action(self._current())
+                    finally:
+                        self._settle_check()  # a damaged file explains whatever the action met
+                    return result
                 except (QueryError, IndexUnavailable):
                     raise
                 except FileNotFoundError as error:
@@ -313,3 +329,24 @@ def read_vocabulary(folder: Path) -> list[str]:
         return (folder / VOCABULARY_NAME).read_text(encoding="utf-8").split()
     except OSError:
         return []
+
+
+class _FileCheck:
+    """``verify`` on a thread: the CRCs are read (the GIL released) while the first search runs."""
+
+    def __init__(self, verify: Callable[[], str | None], names: list[str]) -> None:
+        self.names = names
+        self._problem: str | None = None
+        self._thread = threading.Thread(target=self._run, args=(verify,), name="index-check", daemon=True)
+        self._thread.start()
+
+    def _run(self, verify: Callable[[], str | None]) -> None:
+        try:
+            self._problem = verify()
+        except Exception as error:  # any failure to read is damage
+            self._problem = f"index files cannot be checked: {type(error).__name__}: {error}"
+
+    def verdict(self) -> str | None:
+        """The first problem found, or None: every file as written."""
+        self._thread.join()
+        return self._problem
