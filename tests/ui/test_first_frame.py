@@ -225,7 +225,7 @@ def test_the_reading_room_loads_without_the_reader_and_its_text_layout() -> None
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-async def test_indexing_progress_says_when_a_batch_is_being_committed() -> None:
+async def test_indexing_progress_says_when_a_batch_is_committed_and_segments_merged() -> None:
     async with app_for().run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
         corpus = screen.query_one("#status-corpus")
@@ -234,6 +234,8 @@ async def test_indexing_progress_says_when_a_batch_is_being_committed() -> None:
         assert "indexing 1,200/100,635" in str(corpus.render()) and "committing" not in str(corpus.render())
         screen.indexer.follow({**event, "phase": "committing"})
         assert str(corpus.render()).endswith("indexing 1,200/100,635 · committing")
+        screen.indexer.follow({**event, "phase": "merging"})
+        assert str(corpus.render()).endswith("indexing 1,200/100,635 · merging segments")
 
 
 async def test_what_waits_for_the_first_frame_waits_for_the_apps_mount_to_end(

@@ -5,8 +5,9 @@ a batch of 24 MB takes seconds; an event only after each commit left the count s
 that long, and said nothing of the commit itself. ``Progress`` hears of every document read and
 analysed, and sends a ``progress`` event when ``INTERVAL`` has passed since the last one (in
 the reading room each line is a message and a redraw of the status line: one per document would
-keep its event loop busy), at once when a commit starts (phase ``committing``), and when a batch
-ends (``committed``: the event that was sent before).
+keep its event loop busy), at once when a commit starts (phase ``committing``), when a batch
+ends (``committed``: the event that was sent before), and when the run's last step merges the
+segments its batches left (``merging``).
 
 ``done`` and ``bytes`` count a document in part once read (``READ_SHARE``) and whole once
 analysed, so they move through both passes of a batch; they never go back, and reach the
@@ -19,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-Phase = Literal["reading", "indexing", "committing", "committed"]
+Phase = Literal["reading", "indexing", "committing", "committed", "merging"]
 INTERVAL = 0.2
 """Seconds between two events while documents are read or analysed: the status line moves
 smoothly, and a run of 100,000 documents sends a few hundred lines, not 100,000."""
@@ -78,6 +79,10 @@ class Progress:
         """The batch's documents are analysed; its segment is written and committed now (with a
         forked helper, once it too is done; a last commit may merge segments: seconds more)."""
         self._move("committing", self._count, self._size, force=True)
+
+    def merging(self) -> None:
+        """Every batch is committed; the index's small segments are being merged (seconds each)."""
+        self._move("merging", self._count, self._size, force=True)
 
     def committed(self) -> None:
         """The batch is done (committed, or had nothing to commit)."""

@@ -182,6 +182,17 @@ def _write_changes(
         _commit(folder, catalog, report, [], removals, None, signatures, True)
     if total or report.removed:
         record(folder, catalog)  # entries touched but not re-indexed
+        _tidy(folder, catalog, emit, progress)
+
+
+def _tidy(folder: Path, catalog: Catalog, emit: Emit, progress: Progress) -> None:
+    """Merge the small segments the run's batches left, a commit at a time, each described in
+    the catalog at once (the batches' memory is given back by now); the reading room's searches
+    get faster with each commit."""
+    while backend().tidy(folder, progress.merging):
+        checkpoint("after-tidy")
+        record(folder, catalog)
+        emit({"event": "commit", "documents": len(catalog)})
 
 
 def _commit(

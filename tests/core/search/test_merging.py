@@ -21,3 +21,11 @@ def test_the_smallest_segments_merge_up_to_the_bound(sizes: list[int], limit: in
     if not merged:
         smallest = sorted(sizes)[:2]
         assert len(smallest) < 2 or sum(smallest) > limit
+
+
+@given(st.lists(st.integers(0, 100), max_size=12), st.integers(0, 300), st.integers(2, 5))
+def test_a_merge_joins_at_least_as_many_segments_as_asked(sizes: list[int], limit: int, least: int) -> None:
+    chosen = smallest_within(sizes, limit, least)
+    assert chosen == [] or (len(chosen) >= least and chosen == smallest_within(sizes, limit))
+    if not chosen:
+        assert len(smallest_within(sizes, limit)) < least

@@ -100,6 +100,12 @@ class IndexBackend(Protocol):
         """(id, catalog record) of every document in the index."""
         ...
 
+    def tidy(self, folder: Path, merging: Callable[[], None] = lambda: None) -> bool:
+        """After a run's last batch: one commit that joins small parts of the index (fewer parts,
+        faster queries; the same documents), ``merging`` told first; whether it did (asked again
+        until it does not)."""
+        ...
+
     def finish(self, folder: Path) -> None:
         """After a run's last commit: save what the first queries of a fresh searcher would
         otherwise work out from the whole index (cheap when it is saved already)."""

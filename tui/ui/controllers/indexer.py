@@ -29,6 +29,8 @@ from tui.ui.wording import counted
 READ_LIMIT = 1 << 24
 """Longest line read from the child (an event listing many skipped files is long)."""
 Outcome = Literal["commit", "done"] | None
+PHASES = {"committing": " · committing", "merging": " · merging segments"}
+"""What the status line adds to the count for a phase of the run."""
 """What an event means for the rest of the screen: the index holds more (``commit``), the run
 ended (``done``), or nothing to do."""
 
@@ -140,8 +142,10 @@ class IndexerClient:
                 notify(f"Rebuilding the index: {event['rebuilt']}", timeout=8)
         elif kind == "progress":
             status.show_progress(event["bytes"])
-            committing = " · committing" if event.get("phase") == "committing" else ""
-            self.show_status(f"indexing {event['done']:,}/{event['total']:,}{committing}")
+            phase = {"committing": " · committing", "merging": " · merging segments"}.get(
+                event.get("phase", ""), ""
+            )
+            self.show_status(f"indexing {event['done']:,}/{event['total']:,}{phase}")
         elif kind == "commit":
             corpus.index_ready = True
             return "commit"

@@ -54,6 +54,11 @@ class WhooshBackend:
 
         writing.collect_garbage(folder)
 
+    def tidy(self, folder: Path, merging: Callable[[], None] = lambda: None) -> bool:
+        from tui.core.search.whoosh import writing
+
+        return writing.tidy(folder, merging)
+
     def finish(self, folder: Path) -> None:
         from tui.core.search.whoosh import term_lists
 

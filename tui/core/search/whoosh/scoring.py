@@ -68,7 +68,17 @@ def field_lengths(reader: Any, fieldname: str) -> list[int]:
         return [reader.doc_field_length(d, fieldname, 1) or 0 for d in range(count)]
     if not data:  # no lengths written: Whoosh's scorer then uses 1
         return [1] * count
-    return list(map(LENGTH_OF_BYTE.__getitem__, data)) + [0] * (count - len(data))
+    return doc_lengths(reader, fieldname, data)
+
+
+def doc_lengths(reader: Any, fieldname: str, data: bytes | None = None) -> list[int]:
+    """Each document's length in ``fieldname`` as ``doc_field_length`` gives it (0 for a field
+    without lengths), read in one piece (``data``: the column, when read already)."""
+    count = reader.doc_count_all()
+    data = length_bytes(reader, fieldname) if data is None else data
+    if data is None:
+        return [reader.doc_field_length(d, fieldname) for d in range(count)]
+    return list(map(LENGTH_OF_BYTE.__getitem__, data[:count])) + [0] * (count - len(data))
 
 
 LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]

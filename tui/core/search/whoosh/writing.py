@@ -14,6 +14,7 @@ from typing import Any
 
 from whoosh import index
 
+from tui.core.faults import checkpoint
 from tui.core.search.types import IndexUnavailable
 from tui.core.search.whoosh import FOLDER
 from tui.core.search.whoosh.codec import FastWriter, add_all
@@ -110,6 +111,28 @@ def write(
         raise
     writer.commit_segments(segments)
     return vocabulary
+
+
+def tidy(folder: Path, merging: Callable[[], None] = lambda: None) -> bool:
+    """One commit that merges the small segments a run left (``merging.merge_tidy``), told to
+    ``merging`` first; whether there were any (the caller asks again until there are none).
+    Nothing is opened for writing when there are none: a writer that commits nothing leaves
+    files no commit names."""
+    from tui.core.search.whoosh.merging import merge_tidy, tidy_choice
+
+    ix = index.open_dir(str(folder / FOLDER))
+    if not tidy_choice(ix.storage, ix._segments()):
+        return False
+    merging()
+    writer = FastWriter(ix)
+    try:
+        segments = writer.write_segment(policy=merge_tidy)
+        checkpoint("tidy-commit")
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit_segments(segments)
+    return True
 
 
 def _scaled(progress: Callable[[int], None] | None, total: int, mine: int) -> Callable[[int], None] | None:
