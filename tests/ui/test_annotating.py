@@ -930,3 +930,20 @@ async def test_up_and_down_in_the_panel_stop_at_the_ends() -> None:
         assert panel.highlighted_annotation == made[2]
         await pilot.press("down", "j")
         assert panel.highlighted_annotation == made[2]  # no wrap to the first
+
+
+async def test_a_corpus_with_nothing_annotated_is_counted_without_opening_the_store(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tui.ui.controllers.annotations import AnnotationController
+
+    heard: list[int] = []
+    listed = AnnotationController.listed
+    monkeypatch.setattr(
+        AnnotationController, "listed", lambda self, m: (heard.append(len(m.sets)), listed(self, m))
+    )
+    async with app_for().run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await wait_until(pilot, lambda: bool(heard))
+        assert heard == [0] * len(heard) and screen.annotating._store is None
+        assert screen.corpus.counts == {}

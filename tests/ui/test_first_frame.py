@@ -236,6 +236,11 @@ async def test_indexing_progress_says_when_a_batch_is_committed_and_segments_mer
         assert str(corpus.render()).endswith("indexing 1,200/100,635 · committing")
         screen.indexer.follow({**event, "phase": "merging"})
         assert str(corpus.render()).endswith("indexing 1,200/100,635 · merging segments")
+        screen.indexer.corpus.indexing = True  # as during a run
+        screen.indexer.show_status()  # a commit of the merge: the list is read again
+        assert str(corpus.render()).endswith("indexing 1,200/100,635 · merging segments")
+        screen.indexer.follow({"event": "done", "skipped": []})
+        assert str(corpus.render()).endswith("index ready")
 
 
 async def test_what_waits_for_the_first_frame_waits_for_the_apps_mount_to_end(

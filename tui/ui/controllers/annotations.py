@@ -246,6 +246,11 @@ class AnnotationController:
         """Count every annotated document of the corpus again, in a worker (``AnnotationsListed``)."""
 
         def run() -> None:
+            if self._store is None and not self.library.any_annotations():
+                # Nothing annotated: the store's modules are not imported for it (some 100 ms
+                # of the GIL as the index becomes ready, when the first query is often typed).
+                self._screen.post_message(AnnotationsListed([], []))
+                return
             sets = self.library.annotated(self.store)
             self._screen.post_message(AnnotationsListed(sets, list(self.drain_problems())))
 

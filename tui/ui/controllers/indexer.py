@@ -44,6 +44,8 @@ class IndexerClient:
         self.corpus = corpus
         self._child: asyncio.subprocess.Process | None = None
         self._pending = False
+        self._merging = ""
+        """The status while the run's last step merges segments (kept through its commits)."""
 
     @property
     def running(self) -> bool:
@@ -125,7 +127,8 @@ class IndexerClient:
         """The corpus's size and the index's state in the status line."""
         corpus = self.corpus
         if state is None:
-            state = "indexing…" if corpus.indexing else "index ready" if corpus.index_ready else ""
+            state = self._merging if corpus.indexing else ""
+            state = state or ("indexing…" if corpus.indexing else "index ready" if corpus.index_ready else "")
         first = corpus.first_screen
         count = counted(len(corpus.entries) or (first.count if first is not None else 0), "document")
         if corpus.empty:
@@ -142,15 +145,15 @@ class IndexerClient:
                 notify(f"Rebuilding the index: {event['rebuilt']}", timeout=8)
         elif kind == "progress":
             status.show_progress(event["bytes"])
-            phase = {"committing": " · committing", "merging": " · merging segments"}.get(
-                event.get("phase", ""), ""
-            )
-            self.show_status(f"indexing {event['done']:,}/{event['total']:,}{phase}")
+            phase = PHASES.get(event.get("phase", ""), "")
+            text = f"indexing {event['done']:,}/{event['total']:,}{phase}"
+            self._merging = text if event.get("phase") == "merging" else ""
+            self.show_status(text)
         elif kind == "commit":
             corpus.index_ready = True
             return "commit"
         elif kind == "done":
-            corpus.indexing, corpus.index_ready = False, True
+            corpus.indexing, corpus.index_ready, self._merging = False, True, ""
             if self._pending:
                 self._pending = False
                 self.start()
