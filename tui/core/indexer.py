@@ -115,7 +115,12 @@ def sync(
         _skip(report, emit, item)
     total_bytes = sum(s.size for s in plan.to_read)
     emit({"event": "start", "total": len(plan.to_read), "bytes": total_bytes, "rebuilt": report.rebuilt})
-    _write_changes(folder, plan, report, emit, total_bytes, notes)
+    writes = bool(plan.to_read or plan.removed)
+    progress = _write_changes(folder, plan, report, emit, total_bytes, notes)
+    if writes:
+        del plan  # the run's files and their batches: not held through the merges
+        release_memory()
+        _tidy(folder, catalog, emit, progress)
     backend().finish(folder)  # what a fresh searcher's first fuzzy query needs of this commit
     if not catalog.describes(folder):  # the next start-up can trust the index as it stands now
         record(folder, catalog)
@@ -156,7 +161,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _write_changes(
     folder: Path, plan: Plan, report: Report, emit: Emit, total_bytes: int, notes: Notes | None
-) -> None:
+) -> Progress:
     catalog = plan.catalog
     removals = list(plan.removed)
     done, total = 0, len(plan.to_read)
@@ -182,13 +187,14 @@ def _write_changes(
         _commit(folder, catalog, report, [], removals, None, signatures, True)
     if total or report.removed:
         record(folder, catalog)  # entries touched but not re-indexed
-        _tidy(folder, catalog, emit, progress)
+    return progress
 
 
 def _tidy(folder: Path, catalog: Catalog, emit: Emit, progress: Progress) -> None:
     """Merge the small segments the run's batches left, a commit at a time, each described in
-    the catalog at once (the batches' memory is given back by now); the reading room's searches
-    get faster with each commit."""
+    the catalog at once (the batches' memory and the run's list of files are given back first:
+    a merge's memory is on top of what the indexer holds); the reading room's searches get
+    faster with each commit."""
     while backend().tidy(folder, progress.merging):
         checkpoint("after-tidy")
         record(folder, catalog)
