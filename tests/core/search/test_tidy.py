@@ -122,7 +122,7 @@ def per_document(folder: Path) -> list[Any]:
     return sorted(found, key=lambda item: item[0]["id"])
 
 
-@pytest.mark.parametrize("signame", ["KILL", "TERM"])
+@pytest.mark.parametrize("signame", ["KILL", "INT", "TERM"])
 @pytest.mark.parametrize(
     "point", ["segment-merged@1", "tidy-commit@1", "after-tidy@1", "tidy-commit@2", "after-tidy@2"]
 )
@@ -133,13 +133,21 @@ def test_a_run_killed_while_tidying_is_followed_by_one_that_answers_as_before(
     folder = tmp_path / "killed"
     pid = os.fork()
     if pid == 0:  # the child: the run, stopped for real at the point (the bounds are inherited)
+        code = 0
         try:
             os.environ[VARIABLE] = f"{point}:{signame}"
             build(folder, corpus)
+        except BaseException:  # SIGINT: KeyboardInterrupt, through the writer's cancel
+            code = 3
         finally:
-            os._exit(0)
+            os._exit(code)
     _, status = os.waitpid(pid, 0)
-    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == getattr(signal, f"SIG{signame}"), "never reached"
+    if signame == "INT":
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3, "never reached"
+    else:
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == getattr(signal, f"SIG{signame}"), (
+            "never reached"
+        )
     indexer.sync(folder, [corpus], False, lambda _: None)
     assert answers(folder) == expected
     ids = [doc_id for doc_id, _ in stored_entries(folder)]
