@@ -214,6 +214,18 @@ def test_packing_keeps_every_value_at_its_width(runs: list[list[int]]) -> None:
         assert code == (0 if not any(run) else 1 if max(run) < 256 else 2 if max(run) < 65536 else 3)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(-(1 << 30), (1 << 30) - 1), max_size=50), st.sampled_from([np.int32, np.int64]))
+def test_zigzag_is_the_textbook_map_and_comes_back(values: list[int], kind: type) -> None:
+    """0, -1, 1, -2 ... as 0, 1, 2, 3 ... in the column's own width (a segment's 32-bit lengths
+    stay 32-bit), and ``unzigzag`` gives them back."""
+    column = np.asarray(values, dtype=kind)
+    found = packing.zigzag(column)
+    assert found.dtype == column.dtype
+    assert found.tolist() == [2 * v if v >= 0 else -2 * v - 1 for v in values]
+    assert packing.unzigzag(found).tolist() == values
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(

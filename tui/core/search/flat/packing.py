@@ -116,7 +116,10 @@ def _chunks(counts: Any) -> Any:
 
 def zigzag(values: Any) -> Any:
     """Signed numbers as unsigned ones, small either way: 0, -1, 1, -2 ... as 0, 1, 2, 3 ..."""
-    return np.where(values >= 0, 2 * values, -2 * values - 1)
+    values = np.asarray(values)
+    found = values << 1  # 2n; for a negative n, -2n - 1 is its complement (~2n)
+    np.invert(found, out=found, where=values < 0)
+    return found
 
 
 def unzigzag(values: Any) -> Any:

@@ -166,7 +166,9 @@ def _columns(field: FlatField, docs: int) -> dict[str, Any]:
         if terms:
             occurrences = np.add.reduceat(counts, posting_starts[:-1])
         sizes = np.fromiter((len(t.decode("utf-8")) for t in field.terms), dtype=np.int64, count=terms)
-        lengths = np.asarray(field.ends, dtype=kind) - starts - np.repeat(sizes.astype(kind), occurrences)
+        # In place where it can be: a merge's largest moment is here, with the field still held.
+        lengths = np.subtract(np.asarray(field.ends, dtype=kind), starts)
+        lengths -= np.repeat(sizes.astype(kind), occurrences)
         values += [gaps(positions, counts), gaps(starts, counts), zigzag(lengths)]
         del positions, starts, lengths
         per_key += [occurrences] * 3
