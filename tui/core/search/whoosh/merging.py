@@ -25,8 +25,8 @@ MERGE_BYTES = 8_000_000
 """The most ``.lps`` bytes one merge rewrites (about 100 MB of memory while it does)."""
 TIDY_BYTES = 12_000_000
 """The most ``.lps`` bytes a tidying merge rewrites: three segments of a large run's batches.
-The indexer peaks at about 315 MB while it tidies 100,000 documents (470 MB in its batches), and
-the app and the indexer together at 510 MB (549 MB with 16 MB)."""
+The indexer peaks at about 300 MB while it tidies 100,000 documents, and the app and the
+indexer together at 434 MB (a 16 MB bound cost some 40 MB more)."""
 TIDY_LEAST = 3
 """Segments a tidying merge joins at least: an update's small segment is never worth rewriting
 two large ones for."""
