@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.core.discovery import EXTENSIONS, Skipped, SourceFile, _saved_page_folder, discover
+from tui.core.discovery import EXTENSIONS, Skipped, SourceFile, _saved_page_folder, _scan, discover
 
 # ---------------------------------------------------------------------- the reference
 
@@ -178,8 +178,23 @@ def root_path(top: Path, choice: tuple[str, Any], relative: bool) -> Path:
     st.lists(links, max_size=4),
     st.lists(root_choices, min_size=1, max_size=3),
     st.booleans(),
+    st.booleans(),
 )
 def test_discovery_finds_what_the_os_walk_reference_finds(
+    tree_files: list[Any], tree_links: list[Any], roots: list[Any], relative: bool, by_folder: bool
+) -> None:
+    """Whether each file is stat'ed in its open folder (``dir_fd``) or by its whole path."""
+    import tui.core.discovery as discovery_module
+
+    saved = discovery_module._BY_FOLDER
+    discovery_module._BY_FOLDER = by_folder and saved
+    try:
+        _same_as_the_reference(tree_files, tree_links, roots, relative)
+    finally:
+        discovery_module._BY_FOLDER = saved
+
+
+def _same_as_the_reference(
     tree_files: list[Any], tree_links: list[Any], roots: list[Any], relative: bool
 ) -> None:
     with tempfile.TemporaryDirectory() as temp:
@@ -215,6 +230,21 @@ def test_hidden_names_suffixes_and_order(tmp_path: Path) -> None:
     found, skipped = assert_same([tmp_path])
     assert [s.id for s in found] == ["a.MD", "b.md", "c.txt", "z.rst", "sub/a b.md", "sub/y.md"]
     assert skipped == []
+
+
+def test_discovery_leaves_no_folder_open(tmp_path: Path) -> None:
+    for n in range(3):
+        (tmp_path / f"sub{n}").mkdir()
+        (tmp_path / f"sub{n}" / "a.md").write_text("a", encoding="utf-8")
+    open_files = Path("/proc/self/fd")
+    before = len(list(open_files.iterdir())) if open_files.is_dir() else None
+    found, _ = discover([tmp_path])
+    walk = _scan(tmp_path, "", [], None)
+    next(walk)  # a walk left half-way, its folder open ...
+    walk.close()  # ... and closed: the folder with it
+    assert len(found) == 3
+    if before is not None:
+        assert len(list(open_files.iterdir())) == before
 
 
 def test_a_broken_link_is_reported_as_it_was(tmp_path: Path) -> None:

@@ -187,18 +187,23 @@ def _scan(root: Path, prefix: str, skipped: list[Skipped], seen: set[str] | None
         visited.add(key)
         base = join(where, "") if where else ""  # ends with one separator (a root may: '/')
         names.sort()
-        for name in names:
-            dot = name.rfind(".")  # not hidden, so splitext's suffix is from the last dot
-            if name[0] == "." or dot < 0 or name[dot:].lower() not in EXTENSIONS:
-                continue
-            location = base + name
-            try:
-                info = stat(location)
-            except OSError as error:
-                skipped.append(Skipped(Path(location), f"cannot be read: {error.strerror or error}"))
-                continue
-            doc_id = ids + name if seen is None else _unique(ids + name, seen)
-            yield _found(doc_id, location, info.st_size, info.st_mtime_ns)
+        handle = _open_folder(folder)
+        try:
+            for name in names:
+                dot = name.rfind(".")  # not hidden, so splitext's suffix is from the last dot
+                if name[0] == "." or dot < 0 or name[dot:].lower() not in EXTENSIONS:
+                    continue
+                location = base + name
+                try:
+                    info = stat(location) if handle < 0 else stat(name, dir_fd=handle)
+                except OSError as error:
+                    skipped.append(Skipped(Path(location), f"cannot be read: {error.strerror or error}"))
+                    continue
+                doc_id = ids + name if seen is None else _unique(ids + name, seen)
+                yield _found(doc_id, location, info.st_size, info.st_mtime_ns)
+        finally:
+            if handle >= 0:
+                os.close(handle)
         if any(name.endswith(SAVED_PAGE_FOLDER) for name in folders):
             pages = {
                 os.path.splitext(n)[0] for n in names if os.path.splitext(n)[1].lower() in (".html", ".htm")
@@ -206,6 +211,22 @@ def _scan(root: Path, prefix: str, skipped: list[Skipped], seen: set[str] | None
             folders = [name for name in folders if not _saved_page_folder(name, pages)]
         for name in sorted((name for name in folders if not name.startswith(".")), reverse=True):
             stack.append((join(folder, name), base + name, f"{ids}{name}/"))
+
+
+_BY_FOLDER = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
+
+
+def _open_folder(folder: str) -> int:
+    """The folder opened for ``stat(name, dir_fd=...)``, or -1 (where that does not exist, or it
+    cannot be opened: each file is stat'ed by its path). A file's ``stat`` then looks up its
+    name in the folder, not every folder of its path again: 15% of discovery at 100,000 files
+    five folders deep, more deeper."""
+    if not _BY_FOLDER:
+        return -1
+    try:
+        return os.open(folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return -1
 
 
 def _saved_page_folder(name: str, pages: set[str]) -> bool:
