@@ -50,8 +50,6 @@ class SearchFinished(Message):
     error: str | None = None
     later: bool = False
     """No results yet, but they will follow (the index is being built or repaired)."""
-    sort: str = "relevance"
-    """The order the results are in."""
 
 
 @dataclass

@@ -119,3 +119,42 @@ def test_real_damage_is_found_by_the_first_search(folder: Path) -> None:
             opened.search("harbour OR river OR ledger")
     finally:
         opened.close()
+
+
+@pytest.mark.parametrize("change", ["a document removed", "a document added"])
+def test_a_commit_while_the_files_are_checked_is_no_damage(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """The indexer commits while a new searcher's files are read: the commit it replaced is
+    let go (its table of contents deleted, the vocabulary rewritten), which the check finds
+    "missing" or "changed". That is the index moving on, not damage: the search is answered on
+    the new commit, and no rebuild is asked for."""
+    corpus = tmp_path / "corpus"
+    gate = Gate()
+    monkeypatch.setattr(index_files, "verify_files", gate)
+    ix = Index(folder, load_text)
+    try:
+        got: list[Any] = []
+
+        def search() -> None:
+            try:
+                got.append(ix.search("harbour", limit=500))
+            except Exception as error:  # the test says what came back
+                got.append(error)
+
+        thread = threading.Thread(target=search)
+        thread.start()
+        assert gate.started.wait(WAIT)
+        if change == "a document removed":
+            (corpus / "d000.md").unlink()
+        else:
+            (corpus / "new.md").write_text("---\ntitle: New\n---\n\nharbour harbour\n", encoding="utf-8")
+        indexer.sync(folder, [corpus], False, lambda _: None)  # a new commit; the old one let go
+        gate.release.set()
+        thread.join(WAIT)
+        assert len(got) == 1 and isinstance(got[0], Results), got
+        ids = {h.id for h in got[0].hits}
+        assert ("d000.md" not in ids) if change == "a document removed" else ("new.md" in ids)
+        assert len(gate.names) >= 2  # checked again on the new commit
+    finally:
+        ix.close()

@@ -37,6 +37,9 @@ from tui.core.search.whoosh.scoring import Weighting
 from tui.core.search.whoosh.spans import DocumentOccurrences, Elsewhere, QueryTerms
 
 _T = TypeVar("_T")
+MOVES = 20
+"""Tries of one search while the indexer keeps committing under it (a commit every few seconds
+while a large corpus is indexed; a fresh searcher's files take up to a second to check)."""
 
 
 class Index:
@@ -98,6 +101,7 @@ class Index:
         what was written (CRC), so that no search believes a damaged file. Whoosh's files are
         written once under their name; the vocabulary is rewritten in place, so it is checked
         only while its size and mtime are still those the catalog recorded."""
+        generation = index_files.toc_generation(self.folder)  # before the list: a commit after shows
         listed = catalog_format.read_files(self.folder) or {}
         stats = index_files.index_stats(self.folder)
         names = [
@@ -109,7 +113,9 @@ class Index:
         ]
         if not names:
             return None
-        return _FileCheck(lambda: index_files.verify_files(self.folder, listed, names), names)
+        return _FileCheck(
+            lambda: index_files.verify_files(self.folder, listed, names), names, (generation, listed)
+        )
 
     def _settle_check(self) -> None:
         """Wait for the files' check: IndexDamaged when one is not as written."""
@@ -119,8 +125,16 @@ class Index:
         problem = check.verdict()
         if problem is not None:
             self._drop_searcher()
+            if self._moved_on(check):
+                raise _IndexMoved(problem)
             raise IndexDamaged(problem)
         self._verified.update(check.names)
+
+    def _moved_on(self, check: _FileCheck) -> bool:
+        """Whether the indexer committed while ``check`` read the files: a file it replaced or
+        let go (an old commit's, the vocabulary rewritten) is then no sign of damage."""
+        now = (index_files.toc_generation(self.folder), catalog_format.read_files(self.folder) or {})
+        return now != check.commit
 
     def _query(self, searcher: Any, text: str) -> Any:
         """``parse_query``, then lectern's own fuzzy, prefix and phrase queries swapped in."""
@@ -193,14 +207,16 @@ class Index:
 
     def _run(self, action: Callable[[Any], _T]) -> _T:
         """``action`` on the current searcher, under the lock; again on a fresh searcher if a
-        segment file vanished under it. Any other failure to read the index is IndexDamaged.
+        segment file vanished under it, or the files' check failed while the indexer committed
+        (``MOVES`` tries at most). Any other failure to read the index is IndexDamaged.
 
         Segments are not compound, so a searcher opens some of their files only when first
         needed; a merge committed by the indexer meanwhile deletes the files it replaced. A new
         searcher's files are checked while the action runs; nothing is returned before they pass.
         """
         with self._lock:
-            for attempt in range(2):
+            missing = 0
+            for _ in range(MOVES):
                 try:
                     try:
                         result = action(self._current())
@@ -209,15 +225,18 @@ class Index:
                     return result
                 except (QueryError, IndexUnavailable):
                     raise
+                except _IndexMoved:
+                    self._drop_searcher()  # not counted: each try opens the newest commit
                 except FileNotFoundError as error:
                     self._drop_searcher()
-                    if attempt:
+                    missing += 1
+                    if missing > 1:
                         raise IndexDamaged(f"an index file is missing: {error}") from error
                 except Exception as error:  # damage shows as any exception type (zlib, struct, ...)
                     self._drop_searcher()
                     self._verified.clear()
                     raise IndexDamaged(f"{type(error).__name__}: {error}") from error
-        raise AssertionError("unreachable")
+        raise IndexUnavailable("the index changed under each search tried: results will follow")
 
     def _drop_searcher(self) -> None:
         if self._searcher is not None:
@@ -331,11 +350,19 @@ def read_vocabulary(folder: Path) -> list[str]:
         return []
 
 
+class _IndexMoved(Exception):
+    """A file check failed while the indexer committed: search again on the new commit."""
+
+
 class _FileCheck:
     """``verify`` on a thread: the CRCs are read (the GIL released) while the first search runs."""
 
-    def __init__(self, verify: Callable[[], str | None], names: list[str]) -> None:
+    def __init__(
+        self, verify: Callable[[], str | None], names: list[str], commit: tuple[int | None, dict[str, Any]]
+    ) -> None:
         self.names = names
+        self.commit = commit
+        """The index's generation and the catalog's files when the check began."""
         self._problem: str | None = None
         self._thread = threading.Thread(target=self._run, args=(verify,), name="index-check", daemon=True)
         self._thread.start()
