@@ -219,8 +219,8 @@ _BY_FOLDER = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
 def _open_folder(folder: str) -> int:
     """The folder opened for ``stat(name, dir_fd=...)``, or -1 (where that does not exist, or it
     cannot be opened: each file is stat'ed by its path). A file's ``stat`` then looks up its
-    name in the folder, not every folder of its path again: 15% of discovery at 100,000 files
-    five folders deep, more deeper."""
+    name in the folder, not every folder of its path again: 15% of the ``stat`` calls' time
+    (6% of discovery) at 100,000 files five folders deep, more deeper."""
     if not _BY_FOLDER:
         return -1
     try:
