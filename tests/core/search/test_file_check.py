@@ -4,8 +4,9 @@ passed; a file found damaged makes the search (or the count) IndexDamaged, whate
 
 from __future__ import annotations
 
+import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,9 @@ import pytest
 from tests.core.fault_corpus import make_corpus
 from tui.core import index_files, indexer
 from tui.core.library import load_text
-from tui.core.search import IndexDamaged
+from tui.core.search import IndexDamaged, IndexUnavailable
 from tui.core.search.types import Results
+from tui.core.search.whoosh import FOLDER
 from tui.core.search.whoosh import searcher as searcher_module
 from tui.core.search.whoosh.searcher import Index
 
@@ -156,5 +158,47 @@ def test_a_commit_while_the_files_are_checked_is_no_damage(
         ids = {h.id for h in got[0].hits}
         assert ("d000.md" not in ids) if change == "a document removed" else ("new.md" in ids)
         assert len(gate.names) >= 2  # checked again on the new commit
+    finally:
+        ix.close()
+
+
+def _toc_removed(whoosh: Path) -> None:
+    for toc in whoosh.glob("*.toc"):
+        toc.unlink()  # a rebuild's first step (``writing.create``)
+
+
+def _emptied(whoosh: Path) -> None:
+    for path in whoosh.iterdir():
+        path.unlink()
+
+
+def _toc_garbled(whoosh: Path) -> None:
+    toc = max(whoosh.glob("*.toc"))
+    generation = int(toc.stem.rsplit("_", 1)[1])
+    newer = toc.with_name(toc.name.replace(f"_{generation}.toc", f"_{generation + 1}.toc"))
+    newer.write_bytes(b"\x00garbage" * 8)  # a newer commit, unreadable
+
+
+def _folder_removed(whoosh: Path) -> None:
+    shutil.rmtree(whoosh)
+
+
+@pytest.mark.parametrize("damage", [_toc_removed, _emptied, _toc_garbled, _folder_removed])
+def test_an_open_searcher_whose_index_cannot_be_reopened_says_so_and_recovers(
+    folder: Path, tmp_path: Path, damage: Callable[[Path], None]
+) -> None:
+    """The index changes under an open searcher (a rebuild begins, damage) so that the new one
+    cannot be opened: the search says the index is unavailable or damaged, never anything else
+    (the old searcher is closed once, not again as the failure is handled), and the same Index
+    answers again once the index is rebuilt."""
+    ix = Index(folder, load_text)
+    try:
+        expected = ix.search("harbour", limit=500).total
+        damage(folder / FOLDER)
+        for _ in range(2):  # and again: the failure left nothing half-closed behind
+            with pytest.raises((IndexUnavailable, IndexDamaged)):
+                ix.search("harbour")
+        indexer.sync(folder, [tmp_path / "corpus"], True, lambda _: None)
+        assert ix.search("harbour", limit=500).total == expected
     finally:
         ix.close()

@@ -8,6 +8,7 @@ suggests spellings from the corpus vocabulary when nothing is found.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 
 from whoosh import index, query
 from whoosh.index import EmptyIndexError
+from whoosh.reading import ReaderClosed
 
 from tui.core import catalog as catalog_format
 from tui.core import index_files
@@ -76,9 +78,7 @@ class Index:
                     self._drop_searcher()
                     raise IndexUnavailable("the index has an older format: it is rebuilt at the next update")
             if self._searcher is None or not self._searcher.up_to_date():
-                if self._searcher is not None:
-                    self._searcher.close()
-                self._forget_segments()
+                self._release_searcher()
                 self._check = self._file_check()
                 self._searcher = self._ix.searcher(weighting=Weighting())
                 self._vocabulary = self._parser = None
@@ -239,15 +239,22 @@ class Index:
         raise IndexUnavailable("the index changed under each search tried: results will follow")
 
     def _drop_searcher(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
+        self._release_searcher()
+        self._ix = None
+
+    def _release_searcher(self) -> None:
+        """Close the searcher and its segments, forgotten first: a failure while reopening
+        (the index rebuilt or damaged meanwhile) releases again, and nothing is closed twice."""
+        searcher, self._searcher = self._searcher, None
+        if searcher is not None:
+            with contextlib.suppress(ReaderClosed, OSError):  # released either way
+                searcher.close()
         self._forget_segments()
-        self._searcher = self._ix = None
 
     def _forget_segments(self) -> None:
-        for segment in self._segments or ():
+        segments, self._segments = self._segments, None
+        for segment in segments or ():
             segment.close()
-        self._segments = None
 
     def _hits(
         self, searcher: Any, terms: QueryTerms, found: list[tuple[int, Any]], elsewhere: Elsewhere
