@@ -50,6 +50,11 @@ class SearchFinished(Message):
     error: str | None = None
     later: bool = False
     """No results yet, but they will follow (the index is being built or repaired)."""
+    sort: str = "relevance"
+    """The order the results are in."""
+    seen: int = 0
+    """How many index changes the screen had seen when the search began: results of an index
+    since replaced are listed (and searched again), never held for later."""
 
 
 @dataclass

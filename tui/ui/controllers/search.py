@@ -39,7 +39,12 @@ from tui.ui.widgets.lookup import readers_of
 from tui.ui.wording import counted
 
 SEARCH_DELAY = 0.08
-"""Seconds of typing pause before a search runs."""
+"""Seconds of typing pause before a query's results are listed."""
+PRESEARCH_DELAY = 0.04
+"""Seconds of typing pause before the query is searched: the search runs in the rest of the
+pause, and its results are listed when the pause is long enough (``SEARCH_DELAY``), not a
+search's time after it. Longer than the gap between keys sent at once (a paste, a terminal
+sending a burst), shorter than a typist's."""
 FIRST_PAGE = 30
 """The most results fetched first: the rows the list shows and the one below them, so the list
 repaints fast; the rest (up to RESULT_LIMIT) follow when the list draws its last row. Every
@@ -149,6 +154,15 @@ class SearchController:
         self._more_asked = False
         """Whether the rest of the active query's results were asked for."""
         self._timer: Timer | None = None
+        self._presearch_timer: Timer | None = None
+        self._due: str | None = None
+        """The query typed whose pause was long enough: its results are listed as they come."""
+        self._held: SearchFinished | None = None
+        """Results that came before their query was due: listed when it is, unless typing changed it."""
+        self._running: tuple[str, str, int] | None = None
+        """The query, order and index change (``_seen``) of the last search started."""
+        self._seen = 0
+        """Index changes seen (``rerun``): a search begun before one is not held past it."""
 
     # ------------------------------------------------------------------ widgets
 
@@ -183,10 +197,13 @@ class SearchController:
     # ------------------------------------------------------------------ searching
 
     def changed(self, value: str) -> None:
-        """The box changed: search once the typing pauses (an empty box lists every document)."""
+        """The box changed: search once the typing pauses, and list the results once it has
+        paused for ``SEARCH_DELAY`` (an empty box lists every document)."""
         self.corpus.searches.typed()
-        if self._timer is not None:
-            self._timer.stop()
+        for timer in (self._timer, self._presearch_timer):
+            if timer is not None:
+                timer.stop()
+        self._due = self._held = None
         text = value.strip()
         if self.typed != self.open_top_of:  # the box now (this event may be older than the enter)
             self.open_top_of = None
@@ -195,26 +212,53 @@ class SearchController:
         if not text:
             self.clear()
             return
+        self._presearch_timer = self._screen.set_timer(PRESEARCH_DELAY, lambda: self._presearch(text))
         self._timer = self._screen.set_timer(SEARCH_DELAY, lambda: self.start(text))
 
+    def _query_sort(self) -> str:
+        """The order a query typed is listed in: relevance, unless the user chose one while searching."""
+        return self.sort if self.sort in SORTS and self.active_query else "relevance"
+
+    def _presearch(self, text: str) -> None:
+        """Search ``text`` while the pause goes on (``PRESEARCH_DELAY``): held until it is due."""
+        if not self.corpus.empty:
+            self.run(text, sort=self._query_sort())
+
     def start(self, text: str) -> None:
-        """Search for ``text`` now (by relevance, unless the user chose an order while searching)."""
-        if self.sort not in SORTS or not self.active_query:
-            self.sort = "relevance"
+        """List ``text``'s results now, or as soon as they come (searched earlier, or now)."""
+        self.sort = self._query_sort()
         self.active_query = text
+        self._due = text
         if self.corpus.empty:
             self._show_nothing_to_search()
             return
-        self.run(text)
+        held, self._held = self._held, None
+        if held is not None and (held.query, held.sort, held.seen) == (text, self.sort, self._seen):
+            self.finished(held)
+        elif self._running != (text, self.sort, self._seen):  # not already on its way
+            self.run(text)
 
-    def run(self, query: str, limit: int | None = None) -> None:
-        """Search in a worker (the first ``limit`` results, else the first page); a newer search
-        cancels this one."""
+    def list_now(self) -> None:
+        """List the query typed as soon as its results come, without waiting for the pause
+        (``enter`` asked for its top result)."""
+        typed = self.typed
+        if typed and self._due != typed:
+            for timer in (self._timer, self._presearch_timer):
+                if timer is not None:
+                    timer.stop()
+            self.start(typed)
+
+    def run(self, query: str, limit: int | None = None, sort: str | None = None) -> None:
+        """Search in a worker (the first ``limit`` results, else the first page; in ``sort``,
+        else the list's order); a newer search cancels this one."""
         limit = limit or self._first_page()
+        sort = sort or self.sort
         self._more_asked = limit >= RESULT_LIMIT
         self._said_empty = False
+        seen = self._seen
+        self._running = (query, sort, seen)
         self._screen.run_worker(
-            lambda: self._search(query, limit), thread=True, exclusive=True, group="search"
+            lambda: self._search(query, limit, sort, seen), thread=True, exclusive=True, group="search"
         )
 
     def _first_page(self) -> int:
@@ -232,22 +276,22 @@ class SearchController:
             return
         self.run(self.active_query, RESULT_LIMIT)
 
-    def _search(self, query: str, limit: int) -> None:
+    def _search(self, query: str, limit: int, sort: str, seen: int) -> None:
         """The first ``limit`` results (with their snippets: each reads its document)."""
         post = self._screen.post_message
-        sort = self.sort
         self.corpus.searches.begin()
         try:
             index = self.open_index()
-            post(SearchFinished(query, index.search(query, limit=limit, sort=sort)))
+            post(SearchFinished(query, index.search(query, limit=limit, sort=sort), sort=sort, seen=seen))
         except QueryError as error:
-            post(SearchFinished(query, None, str(error)))
+            post(SearchFinished(query, None, str(error), sort=sort, seen=seen))
         except IndexDamaged as error:
             self._screen.app.call_from_thread(self.repair, str(error))
             damaged = "the index was damaged: rebuilding it, results will follow"
-            post(SearchFinished(query, None, damaged, later=True))
+            post(SearchFinished(query, None, damaged, later=True, sort=sort, seen=seen))
         except IndexUnavailable:
-            post(SearchFinished(query, None, "the index is being built: results will follow", later=True))
+            waiting = "the index is being built: results will follow"
+            post(SearchFinished(query, None, waiting, later=True, sort=sort, seen=seen))
         else:
             self.repairs = 0
         finally:
@@ -321,15 +365,24 @@ class SearchController:
 
     def rerun(self) -> None:
         """The index changed (a commit, a finished run): search the active query again (as many
-        results as are listed, so the row the user moved to stays listed)."""
+        results as are listed, so the row the user moved to stays listed). Results held for the
+        query being typed are of the old index: it is searched again when due."""
+        self._seen += 1
+        self._held = None
         if self.active_query:
             shown = len(self._list.rows) if self._listed_query == self.active_query else 0
             self.run(self.active_query, min(max(shown, self._first_page()), RESULT_LIMIT))
 
     def finished(self, message: SearchFinished) -> None:
         """List the results of a search (or say why there are none)."""
+        if self._running == (message.query, message.sort, message.seen):
+            self._running = None
         if message.query != self.typed:
             return  # a stale answer: a newer search is on its way
+        if message.query != self._due:
+            if message.seen == self._seen:  # searched while the typing pauses: listed when due
+                self._held = message
+            return
         note = self._note
         if self.corpus.empty:
             self._show_nothing_to_search()
@@ -467,6 +520,7 @@ class SearchController:
         result of that query instead, when it comes."""
         if self.listing_is_stale:
             self.open_top_of = self.typed
+            self.list_now()
         else:
             self._open_document(doc_id)
 
@@ -485,6 +539,7 @@ class SearchController:
             return  # browsing: enter goes to the list
         if self.listing_is_stale:
             self.open_top_of = typed  # opened as soon as its results are listed
+            self.list_now()
             return
         rows = self._list.rows
         if chosen is not None and chosen_in == typed and any(r.id == chosen for r in rows):
