@@ -62,6 +62,9 @@ class AnnotationStore:
         self._lines: dict[str, tuple[Annotation, str]] = {}
         self._damaged: set[Path] = set()
         """Files read with unreadable entries (copied aside), whose readable part is to be written back."""
+        self._uncopied: set[Path] = set()
+        """Files read with unreadable entries that could not be copied aside: written over only
+        once a copy is made, as a write keeps only the readable entries."""
         self._swept = not keep_aside  # a read-only reader leaves even stale temp files alone
 
     @classmethod
@@ -112,10 +115,17 @@ class AnnotationStore:
             if loaded is None:
                 return None
             if file in self._damaged and repair:  # write back the readable entries (a copy is kept)
-                with _file_lock(file):
-                    if _signature(file) == signature:
-                        self._write(file, loaded)
-                        self._damaged.discard(file)
+                try:
+                    with _file_lock(file):
+                        if _signature(file) == signature:
+                            self._write(file, loaded)
+                            self._damaged.discard(file)
+                except OSError as error:  # a read-only or full data folder: read, not repaired
+                    self.problems.append(
+                        f"annotation file {file.name} could not be repaired ({error.strerror or error}); "
+                        "it is left as it is"
+                    )
+                    self._cache[file] = (signature, loaded)  # not parsed (and copied aside) again
                 return loaded
             self._cache[file] = (signature, loaded)
             return loaded
@@ -128,7 +138,7 @@ class AnnotationStore:
         except (OSError, UnicodeDecodeError, ValueError, TypeError, RecursionError, yaml.YAMLError) as error:
             if not self.keep_aside:
                 return None
-            kept = self._keep_aside(file, move=True)
+            kept, _ = self._keep_aside(file, move=True)
             self.problems.append(f"annotation file {file.name} is damaged ({_reason(error)}); kept as {kept}")
             return None
         annotations, reasons = [], []
@@ -138,8 +148,8 @@ class AnnotationStore:
             except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as error:
                 reasons.append(f"entry {n}: {_reason(error)}")
         if reasons and self.keep_aside:
-            self._damaged.add(file)
-            kept = self._keep_aside(file, move=False)
+            kept, copied = self._keep_aside(file, move=False)
+            (self._damaged if copied else self._uncopied).add(file)
             why = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "")
             self.problems.append(
                 f"{len(reasons)} annotation(s) in {file.name} could not be read ({why}); "
@@ -147,11 +157,12 @@ class AnnotationStore:
             )
         return AnnotationSet(ref, ordered(annotations))
 
-    def _keep_aside(self, file: Path, move: bool) -> str:
+    def _keep_aside(self, file: Path, move: bool) -> tuple[str, bool]:
+        """The name it is kept under (or why it is not), and whether it is."""
         try:
-            return set_aside(file, copy=not move).name
+            return set_aside(file, copy=not move).name, True
         except OSError as error:
-            return f"(could not be moved: {error.strerror or error}; left in place)"
+            return f"(could not be moved: {error.strerror or error}; left in place)", False
 
     # ------------------------------------------------------------------ writing
 
@@ -171,6 +182,9 @@ class AnnotationStore:
             same = current is not None and tuple(before) == after and current.document == document
             if current is not None and same and file not in self._damaged:
                 return current
+            if file in self._uncopied:  # OSError: the unreadable entries are kept nowhere else
+                set_aside(file, copy=True)
+                self._uncopied.discard(file)
             self._damaged.discard(file)
             result = AnnotationSet(document, after)
             if after or current is not None:

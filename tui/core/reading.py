@@ -39,6 +39,8 @@ class ReadingPositions:
         self._positions: dict[str, Position] = {}
         self._last: str | None = None
         self._loaded = False
+        self._writable = True
+        """False while the file could not be read or kept aside: it is left as it is."""
 
     def _load(self) -> None:
         if self._loaded:
@@ -59,9 +61,26 @@ class ReadingPositions:
             self._last = flagged[0] if len(flagged) == 1 else None
         except FileNotFoundError:
             return
-        except (OSError, ValueError, TypeError, KeyError, yaml.YAMLError) as error:
-            moved = set_aside(self.path) if self.path.exists() else self.path
-            self.problem = f"reading positions were unreadable ({type(error).__name__}); kept as {moved.name}"
+        except OSError as error:  # unreadable, not damaged: left where it is, and not written over
+            self._writable = False
+            self.problem = (
+                f"reading positions cannot be read ({error.strerror or error}); not saved this time"
+            )
+        # OverflowError: ``top: .inf`` (a float ``int`` cannot take) in a hand-edited file
+        except (ValueError, TypeError, KeyError, OverflowError, yaml.YAMLError) as error:
+            self._set_aside(type(error).__name__)
+
+    def _set_aside(self, reason: str) -> None:
+        try:
+            moved = set_aside(self.path)
+        except OSError as error:  # a read-only data folder: the damaged file stays, never written over
+            self._writable = False
+            self.problem = (
+                f"reading positions are unreadable ({reason}) and could not be kept aside "
+                f"({error.strerror or error}); not saved this time"
+            )
+            return
+        self.problem = f"reading positions were unreadable ({reason}); kept as {moved.name}"
 
     def get(self, doc_id: str) -> Position | None:
         """The saved position of ``doc_id``, if any."""
@@ -95,6 +114,8 @@ class ReadingPositions:
             self._save()
 
     def _save(self) -> None:
+        if not self._writable:
+            return
         payload: dict[str, dict[str, int | bool]] = {}
         for doc_id in sorted({*self._positions, *([self._last] if self._last is not None else [])}):
             position = self._positions.get(doc_id, Position(0, 0))

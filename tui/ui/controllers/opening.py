@@ -17,6 +17,7 @@ The file is read in a worker; ``DocumentLoaded`` brings it back and ``loaded`` s
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from textual.widget import Widget
 
 from tui.core.discovery import Skipped, SourceFile
 from tui.core.reading import Position, ReadingPositions
+from tui.core.sanitize import visible_line
 from tui.core.watching import follow
 from tui.ui.controllers.annotations import AnnotationController
 from tui.ui.controllers.listing import Corpus, Listed
@@ -93,6 +95,9 @@ class DocumentOpener:
         has gone elsewhere meanwhile)."""
         self._reload_when_back: str | None = None
         """A document to read again once no dialog covers the screen."""
+        self._positions_told = threading.Lock()
+        """Taken by the first worker that says what was wrong with the positions file (it is read
+        in a worker, after the app's own start-up report of problems)."""
 
     @property
     def _reader(self) -> Reader:
@@ -137,6 +142,7 @@ class DocumentOpener:
 
     def _find_last(self) -> None:
         last = self.positions.last
+        self._tell_positions_problem()
         if last is not None:
             self._screen.post_message(LastDocumentFound(last))
         else:  # no document to show first: the searcher may load now, not half a second later
@@ -264,6 +270,7 @@ class DocumentOpener:
             position: Position | None = Position(at if top is None else top, at)
         else:
             position = self.positions.get(doc_id)
+            self._tell_positions_problem()
         post(DocumentLoaded(doc, position, "" if at is not None else query, opened, problems))
 
     # ------------------------------------------------------------------ showing
@@ -388,5 +395,15 @@ class DocumentOpener:
                 self._screen.app.call_from_thread(
                     self._screen.notify, POSITION_NOT_SAVED.format(error), severity="warning"
                 )
+            self._tell_positions_problem()
 
         self._screen.run_worker(run, thread=True, group="save")
+
+    def _tell_positions_problem(self) -> None:
+        """(A worker, once the positions were read.) Say, once, why their file was set aside or
+        is left alone; the reading room goes on without it."""
+        problem = self.positions.problem
+        if problem and self._positions_told.acquire(blocking=False):
+            self._screen.app.call_from_thread(
+                self._screen.notify, visible_line(problem), severity="warning", timeout=12, markup=False
+            )

@@ -250,9 +250,11 @@ class AnnotationBrowser(Screen[Destination | None]):
     class Renamed(Message):
         """A tag was renamed across the corpus (the reading room refreshes what it shows)."""
 
-        def __init__(self, old: str, new: str, changed: int) -> None:
+        def __init__(self, old: str, new: str, changed: int, problem: str = "") -> None:
             super().__init__()
             self.old, self.new, self.changed = old, new, changed
+            self.problem = problem
+            """Why the files after the first that failed were not renamed ('' when all were)."""
 
     class Loaded(Message):
         """The browser's worker read every annotation of the corpus."""
@@ -504,11 +506,25 @@ class AnnotationBrowser(Screen[Destination | None]):
     @work(thread=True, exclusive=True, group="browser")
     def rename(self, old: str, new: str) -> None:
         sets = self.library.annotated(self.store, with_missing=True)
-        changed = rename_tag(self.store, sets, old, new)
-        self.post_message(self.Renamed(old, new, changed))
+        try:
+            changed = rename_tag(self.store, sets, old, new)
+        except OSError as error:  # a read-only or full data folder: each file is whole, as before or renamed
+            self.post_message(self.Renamed(old, new, 0, str(error.strerror or error)))
+        else:
+            self.post_message(self.Renamed(old, new, changed))
         self.post_message(self.Loaded(self.library.annotated(self.store, with_missing=True)))
 
     def on_annotation_browser_renamed(self, message: Renamed) -> None:
+        if message.problem:
+            why = visible_line(message.problem)
+            self.notify(
+                f"Could not rename #{visible_line(message.old)} everywhere ({why}): "
+                "the list shows the annotations as they are saved",
+                severity="error",
+                timeout=12,
+                markup=False,
+            )
+            return
         target = f"#{message.new}" if message.new else "nothing (removed)"
         self.notify(
             f"Renamed #{visible_line(message.old)} to {visible_line(target)}"

@@ -132,9 +132,17 @@ class ExportDialog(ModalScreen[Exported | None]):
         if not typed:
             self._say("Type a folder to write the export into")
             return
+        if "\0" in typed:  # pasted: no file name holds one (the worker's mkdir would raise ValueError)
+            self._say("A folder name cannot hold a NUL character")
+            return
+        try:
+            folder = Path(typed).expanduser()
+        except RuntimeError:  # ~name of no user
+            self._say(Text(f"No such home folder: {visible_line(typed.split('/', 1)[0])}"))
+            return
         self._busy(True)
         self._say(Text(f"Writing into {visible_line(typed)} …"))
-        self._write(Path(typed).expanduser())
+        self._write(folder)
 
     @work(thread=True, exclusive=True, group="export")
     def _write(self, folder: Path) -> None:
