@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,6 +88,23 @@ def test_broken_files_are_skipped_with_reasons_and_exit_0(tmp_path: Path) -> Non
     assert "front.md: malformed front matter" in result.stdout
     found = json.loads(lectern("search", "sixteen OR readable OR café", str(folder), "--json").stdout)
     assert {r["id"] for r in found} == {"utf16.md", "front.md", "latin.txt"}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX names are bytes")
+def test_a_file_name_that_is_not_utf8_is_skipped_and_the_rest_indexed(tmp_path: Path) -> None:
+    folder = tmp_path / "names"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "fine.md").write_text("readable harbour\n")
+    (folder / os.fsdecode(b"caf\xe9.md")).write_text("latin one harbour\n")
+    (folder / "sub" / os.fsdecode(b"\xff.md")).write_text("stray byte harbour\n")
+    for _ in range(2):  # and again, once the first run's report is remembered
+        result = lectern("index", str(folder))
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+    found = json.loads(lectern("search", "harbour", str(folder), "--json").stdout)
+    assert [r["id"] for r in found] == ["fine.md"]
+    reported = lectern("search", "harbour", str(folder), "--verbose").stderr
+    assert reported.count("its name is not UTF-8 text") == 2 and "\ufffd" in reported
 
 
 def test_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:

@@ -315,3 +315,41 @@ def test_a_source_file_made_by_hand_keeps_its_path() -> None:
     assert SourceFile("x", Path("/c/x.md"), 1, 3) != source
     given_as_text = SourceFile("x", "/c//x.md", 1, 2)  # type: ignore[arg-type]
     assert given_as_text == source and given_as_text.location == "/c/x.md"
+
+
+NOT_UTF8 = [b"caf\xe9", b"\xff\xfe", b"ok\x80", b"\xc3"]
+"""Names as a Latin-1 system, a stray byte or a cut UTF-8 sequence writes them."""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX names are bytes")
+@pytest.mark.parametrize("raw", NOT_UTF8)
+@pytest.mark.parametrize("where", ["file", "folder", "nested folder", "file in a nested folder"])
+def test_a_name_that_is_not_utf8_is_skipped_with_its_reason_and_the_rest_is_found(
+    tmp_path: Path, raw: bytes, where: str
+) -> None:
+    root = tmp_path / "corpus"
+    (root / "fine").mkdir(parents=True)
+    (root / "fine" / "kept.md").write_text("kept")
+    bad = os.fsdecode(raw)
+    target = {
+        "file": root / f"{bad}.md",
+        "folder": root / bad / "inner.md",
+        "nested folder": root / "fine" / bad / "inner.md",
+        "file in a nested folder": root / "fine" / f"{bad}.md",
+    }[where]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("not reached")
+    found, skipped = discover([root])
+    assert [s.id for s in found] == ["fine/kept.md"]
+    named = target if where.startswith("file") else target.parent
+    assert skipped == [Skipped(named, "its name is not UTF-8 text: rename it to read it")]
+    for source in found:  # everything found can be written as UTF-8
+        source.id.encode("utf-8"), source.location.encode("utf-8")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX names are bytes")
+def test_a_root_whose_path_is_not_utf8_is_skipped(tmp_path: Path) -> None:
+    root = tmp_path / os.fsdecode(b"caf\xe9")
+    root.mkdir()
+    (root / "a.md").write_text("a")
+    assert discover([root]) == ([], [Skipped(root, "its name is not UTF-8 text: rename it to read it")])

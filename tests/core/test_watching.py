@@ -372,3 +372,12 @@ def test_ids_of_many_roots_take_the_root_name(tmp_path: Path) -> None:
     watched = Watched.of([one, two])
     assert watched.document_id(os.path.join(two, "sub", "a.md")) == "two/sub/a.md"
     assert watched.document_id(str(two)) is None
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX names are bytes")
+def test_a_file_whose_name_is_not_utf8_is_not_wanted(tmp_path: Path) -> None:
+    """Discovery skips it (with the reason); a change to it is no change to the corpus."""
+    watched = Watched.of([tmp_path])
+    path = os.fspath(tmp_path / os.fsdecode(b"caf\xe9.md"))
+    assert not watched.wants(path) and watched.document_id(path) is None
+    assert watched.wants(os.fspath(tmp_path / "café.md"))

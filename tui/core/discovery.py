@@ -91,6 +91,23 @@ def _found(doc_id: str, location: str, size: int, mtime_ns: int) -> SourceFile:
     return source
 
 
+NAME_NOT_TEXT = "its name is not UTF-8 text: rename it to read it"
+"""Why a file (or a folder's files) whose name holds bytes that are not UTF-8 is skipped."""
+
+
+def legible(name: str) -> bool:
+    """Whether a path's text is text: POSIX gives bytes that are not UTF-8 (a Latin-1 ``café``)
+    as lone surrogates (``os.fsdecode``), which neither the catalog, the index, the annotation
+    files nor a terminal can hold; ids and locations are made only of legible names."""
+    if name.isascii():
+        return True
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Skipped:
     """A file that was not read, and why."""
@@ -114,6 +131,9 @@ def discover(paths: Sequence[Path]) -> tuple[list[SourceFile], list[Skipped]]:
         prefix = f"{root.name}/" if len(roots) > 1 and root.is_dir() else ""
         if not root.exists():
             skipped.append(Skipped(root, "does not exist"))
+            continue
+        if not legible(os.fspath(root)):
+            skipped.append(Skipped(root, NAME_NOT_TEXT))
             continue
         if root.is_file():
             _add_file(root, prefix, found, skipped, seen_ids)
@@ -194,6 +214,9 @@ def _scan(root: Path, prefix: str, skipped: list[Skipped], seen: set[str] | None
                 if name[0] == "." or dot < 0 or name[dot:].lower() not in EXTENSIONS:
                     continue
                 location = base + name
+                if not legible(name):
+                    skipped.append(Skipped(Path(location), NAME_NOT_TEXT))
+                    continue
                 try:
                     info = stat(location) if handle < 0 else stat(name, dir_fd=handle)
                 except OSError as error:
@@ -204,13 +227,24 @@ def _scan(root: Path, prefix: str, skipped: list[Skipped], seen: set[str] | None
         finally:
             if handle >= 0:
                 os.close(handle)
-        if any(name.endswith(SAVED_PAGE_FOLDER) for name in folders):
-            pages = {
-                os.path.splitext(n)[0] for n in names if os.path.splitext(n)[1].lower() in (".html", ".htm")
-            }
-            folders = [name for name in folders if not _saved_page_folder(name, pages)]
-        for name in sorted((name for name in folders if not name.startswith(".")), reverse=True):
-            stack.append((join(folder, name), base + name, f"{ids}{name}/"))
+        stack += _subfolders(folder, base, ids, names, folders, skipped)
+
+
+def _subfolders(
+    folder: str, base: str, ids: str, names: list[str], folders: list[str], skipped: list[Skipped]
+) -> list[tuple[str, str, str]]:
+    """The folders of ``folder`` to walk, as ``_scan``'s stack takes them (last to walk first):
+    not hidden, not a saved page's, and named in text (else skipped, and said)."""
+    if any(name.endswith(SAVED_PAGE_FOLDER) for name in folders):
+        pages = {os.path.splitext(n)[0] for n in names if os.path.splitext(n)[1].lower() in (".html", ".htm")}
+        folders = [name for name in folders if not _saved_page_folder(name, pages)]
+    walked = []
+    for name in sorted((name for name in folders if not name.startswith(".")), reverse=True):
+        if legible(name):
+            walked.append((os.path.join(folder, name), base + name, f"{ids}{name}/"))
+        else:
+            skipped.append(Skipped(Path(base + name), NAME_NOT_TEXT))
+    return walked
 
 
 _BY_FOLDER = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")

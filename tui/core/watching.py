@@ -28,7 +28,7 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Literal
 
-from tui.core.discovery import EXTENSIONS, SAVED_PAGE_FOLDER, SourceFile, discover
+from tui.core.discovery import EXTENSIONS, SAVED_PAGE_FOLDER, SourceFile, discover, legible
 
 Kind = Literal["added", "modified", "deleted"]
 TEMP_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", ".part", ".crdownload", "~", "#")
@@ -104,7 +104,7 @@ class Watched:
         """Whether a change to ``path`` may matter: under a root, nothing hidden, not a temp file,
         not in lectern's own folders. Cheap (no disk): it filters every raw change."""
         found = self.relative(path)
-        if found is None or any(_under(path, i) for i in self.ignored):
+        if found is None or any(_under(path, i) for i in self.ignored) or not legible(path):
             return False
         parts = found[1].split("/") if found[1] else []
         if any(p.startswith(".") for p in parts):
@@ -115,7 +115,7 @@ class Watched:
     def document_id(self, path: str) -> str | None:
         """The id ``discover`` gives the file at ``path`` (before any ``~2`` for a clash)."""
         found = self.relative(path)
-        if found is None or not found[1]:
+        if found is None or not found[1] or not legible(path):
             return None
         index, rel = found
         prefix = (
