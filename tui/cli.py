@@ -432,13 +432,22 @@ def _print_report(done: dict[str, Any], out: TextIO) -> None:
         out.write(f"note: index rebuilt: {done['rebuilt']}\n")
     out.write(
         f"indexed {done['indexed']:,}, updated {done['updated']:,}, removed {done['removed']:,}, "
-        f"unchanged {done['unchanged']:,}, skipped {len(done['skipped']):,} "
+        f"unchanged {done['unchanged']:,}, skipped {_total(done, 'skipped'):,} "
         f"({counted(done['documents'], 'document')} in the index, {done['seconds']:,.2f} s)\n"
     )
     for item in done["skipped"]:
         out.write(f"  skipped {visible(item['path'])}: {item['reason']}\n")
+    if _total(done, "skipped") > len(done["skipped"]):
+        out.write(f"  and {_total(done, 'skipped') - len(done['skipped']):,} more files skipped\n")
     for item in done["problems"]:
         out.write(f"  warning {visible(item['path'])}: {visible(item['problem'])}\n")
+    if _total(done, "problems") > len(done["problems"]):
+        out.write(f"  and {_total(done, 'problems') - len(done['problems']):,} more warnings\n")
+
+
+def _total(done: dict[str, Any], listed: str) -> int:
+    """How many skipped files (or problems) the report counts; it names the first thousand."""
+    return max(int(done.get(f"{listed}_total", 0)), len(done[listed]))
 
 
 def _report_lines(done: dict[str, Any]) -> set[str]:

@@ -134,3 +134,30 @@ def test_import_contracts_hold() -> None:
     lint = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run([str(lint)], capture_output=True, text=True, cwd=root, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("kind", ["skipped", "problems"])
+def test_a_report_names_the_first_thousand_files_and_counts_the_rest(tmp_path: Path, kind: str) -> None:
+    """However many files are skipped (or warned about), the report the reading room reads is one
+    line of bounded size: the first ``LISTED`` named, the rest counted, and said."""
+    from tui.core import indexer
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    count = indexer.LISTED + 7
+    for n in range(count):
+        if kind == "skipped":
+            (folder / f"b{n:04}.md").write_bytes(b"\x89PNG\x00\x00")
+        else:
+            (folder / f"f{n:04}.md").write_text("---\ntitle: [oops\n---\nreadable\n")
+    events: list[dict[str, object]] = []
+    report = indexer.sync(tmp_path / "index", [folder], False, events.append)
+    listed, total = getattr(report, kind), getattr(report, f"{kind}_total")
+    assert len(listed) == indexer.LISTED and total == count
+    assert len([e for e in events if e["event"] in ("skipped", "problem")]) == indexer.LISTED
+    assert len(json.dumps({"event": "done", **report.__dict__})) < 200 * indexer.LISTED
+    said = lectern("index", str(folder), "--rebuild").stdout
+    more = "more files skipped" if kind == "skipped" else "more warnings"
+    assert f"and 7 {more}" in said
+    if kind == "skipped":
+        assert f"skipped {count:,} " in said

@@ -64,6 +64,12 @@ below it, the fork and the extra segment (written, then merged, on its own) cost
 they save. Paced batches are smaller than this on most machines."""
 
 
+LISTED = 1000
+"""Skipped files and problems a report names one by one; past that it counts them. The report
+is one line the reading room reads: a folder of 100,000 files lectern cannot read would make it
+megabytes, and no one reads past the first screenful."""
+
+
 @dataclass
 class Report:
     """What one indexing run did."""
@@ -73,7 +79,11 @@ class Report:
     removed: int = 0
     unchanged: int = 0
     skipped: list[dict[str, str]] = field(default_factory=list)
+    """The first ``LISTED`` files skipped, and why."""
     problems: list[dict[str, str]] = field(default_factory=list)
+    """The first ``LISTED`` warnings about files indexed all the same."""
+    skipped_total: int = 0
+    problems_total: int = 0
     rebuilt: str | None = None
     """Why the index was rebuilt from scratch, if it was."""
     repaired: str | None = None
@@ -278,8 +288,10 @@ def _read_batch(
             report.unchanged += 1
             continue
         for problem in doc.problems:
-            report.problems.append({"path": str(doc.path), "problem": problem})
-            emit({"event": "problem", "path": str(doc.path), "problem": problem})
+            report.problems_total += 1
+            if len(report.problems) < LISTED:
+                report.problems.append({"path": str(doc.path), "problem": problem})
+                emit({"event": "problem", "path": str(doc.path), "problem": problem})
         docs.append(doc)
     return docs
 
@@ -357,8 +369,10 @@ def _merge_vocabulary(path: Path, words: set[str]) -> None:
 
 
 def _skip(report: Report, emit: Emit, item: Skipped) -> None:
-    report.skipped.append({"path": str(item.path), "reason": item.reason})
-    emit({"event": "skipped", "path": str(item.path), "reason": item.reason})
+    report.skipped_total += 1
+    if len(report.skipped) < LISTED:
+        report.skipped.append({"path": str(item.path), "reason": item.reason})
+        emit({"event": "skipped", "path": str(item.path), "reason": item.reason})
 
 
 @contextlib.contextmanager

@@ -162,10 +162,11 @@ class IndexerClient:
             self.show_status()
             skipped = event["skipped"]
             if skipped:
+                total = max(int(event.get("skipped_total", 0)), len(skipped))  # the first thousand are named
                 reasons = "; ".join(f"{Path(s['path']).name}: {s['reason']}" for s in skipped[:3])
-                more = f" (+{len(skipped) - 3:,} more)" if len(skipped) > 3 else ""
+                more = f" (+{total - 3:,} more)" if total > 3 else ""
                 notify(
-                    f"Skipped {counted(len(skipped), 'file')}: {reasons}{more}",
+                    f"Skipped {counted(total, 'file')}: {reasons}{more}",
                     severity="warning",
                     timeout=10,
                 )
