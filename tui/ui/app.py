@@ -15,11 +15,12 @@ from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from tui.core.library import Library
 from tui.core.paths import Paths
 from tui.core.reading import ReadingPositions
-from tui.core.sanitize import visible_line
+from tui.core.sanitize import visible, visible_line
 from tui.core.settings import Settings
 from tui.ui.collector import collect_again
 from tui.ui.commands import DocumentCommands
@@ -93,6 +94,22 @@ class LecternApp(App[None]):
         for problem in (self.settings.problem, self.positions.problem):
             if problem:
                 self.notify(visible_line(problem), severity="warning", timeout=10, markup=False)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain text, whoever asks (a screen's ``notify`` passes Textual's
+        default, markup on): they name files, tags and reasons taken from the corpus, where
+        ``[@click=app.quit]`` in a file name must stay text, and none of lectern's needs markup."""
+        super().notify(
+            visible(message), title=visible_line(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def watch_theme(self, theme: str) -> None:
         if theme != self.settings.theme:
