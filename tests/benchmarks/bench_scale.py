@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.benchmarks.bench_index import FTS5_SEARCH, fts5_available, fts5_full_index  # noqa: E402
 from tests.benchmarks.common import Row, median, table  # noqa: E402
-from tests.benchmarks.corpus import generate  # noqa: E402
+from tests.benchmarks.corpus import VOCABULARY, generate  # noqa: E402
 
 FIRST_WORD = "government"
 FIRST_PREFIX = "parl*"
@@ -80,8 +80,16 @@ class Scale:
     found: dict[str, Any] = field(default_factory=dict)
     """Figures a line leaves for later ones (full index times, first-query timings)."""
 
+    words: int = VOCABULARY
+    """Distinct words the corpus draws from."""
+
     def __post_init__(self) -> None:
-        self.corpus = self.work / f"corpus-{self.documents}"
+        self.corpus = self.work / f"corpus-{self.documents}{self.variant}"
+
+    @property
+    def variant(self) -> str:
+        """How a corpus of other words is named apart (its folder, its FTS5 database)."""
+        return "" if self.words == VOCABULARY else f"-w{self.words}"
 
 
 Measure = Callable[[Scale], Row]
@@ -112,12 +120,12 @@ def prepare(scale: Scale) -> None:
     marker = scale.corpus / ".generated"
     if not marker.exists():
         log(f"generating {scale.documents:,} documents / {scale.megabytes:g} MB in {scale.corpus} …")
-        generate(scale.corpus, documents=scale.documents, total_mb=scale.megabytes)
+        generate(scale.corpus, documents=scale.documents, total_mb=scale.megabytes, words=scale.words)
         marker.write_text(f"{scale.documents} {scale.megabytes}\n")
     scale.corpus_bytes = sum(f.stat().st_size for f in scale.corpus.rglob("*.md"))
     scale.library = Library.open(Paths.from_environment(), [scale.corpus])
     scale.fts_problem = fts5_available()
-    scale.fts_path = scale.work / f"fts5-{scale.documents}.sqlite"
+    scale.fts_path = scale.work / f"fts5-{scale.documents}{scale.variant}.sqlite"
 
 
 def folder_bytes(folder: Path) -> int:
@@ -312,6 +320,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="", help="line names to run, comma-separated (default: all)")
     parser.add_argument("--keep", type=Path, help="work under this folder and keep it (corpora are reused)")
+    parser.add_argument(
+        "--words",
+        type=int,
+        default=VOCABULARY,
+        help=f"distinct words in the corpus (default {VOCABULARY:,}, prose; technical text has 10-20x more)",
+    )
     args = parser.parse_args()
     sizes = [int(n) for n in args.docs.split(",")]
     megabytes = [float(m) for m in args.mb.split(",")]
@@ -321,19 +335,21 @@ def main() -> None:
     lines = [line for line in LINES if not wanted or line.name in wanted]
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        bench(args.keep, sizes, megabytes, args.repeat, lines)
+        bench(args.keep, sizes, megabytes, args.repeat, lines, args.words)
     else:
         with tempfile.TemporaryDirectory(prefix="lectern-scale-") as work:
-            bench(Path(work), sizes, megabytes, args.repeat, lines)
+            bench(Path(work), sizes, megabytes, args.repeat, lines, args.words)
 
 
-def bench(work: Path, sizes: list[int], megabytes: list[float], repeat: int, lines: list[Line]) -> None:
+def bench(
+    work: Path, sizes: list[int], megabytes: list[float], repeat: int, lines: list[Line], words: int
+) -> None:
     os.environ["LECTERN_HOME"] = str(work / "home")  # before anything reads it; children inherit it
     started = time.perf_counter()
     tables = []
     summary = []
     for documents, size in zip(sizes, megabytes, strict=False):
-        scale = Scale(documents, size, work, repeat)
+        scale = Scale(documents, size, work, repeat, words=words)
         prepare(scale)
         rows = []
         for line in lines:

@@ -33,13 +33,21 @@ _BASE = _BASE_TEXT.split()
 _SUFFIXES = ("", "", "", "s", "ed", "ing", "er", "ly", "ness", "ation", "al", "ism")
 
 
+VOCABULARY = 30_000
+"""Distinct words of the default corpus (prose). Technical text (the kernel's documentation,
+say) has ten to twenty times more: identifiers, numbers, hex, paths."""
+
+
 def vocabulary(size: int, rng: random.Random) -> list[str]:
-    """Base words first (most frequent), then derived forms and pseudo-words to reach ``size``."""
+    """Base words first (most frequent), then derived forms and pseudo-words to reach ``size``;
+    past ``VOCABULARY`` words, a third of the rare ones are identifiers, numbers and hex."""
     words = list(dict.fromkeys(_BASE))
     seen = set(words)
     letters = "etaoinshrdlcumwfgypbvkjxqz"
     while len(words) < size:
-        if rng.random() < 0.5:
+        if len(words) >= VOCABULARY and rng.random() < 0.33:
+            word = _technical(rng, words)
+        elif rng.random() < 0.5:
             word = rng.choice(_BASE) + rng.choice(_SUFFIXES)
         else:
             length = rng.randint(4, 11)
@@ -48,6 +56,18 @@ def vocabulary(size: int, rng: random.Random) -> list[str]:
             seen.add(word)
             words.append(word)
     return words
+
+
+def _technical(rng: random.Random, words: list[str]) -> str:
+    """An identifier (``rx_ring_size``, ``CONFIG_USB_OTG``), a number or a hex constant."""
+    kind = rng.random()
+    if kind < 0.5:
+        parts = [rng.choice(words[:5000]) for _ in range(rng.randint(2, 4))]
+        word = "_".join(parts)
+        return word.upper() if rng.random() < 0.3 else word
+    if kind < 0.75:
+        return str(rng.randint(10, 10 ** rng.randint(3, 9)))
+    return f"0x{rng.getrandbits(rng.choice((16, 32, 48))):x}"
 
 
 def make_text(target_bytes: int, vocab: list[str], cum_weights: list[float], rng: random.Random) -> str:
@@ -65,10 +85,13 @@ def make_text(target_bytes: int, vocab: list[str], cum_weights: list[float], rng
     return "\n\n".join(parts)
 
 
-def generate(root: Path, documents: int = 3000, total_mb: float = 25.0, seed: int = 7) -> Path:
-    """Write ``documents`` Markdown files totalling about ``total_mb`` MB under ``root``."""
+def generate(
+    root: Path, documents: int = 3000, total_mb: float = 25.0, seed: int = 7, words: int = VOCABULARY
+) -> Path:
+    """Write ``documents`` Markdown files totalling about ``total_mb`` MB under ``root``, drawn
+    from ``words`` distinct words."""
     rng = random.Random(seed)
-    vocab = vocabulary(30_000, rng)
+    vocab = vocabulary(words, rng)
     cum_weights = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(len(vocab))))
     mean = total_mb * 1_000_000 / documents
     root.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from whoosh import qparser, query
 
+from tui.core.search.analysis import JOINERS, tokens
 from tui.core.search.query import (
     DATE_HELP,
     FIELD_ALIASES,
@@ -195,7 +196,34 @@ class LexiconPrefix(query.Prefix):  # type: ignore[misc]
     def _btexts(self, ixreader: Any) -> list[bytes]:
         key = ("prefix", self.fieldname, self.text)
         known = self.lexicon.frequencies(self.fieldname, self.text)
-        return self.lexicon.expand(key, lambda: sorted(known), known)
+        if not self.lexicon.stemmed(self.fieldname) or JOINERS.intersection(self.text):
+            return self.lexicon.expand(key, lambda: sorted(known), known)
+        return self.lexicon.expand(key, lambda: _without_reached_compounds(sorted(known), self.text), known)
+
+
+_JOINER = re.compile("[._-]")
+
+
+def _without_reached_compounds(terms: list[str], prefix: str) -> list[str]:
+    """``terms`` but the compound words kept whole (``government_bank_rate``) whose documents
+    ``prefix`` (no joiner in it) finds anyway: each holds the compound's first part as a term
+    of its own, and the prefix reaches it. Technical text holds thousands of such compounds per
+    common word; without them a prefix looks up a few terms, not thousands, for the same
+    documents."""
+    reached: dict[str, bool] = {}  # by first word: compounds share a few
+    kept = []
+    for term in terms:
+        joiner = _JOINER.search(term)
+        if joiner is not None:
+            head = term[: joiner.start()]
+            found = reached.get(head)
+            if found is None:
+                first = next(tokens(head), None)
+                found = reached[head] = first is not None and first[0].startswith(prefix)
+            if found:
+                continue
+        kept.append(term)
+    return kept
 
 
 class LexiconWildcard(query.Wildcard):  # type: ignore[misc]
