@@ -235,6 +235,23 @@ async def test_a_single_file_opened_alone_is_read_again_when_an_editor_saves_it(
         assert ids(screen) == ["garden.md"]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="names of bytes that are not text are POSIX's")
+async def test_a_file_whose_name_is_not_text_does_not_stop_the_watching(corpus: Path) -> None:
+    async with app_for([corpus]).run_test(size=SIZE) as pilot:
+        screen = await watched(pilot, corpus)
+        # In the burst the badly named file costs the watcher: the index's check finds it.
+        (corpus / "garden.md").write_text(GARDEN_TEXT, encoding="utf-8")
+        try:
+            (corpus / os.fsdecode(b"caf\xe9.md")).write_text("Named in Latin-1.", encoding="utf-8")
+        except OSError as error:
+            pytest.skip(f"this file system refuses names that are not UTF-8 ({error})")
+        await wait_until(pilot, lambda: "garden.md" in ids(screen), timeout=20)
+        (corpus / "later.md").write_text("# Later\n\nWritten afterwards.\n", encoding="utf-8")
+        await wait_until(pilot, lambda: "later.md" in ids(screen), timeout=20)  # and the watch goes on
+        assert screen.watching.failure is None and screen.watching.watching
+        assert not any(n.startswith("Not watching") for n in notices(pilot))
+
+
 # ---------------------------------------------------------------------- one batch per burst
 
 

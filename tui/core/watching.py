@@ -124,6 +124,18 @@ class Watched:
         return prefix + rel
 
 
+def walked(path: str, watched: Watched) -> bool:
+    """Whether the folder at ``path`` is one ``discover`` walks for documents: under a root,
+    nothing hidden, named in text, not lectern's own, not a saved page's. A watch of each folder
+    alone (what a name watchfiles cannot read leaves) needs these, and only these, watched."""
+    found = watched.relative(path)
+    if found is None or not legible(path) or any(_under(path, i) for i in watched.ignored):
+        return False
+    if any(part.startswith(".") for part in found[1].split("/") if part):
+        return False
+    return not _in_saved_page_folder(path, watched, folder=True)
+
+
 def is_document(path: str) -> bool:
     """Whether ``path`` has a suffix lectern reads."""
     return os.path.splitext(path)[1].lower() in EXTENSIONS

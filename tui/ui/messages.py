@@ -150,6 +150,12 @@ class FilesSurveyed(Message):
 
 
 @dataclass
+class FilesMissed(Message):
+    """The watcher lost a burst of changes (a name it cannot read failed its watch, which is up
+    again): only a check of the whole corpus finds what the burst held."""
+
+
+@dataclass
 class WatchFailed(Message):
     """The folders cannot be watched (any more): the app goes on without noticing changes."""
 

@@ -58,7 +58,8 @@ class IndexerClient:
         self._screen.run_worker(self._run(rebuild), exclusive=True, group="indexer")
 
     def request(self) -> None:
-        """Bring the index up to date (notes and tags changed): now, or when this run ends."""
+        """Bring the index up to date (notes and tags changed, or changes the watcher missed): now,
+        or when this run ends."""
         if self.corpus.indexing:
             self._pending = True
         else:

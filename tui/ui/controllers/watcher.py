@@ -19,8 +19,11 @@ within ``QUIET_MS``), and waits for the thread: nothing posts to a closed event 
 quit, and no child outlives it.
 
 Roots that cannot be watched (the inotify watch limit, a folder that went away) are reported
-once, and the app carries on unwatched. ``LECTERN_WATCH=0`` (or ``enabled=False``) turns watching
-off; the test suite does so unless a test is about watching.
+once, and the app carries on unwatched. A name that is not UTF-8 costs the child a burst, not its
+watch (it watches again): it says so, and the screen answers the ``FilesMissed`` with the indexer's
+check of the whole corpus (``IndexerClient.request``), whose commits bring the listing up to date.
+``LECTERN_WATCH=0`` (or ``enabled=False``) turns watching off; the test suite does so unless a
+test is about watching.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from tui.core.discovery import Skipped, SourceFile
 from tui.core.library import Library
 from tui.core.watching import Batch, Kind, Watched, coalesce, resolve, updates
 from tui.ui.controllers.listing import Corpus, Listed, listed, placeholder, update_entries
-from tui.ui.messages import FilesChanged, FilesSurveyed, WatchFailed
+from tui.ui.messages import FilesChanged, FilesMissed, FilesSurveyed, WatchFailed
 
 if TYPE_CHECKING:
     from tui.core.documents import Document
@@ -194,8 +197,10 @@ class FileWatcher:
         """Post the child's bursts as batches until it ends; why it failed, if it said."""
         failed = None
         for line in child.stdout:
-            changes, said = watch_process.parse(line)
+            changes, said, missed = watch_process.parse(line)
             failed = failed or said
+            if missed:
+                self._post(FilesMissed())
             if changes:
                 batch = coalesce(((_KINDS.get(kind, "modified"), path) for kind, path in changes), watched)
                 if batch:

@@ -65,6 +65,7 @@ from tui.ui.messages import (
     DocumentFailed,
     DocumentLoaded,
     FilesChanged,
+    FilesMissed,
     FilesSurveyed,
     HitsFound,
     IndexerEvent,
@@ -320,6 +321,10 @@ class MainScreen(Screen[None]):
         batch = self.watching.next()
         if batch is not None:
             self.survey_files(batch)
+
+    def on_files_missed(self, _: FilesMissed) -> None:
+        # The start-up's check: the indexer finds what the lost burst held, its commits list it.
+        self.indexer.request()
 
     def on_watch_failed(self, message: WatchFailed) -> None:
         notice = self.watching.failed(message.reason)
