@@ -482,7 +482,7 @@ def _remember_report(library: Library, lines: set[str]) -> None:
     from tui.core.storage import atomic_write_text
 
     with contextlib.suppress(OSError):
-        atomic_write_text(_reported_file(library), json.dumps(sorted(lines), ensure_ascii=False))
+        atomic_write_text(_reported_file(library), json.dumps(sorted(lines)))  # names may hold surrogates
 
 
 def counted(number: int, noun: str, plural: str | None = None) -> str:

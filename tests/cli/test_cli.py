@@ -91,7 +91,14 @@ def test_broken_files_are_skipped_with_reasons_and_exit_0(tmp_path: Path) -> Non
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX names are bytes")
-def test_a_file_name_that_is_not_utf8_is_skipped_and_the_rest_indexed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("errors", ["surrogateescape", "strict"])
+def test_a_file_name_that_is_not_utf8_is_skipped_and_the_rest_indexed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, errors: str
+) -> None:
+    """Under the C.UTF-8 locale Python's output passes lone surrogates through; under another
+    UTF-8 locale (``en_US.UTF-8``) it refuses them: neither the child's report nor the
+    remembered one may fail then."""
+    monkeypatch.setenv("PYTHONIOENCODING", f"utf-8:{errors}")
     folder = tmp_path / "names"
     (folder / "sub").mkdir(parents=True)
     (folder / "fine.md").write_text("readable harbour\n")

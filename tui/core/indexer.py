@@ -23,8 +23,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import io
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -401,6 +403,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--annotations", type=Path, help="the annotation store, indexed with documents")
     parser.add_argument("paths", nargs="+", type=Path)
     args = parser.parse_args(argv)
+    # The parent asks a run to stop with SIGINT (``indexer_client.stop``): it unwinds and lets go
+    # of its lock even when lectern was started with SIGINT ignored (a shell's background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # A skipped file's name may hold bytes that are not UTF-8 (lone surrogates, as
+        # ``os.fsdecode`` gives them), which a UTF-8 locale's stdout refuses, failing the run:
+        # escaped, they are JSON's ``\udcxx`` and read back as they were.
+        sys.stdout.reconfigure(errors="backslashreplace")
 
     def emit(event: dict[str, Any]) -> None:
         sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
