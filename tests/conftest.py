@@ -7,12 +7,22 @@ cache at a fresh temp folder, and ``corpus`` copies the bundled seeds somewhere 
 from __future__ import annotations
 
 import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tui.core.paths import HOME_VARIABLE, Paths, bundled_seeds
+
+
+@pytest.fixture(autouse=True, scope="session")
+def interrupts_reach_the_children() -> None:
+    """Ctrl-C as a foreground shell delivers it. A run started in the background by a shell
+    without job control (a script's ``pytest &``) has SIGINT ignored, and every child lectern
+    starts would inherit that: the tests that interrupt lectern would test nothing."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
