@@ -564,8 +564,9 @@ def test_dates_from_the_column_find_what_whooshs_date_terms_find(dates: list[tup
 
 
 def test_fuzzy_terms_are_the_union_of_the_segments_terms(tmp_path: Path) -> None:
-    """A field's terms for fuzzy words: every segment's, each once, sorted, and only that union
-    kept (the segments' own lists are read one at a time and let go)."""
+    """A field's terms for fuzzy words: every segment's, each once, sorted (by length: a word
+    is compared with the lengths its edits allow), and only that union kept (the segments' own
+    lists are read one at a time and let go)."""
     from tui.core.search.whoosh.lexicon import Lexicon
 
     def doc(n: int, text: str) -> Document:
@@ -581,7 +582,8 @@ def test_fuzzy_terms_are_the_union_of_the_segments_terms(tmp_path: Path) -> None
         assert len(list(reader.leaf_readers())) == 3
         lexicon = Lexicon(reader)
         assert lexicon.field_terms("body") == ["alpha", "beta", "gamma", "kiwi", "lemon", "mango"]
-        assert lexicon.field_terms("body") is lexicon.field_terms("body")  # once per searcher
+        assert lexicon.terms_of_length("body", 5) is lexicon.terms_of_length("body", 5)  # once per searcher
+        assert lexicon.terms_of_length("body", 5) == ["alpha", "gamma", "lemon", "mango"]
         assert lexicon.within("body", "lemn", 1, 0) == [b"lemon"]
         assert ix.search("mangp~").total == 1 and ix.search("gama~").total == 2
     finally:

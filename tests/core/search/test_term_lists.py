@@ -20,6 +20,7 @@ from tui.core.faults import VARIABLE
 from tui.core.library import load_text
 from tui.core.search.query import SEARCH_FIELDS
 from tui.core.search.whoosh import FOLDER, term_lists
+from tui.core.search.whoosh.lexicon import Lexicon
 from tui.core.search.whoosh.searcher import Index
 
 FUZZY = ["goverment~", "blokchain~", "technolgy~2", "parlament~", "chna~2", "区块~"]
@@ -161,6 +162,28 @@ def test_a_well_formed_file_of_the_wrong_shape_is_ignored(indexed: tuple[Path, P
     assert not from_file and used == held
 
 
+def test_a_file_of_the_first_shape_is_not_believed_and_the_next_run_rewrites_it(
+    indexed: tuple[Path, Path],
+) -> None:
+    """The lists were saved whole (one sorted list per field) before they were saved by length:
+    such a file, intact, is of no use to a searcher, which joins the terms itself, and the next
+    run writes the current shape."""
+    folder, corpus = indexed
+    (name,) = saved_files(folder)
+    path = folder / FOLDER / name
+    current = path.read_bytes()
+    generation, segments = commit(folder)
+    used, held, _ = lexicon_terms(folder)
+    body = json.dumps(held, ensure_ascii=False).encode()
+    header = json.dumps({"generation": generation, "segments": segments, "crc": zlib.crc32(body)})
+    path.write_bytes(header.encode() + b"\n" + body)
+    assert term_lists.load(folder, generation, segments) is None
+    used, held, from_file = lexicon_terms(folder)
+    assert not from_file and used == held
+    build(folder, corpus)
+    assert path.read_bytes() == current and lexicon_terms(folder)[2]
+
+
 def test_a_file_of_another_index_at_the_same_commit_is_never_believed(
     indexed: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -177,7 +200,14 @@ def test_a_file_of_another_index_at_the_same_commit_is_never_believed(
     generation, segments = commit(folder)
     _, other_segments = commit(other)
     assert other_segments != segments
-    header = json.dumps({"generation": generation, "segments": other_segments, "crc": zlib.crc32(body)})
+    header = json.dumps(
+        {
+            "generation": generation,
+            "segments": other_segments,
+            "crc": zlib.crc32(body),
+            "format": term_lists.FORMAT,
+        }
+    )
     (name,) = saved_files(folder)
     (folder / FOLDER / name).write_bytes(header.encode() + b"\n" + body)  # as after a rebuild
     assert term_lists.load(folder, generation, other_segments) is not None  # whole, of the other
@@ -238,10 +268,32 @@ def test_a_damaged_file_is_no_damage_to_the_index_and_the_next_run_writes_it_aga
     catalog = Catalog.load(folder)
     assert catalog is not None and catalog.files is not None
     assert not any("lectern_terms" in listed for listed in catalog.files)
-    path.write_bytes(good.replace(b'"body": ["', b'"body": ["zz'))
+    assert b'"body": {"' in good
+    path.write_bytes(good.replace(b'"body": {"', b'"body": {"9'))
     (folder / FOLDER / f".{name}.abc123.tmp").write_text("half")
     used, held, from_file = lexicon_terms(folder)
     assert not from_file and used == held
     report = build(folder, corpus)
     assert report.rebuilt is None and report.repaired is None and report.unchanged > 0
     assert path.read_bytes() == good and saved_files(folder) == [name]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(word=st.text(alphabet="abcehilnorstuz区块", min_size=1, max_size=12), maxdist=st.sampled_from([1, 2]))
+def test_a_fuzzy_word_compared_by_length_finds_what_comparing_every_term_finds(
+    indexed: tuple[Path, Path], word: str, maxdist: int
+) -> None:
+    """Only the terms whose length is within the word's edits are compared (an edit changes the
+    length by one at most): the same terms and distances as against the whole field."""
+    folder, _ = indexed
+    ix = Index(folder, load_text)
+    try:
+        ix.search("anything")
+        lexicon = ix._lexicon_of()
+        for name in ("body", "title", "tags"):
+            everything = Lexicon._near(word, lexicon.field_terms(name), maxdist)
+            assert lexicon._near_terms(name, word, "", maxdist) == everything
+        surface = Lexicon._near(word, lexicon._surface(""), maxdist)
+        assert lexicon._near_surface(word, "", maxdist) == surface
+    finally:
+        ix.close()

@@ -19,7 +19,7 @@ from whoosh import fields
 from tui.core.search.analysis import stem
 from tui.core.search.query import MAX_EXPANSIONS, SEARCH_FIELDS
 from tui.core.search.whoosh.schema import LecternAnalyzer
-from tui.core.search.whoosh.term_lists import TermLists, flats_of, joined
+from tui.core.search.whoosh.term_lists import SEPARATOR, TermLists, by_length, flats_of, joined
 
 
 class Lexicon:
@@ -44,7 +44,13 @@ class Lexicon:
         """The corpus's words as written, sorted (read when a fuzzy term first needs them)."""
         self._saved = saved
         """The searched fields' terms as the indexer saved them for this commit (``term_lists``)."""
-        self._field_terms: dict[str, list[str]] | None = None
+        self._lists: dict[str, dict[int, str | list[str]]] | None = None
+        """Each searched field's terms by length: saved (joined, split when first needed) or
+        joined from the segments."""
+        self._surface_lengths: Any = None
+        """The length of each of the corpus's words (numpy), taken when a fuzzy word needs them."""
+        self._surface_by_length: dict[int, list[str]] = {}
+        self._surface_near: dict[tuple[str, str, int], dict[str, int]] = {}
         self._frequencies: dict[tuple[str, str], dict[str, int]] = {}
         self._expansions: dict[tuple[Any, ...], list[bytes]] = {}
         self._distance: dict[tuple[str, str], int] = {}
@@ -133,7 +139,7 @@ class Lexicon:
             word = text.lower()
             found = self._near_terms(fieldname, word, word[:prefix], maxdist)
             if self.stemmed(fieldname):
-                for surface, distance in self._near(word, self._surface(word[:prefix]), maxdist).items():
+                for surface, distance in self._near_surface(word, word[:prefix], maxdist).items():
                     term = stem(surface)
                     if term not in found and not self._held(fieldname, term):
                         continue
@@ -154,20 +160,39 @@ class Lexicon:
         return any(flat.find(fieldname, tbytes) is not None for flat in self._flats)
 
     def _near_terms(self, fieldname: str, word: str, prefix: str, maxdist: int) -> dict[str, int]:
-        """The field's terms within ``maxdist`` of ``word`` (a prefix narrows them to a range)."""
+        """The field's terms within ``maxdist`` of ``word`` (a prefix narrows them to a range;
+        else only the lengths within ``maxdist`` of the word's are compared)."""
         if fieldname not in SEARCH_FIELDS or prefix:
             return self._near(word, self.terms(fieldname, prefix), maxdist)
-        return self._near(word, self.field_terms(fieldname), maxdist)
+        found: dict[str, int] = {}
+        for length in _lengths(word, maxdist):
+            found.update(self._near(word, self.terms_of_length(fieldname, length), maxdist))
+        return found
+
+    def terms_of_length(self, fieldname: str, length: int) -> list[str]:
+        """The searched field's terms of ``length`` characters, sorted: saved by the indexer,
+        else joined from the segments (once per searcher)."""
+        lists = self._field_lists(fieldname)
+        found = lists.get(length, [])
+        if isinstance(found, str):
+            found = lists[length] = found.split(SEPARATOR)
+        return found
+
+    def _field_lists(self, fieldname: str) -> dict[int, str | list[str]]:
+        if self._lists is None:
+            self._lists = {}
+            for name, saved in (self._saved() or {}).items():
+                self._lists[name] = dict[int, str | list[str]](saved)
+        lists = self._lists.get(fieldname)
+        if lists is None:
+            held = by_length(joined(self._flats, fieldname))
+            lists = self._lists[fieldname] = dict[int, str | list[str]](held)
+        return lists
 
     def field_terms(self, fieldname: str) -> list[str]:
-        """Every term of a searched field, sorted: saved by the indexer, else joined from the
-        segments (once per searcher)."""
-        if self._field_terms is None:
-            self._field_terms = self._saved() or {}
-        found = self._field_terms.get(fieldname)
-        if found is None:
-            found = self._field_terms[fieldname] = joined(self._flats, fieldname)
-        return found
+        """Every term of a searched field, sorted."""
+        lengths = list(self._field_lists(fieldname))
+        return sorted(term for n in lengths for term in self.terms_of_length(fieldname, n))
 
     def closeness(self, fieldname: str, term: bytes) -> float:
         """How much a fuzzy expansion counts: the word itself 1, one edit away 1/2, two 1/3."""
@@ -180,6 +205,35 @@ class Lexicon:
         except KeyError:
             return False
         return isinstance(field, fields.TEXT) and isinstance(field.analyzer, LecternAnalyzer)
+
+    def _near_surface(self, word: str, prefix: str, maxdist: int) -> dict[str, int]:
+        """The corpus's words within ``maxdist`` of ``word`` (with ``prefix``), compared only
+        where their length may be; once per word, whichever stemmed field asks."""
+        key = (word, prefix, maxdist)
+        found = self._surface_near.get(key)
+        if found is None:
+            if prefix:
+                found = self._near(word, self._surface(prefix), maxdist)
+            else:
+                found = {}
+                for length in _lengths(word, maxdist):
+                    found.update(self._near(word, self._surface_of_length(length), maxdist))
+            self._surface_near[key] = found
+        return found
+
+    def _surface_of_length(self, length: int) -> list[str]:
+        """The corpus's words of ``length`` characters, sorted: picked by a numpy pass over
+        their lengths (taken once), not a Python pass over the words for every length."""
+        import numpy as np
+
+        found = self._surface_by_length.get(length)
+        if found is None:
+            words = self._vocabulary()
+            if self._surface_lengths is None:
+                self._surface_lengths = np.fromiter(map(len, words), dtype=np.int32, count=len(words))
+            where = np.flatnonzero(self._surface_lengths == length).tolist()
+            found = self._surface_by_length[length] = [words[i] for i in where]
+        return found
 
     def _surface(self, prefix: str) -> list[str]:
         import bisect
@@ -197,3 +251,9 @@ class Lexicon:
 
         found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=maxdist, limit=None)
         return {term: int(distance) for term, distance, _ in found}
+
+
+def _lengths(word: str, maxdist: int) -> range:
+    """The lengths a term within ``maxdist`` edits of ``word`` may have (an edit changes the
+    length by one at most)."""
+    return range(max(1, len(word) - maxdist), len(word) + maxdist + 1)

@@ -4,7 +4,7 @@ A fuzzy word is compared against every term of a field, and the index holds thos
 segment: 32 segments at 100,000 documents, 850,000 terms to split, hash and join into 29,000,
 some 0.15 s before the first fuzzy query of each process can answer. The indexer joins them once,
 at the end of a run, into ``lectern_terms_<generation>.json`` beside the segments (no Whoosh file
-is named so); a searcher of that generation reads the 29,000 instead.
+is named so); a searcher of that generation reads the 29,000 instead, by length (``TermLists``).
 
 The file is only a shortcut, checked by its own CRC-32 (on its first line), not the catalog's:
 one of another commit, missing or damaged is ignored (the terms are joined from the segments as
@@ -27,8 +27,23 @@ from tui.core.search.whoosh import BACKEND, FOLDER, TERM_LISTS
 
 _NAME = "lectern_terms_{}.json"
 
-TermLists = dict[str, list[str]]
-"""Each searched field's terms, decoded and sorted."""
+FORMAT = 2
+"""The body's shape, in the header: each field's terms by length (``TermLists``). A file of
+another shape is rewritten by the next run, and not believed meanwhile."""
+SEPARATOR = "\n"
+
+TermLists = dict[str, dict[int, str]]
+"""Each searched field's terms by their length in characters, sorted and joined by
+``SEPARATOR``: a fuzzy word compares only the lengths within its edits, and splits only those
+(a technical corpus holds half a million terms)."""
+
+
+def by_length(terms: Iterable[str]) -> dict[int, list[str]]:
+    """``terms`` grouped by length, in the order they come."""
+    found: dict[int, list[str]] = {}
+    for term in terms:
+        found.setdefault(len(term), []).append(term)
+    return found
 
 
 def flats_of(reader: Any) -> list[Any]:
@@ -66,10 +81,14 @@ def load(folder: Path, generation: int | None, segments: list[str]) -> TermLists
     except ValueError:
         return None
     if not isinstance(lists, dict) or not all(
-        isinstance(terms, list) and all(isinstance(t, str) for t in terms) for terms in lists.values()
+        isinstance(field, dict) and all(isinstance(t, str) for t in field.values())
+        for field in lists.values()
     ):
         return None
-    return lists
+    try:
+        return {name: {int(n): terms for n, terms in field.items()} for name, field in lists.items()}
+    except ValueError:
+        return None
 
 
 def _intact_body(folder: Path, generation: int | None, segments: list[str] | None) -> bytes | None:
@@ -81,6 +100,8 @@ def _intact_body(folder: Path, generation: int | None, segments: list[str] | Non
         head, _, body = (folder / FOLDER / _NAME.format(generation)).read_bytes().partition(b"\n")
         header = json.loads(head)
         if header["generation"] != generation or header["crc"] != zlib.crc32(body):
+            return None
+        if header.get("format") != FORMAT:
             return None
         recorded = header["segments"]  # (a file without them is of no use to a searcher)
         if not isinstance(recorded, list) or (segments is not None and recorded != segments):
@@ -126,8 +147,18 @@ def _write(folder: Path, expected: int) -> None:
         if generation != expected:  # committed meanwhile: never, only the indexer commits
             return
         flats = flats_of(reader)
-        body = json.dumps({name: joined(flats, name) for name in SEARCH_FIELDS}, ensure_ascii=False)
+        lists = {name: _by_length_joined(joined(flats, name)) for name in SEARCH_FIELDS}
+        kept = {name: field for name, field in lists.items() if field is not None}
+        body = json.dumps(kept, ensure_ascii=False)
     crc = zlib.crc32(body.encode("utf-8"))
-    header = json.dumps({"generation": generation, "segments": segments, "crc": crc})
+    header = json.dumps({"generation": generation, "segments": segments, "crc": crc, "format": FORMAT})
     checkpoint("terms-write")
     atomic_write_text(folder / FOLDER / _NAME.format(generation), f"{header}\n{body}")
+
+
+def _by_length_joined(terms: list[str]) -> dict[str, str] | None:
+    """A field's terms as the file keeps them; None (not kept: joined from the segments when
+    needed) should a term hold ``SEPARATOR`` (a tag might)."""
+    if any(SEPARATOR in term for term in terms):
+        return None
+    return {str(n): SEPARATOR.join(group) for n, group in sorted(by_length(terms).items())}
