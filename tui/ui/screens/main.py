@@ -263,11 +263,8 @@ class MainScreen(Screen[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Show a toast: literal text on one line (nearly every message here quotes a file's
-        titles, paths, tags or notes), unless a caller asks for markup it wrote itself."""
-        if not markup:
-            message = visible_line(message)
-        super().notify(message, title=visible_line(title), severity=severity, timeout=timeout, markup=markup)
+        """Show a toast on one line (the app's ``notify`` makes every toast literal text)."""
+        super().notify(visible_line(message), title=title, severity=severity, timeout=timeout)
 
     # ------------------------------------------------------------------ workers
 
