@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tui import __version__
+from tui.cli_report import counted, print_report, remember_report, report_lines, reported
 from tui.core.colors import COLORS
 from tui.core.discovery import EXTENSIONS
 from tui.core.library import Library
@@ -39,7 +40,6 @@ EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: what a shell reports for ``cat`` or ``grep`` when the reader of their output
 (``head``) has gone, so ``set -o pipefail`` scripts treat lectern like any other tool."""
 DOCUMENT_TYPES = ", ".join(sorted(EXTENSIONS))
-"""How long an interrupted indexer child may take to unwind before it is killed."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -352,8 +352,8 @@ def _index(args: argparse.Namespace, paths: Paths) -> int:
     if outcome["event"] != "done":
         say(f"indexing failed: {visible(outcome['message'])}")
         return EXIT_FAILED
-    _print_report(outcome, sys.stdout)
-    _remember_report(library, _report_lines(outcome))
+    print_report(outcome, sys.stdout)
+    remember_report(library, report_lines(outcome))
     _note_if_empty(library, outcome["documents"])
     return EXIT_OK
 
@@ -427,69 +427,6 @@ def _progress_bar(total_bytes: int, total_docs: int) -> Any:
     )
 
 
-def _print_report(done: dict[str, Any], out: TextIO) -> None:
-    if done.get("rebuilt") and done["rebuilt"] not in ("no index yet", "rebuild requested"):
-        out.write(f"note: index rebuilt: {done['rebuilt']}\n")
-    out.write(
-        f"indexed {done['indexed']:,}, updated {done['updated']:,}, removed {done['removed']:,}, "
-        f"unchanged {done['unchanged']:,}, skipped {_total(done, 'skipped'):,} "
-        f"({counted(done['documents'], 'document')} in the index, {done['seconds']:,.2f} s)\n"
-    )
-    for item in done["skipped"]:
-        out.write(f"  skipped {visible(item['path'])}: {item['reason']}\n")
-    if _total(done, "skipped") > len(done["skipped"]):
-        out.write(f"  and {_total(done, 'skipped') - len(done['skipped']):,} more files skipped\n")
-    for item in done["problems"]:
-        out.write(f"  warning {visible(item['path'])}: {visible(item['problem'])}\n")
-    if _total(done, "problems") > len(done["problems"]):
-        out.write(f"  and {_total(done, 'problems') - len(done['problems']):,} more warnings\n")
-
-
-def _total(done: dict[str, Any], listed: str) -> int:
-    """How many skipped files (or problems) the report counts; it names the first thousand."""
-    return max(int(done.get(f"{listed}_total", 0)), len(done[listed]))
-
-
-def _report_lines(done: dict[str, Any]) -> set[str]:
-    """What a report says about single files (skipped, warnings): what ``_reported`` remembers."""
-    return {f"skipped {item['path']}: {item['reason']}" for item in done["skipped"]} | {
-        f"warning {item['path']}: {item['problem']}" for item in done["problems"]
-    }
-
-
-def _reported_file(library: Library) -> Path:
-    return library.paths.cache / "reported" / f"{library.index_dir.name}.json"
-
-
-def _reported(library: Library) -> set[str]:
-    """The file lines the last report of this corpus's index showed (empty when unknown)."""
-    try:
-        lines = json.loads(_reported_file(library).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return set()
-    return {line for line in lines if isinstance(line, str)} if isinstance(lines, list) else set()
-
-
-def _remember_report(library: Library, lines: set[str]) -> None:
-    """Keep what this report showed, so the next ``search`` does not repeat it.
-
-    The same skipped files are found on every run; a script that searches in a loop wants its
-    stderr for news. Not being able to write the record (a read-only cache) only means the
-    report is shown again.
-    """
-    if lines == _reported(library):
-        return
-    from tui.core.storage import atomic_write_text
-
-    with contextlib.suppress(OSError):
-        atomic_write_text(_reported_file(library), json.dumps(sorted(lines)))  # names may hold surrogates
-
-
-def counted(number: int, noun: str, plural: str | None = None) -> str:
-    """``1 hit``, ``2 hits``, ``400,000 hits``: a count as people write it."""
-    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
-
-
 # --------------------------------------------------------------------------- search
 
 
@@ -498,11 +435,11 @@ def _search(args: argparse.Namespace, paths: Paths) -> int:
     done = update_index(library, progress=sys.stderr.isatty())
     if done is None:
         return EXIT_FAILED
-    lines = _report_lines(done)
-    news = bool(lines - _reported(library)) or (done.get("rebuilt") or "").startswith("index was")
+    lines = report_lines(done)
+    news = bool(lines - reported(library)) or (done.get("rebuilt") or "").startswith("index was")
     if args.verbose or news:
-        _print_report(done, sys.stderr)
-    _remember_report(library, lines)
+        print_report(done, sys.stderr)
+    remember_report(library, lines)
     try:
         results = _query(library, args) if done["documents"] else Results(args.query, (), 0)
     except QueryError as error:

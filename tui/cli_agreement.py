@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, counted, say, update_index
+from tui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, say, update_index
+from tui.cli_report import counted
 from tui.core.agreement import OUTSIDE, Disagreement, Figures, Pair, Report, Span, agreement, shown
 from tui.core.annotations import DocumentRef
 from tui.core.library import Library, read_text

@@ -15,13 +15,13 @@ from tui.cli import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    counted,
     os_reason,
     run_indexer,
     say,
     update_index,
     write_failure,
 )
+from tui.cli_report import counted
 from tui.core.annotation_store import AnnotationStore
 from tui.core.annotation_tracking import open_annotations
 from tui.core.annotations import Annotation, AnnotationSet, DocumentRef

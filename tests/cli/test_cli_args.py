@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import lectern
-from tui.cli import _parse_subcommand, _reported_file, main
+from tui.cli import _parse_subcommand, main
+from tui.cli_report import reported_file
 from tui.core.library import Library
 from tui.core.paths import Paths
 
@@ -226,7 +227,7 @@ def test_the_record_is_small_json_in_the_cache_and_a_damaged_one_reads_as_empty(
 ) -> None:
     search(broken, capsys=capsys)
     paths = Paths.from_environment()
-    path = _reported_file(Library.open(paths, [broken]))
+    path = reported_file(Library.open(paths, [broken]))
     assert path.is_relative_to(paths.cache)
     [line] = json.loads(path.read_text(encoding="utf-8"))
     assert line.startswith(f"skipped {broken / 'binary.md'}: binary file")
@@ -249,7 +250,7 @@ def test_counts_are_singular_for_one_and_grouped_by_thousands(corpus: Path) -> N
 
 
 def test_the_cli_counted_helper() -> None:
-    from tui.cli import counted
+    from tui.cli_report import counted
 
     assert counted(1, "hit") == "1 hit"
     assert counted(0, "hit") == "0 hits"
