@@ -293,7 +293,7 @@ def test_a_fuzzy_word_compared_by_length_finds_what_comparing_every_term_finds(
         for name in ("body", "title", "tags"):
             everything = Lexicon._near(word, lexicon.field_terms(name), maxdist)
             assert lexicon._near_terms(name, word, "", maxdist) == everything
-        surface = Lexicon._near(word, lexicon._surface(""), maxdist)
+        surface = Lexicon._near(word, lexicon._surface_with(""), maxdist)
         assert lexicon._near_surface(word, "", maxdist) == surface
     finally:
         ix.close()

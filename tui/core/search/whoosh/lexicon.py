@@ -17,9 +17,10 @@ from typing import Any
 from whoosh import fields
 
 from tui.core.search.analysis import stem
+from tui.core.search.near_words import WordsByLength
 from tui.core.search.query import MAX_EXPANSIONS, SEARCH_FIELDS
 from tui.core.search.whoosh.schema import LecternAnalyzer
-from tui.core.search.whoosh.term_lists import SEPARATOR, TermLists, by_length, flats_of, joined
+from tui.core.search.whoosh.term_lists import Saved, flats_of, joined
 
 
 class Lexicon:
@@ -36,20 +37,21 @@ class Lexicon:
         self,
         reader: Any,
         vocabulary: Callable[[], list[str]] = list,
-        saved: Callable[[], TermLists | None] = lambda: None,
+        saved: Callable[[], Saved | None] = lambda: None,
+        surface: Callable[[], WordsByLength] | None = None,
     ) -> None:
         self._reader = reader
         self._flats = flats_of(reader)
         self._vocabulary = vocabulary
         """The corpus's words as written, sorted (read when a fuzzy term first needs them)."""
         self._saved = saved
-        """The searched fields' terms as the indexer saved them for this commit (``term_lists``)."""
-        self._lists: dict[str, dict[int, str | list[str]]] | None = None
-        """Each searched field's terms by length: saved (joined, split when first needed) or
-        joined from the segments."""
-        self._surface_lengths: Any = None
-        """The length of each of the corpus's words (numpy), taken when a fuzzy word needs them."""
-        self._surface_by_length: dict[int, list[str]] = {}
+        """The searched fields' terms and the words as the indexer saved them for this commit
+        (``term_lists``)."""
+        self._lists: dict[str, WordsByLength] | None = None
+        """Each searched field's terms by length: saved, or joined from the segments."""
+        self._surface = surface or (lambda: WordsByLength.of(vocabulary()))
+        """The corpus's words by length (read when a fuzzy word first needs them)."""
+        self._surface_words: WordsByLength | None = None
         self._surface_near: dict[tuple[str, str, int], dict[str, int]] = {}
         self._frequencies: dict[tuple[str, str], dict[str, int]] = {}
         self._expansions: dict[tuple[Any, ...], list[bytes]] = {}
@@ -161,38 +163,38 @@ class Lexicon:
 
     def _near_terms(self, fieldname: str, word: str, prefix: str, maxdist: int) -> dict[str, int]:
         """The field's terms within ``maxdist`` of ``word`` (a prefix narrows them to a range;
-        else only the lengths within ``maxdist`` of the word's are compared)."""
+        else only the lengths within ``maxdist`` of the word's are looked at, ``near_words``)."""
         if fieldname not in SEARCH_FIELDS or prefix:
             return self._near(word, self.terms(fieldname, prefix), maxdist)
-        found: dict[str, int] = {}
-        for length in _lengths(word, maxdist):
-            found.update(self._near(word, self.terms_of_length(fieldname, length), maxdist))
-        return found
+        return self._field_lists(fieldname).near(word, maxdist)
 
     def terms_of_length(self, fieldname: str, length: int) -> list[str]:
         """The searched field's terms of ``length`` characters, sorted: saved by the indexer,
         else joined from the segments (once per searcher)."""
-        lists = self._field_lists(fieldname)
-        found = lists.get(length, [])
-        if isinstance(found, str):
-            found = lists[length] = found.split(SEPARATOR)
-        return found
+        return self._field_lists(fieldname).of_length(length)
 
-    def _field_lists(self, fieldname: str) -> dict[int, str | list[str]]:
-        if self._lists is None:
-            self._lists = {}
-            for name, saved in (self._saved() or {}).items():
-                self._lists[name] = dict[int, str | list[str]](saved)
-        lists = self._lists.get(fieldname)
+    def _field_lists(self, fieldname: str) -> WordsByLength:
+        by_field = self._saved_lists()
+        lists = by_field.get(fieldname)
         if lists is None:
-            held = by_length(joined(self._flats, fieldname))
-            lists = self._lists[fieldname] = dict[int, str | list[str]](held)
+            lists = by_field[fieldname] = WordsByLength.of(joined(self._flats, fieldname))
         return lists
+
+    def _saved_lists(self) -> dict[str, WordsByLength]:
+        """The fields' terms (and the words) saved for this commit, read once."""
+        if self._lists is None:
+            saved = self._saved()
+            self._lists = (
+                {name: WordsByLength(field) for name, field in saved.fields.items()} if saved else {}
+            )
+            if saved and saved.words:
+                self._surface_words = WordsByLength(saved.words)
+        return self._lists
 
     def field_terms(self, fieldname: str) -> list[str]:
         """Every term of a searched field, sorted."""
-        lengths = list(self._field_lists(fieldname))
-        return sorted(term for n in lengths for term in self.terms_of_length(fieldname, n))
+        lists = self._field_lists(fieldname)
+        return sorted(term for n in lists.lengths() for term in lists.of_length(n))
 
     def closeness(self, fieldname: str, term: bytes) -> float:
         """How much a fuzzy expansion counts: the word itself 1, one edit away 1/2, two 1/3."""
@@ -207,35 +209,26 @@ class Lexicon:
         return isinstance(field, fields.TEXT) and isinstance(field.analyzer, LecternAnalyzer)
 
     def _near_surface(self, word: str, prefix: str, maxdist: int) -> dict[str, int]:
-        """The corpus's words within ``maxdist`` of ``word`` (with ``prefix``), compared only
-        where their length may be; once per word, whichever stemmed field asks."""
+        """The corpus's words within ``maxdist`` of ``word`` (with ``prefix``); once per word,
+        whichever stemmed field asks."""
         key = (word, prefix, maxdist)
         found = self._surface_near.get(key)
         if found is None:
             if prefix:
-                found = self._near(word, self._surface(prefix), maxdist)
+                found = self._near(word, self._surface_with(prefix), maxdist)
             else:
-                found = {}
-                for length in _lengths(word, maxdist):
-                    found.update(self._near(word, self._surface_of_length(length), maxdist))
+                found = self.surface_words().near(word, maxdist)
             self._surface_near[key] = found
         return found
 
-    def _surface_of_length(self, length: int) -> list[str]:
-        """The corpus's words of ``length`` characters, sorted: picked by a numpy pass over
-        their lengths (taken once), not a Python pass over the words for every length."""
-        import numpy as np
+    def surface_words(self) -> WordsByLength:
+        """The corpus's words by length: saved with the terms, else from the vocabulary."""
+        self._saved_lists()  # (which may hold them)
+        if self._surface_words is None:
+            self._surface_words = self._surface()
+        return self._surface_words
 
-        found = self._surface_by_length.get(length)
-        if found is None:
-            words = self._vocabulary()
-            if self._surface_lengths is None:
-                self._surface_lengths = np.fromiter(map(len, words), dtype=np.int32, count=len(words))
-            where = np.flatnonzero(self._surface_lengths == length).tolist()
-            found = self._surface_by_length[length] = [words[i] for i in where]
-        return found
-
-    def _surface(self, prefix: str) -> list[str]:
+    def _surface_with(self, prefix: str) -> list[str]:
         import bisect
 
         words = self._vocabulary()
@@ -251,9 +244,3 @@ class Lexicon:
 
         found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=maxdist, limit=None)
         return {term: int(distance) for term, distance, _ in found}
-
-
-def _lengths(word: str, maxdist: int) -> range:
-    """The lengths a term within ``maxdist`` edits of ``word`` may have (an edit changes the
-    length by one at most)."""
-    return range(max(1, len(word) - maxdist), len(word) + maxdist + 1)

@@ -28,6 +28,7 @@ from tui.core.documents import read_body, text_sha256
 from tui.core.search import VOCABULARY_NAME
 from tui.core.search.analysis import stem
 from tui.core.search.highlight import offsets_in_text, snippet_of, span_pairs
+from tui.core.search.near_words import WordsByLength
 from tui.core.search.query import plain_words
 from tui.core.search.types import Hit, IndexDamaged, IndexUnavailable, QueryError, Results, Span, TextLoader
 from tui.core.search.whoosh import FOLDER, term_lists
@@ -84,7 +85,7 @@ class Index:
                 self._vocabulary = self._parser = None
                 reader = self._searcher.reader()
                 saved = functools.partial(term_lists.load, self.folder, *term_lists.commit_of(reader))
-                self._lexicon = Lexicon(reader, self._surface_words, saved)
+                self._lexicon = Lexicon(reader, self._surface_words, saved, self._surface_by_length)
         except IndexUnavailable:
             self._drop_searcher()
             raise
@@ -324,10 +325,20 @@ class Index:
             self._vocabulary = sorted(read_vocabulary(self.folder))
         return self._vocabulary
 
-    def _suggest(self, searcher: Any, text: str) -> str | None:
-        from rapidfuzz import fuzz, process
+    def _surface_by_length(self) -> WordsByLength:
+        """The vocabulary by length, for fuzzy words: from the file's text, or the words
+        already read (no Python pass over 300,000 words)."""
+        if self._vocabulary is not None:
+            return WordsByLength.of(self._vocabulary)
+        try:
+            return WordsByLength.of_text((self.folder / VOCABULARY_NAME).read_text(encoding="utf-8"), "\n")
+        except OSError:
+            return WordsByLength({})
 
-        vocabulary = self._surface_words()
+    def _suggest(self, searcher: Any, text: str) -> str | None:
+        from rapidfuzz import fuzz
+
+        vocabulary = self._lexicon_of().surface_words()
         segments = self._segments_of(searcher)
 
         @functools.cache
@@ -341,9 +352,9 @@ class Index:
             own = frequency(word)
             if 3 * own >= most:  # no other word can be three times as common
                 continue
-            found = process.extract(word, vocabulary, scorer=fuzz.ratio, score_cutoff=75, limit=8)
+            found = vocabulary.similar(word, score_cutoff=75, limit=8)
             # A rarer word is only worth replacing by one that is clearly more common.
-            better = [c for c, _, _ in found if stem(c) != stem(word) and frequency(c) > 3 * own]
+            better = [c for c in found if stem(c) != stem(word) and frequency(c) > 3 * own]
             if better:
                 best = max(better, key=lambda c: (fuzz.ratio(word, c), frequency(c)))
                 changed = re.sub(rf"(?<![\w:]){re.escape(word)}\b", best, changed, count=1, flags=re.I)
