@@ -21,16 +21,17 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tui import __version__
 from tui.cli_report import counted, print_report, remember_report, report_lines, reported
 from tui.core.colors import COLORS
-from tui.core.discovery import EXTENSIONS
 from tui.core.library import Library
 from tui.core.paths import HOME_VARIABLE, Paths
 from tui.core.sanitize import visible
-from tui.core.search import IndexUnavailable, QueryError, Results
+
+if TYPE_CHECKING:
+    from tui.core.search import Results
 
 SUBCOMMANDS = ("index", "search", "paths", "annotations", "export", "import", "agreement", "labels")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -39,7 +40,6 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: what a shell reports for ``cat`` or ``grep`` when the reader of their output
 (``head``) has gone, so ``set -o pipefail`` scripts treat lectern like any other tool."""
-DOCUMENT_TYPES = ", ".join(sorted(EXTENSIONS))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -143,9 +143,19 @@ def _input_problem(inputs: Iterable[Path]) -> str | None:
             return f"no such file or folder: {visible(str(path))}"
         except OSError as error:
             return f"cannot open {os_reason(error, path)}"
-        if not stat.S_ISDIR(mode) and not (stat.S_ISREG(mode) and path.suffix.lower() in EXTENSIONS):
-            return f"not a folder or a document lectern reads ({DOCUMENT_TYPES}): {visible(str(path))}"
+        if not stat.S_ISDIR(mode) and not (stat.S_ISREG(mode) and path.suffix.lower() in _extensions()):
+            return f"not a folder or a document lectern reads ({_document_types()}): {visible(str(path))}"
     return None
+
+
+def _extensions() -> frozenset[str]:
+    from tui.core.discovery import EXTENSIONS  # (its formats: imported once the child is started)
+
+    return frozenset(EXTENSIONS)
+
+
+def _document_types() -> str:
+    return ", ".join(sorted(_extensions()))
 
 
 def _reader_parser() -> argparse.ArgumentParser:
@@ -380,7 +390,7 @@ def update_index(library: Library, progress: bool = False) -> dict[str, Any] | N
 def _note_if_empty(library: Library, documents: int) -> None:
     if not documents:
         where = ", ".join(visible(str(p)) for p in library.inputs)
-        say(f"no documents in {where} (lectern reads {DOCUMENT_TYPES})")
+        say(f"no documents in {where} (lectern reads {_document_types()})")
 
 
 def run_indexer(library: Library, rebuild: bool, progress: bool) -> dict[str, Any]:
@@ -431,6 +441,8 @@ def _progress_bar(total_bytes: int, total_docs: int) -> Any:
 
 
 def _search(args: argparse.Namespace, paths: Paths) -> int:
+    from tui.core.search import IndexUnavailable, QueryError, Results
+
     library = Library.open(paths, args.paths)
     done = update_index(library, progress=sys.stderr.isatty())
     if done is None:
@@ -458,6 +470,8 @@ def _search(args: argparse.Namespace, paths: Paths) -> int:
 
 def _query(library: Library, args: argparse.Namespace) -> Results:
     """The results of the query; a damaged index is rebuilt once and the query run again."""
+    from tui.core.search import IndexUnavailable
+
     try:
         return _query_once(library, args)
     except IndexUnavailable as error:
