@@ -34,6 +34,13 @@ def saved_files(folder: Path) -> list[str]:
     return sorted(p.name for p in (folder / FOLDER).glob("lectern_terms_*.json"))
 
 
+def write_lists(path: Path, generation: int | None, segments: list[str], groups: object, words: str) -> None:
+    """A file of saved lists as ``term_lists`` writes them, with these groups and words."""
+    body = json.dumps(groups) + "\n" + words
+    header = {"generation": generation, "segments": segments, "crc": zlib.crc32(body.encode())}
+    path.write_text(json.dumps({**header, "format": term_lists.FORMAT}) + "\n" + body)
+
+
 def fuzzy_answers(folder: Path) -> list[tuple[str, int, list[tuple[str, int]]]]:
     ix = Index(folder, load_text)
     try:
@@ -143,23 +150,40 @@ def test_a_damaged_saved_file_is_ignored_and_fuzzy_answers_do_not_change(
 
 
 @pytest.mark.parametrize(
-    "body",
+    "groups",
     [
-        "[]",  # not a mapping of fields
-        '{"body": "not a list"}',
-        '{"body": [1, 2]}',
-        '{"body": ["a"], "title": null}',
+        "not a list",
+        [["body", 5]],  # not triples
+        [["body", 5, 11, 0]],
+        [["body", -5, 11]],
+        [["body", 5, -11]],
+        [["body", True, 11]],
+        [[7, 5, 11]],  # a field that is not a name
+        [["body", 5, 10]],  # sizes that do not add up to the body's
+        [["body", 5, 6], [None, 5, 6]],
     ],
 )
-def test_a_well_formed_file_of_the_wrong_shape_is_ignored(indexed: tuple[Path, Path], body: str) -> None:
+def test_a_well_formed_file_of_the_wrong_shape_is_ignored(indexed: tuple[Path, Path], groups: object) -> None:
     folder, _ = indexed
     (name,) = saved_files(folder)
     generation, segments = commit(folder)
-    header = json.dumps({"generation": generation, "segments": segments, "crc": zlib.crc32(body.encode())})
-    (folder / FOLDER / name).write_text(f"{header}\n{body}")
+    write_lists(folder / FOLDER / name, generation, segments, groups, "house mouse")
     assert term_lists.load(folder, generation, segments) is None
     used, held, from_file = lexicon_terms(folder)
     assert not from_file and used == held
+
+
+def test_a_file_that_says_where_its_words_are_is_read_a_length_at_a_time(indexed: tuple[Path, Path]) -> None:
+    """The same header, with sizes that add up: believed, each length decoded when asked for."""
+    folder, _ = indexed
+    (name,) = saved_files(folder)
+    generation, segments = commit(folder)
+    write_lists(
+        folder / FOLDER / name, generation, segments, [["body", 5, 11], [None, 3, 3]], "house mouse" + "cat"
+    )
+    saved = term_lists.load(folder, generation, segments)
+    assert saved is not None and list(saved.fields) == ["body"]
+    assert dict(saved.fields["body"]) == {5: "house mouse"} and dict(saved.words) == {3: "cat"}
 
 
 def test_a_file_of_the_first_shape_is_not_believed_and_the_next_run_rewrites_it(
@@ -268,8 +292,7 @@ def test_a_damaged_file_is_no_damage_to_the_index_and_the_next_run_writes_it_aga
     catalog = Catalog.load(folder)
     assert catalog is not None and catalog.files is not None
     assert not any("lectern_terms" in listed for listed in catalog.files)
-    assert b'"body": {"' in good
-    path.write_bytes(good.replace(b'"body": {"', b'"body": {"9'))
+    path.write_bytes(good[:-1] + bytes([good[-1] ^ 1]))  # the body's last byte
     (folder / FOLDER / f".{name}.abc123.tmp").write_text("half")
     used, held, from_file = lexicon_terms(folder)
     assert not from_file and used == held

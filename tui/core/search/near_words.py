@@ -7,6 +7,8 @@ they hold: an edit adds, drops or swaps at most one letter of the set a word is 
 words ``d`` edits apart differ in at most ``2 d`` of their letters. Each word's letters are kept
 as a 64-bit mask (made with numpy from the joined words, never a Python pass over them), and
 only the words whose mask is that close (under 1% of them) are taken out and compared.
+(rapidfuzz, which compares them, is imported with the searcher: 20-40 ms that would otherwise
+fall on the first fuzzy query.)
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 SEPARATOR = " "
 """Between the words of one length, as ``term_lists`` saves them: JSON keeps it as it is."""
@@ -66,8 +70,11 @@ class WordsByLength:
     the ``i``-th at ``i * (length + 1)``; its starts and masks are made when first needed."""
 
     def __init__(self, groups: Mapping[int, str]) -> None:
-        """``groups``: each length's words, sorted and joined by ``SEPARATOR``."""
-        self._texts = {n: text for n, text in groups.items() if n > 0 and text}
+        """``groups``: each length's words, sorted and joined by ``SEPARATOR`` (a mapping that
+        decodes a length's only when it is asked for: most are never needed)."""
+        self._groups = groups
+        self._held = frozenset(n for n in groups if n > 0)
+        self._texts: dict[int, str] = {}
         self._starts: dict[int, Any] = {}
         self._masks: dict[int, Any] = {}
 
@@ -83,7 +90,7 @@ class WordsByLength:
         starts, lengths = ends[keep] + 1, np.diff(ends)[keep] - 1
         bits = _bits(points)  # (the separator's is none: a word's mask may take in the one after it)
         masks = np.bitwise_or.reduceat(bits, starts) if len(starts) else np.zeros(0, np.uint64)
-        found = cls({})
+        found = cls(dict.fromkeys(np.flatnonzero(np.bincount(lengths)).tolist(), joined))
         order = np.argsort(lengths, kind="stable")  # each length's words stay in order
         for group in np.split(order, np.flatnonzero(np.diff(lengths[order])) + 1):
             if len(group):
@@ -105,11 +112,11 @@ class WordsByLength:
         return cls({n: SEPARATOR.join(group) for n, group in groups.items()})
 
     def lengths(self) -> list[int]:
-        return sorted(self._texts)
+        return sorted(self._held)
 
     def of_length(self, length: int) -> list[str]:
         """The words of ``length`` characters, in order."""
-        if length not in self._texts:
+        if length not in self._held:
             return []
         starts = self._starts_of(length)  # (first: it may mend the text)
         text = self._texts[length]
@@ -118,13 +125,10 @@ class WordsByLength:
     def near(self, word: str, maxdist: int) -> dict[str, int]:
         """The words within ``maxdist`` edits of ``word`` (optimal string alignment: a swap of
         two neighbours is one edit) and their distances."""
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
-
         found: dict[str, int] = {}
         wanted = _mask_of(word)
         for length in range(max(1, len(word) - maxdist), len(word) + maxdist + 1):
-            if length not in self._texts:
+            if length not in self._held:
                 continue
             starts = self._starts_of(length)
             close = starts[_popcount(self._masks[length] ^ wanted) <= 2 * maxdist]
@@ -142,8 +146,6 @@ class WordsByLength:
         them. The ratio is ``100 (1 - d / (m + n))`` for ``d`` letters inserted or deleted, and
         each changes a word's set of letters by one at most: only the lengths and masks that
         can reach it are compared."""
-        from rapidfuzz import fuzz, process
-
         wanted = _mask_of(word)
         found: list[tuple[float, str]] = []
         for length in self.lengths():
@@ -165,7 +167,9 @@ class WordsByLength:
         length's text that does not divide so (only a damaged list could) keeps its words of
         that length alone."""
         if length not in self._starts:
-            text = self._texts[length]
+            text = self._texts.get(length)
+            if text is None:
+                text = self._texts[length] = self._groups[length]
             points = _code_points(text + SEPARATOR)
             if len(points) % (length + 1) or (points[length :: length + 1] != ord(SEPARATOR)).any():
                 text = SEPARATOR.join(w for w in text.split(SEPARATOR) if len(w) == length)
