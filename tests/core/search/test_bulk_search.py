@@ -603,3 +603,20 @@ def test_field_lengths_read_whole_are_whooshs_per_document(ix: Index) -> None:
             expected = [reader.doc_field_length(d, name, 0) for d in range(reader.doc_count_all())]
             assert field_lengths(reader, name) == expected
             assert segment._lengths(name).tolist() == expected
+
+
+def test_an_expansions_idf_from_its_summed_frequency_is_whooshs(ix: Index) -> None:
+    """A prefix's terms are scored with the document frequencies its expansion summed over the
+    segments (deleted documents counted, as Whoosh counts them): exactly Whoosh's idf, for
+    every term of every prefix of every searched field, in three segments with deletions."""
+    searcher = ix._current()
+    lexicon = ix._lexicon_of()
+    checked = 0
+    for field in ("title", "body", "tags", "note"):  # SEARCH_FIELDS
+        for prefix in ["", "a", "b", "th", "co", "z"]:
+            for text in lexicon.frequencies(field, prefix):
+                tbytes = text.encode("utf-8")
+                assert lexicon.idf(searcher, field, tbytes) == searcher.idf(field, tbytes), (field, text)
+                checked += 1
+    assert checked > 30
+    assert lexicon.idf(searcher, "body", b"no-such-term") == searcher.idf("body", b"no-such-term")

@@ -100,7 +100,7 @@ class Segment:
             return matched, scores
         ids, weights = found[0], found[1].astype(np.float64)
         if self.top.schema[fieldname].scorable:
-            idf = self.top.idf(fieldname, tbytes)
+            idf = self.lexicon.idf(self.top, fieldname, tbytes)
             values = bm25(weights, self._norm(fieldname)[ids], idf, self.top.weighting.K1)
         else:
             values = weights
