@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 SEPARATOR = " "
-"""Between the words of one length, as ``term_lists`` saves them: JSON keeps it as it is."""
+"""Between the words of one length, as ``term_lists`` saves them (no term or word holds one)."""
 
 
 def _mask_table() -> Any:
