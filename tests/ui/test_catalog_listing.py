@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.core.test_catalog import _flip, entry, saved
-from tui.core import catalog as catalog_format
-from tui.core.catalog import CATALOG_NAME, COLUMN, Catalog, CatalogDamaged, View
+from tui.core import catalog_file
+from tui.core.catalog import CATALOG_NAME, COLUMN, Catalog, CatalogDamaged
+from tui.core.catalog_view import View
 from tui.core.library import Library
 from tui.core.paths import Paths
 from tui.ui.controllers import listing as listing_module
@@ -53,7 +54,7 @@ def test_the_catalog_is_read_whole_once_then_by_the_rows_a_save_changed(tmp_path
     assert changed.fresh and changed.entries is not None and changed.entries is not first.entries
     assert changed.entries["d0003.md"].title == "Renamed" and "d0004.md" not in changed.entries
     assert len(changed.entries) == 499 and len(first.entries) == 500  # the old dict is left as it was
-    catalog_format.remove(folder)  # a rebuild: another file
+    catalog_file.remove(folder)  # a rebuild: another file
     Catalog(1, {"x.md": entry(1, id="x.md")}).save(folder)
     assert set(reader.read().entries or ()) == {"x.md"}
 

@@ -16,6 +16,10 @@ entries. The start-up check trusts an index whose files are as listed (a ``stat`
 searcher checks each file's CRC once before it believes it (``index_files.verify_files``), so a damaged
 file is found even when its size and mtime were kept.
 
+A row keeps its path as the key of its folder (``folders``: the path is that folder, then the
+id) and its sha256 as 32 bytes; SQL reads them back as text (``selected``), so every reader
+gets ``Entry``'s values, and the CRCs are of those. A third smaller than text at 100,000 rows.
+
 The catalog's own damage is noticed too: SQLite reports a damaged structure, and every row
 carries the CRC-32 of its values (the header row the CRC of the header), so a changed byte in a
 title or an id is seen when the row is read; a catalog that fails either way is ``None`` to
@@ -27,9 +31,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -45,8 +50,9 @@ if TYPE_CHECKING:
 CATALOG_NAME = "catalog.db"
 OLD_CATALOG_NAME = "catalog.json"
 """The JSON catalog of earlier versions: deleted when an index is wiped (its index is rebuilt)."""
-FORMAT = 1
-"""The layout of the database below; another one is not read (the index is rebuilt)."""
+FORMAT = 2
+"""The layout of the database below; another one is not read (the catalog is made again from
+the index's records). 2: paths by folder, sha256 as bytes, rows without a rowid."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +127,8 @@ _RECORD_FIELDS = _FIELDS[1:]
 _TAGS = _FIELDS.index("tags")
 _COLUMNS = ", ".join(_FIELDS)
 _SIGNATURE = ("id", *Signature._fields)
+_PATH, _SHA256 = _FIELDS.index("path"), _FIELDS.index("sha256")
+_HEX_SHA256 = re.compile("[0-9a-f]{64}")
 _TAG_SEPARATOR = "\x1f"
 _TAGS_AS_JSON = "\x1e"
 """Tags are stored joined by the unit separator, which no tag holds in practice; tags that do
@@ -132,24 +140,42 @@ than the rest of the row."""
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS header (key INTEGER PRIMARY KEY CHECK (key = 0), value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS folders (k INTEGER PRIMARY KEY, folder TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-    sha256 TEXT NOT NULL, title TEXT NOT NULL, date TEXT NOT NULL, source TEXT NOT NULL,
+    id TEXT PRIMARY KEY,
+    path NOT NULL,              -- a key of folders when the path is that folder then the id, else the path
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    sha256 NOT NULL,            -- its 32 bytes when it is lower-case hex (lectern's always is), else the text
+    title TEXT NOT NULL, date TEXT NOT NULL, source TEXT NOT NULL,
     language TEXT NOT NULL, tags TEXT NOT NULL, words INTEGER NOT NULL, annotations TEXT NOT NULL,
     author TEXT NOT NULL,
     title_key TEXT NOT NULL,    -- the title casefolded: SQLite's lower() folds ASCII only
-    seq INTEGER NOT NULL,       -- the save that last wrote the row: what a reader has not seen yet
+    seq INTEGER NOT NULL,       -- the save that last wrote the row: what a reader has not seen yet (a scan
+                                -- off the GIL, 25 ms at 100,000 rows: an index on it cost 2.4 MB)
     crc INTEGER NOT NULL,       -- of the entry's values: a changed byte is noticed
     sig_crc INTEGER NOT NULL    -- of the id and the signature alone, which the start-up check reads
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS documents_by_date ON documents (date, title_key, id);
 CREATE INDEX IF NOT EXISTS documents_by_title ON documents (title_key, id);
-CREATE INDEX IF NOT EXISTS documents_by_seq ON documents (seq);
 """
 
 
 class CatalogDamaged(Exception):
     """The catalog database is there but cannot be believed (its structure or a CRC)."""
+
+
+class OlderFormat(CatalogDamaged):
+    """A catalog of an earlier layout, its header intact: which commit and files it describes
+    can be believed, its rows are to be read again from the index's records (``older``)."""
+
+    def __init__(self, header: dict[str, Any]) -> None:
+        super().__init__(f"catalog format {header.get('format')} is not {FORMAT}")
+        self.header = header
+
+    def older(self) -> Catalog:
+        """The catalog the header describes, with no entries yet: ``replace`` them."""
+        header = self.header
+        return Catalog(int(header["schema"]), {}, header.get("generation"), files_of(header))
 
 
 def connect(folder: Path, write: bool = False, create: bool = False) -> sqlite3.Connection:
@@ -188,13 +214,65 @@ def _tags_of(text: str) -> tuple[str, ...]:
     return tuple(text.split(_TAG_SEPARATOR))
 
 
-def _row_of(entry: Entry, seq: int) -> tuple[Any, ...]:
+def _row_of(entry: Entry, seq: int, folders: _Folders) -> tuple[Any, ...]:
+    """The row saved for ``entry``: its values stored (``_READ_AS`` reads them back), the title's
+    sort key, the save, the CRCs of its values as read."""
     values = tuple(_tags_text(entry.tags) if name == "tags" else getattr(entry, name) for name in _FIELDS)
     signature = (entry.id, *Signature.of(entry))
-    return (*values, entry.title.casefold(), seq, _crc(values), _crc(signature))
+    stored = list(values)
+    stored[_PATH] = folders.stored(entry.path, entry.id)
+    if _HEX_SHA256.fullmatch(entry.sha256):
+        stored[_SHA256] = bytes.fromhex(entry.sha256)
+    return (*stored, entry.title.casefold(), seq, _crc(values), _crc(signature))
 
 
-_ENTRY_COLUMNS = f"{_COLUMNS}, crc"
+_READ_AS = {
+    "path": "CASE WHEN typeof(documents.path) = 'integer' THEN (SELECT folder FROM folders"
+    " WHERE k = documents.path) || documents.id ELSE documents.path END",
+    "sha256": "CASE WHEN typeof(sha256) = 'blob' THEN lower(hex(sha256)) ELSE sha256 END",
+}
+"""How a stored column reads back as ``Entry``'s value (a folder missing: NULL, and the row's
+CRC fails)."""
+
+
+def selected(*names: str) -> str:
+    """A SELECT list of ``documents``' columns, each as ``Entry``'s value."""
+    return ", ".join(_READ_AS.get(name, name) for name in names)
+
+
+ENTRY_COLUMNS = f"{selected(*_FIELDS)}, crc"
+"""Every value of an entry, then the row's CRC (``entry_of``, ``checked``)."""
+SIGNATURE_COLUMNS = selected(*_SIGNATURE)
+"""The id and the ``Signature``: ``signature_crc`` of them is the row's ``sig_crc``."""
+PATH = _READ_AS["path"]
+"""The path, as SQL over a row of ``documents``."""
+
+
+def signature_crc(values: tuple[Any, ...]) -> int:
+    """The CRC of a row's ``SIGNATURE_COLUMNS``, as saved in its ``sig_crc``."""
+    return _crc(values)
+
+
+class _Folders:
+    """The folders of the catalog's paths, each held once (``folders``): a path is mostly its
+    root's folder then the document's id, and a key of one byte stands for 60 of text."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._keys: dict[str, int] = dict(db.execute("SELECT folder, k FROM folders"))
+
+    def stored(self, path: str, doc_id: str) -> int | str:
+        """What the row keeps for ``path``: its folder's key, or the path when it does not end
+        with the id just after a separator."""
+        folder = path[: len(path) - len(doc_id)]
+        if not doc_id or not path.endswith(doc_id) or not folder.endswith(("/", os.sep)):
+            return path
+        key = self._keys.get(folder)
+        if key is None:
+            key = len(self._keys)
+            self._db.execute("INSERT INTO folders (k, folder) VALUES (?, ?)", (key, folder))
+            self._keys[folder] = key
+        return key
 
 
 _SHARED_FIELDS = tuple(
@@ -210,7 +288,7 @@ COLUMN = {name: index for index, name in enumerate(_FIELDS)}
 
 
 def checked(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The values of a row of ``_ENTRY_COLUMNS`` (``COLUMN`` says which is where), checked
+    """The values of a row of ``ENTRY_COLUMNS`` (``COLUMN`` says which is where), checked
     against its CRC (CatalogDamaged when it fails)."""
     values = row[:-1]
     if _crc(values) != row[-1]:
@@ -226,7 +304,7 @@ def share(value: Any) -> Any:
 
 
 def entry_of(row: tuple[Any, ...]) -> Entry:
-    """An entry from a row of ``_ENTRY_COLUMNS``, checked (CatalogDamaged when it fails its CRC)."""
+    """An entry from a row of ``ENTRY_COLUMNS``, checked (CatalogDamaged when it fails its CRC)."""
     fields_ = list(checked(row))
     for index in _SHARED_FIELDS:
         fields_[index] = share(fields_[index])
@@ -250,8 +328,19 @@ def read_header(db: sqlite3.Connection) -> dict[str, Any]:
     if not isinstance(header, dict) or header.pop("crc", None) != _header_crc(header):
         raise CatalogDamaged("the catalog header is damaged")
     if header.get("format") != FORMAT:
-        raise CatalogDamaged(f"catalog format {header.get('format')} is not {FORMAT}")
+        older = type(header.get("format")) is int and 0 < header["format"] < FORMAT
+        raise OlderFormat(header) if older else CatalogDamaged(f"catalog format {header.get('format')}")
     return header
+
+
+def _saved_seq(db: sqlite3.Connection) -> int:
+    """The save the rows on disk are of; -1 when no header of this format is there to believe."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'header'").fetchone() is None:
+        return -1
+    try:
+        return int(read_header(db)["seq"])
+    except (CatalogDamaged, ValueError, KeyError, TypeError):
+        return -1
 
 
 def _header_crc(header: Mapping[str, Any]) -> int:
@@ -264,7 +353,7 @@ def _write_header(db: sqlite3.Connection, header: dict[str, Any]) -> None:
 
 
 def _read_entries(db: sqlite3.Connection) -> dict[str, Entry]:
-    return {row[0]: entry_of(row) for row in db.execute(f"SELECT {_ENTRY_COLUMNS} FROM documents")}
+    return {row[0]: entry_of(row) for row in db.execute(f"SELECT {ENTRY_COLUMNS} FROM documents")}
 
 
 # --------------------------------------------------------------------------- the whole catalog
@@ -392,7 +481,7 @@ class Catalog:
         with contextlib.closing(connect(folder, write)) as db:
             db.execute("BEGIN")  # header and rows of one save, even while the indexer writes
             header = read_header(db)
-            rows = db.execute(f"SELECT {', '.join(_SIGNATURE)}, sig_crc FROM documents").fetchall()
+            rows = db.execute(f"SELECT {SIGNATURE_COLUMNS}, sig_crc FROM documents").fetchall()
             db.execute("COMMIT")
         signatures: dict[str, Signature] = {}
         for row in rows:
@@ -419,20 +508,24 @@ class Catalog:
         with contextlib.closing(connect(folder, write=True, create=True)) as db:
             db.execute("BEGIN IMMEDIATE")
             try:
+                on_disk = _saved_seq(db)
+                if on_disk < 0:  # another format's tables, or a damaged header: every row again
+                    db.execute("DROP TABLE IF EXISTS documents")
+                    db.execute("DROP TABLE IF EXISTS folders")
                 for statement in _TABLES.split(";"):  # not executescript: it would commit first
                     if statement.strip():
                         db.execute(statement)
-                try:
-                    on_disk = int(read_header(db)["seq"])
-                except (CatalogDamaged, ValueError, KeyError, TypeError):
-                    on_disk = -1
                 seq = max(on_disk, self.seq) + 1
                 if self._whole or on_disk != self.seq:
                     db.execute("DELETE FROM documents")
-                    rows: Iterable[tuple[Any, ...]] = (_row_of(e, seq) for e in self.entries.values())
+                    db.execute("DELETE FROM folders")
+                    folders = _Folders(db)
+                    everyone = self.entries.values()
+                    rows: Iterable[tuple[Any, ...]] = (_row_of(e, seq, folders) for e in everyone)
                 else:
                     db.executemany("DELETE FROM documents WHERE id = ?", ((i,) for i in self._dropped))
-                    rows = (_row_of(e, seq) for e in self._pending.values())
+                    folders = _Folders(db)
+                    rows = (_row_of(e, seq, folders) for e in self._pending.values())
                 db.executemany(
                     f"INSERT OR REPLACE INTO documents ({_COLUMNS}, title_key, seq, crc, sig_crc) "
                     f"VALUES ({', '.join('?' * (len(_FIELDS) + 4))})",
@@ -473,34 +566,6 @@ def describes(folder: Path, generation: int | None, files: Mapping[str, FileStat
     return generation == backend().generation(Path(name).name for name in stats) and same_stats(files, stats)
 
 
-def busy(error: BaseException) -> bool:
-    """Whether ``error`` says the catalog could not be read now (locked by a reader, a read-only
-    or unopenable file), not that it is damaged: a damaged one is set aside, this one is not."""
-    text = str(error).lower()
-    return isinstance(error, sqlite3.OperationalError) and any(
-        word in text for word in ("locked", "readonly", "read-only", "unable to open", "disk i/o")
-    )
-
-
-def remove(folder: Path) -> None:
-    """Delete the catalog (and a journal a killed write left, and an older JSON catalog)."""
-    for name in (CATALOG_NAME, f"{CATALOG_NAME}-journal", f"{CATALOG_NAME}-wal", OLD_CATALOG_NAME):
-        (folder / name).unlink(missing_ok=True)
-
-
-def set_aside(folder: Path) -> None:
-    """Move a damaged catalog out of the way (``catalog.db.damaged``, the last one kept) so that
-    it is rebuilt and not read again; deleted when it cannot be moved."""
-    path = folder / CATALOG_NAME
-    try:
-        os.replace(path, folder / f"{CATALOG_NAME}.damaged")
-    except OSError:
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        (folder / f"{CATALOG_NAME}-journal").unlink(missing_ok=True)
-
-
 # --------------------------------------------------------------------------- reading a part
 
 
@@ -511,78 +576,6 @@ def read_files(folder: Path) -> dict[str, FileState] | None:
             return files_of(read_header(db))
     except (OSError, sqlite3.Error, CatalogDamaged, ValueError):
         return None
-
-
-SORTS = {
-    "date": "ORDER BY date DESC, title_key DESC, id DESC",
-    "title": "ORDER BY title_key, id",
-}
-"""The list's orders, as SQL (each served by an index of ``documents``)."""
-
-
-class View:
-    """A reader's look at the catalog, for the reading room: the header (how many, which
-    save), a window of rows in the list's order, the rows a save changed. Opened read-only and
-    kept; every call is one query, and none reads more rows than it returns."""
-
-    def __init__(self, folder: Path) -> None:
-        self._db = connect(folder)
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> View:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    def header(self) -> dict[str, Any]:
-        """The header (generation, count, seq ...), checked."""
-        return read_header(self._db)
-
-    @contextlib.contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """One read transaction: the header and the rows read inside it are of the same save."""
-        self._db.execute("BEGIN")
-        try:
-            yield
-        finally:
-            with contextlib.suppress(sqlite3.Error):
-                self._db.execute("COMMIT")
-
-    def window(self, sort: str, offset: int, limit: int) -> list[Entry]:
-        """``limit`` entries from the ``offset``-th in the list's order (``SORTS``), checked."""
-        query = f"SELECT {_ENTRY_COLUMNS} FROM documents {SORTS[sort]} LIMIT ? OFFSET ?"
-        return [entry_of(row) for row in self._db.execute(query, (limit, offset))]
-
-    def changed(self, since: int = 0) -> Iterator[Entry]:
-        """The entries written by the saves after ``since`` (every entry for 0), checked, one at a
-        time: a caller keeping less than each entry never holds 100,000 of them at once."""
-        query = f"SELECT {_ENTRY_COLUMNS} FROM documents WHERE seq > ?"
-        return (entry_of(row) for row in self._db.execute(query, (since,)))
-
-    def changed_values(self, since: int = 0) -> Iterator[tuple[Any, ...]]:
-        """``changed``'s rows as their checked values (``COLUMN``), no entry built: for a reader
-        that keeps a few fields of 100,000 rows (the list), a third less work than ``changed``."""
-        query = f"SELECT {_ENTRY_COLUMNS} FROM documents WHERE seq > ?"
-        return (checked(row) for row in self._db.execute(query, (since,)))
-
-    def ids(self) -> set[str]:
-        """Every document id."""
-        return {row[0] for row in self._db.execute("SELECT id FROM documents")}
-
-    def names(self) -> list[tuple[str, str, str, str]]:
-        """(id, path, sha256, title) of every document: what annotations are matched by. The id,
-        path and sha256 are checked (the signature's CRC), not the rest of the row: this is
-        read at every start, and a quarter of a full read."""
-        query = f"SELECT {', '.join(_SIGNATURE)}, sig_crc, title FROM documents"
-        found: list[tuple[str, str, str, str]] = []
-        for row in self._db.execute(query):
-            if _crc(row[:-2]) != row[-2]:
-                raise CatalogDamaged(f"the catalog row of {row[0]!r} is damaged")
-            found.append((row[0], row[1], row[4], row[-1]))
-        return found
 
 
 # --------------------------------------------------------------------------- the index's files

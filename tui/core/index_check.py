@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from tui.core import catalog as catalog_format
-from tui.core import index_files
+from tui.core import catalog_file, index_files
 from tui.core.catalog import Catalog, Entry
 from tui.core.faults import checkpoint
 from tui.core.search import VOCABULARY_NAME, backend
@@ -33,19 +33,22 @@ def check_index(folder: Path) -> tuple[Catalog | None, str | None, str | None]:
     if not (folder / backend().folder).exists():
         had_one = (folder / catalog_format.CATALOG_NAME).exists()
         return None, "index folder missing" if had_one else "no index yet", None
+    older = False
     try:
         catalog = Catalog.read(folder, write=True)
     except FileNotFoundError:
         return None, "index catalog missing or damaged", None
+    except catalog_format.OlderFormat as error:  # its rows are read again from the index below
+        catalog, older = error.older(), True
     except Exception as error:  # any failure to believe it (sqlite3, a CRC, a value): set aside, rebuilt
-        if catalog_format.busy(error):
+        if catalog_file.busy(error):
             raise  # not damage: this run fails, and the index is searched as it is
-        catalog_format.set_aside(folder)
+        catalog_file.set_aside(folder)
         return None, "index catalog missing or damaged", None
     version = backend().schema_version
     if catalog.schema != version:
         return None, f"index format changed (version {catalog.schema} -> {version})", None
-    if catalog.describes(folder):
+    if catalog.describes(folder) and not older:
         return catalog, None, None
 
     try:
@@ -68,7 +71,8 @@ def check_index(folder: Path) -> tuple[Catalog | None, str | None, str | None]:
     except (catalog_format.CatalogDamaged, sqlite3.Error):  # a damaged row: the index's records win
         same = False
     if not same:
-        note = f"catalog rebuilt from the index ({len(entries)} documents; a run was interrupted)"
+        why = "written in its new format" if older else "a run was interrupted"
+        note = f"catalog rebuilt from the index ({len(entries)} documents; {why})"
         catalog.replace(entries)
     record(folder, catalog)
     return catalog, None, note
@@ -93,7 +97,7 @@ def wipe(folder: Path) -> Catalog:
     """An empty index and catalog. The catalog goes first: a run killed half-way through never
     leaves a catalog that claims documents over a wiped index."""
 
-    catalog_format.remove(folder)
+    catalog_file.remove(folder)
     checkpoint("wipe")
     (folder / VOCABULARY_NAME).unlink(missing_ok=True)
     backend().create(folder)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.core.catalog import Catalog, Entry
+from tui.core.catalog_file import compact
 from tui.core.discovery import Skipped, SourceFile, discover
 from tui.core.faults import checkpoint
 from tui.core.index_check import check_index, record, remove_stale_temp_files, wipe
@@ -66,6 +67,11 @@ below it, the fork and the extra segment (written, then merged, on its own) cost
 they save. Paced batches are smaller than this on most machines."""
 
 
+COMPACT_LEAST = 1000
+COMPACT_SHARE = 0.1
+"""A run that wrote this share of the catalog's rows (and ``COMPACT_LEAST`` at least), or wrote
+it again whole, compacts it (``catalog_file.compact``: a fifth smaller at 100,000 documents, for
+half a second)."""
 LISTED = 1000
 """Skipped files and problems a report names one by one; past that it counts them. The report
 is one line the reading room reads: a folder of 100,000 files lectern cannot read would make it
@@ -136,6 +142,9 @@ def sync(
     backend().finish(folder)  # what a fresh searcher's first fuzzy query needs of this commit
     if not catalog.describes(folder):  # the next start-up can trust the index as it stands now
         record(folder, catalog)
+    written = report.indexed + report.updated + report.removed
+    if report.repaired or written >= max(COMPACT_LEAST, len(catalog) * COMPACT_SHARE):
+        compact(folder)
     report.documents = len(catalog)
     report.seconds = round(time.perf_counter() - started, 3)
     return report

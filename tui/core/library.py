@@ -90,7 +90,8 @@ class Library:
         import sqlite3
 
         from tui.core.annotations import reference
-        from tui.core.catalog import CatalogDamaged, View
+        from tui.core.catalog import CatalogDamaged
+        from tui.core.catalog_view import View
 
         try:
             with View(self.index_dir) as view:

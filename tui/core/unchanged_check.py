@@ -28,7 +28,9 @@ from tui.core.search import backend
 
 SIGNATURES_TEXT = (
     "SELECT group_concat(id || char(0) || path || char(0) || size || char(0) || mtime_ns || char(0) "
-    "|| annotations, char(0)) FROM (SELECT id, path, size, mtime_ns, annotations FROM documents ORDER BY id)"
+    "|| annotations, char(0)) FROM (SELECT id, "
+    + catalog_format.PATH
+    + " AS path, size, mtime_ns, annotations FROM documents ORDER BY id)"
 )
 """Every row's id and signature but its sha256, in id order, as one text: fields and rows end
 at a NUL, which no path holds. SQLite builds it in one step, without the GIL (a thread reads it
@@ -63,14 +65,16 @@ def read_signature_rows(folder: Path, suffixes: Iterable[str] = ()) -> Signature
     paths whose suffix ``str.lower`` makes one of them.
     """
     patterns = ["%" + suffix.replace("k", "_") for suffix in suffixes]
-    where = " OR ".join("path LIKE ?" for _ in patterns)
+    where = " OR ".join(f"({catalog_format.PATH}) LIKE ?" for _ in patterns)
     with contextlib.closing(catalog_format.connect(folder, write=True)) as db:
         db.execute("BEGIN")
         header = catalog_format.read_header(db)
         text = db.execute(SIGNATURES_TEXT).fetchone()[0]
         suffixed = (
             db.execute(
-                f"SELECT id, path, size, mtime_ns, sha256 FROM documents WHERE {where}", patterns
+                f"SELECT {catalog_format.selected('id', 'path', 'size', 'mtime_ns', 'sha256')} "
+                f"FROM documents WHERE {where}",
+                patterns,
             ).fetchall()
             if patterns
             else []

@@ -949,3 +949,53 @@ def nodes(tree: Any) -> Iterator[Any]:
     for name in ("child", "positive", "negative", "required", "optional"):
         if hasattr(tree, name):
             yield from nodes(getattr(tree, name))
+
+
+def test_a_hits_path_and_checks_are_stored_once_in_its_record_and_older_segments_still_answer(
+    tmp_path: Path,
+) -> None:
+    """The path, source, sha256, size and mtime are kept in the catalog record alone (a fifth of
+    the stored bytes); a segment written before, which kept them as fields too, answers the same."""
+    from whoosh import index as whoosh_index
+
+    from tui.core.search.whoosh.searcher import FROM_RECORD, stored_of
+
+    corpus = _corpus_with_common_words(tmp_path / "c", 20)
+    docs = _documents(corpus)
+    folders = {}
+    for name in ("now", "before"):
+        folder = folders[name] = tmp_path / name
+        create(folder)
+        writer = FastWriter(whoosh_index.open_dir(str(folder / FOLDER)))
+        for doc in docs:
+            fields = fields_of(doc, "", ())
+            if name == "before":  # as the writer of the last format stored them
+                kept = {"path": str(doc.path), "source": doc.source, "sha256": doc.sha256}
+                fields.update(kept, size=doc.size, mtime_ns=doc.mtime_ns, record="{}")
+            writer.add_document(**fields)
+        writer.commit(merge=False)
+    with whoosh_index.open_dir(str(folders["now"] / FOLDER)).searcher() as searcher:
+        assert not set(FROM_RECORD) & set(searcher.stored_fields(0))
+        now = [stored_of(searcher, n) for n in range(len(docs))]
+    with whoosh_index.open_dir(str(folders["before"] / FOLDER)).searcher() as searcher:
+        before = [stored_of(searcher, n) for n in range(len(docs))]
+    by_id = {doc.id: doc for doc in docs}
+    for found in (now, before):
+        assert [{k: s[k] for k in FROM_RECORD} for s in found] == [
+            {
+                "path": str(d.path),
+                "source": d.source,
+                "sha256": d.sha256,
+                "size": d.size,
+                "mtime_ns": d.mtime_ns,
+            }
+            for d in (by_id[s["id"]] for s in found)
+        ]
+    hits = {
+        name: [
+            (h.id, h.path, h.snippet, h.marks)
+            for h in Index(folder, load_text).search("alpha", limit=50).hits
+        ]
+        for name, folder in folders.items()
+    }
+    assert hits["now"] == hits["before"] and len(hits["now"]) == 20

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui.core.search.whoosh.merging import smallest_within
+from tui.core.search.whoosh import merging
+from tui.core.search.whoosh.merging import smallest_within, tidy_indexes
 
 
 @given(st.lists(st.integers(0, 100), max_size=12), st.integers(0, 300))
@@ -29,3 +31,32 @@ def test_a_merge_joins_at_least_as_many_segments_as_asked(sizes: list[int], limi
     assert chosen == [] or (len(chosen) >= least and chosen == smallest_within(sizes, limit))
     if not chosen:
         assert len(smallest_within(sizes, limit)) < least
+
+
+@given(st.lists(st.integers(1, 100), max_size=40))
+def test_tidying_joins_three_or_two_alike_and_stops_only_when_none_are_left(sizes: list[int]) -> None:
+    """Merged as the tidying step merges, until nothing is chosen: every merge fits the bound,
+    joins three or more or two alike; what is left has no three that fit and no two alike."""
+    bound, pair = 120, merging.TIDY_PAIR
+    left = list(sizes)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(merging, "TIDY_BYTES", bound)
+        while chosen := tidy_indexes(left):
+            merged = sorted(left[i] for i in chosen)
+            assert sum(merged) <= bound
+            assert len(merged) >= merging.TIDY_LEAST or (len(merged) == 2 and merged[1] <= pair * merged[0])
+            left = [size for i, size in enumerate(left) if i not in chosen] + [sum(merged)]
+        smallest = sorted(left)
+        assert len(smallest) < 3 or sum(smallest[:3]) > bound
+        assert len(smallest) < 2 or sum(smallest[:2]) > bound or smallest[1] > pair * smallest[0]
+
+
+def test_a_run_of_alike_segments_too_large_for_three_is_halved() -> None:
+    """38 segments of 4.3 MB under a 12 MB bound (what a busy machine's run left) become 19."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(merging, "TIDY_BYTES", 12_000_000)
+        left = [4_300_000 + i * 1000 for i in range(38)]
+        while chosen := tidy_indexes(left):
+            left = [size for i, size in enumerate(left) if i not in chosen] + [sum(left[i] for i in chosen)]
+    assert len(left) == 19
+    assert tidy_indexes([100, 4_300_000]) == []  # an update's small one: kept

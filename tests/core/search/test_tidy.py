@@ -55,12 +55,11 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def untidy(small_batches: pytest.MonkeyPatch, corpus: Path, tmp_path: Path) -> tuple[Path, list[int], Any]:
     """The index as the batches leave it (no tidying): its folder, segment sizes and answers;
     the tidying bound then set to about four of its segments."""
-    small_batches.setattr(merging, "TIDY_LEAST", NEVER)
+    small_batches.setattr(merging, "TIDY_BYTES", 0)
     folder = tmp_path / "untidy"
     build(folder, corpus)
     sizes = segment_sizes(folder)
     assert len(sizes) >= 8
-    small_batches.setattr(merging, "TIDY_LEAST", 3)
     small_batches.setattr(merging, "TIDY_BYTES", sum(sorted(sizes)[-4:]))
     return folder, sizes, answers(folder)
 
@@ -74,7 +73,7 @@ def test_tidying_merges_the_small_segments_and_answers_as_before(
     report = build(folder, corpus, events)
     after = segment_sizes(folder)
     assert len(after) <= len(sizes) - 4, "several merges, of three segments or more"
-    assert not merging.smallest_within(after, merging.TIDY_BYTES, merging.TIDY_LEAST), "until none is left"
+    assert not merging.tidy_indexes(after), "until none is left"
     assert answers(folder) == expected
     assert sorted(doc_id for doc_id, _ in stored_entries(folder)) == sorted(
         p.stem + ".md" for p in corpus.glob("*.md")

@@ -26,7 +26,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from tui.core.catalog import CATALOG_NAME, COLUMN, CatalogDamaged, Entry, View, share
+from tui.core.catalog import CATALOG_NAME, COLUMN, CatalogDamaged, Entry, OlderFormat, share
+from tui.core.catalog_view import View
 from tui.core.discovery import EXTENSIONS, SourceFile, discover
 from tui.core.library import Library
 from tui.core.search import Results
@@ -365,8 +366,8 @@ class CatalogReader:
             before = self._entries
             try:
                 entries = self._read(view)
-            except sqlite3.OperationalError:  # locked, or a killed write to roll back: the indexer will
-                self._forget()
+            except (sqlite3.OperationalError, OlderFormat):  # locked, a killed write to roll back, an
+                self._forget()  # older layout to write again: the indexer will
                 return CatalogRead(None, True)
             except (CatalogDamaged, sqlite3.Error, ValueError, KeyError, TypeError) as error:
                 self._forget()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import re
 import threading
@@ -200,7 +201,7 @@ class Index:
         terms = QueryTerms(to_tree(self._query(searcher, query_text)), self._lexicon_of())
         docnum = searcher.document_number(id=doc_id) if searcher.doc_count_all() else None
         if docnum is not None:
-            stored = searcher.stored_fields(docnum)
+            stored = stored_of(searcher, docnum)
             if stored.get("sha256") == text_sha256(text):
                 found = terms.occurrences_in(self._segments_of(searcher), [docnum]).get(docnum, {})
                 return span_pairs(terms.spans(found.get))
@@ -263,7 +264,7 @@ class Index:
         docnums = sorted(docnum for docnum, _ in found)
         occurrences = terms.occurrences_in(self._segments_of(searcher), docnums)
         return tuple(
-            self._hit(searcher.stored_fields(docnum), score, terms, occurrences.get(docnum, {}), elsewhere)
+            self._hit(stored_of(searcher, docnum), score, terms, occurrences.get(docnum, {}), elsewhere)
             for docnum, score in found
         )
 
@@ -359,6 +360,21 @@ class Index:
                 best = max(better, key=lambda c: (fuzz.ratio(word, c), frequency(c)))
                 changed = re.sub(rf"(?<![\w:]){re.escape(word)}\b", best, changed, count=1, flags=re.I)
         return changed if changed != text else None
+
+
+FROM_RECORD = ("path", "source", "sha256", "size", "mtime_ns")
+"""Stored in the document's catalog record alone (``writing.fields_of``); a segment written
+before kept them as fields of their own too (the record is then not read)."""
+
+
+def stored_of(searcher: Any, docnum: int) -> dict[str, Any]:
+    """A document's stored fields, with those its catalog record keeps (a damaged record raises,
+    and the index is called damaged)."""
+    stored = dict(searcher.stored_fields(docnum))
+    if "path" not in stored:
+        record = json.loads(stored["record"])
+        stored.update((name, record[name]) for name in FROM_RECORD)
+    return stored
 
 
 def read_vocabulary(folder: Path) -> list[str]:

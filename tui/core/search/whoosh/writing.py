@@ -7,6 +7,7 @@ Any damage found while opening is ``IndexUnavailable``, so the indexer rebuilds.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -90,8 +91,7 @@ def write(
         for doc_id in remove:
             writer.delete_by_term("id", doc_id)
         documents = [
-            fields_of(doc, *(notes(doc) if notes else ("", ())), (records or {}).get(doc.id, "{}"))
-            for doc in add
+            fields_of(doc, *(notes(doc) if notes else ("", ())), (records or {}).get(doc.id)) for doc in add
         ]
         mine, theirs = share_documents(documents) if procs > 1 and can_fork() else (documents, [])
         helper = SegmentHelper(folder, theirs) if theirs else None
@@ -142,10 +142,16 @@ def _scaled(progress: Callable[[int], None] | None, total: int, mine: int) -> Ca
     return lambda count: progress(count * total // mine)
 
 
-def fields_of(doc: Any, note: str, labels: tuple[str, ...], record: str = "{}") -> dict[str, Any]:
+def record_of(doc: Any) -> str:
+    """The least record a document is stored with when no catalog entry is given for it: what a
+    hit shows and checks that is stored nowhere else (``searcher.FROM_RECORD``)."""
+    kept = {"path": str(doc.path), "source": doc.source, "sha256": doc.sha256, "size": doc.size}
+    return json.dumps({**kept, "mtime_ns": doc.mtime_ns}, ensure_ascii=False)
+
+
+def fields_of(doc: Any, note: str, labels: tuple[str, ...], record: str | None = None) -> dict[str, Any]:
     return {
         "id": doc.id,
-        "path": str(doc.path),
         "title": doc.title,
         "title_sort": doc.title.casefold()[:200],
         "body": doc.text,
@@ -153,9 +159,5 @@ def fields_of(doc: Any, note: str, labels: tuple[str, ...], record: str = "{}") 
         "note": note,
         "date": datetime.fromisoformat(doc.date),
         "language": doc.language.lower(),
-        "source": doc.source,
-        "sha256": doc.sha256,
-        "size": doc.size,
-        "mtime_ns": doc.mtime_ns,
-        "record": record,
+        "record": record or record_of(doc),  # the path, source, sha256, size and mtime_ns: there alone
     }
