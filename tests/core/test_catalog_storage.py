@@ -343,3 +343,34 @@ def test_compacting_killed_at_any_moment_leaves_the_catalog_as_it_was(tmp_path: 
     assert compact(tmp_path)  # the next run's compaction: the journal a kill left is gone
     assert_reads_back(tmp_path, expected)
     assert not (tmp_path / f"{CATALOG_NAME}-journal").exists()
+
+
+def test_an_older_header_that_does_not_say_its_schema_is_damage_and_rebuilt(tmp_path: Path) -> None:
+    corpus, folder, before = older_index(tmp_path)
+    with sqlite3.connect(folder / CATALOG_NAME) as db:
+        header = {k: v for k, v in json.loads(db.execute("SELECT value FROM header").fetchone()[0]).items()}
+        del header["crc"], header["schema"]
+        text = json.dumps({**header, "crc": zlib.crc32(json.dumps(header, sort_keys=True).encode())})
+        db.execute("UPDATE header SET value = ?", (text,))
+    report = indexer.sync(folder, [corpus], False, lambda _: None)
+    assert (
+        report.rebuilt == "index catalog missing or damaged" and (folder / f"{CATALOG_NAME}.damaged").exists()
+    )
+    after = Catalog.load(folder)
+    assert after is not None and after.entries.keys() == before.entries.keys()
+
+
+def test_a_new_folder_takes_a_key_no_other_holds(tmp_path: Path) -> None:
+    rows = {e.id: e for e in (entry(n, path=f"/f{n}/d{n:04d}.md") for n in range(3))}
+    catalog = Catalog(1, dict(rows))
+    catalog.save(tmp_path)
+    catalog.drop("d0001.md")
+    catalog.save(tmp_path)
+    with sqlite3.connect(tmp_path / CATALOG_NAME) as db:  # keys 0, 2: the one in the middle let go
+        db.execute("DELETE FROM folders WHERE k = 1")
+    catalog.put(entry(7, path="/f7/d0007.md"))
+    catalog.save(tmp_path)
+    expected = {k: v for k, v in rows.items() if k != "d0001.md"} | {
+        "d0007.md": entry(7, path="/f7/d0007.md")
+    }
+    assert_reads_back(tmp_path, expected)

@@ -172,10 +172,13 @@ class OlderFormat(CatalogDamaged):
         super().__init__(f"catalog format {header.get('format')} is not {FORMAT}")
         self.header = header
 
-    def older(self) -> Catalog:
-        """The catalog the header describes, with no entries yet: ``replace`` them."""
-        header = self.header
-        return Catalog(int(header["schema"]), {}, header.get("generation"), files_of(header))
+    def older(self) -> Catalog | None:
+        """The catalog the header describes, with no entries yet (``replace`` them); None when the
+        header does not say which schema."""
+        schema = self.header.get("schema")
+        if type(schema) is not int:
+            return None
+        return Catalog(schema, {}, self.header.get("generation"), files_of(self.header))
 
 
 def connect(folder: Path, write: bool = False, create: bool = False) -> sqlite3.Connection:
@@ -269,7 +272,7 @@ class _Folders:
             return path
         key = self._keys.get(folder)
         if key is None:
-            key = len(self._keys)
+            key = max(self._keys.values(), default=-1) + 1
             self._db.execute("INSERT INTO folders (k, folder) VALUES (?, ?)", (key, folder))
             self._keys[folder] = key
         return key

@@ -18,7 +18,7 @@ def compact(folder: Path) -> bool:
     """Write the catalog again in as few pages as its rows need (``VACUUM``); whether it was.
 
     A run that wrote many rows leaves its indexes' pages part-filled (their rows come in no
-    order of theirs), a fifth of the file at 100,000 documents. ``VACUUM`` is one transaction:
+    order of theirs), a tenth of the file at 100,000 documents. ``VACUUM`` is one transaction:
     killed, the catalog is as before. Busy (a reader kept it past the writer's wait): left as is.
     """
     try:

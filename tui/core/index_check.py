@@ -33,13 +33,17 @@ def check_index(folder: Path) -> tuple[Catalog | None, str | None, str | None]:
     if not (folder / backend().folder).exists():
         had_one = (folder / catalog_format.CATALOG_NAME).exists()
         return None, "index folder missing" if had_one else "no index yet", None
-    older = False
+    older: Catalog | None = None
     try:
         catalog = Catalog.read(folder, write=True)
     except FileNotFoundError:
         return None, "index catalog missing or damaged", None
     except catalog_format.OlderFormat as error:  # its rows are read again from the index below
-        catalog, older = error.older(), True
+        older = error.older()
+        if older is None:
+            catalog_file.set_aside(folder)
+            return None, "index catalog missing or damaged", None
+        catalog = older
     except Exception as error:  # any failure to believe it (sqlite3, a CRC, a value): set aside, rebuilt
         if catalog_file.busy(error):
             raise  # not damage: this run fails, and the index is searched as it is
@@ -48,7 +52,7 @@ def check_index(folder: Path) -> tuple[Catalog | None, str | None, str | None]:
     version = backend().schema_version
     if catalog.schema != version:
         return None, f"index format changed (version {catalog.schema} -> {version})", None
-    if catalog.describes(folder) and not older:
+    if catalog.describes(folder) and older is None:
         return catalog, None, None
 
     try:
@@ -71,7 +75,7 @@ def check_index(folder: Path) -> tuple[Catalog | None, str | None, str | None]:
     except (catalog_format.CatalogDamaged, sqlite3.Error):  # a damaged row: the index's records win
         same = False
     if not same:
-        why = "written in its new format" if older else "a run was interrupted"
+        why = "a run was interrupted" if older is None else "written in its new format"
         note = f"catalog rebuilt from the index ({len(entries)} documents; {why})"
         catalog.replace(entries)
     record(folder, catalog)
