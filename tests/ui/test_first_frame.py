@@ -150,10 +150,17 @@ async def test_the_footer_is_rebuilt_once_however_often_the_keys_change(
 
     monkeypatch.setattr(Footer, "recompose", counted)
     async with FooterApp().run_test(size=(80, 10)) as pilot:
+        footer = pilot.app.query_one(Footer)
+        # The start's own changes (mounting, the input taking focus) are rebuilt first, however slow
+        # the machine: a rebuild of theirs still queued would be counted below.
+        await wait_until(pilot, lambda: pilot.app.focused is not None and bool(pilot.app.query("FooterKey")))
+        await wait_until(pilot, lambda: not footer._rebuild_queued)
         await pilot.pause()
+        await wait_until(pilot, lambda: not footer._rebuild_queued)
         rebuilds.clear()
         for _ in range(12):
             pilot.app.screen.refresh_bindings()
+        await wait_until(pilot, lambda: bool(rebuilds) and not footer._rebuild_queued)
         await pilot.pause()
         await pilot.pause()
         assert len(rebuilds) == 1

@@ -147,7 +147,8 @@ async def test_results_held_from_an_index_since_changed_are_searched_again(
         seen = controller._seen
         (corpus / "quillwort.md").write_text("---\ntitle: Quillwort\n---\n\nQuillwort grows in lakes.\n")
         screen.indexer.request()  # as the watcher asks when a file appears
-        await wait_until(pilot, lambda: controller._seen > seen)
+        # The run's commit and its end each say the index changed: enter is pressed after both.
+        await wait_until(pilot, lambda: controller._seen > seen and not screen.indexing)
         assert controller._held is None
         await pilot.press("enter")
         await wait_until(pilot, lambda: shown == ["quillwort"])
