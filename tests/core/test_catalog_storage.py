@@ -374,3 +374,65 @@ def test_a_new_folder_takes_a_key_no_other_holds(tmp_path: Path) -> None:
         "d0007.md": entry(7, path="/f7/d0007.md")
     }
     assert_reads_back(tmp_path, expected)
+
+
+class _NoRoom:
+    """A catalog connection with no room for the copy ``VACUUM`` writes (a full temporary
+    folder): everything else as the real one."""
+
+    def __init__(self, db: sqlite3.Connection, error: sqlite3.Error) -> None:
+        self.db, self.error = db, error
+
+    def execute(self, sql: str, *args: object) -> object:
+        if sql.strip().upper() == "VACUUM":
+            raise self.error
+        return self.db.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.db, name)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        sqlite3.OperationalError("database or disk is full"),
+        sqlite3.DatabaseError("database disk image is malformed"),
+        sqlite3.OperationalError("disk I/O error"),
+    ],
+    ids=str,
+)
+def test_a_compaction_that_fails_fails_no_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: sqlite3.Error
+) -> None:
+    """The run has committed its index and catalog when it compacts: a compaction that cannot be
+    done leaves the catalog as it is, and the run says it indexed, not that it failed."""
+    from tui.core import catalog_file
+
+    real = catalog_file.connect
+    monkeypatch.setattr(catalog_file, "connect", lambda *a, **k: _NoRoom(real(*a, **k), error))
+    monkeypatch.setattr(indexer, "COMPACT_LEAST", 1)
+    corpus = small_corpus(tmp_path / "corpus")
+    folder = tmp_path / "index"
+    report = indexer.sync(folder, [corpus], False, lambda _: None)
+    assert report.indexed > 0 and report.documents == report.indexed
+    catalog = Catalog.load(folder)
+    assert catalog is not None and len(catalog) == report.documents
+
+
+def test_an_older_catalog_that_cannot_be_written_again_leaves_its_index_searchable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A read-only cache holding an index of the earlier layout: the run fails (it cannot write
+    the catalog in its new format), and says the index it has can still be searched."""
+    corpus, folder, _ = older_index(tmp_path)
+
+    def read_only(self: Catalog, folder: Path) -> None:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(Catalog, "save", read_only)
+    assert indexer.main(["--index-dir", str(folder), str(corpus)]) == 1
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert events[-1]["event"] == "error" and events[-1]["index"] is True
+    (folder / CATALOG_NAME).write_bytes(b"not a catalog at all")  # damaged: nothing to search
+    assert indexer.main(["--index-dir", str(folder), str(corpus)]) == 1
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["index"] is False

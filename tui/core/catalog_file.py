@@ -10,7 +10,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from tui.core.catalog import CATALOG_NAME, OLD_CATALOG_NAME, connect
+from tui.core.catalog import CATALOG_NAME, OLD_CATALOG_NAME, Catalog, OlderFormat, connect
 from tui.core.faults import checkpoint
 
 
@@ -19,17 +19,32 @@ def compact(folder: Path) -> bool:
 
     A run that wrote many rows leaves its indexes' pages part-filled (their rows come in no
     order of theirs), a tenth of the file at 100,000 documents. ``VACUUM`` is one transaction:
-    killed, the catalog is as before. Busy (a reader kept it past the writer's wait): left as is.
+    killed, the catalog is as before. It is a saving, never a step of the run: a catalog busy (a
+    reader kept it past the writer's wait), or no room for the copy ``VACUUM`` writes (a full
+    temporary folder), or any other failure leaves it as it is, already committed and correct.
     """
     try:
         with contextlib.closing(connect(folder, write=True)) as db:
             checkpoint("catalog-compact")
             db.execute("VACUUM")
-    except sqlite3.OperationalError as error:
-        if busy(error):
-            return False
-        raise
+    except (sqlite3.Error, OSError):
+        return False
     return True
+
+
+def searchable(folder: Path) -> bool:
+    """Whether the index in ``folder`` can be searched as it stands after a failed run: its
+    catalog believed, or of an earlier layout with its header intact (a read-only cache the
+    indexer could not write it again in: the index it describes is still the one there)."""
+    if Catalog.load(folder) is not None:
+        return True
+    try:
+        Catalog.read(folder)
+    except OlderFormat as error:
+        return error.older() is not None
+    except Exception:  # missing or damaged: nothing to search until a run rebuilds it
+        return False
+    return False
 
 
 def busy(error: BaseException) -> bool:

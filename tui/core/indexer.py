@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.core.catalog import Catalog, Entry
-from tui.core.catalog_file import compact
+from tui.core.catalog_file import compact, searchable
 from tui.core.discovery import Skipped, SourceFile, discover
 from tui.core.faults import checkpoint
 from tui.core.index_check import check_index, record, remove_stale_temp_files, wipe
@@ -429,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _writer_lock(args.index_dir):
             report = sync(args.index_dir, args.paths, args.rebuild, emit, args.annotations)
     except Exception as error:  # reported to the parent, which shows it; never a silent death
-        usable = Catalog.load(args.index_dir) is not None  # e.g. a read-only cache: search what is there
+        usable = searchable(args.index_dir)  # e.g. a read-only cache: search what is there
         emit({"event": "error", "message": f"{type(error).__name__}: {error}", "index": usable})
         return 1
     emit({"event": "done", **report.__dict__})

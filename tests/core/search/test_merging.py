@@ -48,7 +48,9 @@ def test_tidying_joins_three_or_two_alike_and_stops_only_when_none_are_left(size
             left = [size for i, size in enumerate(left) if i not in chosen] + [sum(merged)]
         smallest = sorted(left)
         assert len(smallest) < 3 or sum(smallest[:3]) > bound
-        assert len(smallest) < 2 or sum(smallest[:2]) > bound or smallest[1] > pair * smallest[0]
+        for i, small in enumerate(smallest):  # no two alike that fit, anywhere among the sizes
+            for large in smallest[i + 1 :]:
+                assert small + large > bound or large > pair * small
 
 
 def test_a_run_of_alike_segments_too_large_for_three_is_halved() -> None:
@@ -60,3 +62,13 @@ def test_a_run_of_alike_segments_too_large_for_three_is_halved() -> None:
             left = [size for i, size in enumerate(left) if i not in chosen] + [sum(left[i] for i in chosen)]
     assert len(left) == 19
     assert tidy_indexes([100, 4_300_000]) == []  # an update's small one: kept
+
+
+def test_a_small_leftover_does_not_keep_the_alike_pairs_behind_it_apart() -> None:
+    """A run's last, short batch is alike with none: the pairs of full batches still join."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(merging, "TIDY_BYTES", 12_000_000)
+        left = [2_000_000] + [5_500_000 + i for i in range(10)]
+        while chosen := tidy_indexes(left):
+            left = [size for i, size in enumerate(left) if i not in chosen] + [sum(left[i] for i in chosen)]
+    assert sorted(left)[0] == 2_000_000 and len(left) == 6

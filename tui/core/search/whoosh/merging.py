@@ -17,6 +17,7 @@ queries by about 40%).
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from tui.core.search.flat.postings import SUFFIX
@@ -75,16 +76,19 @@ def tidy_choice(storage: Any, segments: list[Any]) -> list[int]:
 
 
 def tidy_indexes(sizes: list[int]) -> list[int]:
-    """``smallest_within`` ``TIDY_BYTES``, ``TIDY_LEAST`` at least; else the two smallest when
-    they fit and are alike (``TIDY_PAIR``)."""
+    """``smallest_within`` ``TIDY_BYTES``, ``TIDY_LEAST`` at least; else the smallest two alike
+    (``TIDY_PAIR``) that fit, wherever they are: a small leftover (a run's last, short batch)
+    alike with none does not keep the pairs behind it apart."""
     chosen = smallest_within(sizes, TIDY_BYTES, TIDY_LEAST)
     if chosen:
         return chosen
-    pair = smallest_within(sizes, TIDY_BYTES, 2)
-    if len(pair) == 2:
-        small, large = sorted(sizes[i] for i in pair)
-        if large <= TIDY_PAIR * small:
-            return pair
+    # Neighbours in size order suffice: two alike have alike neighbours between them, smaller.
+    order = sorted(range(len(sizes)), key=sizes.__getitem__)
+    for small, large in pairwise(order):
+        if sizes[small] + sizes[large] > TIDY_BYTES:
+            break
+        if sizes[large] <= TIDY_PAIR * sizes[small]:
+            return [small, large]
     return []
 
 
