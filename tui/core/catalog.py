@@ -263,6 +263,7 @@ class _Folders:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
         self._keys: dict[str, int] = dict(db.execute("SELECT folder, k FROM folders"))
+        self._next = max(self._keys.values(), default=-1) + 1
 
     def stored(self, path: str, doc_id: str) -> int | str:
         """What the row keeps for ``path``: its folder's key, or the path when it does not end
@@ -272,7 +273,7 @@ class _Folders:
             return path
         key = self._keys.get(folder)
         if key is None:
-            key = max(self._keys.values(), default=-1) + 1
+            key, self._next = self._next, self._next + 1
             self._db.execute("INSERT INTO folders (k, folder) VALUES (?, ?)", (key, folder))
             self._keys[folder] = key
         return key
