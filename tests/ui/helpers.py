@@ -70,6 +70,9 @@ async def ready(pilot: Pilot[Any]) -> MainScreen:
     listed = screen.query_one(DocumentList)
     # The catalog read after indexing replaces the files listed from disk (a skipped one goes).
     await wait_until(pilot, lambda: bool(listed.rows) and all(row.indexed for row in listed.rows))
+    # The run's end starts the searcher's warm-up (a query in a thread): over before a test
+    # counts the searches asked of the index, or swaps the index for one that records them.
+    await wait_until(pilot, lambda: screen.searching._warm_up != "running")
     return screen
 
 
@@ -99,3 +102,21 @@ async def open_highlighted(pilot: Pilot[Any]) -> Reader:
     await settle(pilot)
     await pilot.pause()
     return reader
+
+
+async def palette_choice(pilot: Pilot[Any], typed: str, top: Callable[[str], bool]) -> None:
+    """Open the command palette, type ``typed``, and wait until its top command is the one
+    ``top`` accepts (its first line, lower-cased): the palette searches again on each key and
+    shows the previous list until that search is over, so ``enter`` before it may pick another."""
+    from textual.command import CommandList
+
+    await pilot.press("ctrl+p", *typed)
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "CommandPalette")
+    commands = pilot.app.screen.query_one(CommandList)
+
+    def ready_to_choose() -> bool:
+        if not commands.option_count:
+            return False
+        return top(str(commands.get_option_at_index(0).prompt).splitlines()[0].strip().lower())
+
+    await wait_until(pilot, ready_to_choose)

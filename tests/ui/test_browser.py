@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.widgets._toast import Toast
 
 from tests.seeds import BELT, CHINA, GARDEN, GARDEN_TEXT
-from tests.ui.helpers import SIZE, app_for, main_screen, ready, settle, wait_until
+from tests.ui.helpers import SIZE, app_for, main_screen, palette_choice, ready, settle, wait_until
 from tui.core.annotation_store import AnnotationStore
 from tui.core.annotations import Annotation, reference
 from tui.core.discovery import SourceFile
@@ -550,9 +550,7 @@ def write_config(**settings: Any) -> None:
 async def open_export(pilot: Pilot[Any], fmt: str) -> ExportDialog:
     """From the reading room, the palette's "Export annotations as ``fmt``": the dialog."""
     await ready(pilot)
-    await pilot.press("ctrl+p", *f"export annotations as {fmt}")
-    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "CommandPalette")
-    await pilot.pause(0.3)
+    await palette_choice(pilot, f"export annotations as {fmt}", lambda top: top.endswith(f"as {fmt}"))
     await pilot.press("enter")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ExportDialog))
     dialog = pilot.app.screen

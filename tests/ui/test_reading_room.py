@@ -11,7 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.seeds import BELT, CHINA
-from tests.ui.helpers import SIZE, app_for, main_screen, open_highlighted, ready, search, wait_until
+from tests.ui.helpers import (
+    SIZE,
+    app_for,
+    main_screen,
+    open_highlighted,
+    palette_choice,
+    ready,
+    search,
+    wait_until,
+)
 from tui.core.paths import Paths
 from tui.ui.text.cells import wrap
 from tui.ui.widgets.document_list import DocumentList
@@ -209,9 +218,7 @@ async def test_help_lists_every_binding() -> None:
 async def test_command_palette_opens_a_document_by_title() -> None:
     async with app_for().run_test(size=SIZE) as pilot:
         screen = await ready(pilot)
-        await pilot.press("ctrl+p", *"open belt")
-        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "CommandPalette")
-        await pilot.pause(0.3)
+        await palette_choice(pilot, "open belt", lambda top: top.startswith("open:") and "belt" in top)
         await pilot.press("enter")
         reader = screen.query_one(Reader)
         await wait_until(pilot, lambda: reader.doc_id == BELT)
